@@ -1,0 +1,18 @@
+"""Embedded defaults for a newcomer: SQLite, tasks in-process, mail to a local folder."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "local-development-only-not-secret")
+os.environ.setdefault("DEBUG", "True")
+
+from .base import *  # noqa: F403
+from .base import env
+
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+# Without a broker configured, Celery runs every task in-process, right after commit.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default="CELERY_BROKER_URL" not in os.environ)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

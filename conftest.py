@@ -1,0 +1,116 @@
+"""Fixtures shared by every app's tests.
+
+Acceptance tests use real services. When ``LC_REQUIRE_SERVICES=1`` (``.ci/run`` sets it) a
+missing service fails the test; on a newcomer's machine without them it is skipped with the
+reason, so that the README's test command still runs everything else.
+"""
+
+import os
+import shutil
+import socket
+
+import pytest
+from django.test import Client
+
+from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Flags that keep Chromium from reaching out to the closed network at every start.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+def require_service(name, available):
+    if available:
+        return
+    message = f"{name} is not available"
+    if os.environ.get("LC_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{message}, and LC_REQUIRE_SERVICES=1 says it must be", pytrace=False)
+    pytest.skip(message)
+
+
+def _port_open(host, port):
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+    host_port = url.split("//", 1)[1].split("/", 1)[0]
+    host, _, port = host_port.rpartition(":")
+    require_service("Redis", _port_open(host.split("@")[-1], int(port)))
+    return url
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    require_service("Chromium", shutil.which(CHROMIUM) is not None or os.path.exists(CHROMIUM))
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # around it are still synchronous, so Django's async-safety guard is told so.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with playwright_sync.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    context = browser.new_context(
+        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True, locale="en-GB"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def cohort(db):
+    return CohortFactory()
+
+
+@pytest.fixture
+def facilitator(cohort):
+    """A user who actively facilitates ``cohort``."""
+    membership = MembershipFactory(cohort=cohort, role="facilitator", person__user=UserFactory())
+    return membership.person.user
+
+
+@pytest.fixture
+def facilitator_client(facilitator):
+    client = Client()
+    client.force_login(facilitator)
+    return client
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(is_staff=True, is_superuser=True)

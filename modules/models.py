@@ -1,0 +1,76 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from common.models import TimeStampedModel
+
+
+class Module(TimeStampedModel):
+    class State(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        DELIVERED = "delivered", _("Delivered")
+
+    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE, related_name="modules")
+    number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1), MaxValueValidator(6)])
+    title = models.CharField(_("title"), max_length=200)
+    topics = models.TextField(_("topics"), blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PLANNED)
+    delivered_at = models.DateTimeField(_("marked delivered at"), null=True, blank=True)
+    is_celebration = models.BooleanField(_("celebration event"), default=False)
+
+    class Meta:
+        ordering = ["cohort", "number"]
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "number"], name="module_unique_number_per_cohort"),
+            models.CheckConstraint(condition=Q(number__gte=1, number__lte=6), name="module_number_1_to_6"),
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="module_ends_after_start"),
+            models.CheckConstraint(condition=Q(state__in=["planned", "delivered"]), name="module_state_valid"),
+            models.CheckConstraint(
+                condition=Q(state="planned", delivered_at__isnull=True)
+                | Q(state="delivered", delivered_at__isnull=False),
+                name="module_delivered_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cohort} – {self.number}. {self.title}"
+
+    @property
+    def is_delivered(self):
+        return self.state == self.State.DELIVERED
+
+    @property
+    def has_survey(self):
+        """Modules 1-5 are followed by a survey; module 6 is the celebration."""
+        return self.number <= 5
+
+
+class Attendance(TimeStampedModel):
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        APOLOGIES = "apologies", _("Apologies")
+        ABSENT = "absent", _("Absent")
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="attendances")
+    membership = models.ForeignKey("cohorts.Membership", on_delete=models.CASCADE, related_name="attendances")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+
+    class Meta:
+        ordering = ["module", "membership__person__full_name"]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
+        constraints = [
+            models.UniqueConstraint(fields=["module", "membership"], name="attendance_unique_per_module_membership"),
+            models.CheckConstraint(
+                condition=Q(status__in=["present", "apologies", "absent"]), name="attendance_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.membership.person} – {self.module}: {self.get_status_display()}"
