@@ -84,6 +84,10 @@ class Cohort(TimeStampedModel):
         RUNNING = "running", _("Running")
         FINISHED = "finished", _("Finished")
 
+    class SurveyAudience(models.TextChoices):
+        ALL_ACTIVE = "all_active", _("All active participants")
+        PRESENT_ONLY = "present_only", _("Only participants marked present")
+
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="cohorts")
     commissioner = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="commissioned_cohorts", verbose_name=_("commissioner")
@@ -92,6 +96,12 @@ class Cohort(TimeStampedModel):
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PLANNED)
+    survey_audience = models.CharField(
+        _("who is invited to module surveys"),
+        max_length=20,
+        choices=SurveyAudience.choices,
+        default=SurveyAudience.ALL_ACTIVE,
+    )
 
     objects = CohortQuerySet.as_manager()
 
