@@ -1,10 +1,14 @@
 import datetime
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from modules.models import Module
+from projects.services import set_membership_remove_withdrawn
 
+from .imports import ImportCheck, participant_rows_check
 from .models import Cohort, Membership, Organisation, Person, Programme
 
 # A face-to-face module runs 09:30 to 16:30 unless the outline says otherwise.
@@ -57,12 +61,201 @@ def cohort_create_from_programme(
 
 def membership_add(*, cohort: Cohort, person: Person, role: str = Membership.Role.PARTICIPANT) -> Membership:
     """Put a person in a cohort; adding someone already there returns their membership unchanged."""
-    membership, _ = Membership.objects.get_or_create(cohort=cohort, person=person, defaults={"role": role})
+    membership, _created = Membership.objects.get_or_create(cohort=cohort, person=person, defaults={"role": role})
     return membership
 
 
+@transaction.atomic
 def membership_withdraw(*, membership: Membership, on: datetime.date | None = None) -> Membership:
+    """Mark a membership withdrawn on a date (today by default) and take them out of their
+    action-learning set; attendance and survey history are kept."""
+    if not membership.is_active:
+        raise ValidationError(_("%(name)s has already withdrawn.") % {"name": membership.person.full_name})
     membership.status = Membership.Status.WITHDRAWN
     membership.withdrawn_on = on or timezone.localdate()
     membership.save(update_fields=["status", "withdrawn_on", "updated_at"])
+    set_membership_remove_withdrawn(membership=membership)
     return membership
+
+
+def membership_reinstate(*, membership: Membership) -> Membership:
+    """Make a withdrawn membership active again."""
+    membership.status = Membership.Status.ACTIVE
+    membership.withdrawn_on = None
+    membership.save(update_fields=["status", "withdrawn_on", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def cohort_update(
+    *,
+    cohort: Cohort,
+    name: str,
+    start_date: datetime.date,
+    end_date: datetime.date | None,
+    status: str,
+    survey_audience: str,
+    move_planned_modules: bool = False,
+) -> Cohort:
+    """Change a cohort's details; optionally move its planned modules by as many days as the start moved."""
+    shift = start_date - cohort.start_date
+    cohort.name = name
+    cohort.start_date = start_date
+    cohort.end_date = end_date
+    cohort.status = status
+    cohort.survey_audience = survey_audience
+    cohort.full_clean()
+    cohort.save()
+    if move_planned_modules and shift:
+        modules = list(cohort.modules.filter(state=Module.State.PLANNED))
+        for module in modules:
+            # Shift in local time so that a 09:30 module stays at 09:30 across a clock change.
+            module.starts_at = timezone.localtime(module.starts_at) + shift
+            module.ends_at = timezone.localtime(module.ends_at) + shift
+        Module.objects.bulk_update(modules, ["starts_at", "ends_at"])
+    return cohort
+
+
+def person_find_by_email(email: str) -> Person | None:
+    return Person.objects.filter(email__iexact=email.strip()).first()
+
+
+def person_fill_blanks(
+    *,
+    person: Person,
+    job_title: str = "",
+    profession: str = "",
+    team: str = "",
+    organisation: Organisation | None = None,
+) -> Person:
+    """Complete an existing person's record without overwriting anything already known."""
+    changed = []
+    if job_title and not person.job_title:
+        person.job_title = job_title
+        changed.append("job_title")
+    if profession and profession != Person.Profession.OTHER and person.profession == Person.Profession.OTHER:
+        person.profession = profession
+        changed.append("profession")
+    if team and not person.team:
+        person.team = team
+        changed.append("team")
+    if organisation is not None and person.organisation_id is None:
+        person.organisation = organisation
+        changed.append("organisation")
+    if changed:
+        person.save(update_fields=[*changed, "updated_at"])
+    return person
+
+
+def _already_in_cohort_error(membership: Membership) -> ValidationError:
+    if membership.role != Membership.Role.PARTICIPANT:
+        message = _("%(name)s is already in this cohort as %(role)s.")
+    elif not membership.is_active:
+        message = _("%(name)s is already in this cohort but withdrawn; reinstate them from the participants list.")
+    else:
+        message = _("%(name)s is already a participant in this cohort.")
+    return ValidationError(
+        {"email": message % {"name": membership.person.full_name, "role": membership.get_role_display().lower()}},
+        code="already_in_cohort",
+    )
+
+
+@transaction.atomic
+def participant_add(
+    *,
+    cohort: Cohort,
+    full_name: str,
+    email: str,
+    job_title: str = "",
+    profession: str = Person.Profession.OTHER,
+    team: str = "",
+    organisation: Organisation | None = None,
+) -> tuple[Membership, bool]:
+    """Add a participant by e-mail: reuse the person with that e-mail (filling their blanks) or create them.
+
+    Returns the new membership and whether a new person was created. Raises ValidationError
+    when the person is already in the cohort.
+    """
+    person = person_find_by_email(email)
+    created = person is None
+    if person is None:
+        person = Person(
+            full_name=full_name.strip(),
+            email=email,
+            job_title=job_title.strip(),
+            profession=profession or Person.Profession.OTHER,
+            team=team.strip(),
+            organisation=organisation,
+        )
+        person.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                person.save()
+        except IntegrityError as error:
+            # Someone added the same e-mail between our look-up and this insert.
+            raise ValidationError(
+                {"email": _("A person with this e-mail was added at the same moment; please try again.")}
+            ) from error
+    else:
+        existing = Membership.objects.filter(cohort=cohort, person=person).select_related("person").first()
+        if existing is not None:
+            raise _already_in_cohort_error(existing)
+        person_fill_blanks(
+            person=person,
+            job_title=job_title.strip(),
+            profession=profession,
+            team=team.strip(),
+            organisation=organisation,
+        )
+    membership = Membership.objects.create(cohort=cohort, person=person, role=Membership.Role.PARTICIPANT)
+    return membership, created
+
+
+@transaction.atomic
+def participants_import(*, cohort: Cohort, rows: list[dict]) -> ImportCheck:
+    """Add every participant of a checked registration list, or none of them.
+
+    The rows are checked again here (the people may have changed since the preview); if any
+    row has an error, ValidationError is raised and nothing is written. Rows for people
+    already in the cohort are skipped. Writes in bulk: a few queries for 500 rows.
+    """
+    check = participant_rows_check(cohort=cohort, rows=rows)
+    if check.has_errors:
+        raise ValidationError(
+            _("%(count)s rows have errors; nothing was imported.") % {"count": check.error_count}, code="rows_invalid"
+        )
+    new_people, people = [], []
+    for row in check.to_add:
+        person = row.person
+        if person is None:
+            person = Person(
+                full_name=row.full_name,
+                email=row.email.strip().lower(),
+                job_title=row.job_title,
+                profession=row.profession or Person.Profession.OTHER,
+                team=row.team,
+                organisation=row.organisation,
+            )
+            new_people.append(person)
+        else:
+            person_fill_blanks(
+                person=person,
+                job_title=row.job_title,
+                profession=row.profession,
+                team=row.team,
+                organisation=row.organisation,
+            )
+        people.append(person)
+    try:
+        with transaction.atomic():
+            Person.objects.bulk_create(new_people)
+            Membership.objects.bulk_create(
+                [Membership(cohort=cohort, person=person, role=Membership.Role.PARTICIPANT) for person in people]
+            )
+    except IntegrityError as error:
+        # Someone added one of these people, or put them in the cohort, while we were importing.
+        raise ValidationError(
+            _("The people in this cohort changed while importing; nothing was imported. Please try again."),
+            code="concurrent_change",
+        ) from error
+    return check

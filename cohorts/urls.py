@@ -2,6 +2,41 @@ from django.urls import path
 
 from . import views
 
+app_name = "cohorts"
+
+# The home page ("/", URL name "home") is named outside this namespace in config/urls.py.
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("cohorts/<int:cohort_pk>/", views.CohortDetailView.as_view(), name="cohort_detail"),
+    path("cohorts/<int:cohort_pk>/edit/", views.CohortUpdateView.as_view(), name="cohort_update"),
+    path("cohorts/<int:cohort_pk>/participants/add/", views.ParticipantAddView.as_view(), name="participant_add"),
+    path(
+        "cohorts/<int:cohort_pk>/participants/<int:membership_pk>/withdraw/",
+        views.ParticipantWithdrawView.as_view(),
+        name="participant_withdraw",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/participants/<int:membership_pk>/reinstate/",
+        views.ParticipantReinstateView.as_view(),
+        name="participant_reinstate",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/participants/import/",
+        views.ParticipantImportView.as_view(),
+        name="participant_import",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/participants/import/preview/",
+        views.ParticipantImportPreviewView.as_view(),
+        name="participant_import_preview",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/participants/import/cancel/",
+        views.ParticipantImportCancelView.as_view(),
+        name="participant_import_cancel",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/participants/import/template.csv",
+        views.ParticipantImportTemplateView.as_view(),
+        name="participant_import_template",
+    ),
 ]

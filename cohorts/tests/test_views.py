@@ -1,0 +1,495 @@
+import datetime
+import zoneinfo
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from cohorts.models import Cohort, Membership, Person
+from cohorts.tests.factories import CohortFactory, MembershipFactory, OrganisationFactory, PersonFactory, UserFactory
+from modules.models import Attendance, Module
+from modules.tests.factories import AttendanceFactory, ModuleFactory
+
+pytestmark = pytest.mark.django_db
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+
+
+def make_modules(cohort, delivered=3):
+    start = datetime.datetime(2026, 1, 12, 9, 30, tzinfo=LONDON)
+    modules = []
+    for number in range(1, 7):
+        is_delivered = number <= delivered
+        modules.append(
+            ModuleFactory(
+                cohort=cohort,
+                number=number,
+                title=f"Topic {number}",
+                starts_at=start + datetime.timedelta(weeks=4 * (number - 1)),
+                ends_at=start + datetime.timedelta(weeks=4 * (number - 1), hours=7),
+                state=Module.State.DELIVERED if is_delivered else Module.State.PLANNED,
+                delivered_at=timezone.now() if is_delivered else None,
+            )
+        )
+    return modules
+
+
+def add_participants(cohort, modules, count):
+    professions = list(Person.Profession.values)
+    delivered = [m for m in modules if m.is_delivered]
+    for index in range(count):
+        membership = MembershipFactory(cohort=cohort, person__profession=professions[index % len(professions)])
+        for module in delivered:
+            AttendanceFactory(module=module, membership=membership, status=Attendance.Status.PRESENT)
+
+
+def detail_url(cohort):
+    return reverse("cohorts:cohort_detail", kwargs={"cohort_pk": cohort.pk})
+
+
+# HOME
+
+
+def test_home_lists_facilitated_cohorts_with_progress(facilitator_client, cohort):
+    make_modules(cohort, delivered=2)
+    other = CohortFactory(name="Someone else's cohort")
+
+    response = facilitator_client.get(reverse("home"))
+
+    assert response.status_code == 200
+    assert cohort.name in response.text
+    assert other.name not in response.text
+    assert "2 of 6 modules delivered" in response.text
+    assert "Module 3: Topic 3" in response.text
+    assert detail_url(cohort) in response.text
+
+
+def test_home_shows_all_cohorts_to_staff(client, staff_user):
+    first, second = CohortFactory(), CohortFactory()
+    client.force_login(staff_user)
+
+    response = client.get(reverse("home"))
+
+    assert first.name in response.text
+    assert second.name in response.text
+
+
+def test_home_sends_a_participant_to_my_programme_with_their_cohort_and_module_dates(client, cohort):
+    make_modules(cohort)
+    user = UserFactory()
+    MembershipFactory(cohort=cohort, person__user=user)
+    CohortFactory(name="Not mine")
+    client.force_login(user)
+
+    response = client.get(reverse("home"), follow=True)
+
+    assert response.redirect_chain == [(reverse("projects:my_programme"), 302)]
+    assert response.status_code == 200
+    assert "My programme" in response.text
+    assert cohort.name in response.text
+    assert "Not mine" not in response.text
+    assert "Monday 12 January 2026, 09:30" in response.text
+    # Participants do not get a link to the facilitators' cohort page.
+    assert f'href="{detail_url(cohort)}"' not in response.text
+
+
+def test_home_query_count_is_the_same_for_5_and_50_participants(client, django_assert_num_queries):
+    user = UserFactory()
+    person = PersonFactory(user=user)
+    for size in (5, 50):
+        cohort = CohortFactory()
+        add_participants(cohort, make_modules(cohort), size)
+        MembershipFactory(cohort=cohort, role=Membership.Role.FACILITATOR, person=person)
+    client.force_login(user)
+    client.get(reverse("home"))  # warm the session
+
+    # session, user, cohorts with progress, their facilitators, cohorts taken part in; plus the
+    # SAVEPOINT/RELEASE pair that ATOMIC_REQUESTS opens inside the test's transaction.
+    with django_assert_num_queries(5 + 2):
+        response = client.get(reverse("home"))
+    assert response.text.count("3 of 6 modules delivered") == 2
+    assert "50 active participants" in response.text
+
+
+# COHORT PAGE
+
+
+def test_cohort_detail_shows_timeline_participants_and_attendance(facilitator_client, cohort):
+    modules = make_modules(cohort, delivered=3)
+    nurse = MembershipFactory(cohort=cohort, person__full_name="Nia Nurse", person__profession="nurse")
+    AttendanceFactory(module=modules[0], membership=nurse, status=Attendance.Status.PRESENT)
+    AttendanceFactory(module=modules[1], membership=nurse, status=Attendance.Status.APOLOGIES)
+    MembershipFactory(
+        cohort=cohort,
+        person__full_name="Wes Withdrawn",
+        status=Membership.Status.WITHDRAWN,
+        withdrawn_on=datetime.date(2026, 2, 1),
+    )
+
+    response = facilitator_client.get(detail_url(cohort))
+
+    assert response.status_code == 200
+    text = response.text
+    assert "3 of 6 modules delivered" in text
+    for number in range(1, 7):
+        assert f"Module {number}: Topic {number}" in text
+    assert 'aria-current="step"' in text
+    assert "Nia Nurse" in text
+    assert "present 1 of 3 delivered modules" in text
+    assert "1 apology" in text
+    assert "Withdrawn on 1 Feb 2026" in text
+    assert reverse("cohorts:participant_withdraw", kwargs={"cohort_pk": cohort.pk, "membership_pk": nurse.pk}) in text
+    overview = response.context["overview"]
+    assert [p.label for p in overview.professions] == ["Nursing"]  # withdrawn people are not in the mix
+
+
+def test_cohort_detail_links_to_module_pages(facilitator_client, cohort):
+    make_modules(cohort)
+
+    response = facilitator_client.get(detail_url(cohort))
+
+    assert reverse("modules:module_detail", kwargs={"cohort_pk": cohort.pk, "number": 4}) in response.text
+
+
+def test_cohort_detail_is_404_for_a_facilitator_of_another_cohort(facilitator_client):
+    other = CohortFactory()
+
+    assert facilitator_client.get(detail_url(other)).status_code == 404
+
+
+def test_cohort_detail_is_404_for_a_participant(client, cohort):
+    user = UserFactory()
+    MembershipFactory(cohort=cohort, person__user=user)
+    client.force_login(user)
+
+    assert client.get(detail_url(cohort)).status_code == 404
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_cohort_detail_query_count_is_constant(facilitator_client, cohort, size, django_assert_num_queries):
+    add_participants(cohort, make_modules(cohort), size)
+    facilitator_client.get(detail_url(cohort))
+
+    # session, user, middleware: cohort and membership; page: modules, memberships with counts;
+    # plus the SAVEPOINT/RELEASE pair of ATOMIC_REQUESTS inside the test's transaction.
+    with django_assert_num_queries(6 + 2):
+        response = facilitator_client.get(detail_url(cohort))
+    assert response.text.count("present 3 of 3 delivered modules") == size
+
+
+# EDIT COHORT
+
+
+def test_cohort_update_saves_and_moves_planned_modules(facilitator_client, cohort):
+    modules = make_modules(cohort, delivered=1)
+    url = reverse("cohorts:cohort_update", kwargs={"cohort_pk": cohort.pk})
+
+    response = facilitator_client.post(
+        url,
+        {
+            "name": "Renamed cohort",
+            "start_date": "2026-01-19",
+            "end_date": "2026-07-01",
+            "status": "running",
+            "survey_audience": "present_only",
+            "move_planned_modules": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    cohort.refresh_from_db()
+    assert cohort.name == "Renamed cohort"
+    assert cohort.survey_audience == Cohort.SurveyAudience.PRESENT_ONLY
+    first, second = Module.objects.get(pk=modules[0].pk), Module.objects.get(pk=modules[1].pk)
+    assert first.starts_at == modules[0].starts_at  # delivered: stays
+    assert second.starts_at == modules[1].starts_at + datetime.timedelta(days=7)
+
+
+def test_cohort_update_end_before_start_keeps_input(facilitator_client, cohort):
+    url = reverse("cohorts:cohort_update", kwargs={"cohort_pk": cohort.pk})
+
+    response = facilitator_client.post(
+        url,
+        {
+            "name": "Typed name",
+            "start_date": "2026-03-01",
+            "end_date": "2026-02-01",
+            "status": "running",
+            "survey_audience": "all_active",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "The end date must be on or after the start date." in response.text
+    assert 'value="Typed name"' in response.text
+    cohort.refresh_from_db()
+    assert cohort.name != "Typed name"
+
+
+# ADD PARTICIPANT
+
+
+def participant_data(**overrides):
+    data = {
+        "full_name": "Pat Participant",
+        "email": "Pat.Participant@Example.org",
+        "job_title": "Team leader",
+        "profession": "psychology",
+        "team": "Crisis team",
+        "organisation": "",
+    }
+    return {**data, **overrides}
+
+
+def test_participant_add_creates_person_and_membership(facilitator_client, cohort):
+    url = reverse("cohorts:participant_add", kwargs={"cohort_pk": cohort.pk})
+
+    response = facilitator_client.post(url, participant_data())
+
+    assert response.status_code == 302
+    membership = Membership.objects.get(cohort=cohort, person__email="pat.participant@example.org")
+    assert membership.role == Membership.Role.PARTICIPANT
+    assert membership.person.profession == "psychology"
+
+
+def test_participant_add_reuses_existing_person_by_email(facilitator_client, cohort):
+    organisation = OrganisationFactory()
+    person = PersonFactory(email="pat.participant@example.org", job_title="", team="Old team")
+    url = reverse("cohorts:participant_add", kwargs={"cohort_pk": cohort.pk})
+
+    facilitator_client.post(url, participant_data(organisation=organisation.pk))
+
+    person.refresh_from_db()
+    assert Person.objects.filter(email__iexact="pat.participant@example.org").count() == 1
+    assert person.job_title == "Team leader"  # blank filled
+    assert person.team == "Old team"  # known value kept
+    assert person.organisation == organisation
+    assert Membership.objects.filter(cohort=cohort, person=person).exists()
+
+
+def test_participant_add_already_in_cohort_is_a_form_error(facilitator_client, cohort):
+    MembershipFactory(cohort=cohort, person__email="pat.participant@example.org", person__full_name="Pat P")
+    url = reverse("cohorts:participant_add", kwargs={"cohort_pk": cohort.pk})
+
+    response = facilitator_client.post(url, participant_data())
+
+    assert response.status_code == 200
+    assert "Pat P is already a participant in this cohort." in response.text
+    assert 'value="Crisis team"' in response.text
+    assert Membership.objects.filter(cohort=cohort).participants().count() == 1
+
+
+def test_participant_add_bad_email_keeps_input(facilitator_client, cohort):
+    url = reverse("cohorts:participant_add", kwargs={"cohort_pk": cohort.pk})
+
+    response = facilitator_client.post(url, participant_data(email="not-an-address"))
+
+    assert response.status_code == 200
+    assert 'value="not-an-address"' in response.text
+    assert "error-summary" in response.text
+    assert not Membership.objects.filter(cohort=cohort).participants().exists()
+
+
+def test_participant_add_and_add_another_returns_to_the_form(facilitator_client, cohort):
+    url = reverse("cohorts:participant_add", kwargs={"cohort_pk": cohort.pk})
+
+    response = facilitator_client.post(url, {**participant_data(), "add_another": "1"})
+
+    assert response.status_code == 302
+    assert response.url == url
+
+
+# WITHDRAW AND REINSTATE
+
+
+def test_participant_withdraw_confirmation_page_then_post(facilitator_client, cohort):
+    membership = MembershipFactory(cohort=cohort, person__full_name="Lee Leaving")
+    url = reverse("cohorts:participant_withdraw", kwargs={"cohort_pk": cohort.pk, "membership_pk": membership.pk})
+
+    page = facilitator_client.get(url)
+    response = facilitator_client.post(url, {"withdrawn_on": "2026-02-03"})
+
+    assert page.status_code == 200
+    assert "Withdraw Lee Leaving from the cohort?" in page.text
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.WITHDRAWN
+    assert membership.withdrawn_on == datetime.date(2026, 2, 3)
+
+
+def test_participant_withdraw_without_date_changes_nothing(facilitator_client, cohort):
+    membership = MembershipFactory(cohort=cohort)
+    url = reverse("cohorts:participant_withdraw", kwargs={"cohort_pk": cohort.pk, "membership_pk": membership.pk})
+
+    response = facilitator_client.post(url, {"withdrawn_on": ""})
+
+    assert response.status_code == 200
+    assert "error-summary" in response.text
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.ACTIVE
+
+
+def test_participant_withdraw_of_another_cohorts_membership_is_404(facilitator_client, cohort):
+    elsewhere = MembershipFactory()
+    # The facilitator's own cohort in the URL, but a membership of another cohort.
+    url = reverse("cohorts:participant_withdraw", kwargs={"cohort_pk": cohort.pk, "membership_pk": elsewhere.pk})
+
+    assert facilitator_client.post(url, {"withdrawn_on": "2026-02-03"}).status_code == 404
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == Membership.Status.ACTIVE
+
+
+def test_participant_reinstate_is_post_only_and_reactivates(facilitator_client, cohort):
+    membership = MembershipFactory(
+        cohort=cohort, status=Membership.Status.WITHDRAWN, withdrawn_on=datetime.date(2026, 2, 1)
+    )
+    url = reverse("cohorts:participant_reinstate", kwargs={"cohort_pk": cohort.pk, "membership_pk": membership.pk})
+
+    assert facilitator_client.get(url).status_code == 405
+    response = facilitator_client.post(url)
+
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.ACTIVE
+    assert membership.withdrawn_on is None
+
+
+COHORT_URLS = [
+    ("get", "cohorts:cohort_detail", False),
+    ("get", "cohorts:cohort_update", False),
+    ("post", "cohorts:cohort_update", False),
+    ("get", "cohorts:participant_add", False),
+    ("post", "cohorts:participant_add", False),
+    ("get", "cohorts:participant_withdraw", True),
+    ("post", "cohorts:participant_withdraw", True),
+    ("post", "cohorts:participant_reinstate", True),
+    ("get", "cohorts:participant_import", False),
+    ("post", "cohorts:participant_import", False),
+    ("get", "cohorts:participant_import_preview", False),
+    ("post", "cohorts:participant_import_preview", False),
+    ("post", "cohorts:participant_import_cancel", False),
+    ("get", "cohorts:participant_import_template", False),
+]
+
+
+def cohort_url(name, cohort, with_membership):
+    kwargs = {"cohort_pk": cohort.pk}
+    if with_membership:
+        kwargs["membership_pk"] = MembershipFactory(cohort=cohort).pk
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.mark.parametrize(("method", "name", "with_membership"), COHORT_URLS)
+def test_cohort_urls_answer_404_to_other_facilitators(method, name, with_membership, cohort):
+    outsider = UserFactory()
+    MembershipFactory(role=Membership.Role.FACILITATOR, person__user=outsider)
+    client = Client()
+    client.force_login(outsider)
+
+    response = getattr(client, method)(cohort_url(name, cohort, with_membership))
+
+    assert response.status_code == 404
+    assert Membership.objects.filter(cohort=cohort, status=Membership.Status.WITHDRAWN).count() == 0
+
+
+@pytest.mark.parametrize(("method", "name", "with_membership"), COHORT_URLS)
+def test_cohort_urls_answer_404_to_the_cohorts_participants(method, name, with_membership, cohort):
+    user = UserFactory()
+    MembershipFactory(cohort=cohort, person__user=user)
+    client = Client()
+    client.force_login(user)
+
+    assert getattr(client, method)(cohort_url(name, cohort, with_membership)).status_code == 404
+
+
+@pytest.mark.parametrize(("method", "name", "with_membership"), COHORT_URLS)
+def test_cohort_urls_send_anonymous_users_to_sign_in(method, name, with_membership, cohort, client):
+    response = getattr(client, method)(cohort_url(name, cohort, with_membership))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(("method", "name", "with_membership"), COHORT_URLS)
+def test_cohort_urls_are_open_to_staff(method, name, with_membership, cohort, client, staff_user):
+    client.force_login(staff_user)
+
+    response = getattr(client, method)(cohort_url(name, cohort, with_membership))
+
+    # 200 for pages and re-shown forms, 302 for redirects after an action.
+    assert response.status_code in (200, 302)
+
+
+def test_home_query_count_for_a_participant(client, cohort, django_assert_num_queries):
+    make_modules(cohort)
+    user = UserFactory()
+    MembershipFactory(cohort=cohort, person__user=user)
+    client.force_login(user)
+    client.get(reverse("home"))
+
+    # session, user, facilitated cohorts (none), cohorts taken part in, their modules; + savepoint pair
+    with django_assert_num_queries(5 + 2):
+        response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("projects:my_programme")
+
+
+# IN THE BROWSER
+
+
+def sign_in(page, live_server, user):
+    page.goto(f"{live_server.url}{reverse('login')}")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+
+
+@pytest.mark.acceptance
+def test_facilitator_imports_a_registration_list_on_a_phone(transactional_db, live_server, phone_page, tmp_path):
+    cohort = CohortFactory(name="Phone Cohort")
+    modules = make_modules(cohort, delivered=1)
+    add_participants(cohort, modules, 3)
+    user = UserFactory()
+    MembershipFactory(cohort=cohort, role=Membership.Role.FACILITATOR, person__user=user)
+    registration = tmp_path / "registration.csv"
+    registration.write_text(
+        "Full Name,E-mail,Profession\nAna Able,ana@example.org,Nursing\nBen Best,ben@example.org,psychology\n"
+    )
+    page = phone_page
+
+    sign_in(page, live_server, user)
+    page.get_by_role("link", name="Phone Cohort").click()
+    page.get_by_role("heading", name="Phone Cohort").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.get_by_role("link", name="Import from a file").click()
+    page.get_by_label("Registration list (CSV or Excel .xlsx)").set_input_files(registration)
+    page.get_by_role("button", name="Upload and preview").click()
+    page.get_by_role("heading", name="Check the import").wait_for()
+    assert page.get_by_text("New person").count() == 2
+    page.get_by_role("button", name="Import 2 participants").click()
+
+    page.get_by_text("Imported 2 participants").wait_for()
+    assert page.get_by_role("row", name="Ana Able").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert Membership.objects.filter(cohort=cohort).participants().count() == 5
+
+
+@pytest.mark.acceptance
+def test_facilitator_withdraws_and_reinstates_a_participant(transactional_db, live_server, page):
+    cohort = CohortFactory(name="Browser Cohort")
+    make_modules(cohort)
+    MembershipFactory(cohort=cohort, person__full_name="Wyn Withdraw")
+    user = UserFactory()
+    MembershipFactory(cohort=cohort, role=Membership.Role.FACILITATOR, person__user=user)
+
+    sign_in(page, live_server, user)
+    page.goto(f"{live_server.url}{detail_url(cohort)}")
+    page.get_by_role("link", name="Withdraw Wyn Withdraw").click()
+    page.get_by_label("Date of withdrawal").fill("2026-02-03")
+    page.get_by_role("button", name="Withdraw participant").click()
+    page.get_by_text("Withdrawn on 3 Feb 2026").wait_for()
+    page.get_by_role("button", name="Reinstate Wyn Withdraw").click()
+    page.get_by_text("Wyn Withdraw is active again.").wait_for()
+
+    membership = Membership.objects.get(person__full_name="Wyn Withdraw")
+    assert membership.status == Membership.Status.ACTIVE
