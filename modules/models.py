@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -74,3 +75,68 @@ class Attendance(TimeStampedModel):
 
     def __str__(self):
         return f"{self.membership.person} – {self.module}: {self.get_status_display()}"
+
+
+class PDSACycle(TimeStampedModel):
+    """The Plan-Do-Study-Act record of one surveyed module (1-5)."""
+
+    module = models.OneToOneField(Module, on_delete=models.CASCADE, related_name="pdsa_cycle")
+    plan_intent = models.TextField(
+        _("what the module intends"), blank=True, help_text=_("The outcomes the module is designed to achieve.")
+    )
+    plan_prediction = models.TextField(
+        _("prediction"), blank=True, help_text=_("What you expect to happen, so that Study can compare.")
+    )
+    do_notes = models.TextField(
+        _("what happened on the day"), blank=True, help_text=_("What was delivered, what changed on the day.")
+    )
+    study_reading = models.TextField(
+        _("the facilitators' reading"), blank=True, help_text=_("What the survey and the day tell you.")
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("PDSA cycle")
+        verbose_name_plural = _("PDSA cycles")
+
+    def __str__(self):
+        return f"PDSA – {self.module}"
+
+
+class ActItem(TimeStampedModel):
+    """A change the facilitators decided on after studying module N, to make in module N+1."""
+
+    cycle = models.ForeignKey(PDSACycle, on_delete=models.CASCADE, related_name="act_items")
+    text = models.CharField(_("change to make"), max_length=500)
+    done = models.BooleanField(_("done"), default=False)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+
+    class Meta:
+        ordering = ["cycle", "created_at", "pk"]
+        verbose_name = _("act item")
+        verbose_name_plural = _("act items")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done=False, done_at__isnull=True) | Q(done=True, done_at__isnull=False),
+                name="act_item_done_has_time",
+                violation_error_message=_("A change that is done needs the time it was done, and only then."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="act_item_text_not_empty",
+                violation_error_message=_("Write the change to make."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.text

@@ -1,5 +1,26 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "modules"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("cohorts/<int:cohort_pk>/modules/<int:number>/", views.ModuleDetailView.as_view(), name="module_detail"),
+    path("cohorts/<int:cohort_pk>/modules/<int:number>/edit/", views.ModuleUpdateView.as_view(), name="module_update"),
+    path(
+        "cohorts/<int:cohort_pk>/modules/<int:number>/deliver/",
+        views.ModuleMarkDeliveredView.as_view(),
+        name="module_mark_delivered",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/modules/<int:number>/pdsa/",
+        views.PDSACycleUpdateView.as_view(),
+        name="pdsa_cycle_update",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/modules/<int:number>/adjustments/<int:item_pk>/",
+        views.ActItemToggleView.as_view(),
+        name="act_item_toggle",
+    ),
+    path("cohorts/<int:cohort_pk>/pdsa/", views.PDSATimelineView.as_view(), name="pdsa_timeline"),
+]

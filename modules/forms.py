@@ -1,0 +1,123 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Attendance, Module, PDSACycle
+from .selectors import RegisterRow
+from .services import ActItemChange
+
+DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+MODULE_FIELDS = ["title", "topics", "starts_at", "ends_at", "venue"]
+PDSA_FIELDS = ["plan_intent", "plan_prediction", "do_notes", "study_reading"]
+
+
+class AttendanceRegisterForm(forms.Form):
+    """One radio group per active participant, named ``status_<membership pk>``."""
+
+    def __init__(self, *args, register: list[RegisterRow], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for row in register:
+            if not row.is_active:
+                self.rows.append((row, None))
+                continue
+            name = f"status_{row.membership.pk}"
+            self.fields[name] = forms.ChoiceField(
+                label=row.membership.person.full_name,
+                choices=Attendance.Status.choices,
+                widget=forms.RadioSelect,
+                required=False,
+                initial=row.status,
+            )
+            self.rows.append((row, name))
+
+    def register_rows(self):
+        """(row, bound field or None for read-only rows), in register order."""
+        return [(row, self[name] if name else None) for row, name in self.rows]
+
+    def statuses(self) -> dict[int, str]:
+        """The statuses chosen, by membership pk; people left blank are not included."""
+        return {
+            row.membership.pk: self.cleaned_data[name]
+            for row, name in self.rows
+            if name and self.cleaned_data.get(name)
+        }
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format=DATETIME_LOCAL_FORMAT, **kwargs)
+
+
+class ModuleForm(forms.Form):
+    """A module's details; the service saves them, so a rejected edit never touches the module shown."""
+
+    def __init__(self, *args, module: Module, **kwargs):
+        self.module = module
+        initial = {name: getattr(module, name) for name in MODULE_FIELDS}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields.update(
+            forms.fields_for_model(
+                Module,
+                fields=MODULE_FIELDS,
+                widgets={
+                    "topics": forms.Textarea(attrs={"rows": 4}),
+                    "starts_at": DateTimeLocalInput(),
+                    "ends_at": DateTimeLocalInput(),
+                },
+                help_texts={
+                    "starts_at": _("Date and time, UK time."),
+                    "ends_at": _("Must be after the start."),
+                },
+            )
+        )
+        for name in ("starts_at", "ends_at"):
+            self.fields[name].input_formats = [DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error("ends_at", _("The module must end after it starts."))
+        if starts_at and self.module.is_delivered and starts_at > timezone.now():
+            self.add_error("starts_at", _("This module has been delivered, so its start cannot be in the future."))
+        return cleaned
+
+
+class PDSACycleForm(forms.Form):
+    def __init__(self, *args, cycle: PDSACycle | None, **kwargs):
+        initial = {name: getattr(cycle, name) for name in PDSA_FIELDS} if cycle else {}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields.update(
+            forms.fields_for_model(
+                PDSACycle, fields=PDSA_FIELDS, widgets={name: forms.Textarea(attrs={"rows": 4}) for name in PDSA_FIELDS}
+            )
+        )
+
+
+class ActItemForm(forms.Form):
+    pk = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    text = forms.CharField(label=_("Change to make"), max_length=500, required=False)
+    delete = forms.BooleanField(label=_("Remove"), required=False)
+
+    def change(self) -> ActItemChange | None:
+        data = self.cleaned_data
+        if not data or (data.get("pk") is None and not (data.get("text") or "").strip()):
+            return None
+        return ActItemChange(pk=data.get("pk"), text=data.get("text") or "", delete=bool(data.get("delete")))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("pk") is not None and not cleaned.get("delete") and not (cleaned.get("text") or "").strip():
+            self.add_error("text", _("Write the change, or tick “Remove” to delete it."))
+        return cleaned
+
+
+ActItemFormSet = forms.formset_factory(ActItemForm, extra=2, max_num=30, validate_max=True)
+
+
+def act_item_formset(*, data=None, items=()):
+    initial = [{"pk": item.pk, "text": item.text} for item in items]
+    return ActItemFormSet(data=data, initial=initial, prefix="act")

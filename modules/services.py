@@ -1,0 +1,205 @@
+"""Writes for modules: attendance, delivery, module details and the PDSA record."""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from cohorts.models import Membership
+
+from .models import ActItem, Attendance, Module, PDSACycle
+
+logger = logging.getLogger(__name__)
+
+# The modules that are followed by a survey and so have a PDSA cycle.
+PDSA_MODULE_NUMBERS = range(1, 6)
+
+
+@transaction.atomic
+def attendance_record(*, module: Module, statuses: dict[int, str], by=None) -> int:
+    """Record attendance for many participants at once: ``{membership_pk: status}``.
+
+    All or nothing: an unknown status or a person who is not an active participant of the
+    module's cohort raises ValidationError and nothing is saved. Returns the number of
+    records created or changed. Runs a constant number of queries whatever the cohort size.
+    """
+    valid = set(Attendance.Status.values)
+    bad_status = sorted(str(pk) for pk, status in statuses.items() if status not in valid)
+    if bad_status:
+        raise ValidationError(
+            _("Choose present, apologies or absent for every participant (invalid choice for %(ids)s).")
+            % {"ids": ", ".join(bad_status)},
+            code="invalid_status",
+        )
+    if not statuses:
+        return 0
+    allowed = set(
+        Membership.objects.active()
+        .participants()
+        .filter(cohort_id=module.cohort_id, pk__in=statuses.keys())
+        .values_list("pk", flat=True)
+    )
+    strangers = sorted(str(pk) for pk in statuses if pk not in allowed)
+    if strangers:
+        raise ValidationError(
+            _("Attendance can only be recorded for active participants of this cohort."),
+            code="not_participant",
+        )
+    existing = {
+        a.membership_id: a
+        for a in Attendance.objects.select_for_update().filter(module=module, membership_id__in=statuses.keys())
+    }
+    now = timezone.now()
+    to_create, to_update = [], []
+    for membership_pk, status in statuses.items():
+        record = existing.get(membership_pk)
+        if record is None:
+            to_create.append(Attendance(module=module, membership_id=membership_pk, status=status))
+        elif record.status != status:
+            record.status = status
+            # bulk_update bypasses auto_now, so the time is set here.
+            record.updated_at = now
+            to_update.append(record)
+    Attendance.objects.bulk_create(to_create)
+    Attendance.objects.bulk_update(to_update, ["status", "updated_at"])
+    changed = len(to_create) + len(to_update)
+    logger.info("attendance recorded for module %s by %s: %s changed", module.pk, getattr(by, "pk", None), changed)
+    return changed
+
+
+@transaction.atomic
+def module_mark_delivered(*, module: Module, by=None) -> Module:
+    """Mark a module delivered; marking it again changes nothing.
+
+    A module cannot be delivered before it has started.
+    """
+    module = Module.objects.select_for_update().get(pk=module.pk)
+    if module.is_delivered:
+        return module
+    now = timezone.now()
+    if module.starts_at > now:
+        raise ValidationError(
+            _("Module %(number)s starts on %(start)s; it can be marked delivered once it has started.")
+            % {
+                "number": module.number,
+                "start": formats.date_format(timezone.localtime(module.starts_at), "DATETIME_FORMAT"),
+            },
+            code="not_started",
+        )
+    module.state = Module.State.DELIVERED
+    module.delivered_at = now
+    module.save(update_fields=["state", "delivered_at", "updated_at"])
+    logger.info("module %s marked delivered by %s", module.pk, getattr(by, "pk", None))
+    return module
+
+
+@transaction.atomic
+def module_update(
+    *,
+    module: Module,
+    title: str,
+    topics: str,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    venue: str,
+    by=None,
+) -> Module:
+    """Change a module's details. The end must come after the start; a delivered module cannot move into the future."""
+    errors = {}
+    if ends_at <= starts_at:
+        errors["ends_at"] = ValidationError(_("The module must end after it starts."), code="ends_before_start")
+    if module.is_delivered and starts_at > timezone.now():
+        errors["starts_at"] = ValidationError(
+            _("This module has been delivered, so its start cannot be in the future."), code="delivered_in_future"
+        )
+    if errors:
+        raise ValidationError(errors)
+    module.title = title
+    module.topics = topics
+    module.starts_at = starts_at
+    module.ends_at = ends_at
+    module.venue = venue
+    module.full_clean(exclude=["cohort"], validate_unique=False, validate_constraints=False)
+    module.save(update_fields=["title", "topics", "starts_at", "ends_at", "venue", "updated_at"])
+    return module
+
+
+def _require_pdsa_module(module: Module) -> None:
+    if module.number not in PDSA_MODULE_NUMBERS:
+        raise ValidationError(_("Only modules 1 to 5 have a PDSA cycle."), code="no_pdsa")
+
+
+@dataclass(frozen=True)
+class ActItemChange:
+    """One row of the Act list as edited: ``pk`` None for a new item."""
+
+    text: str
+    pk: int | None = None
+    delete: bool = False
+
+
+@transaction.atomic
+def pdsa_cycle_update(
+    *,
+    module: Module,
+    plan_intent: str,
+    plan_prediction: str,
+    do_notes: str,
+    study_reading: str,
+    act_items: list[ActItemChange] = (),
+    by=None,
+) -> PDSACycle:
+    """Save a module's PDSA cycle and its Act list (add, change, remove items) in one go."""
+    _require_pdsa_module(module)
+    cycle, _created = PDSACycle.objects.select_for_update().get_or_create(module=module)
+    cycle.plan_intent = plan_intent
+    cycle.plan_prediction = plan_prediction
+    cycle.do_notes = do_notes
+    cycle.study_reading = study_reading
+    cycle.updated_by = by
+    cycle.save()
+
+    existing = {item.pk: item for item in cycle.act_items.all()}
+    unknown = [change.pk for change in act_items if change.pk is not None and change.pk not in existing]
+    if unknown:
+        raise ValidationError(_("One of the changes no longer exists; reload the page."), code="unknown_act_item")
+    delete_pks, to_update, to_create = [], [], []
+    now = timezone.now()
+    for change in act_items:
+        text = change.text.strip()
+        if change.pk is None:
+            if text and not change.delete:
+                to_create.append(ActItem(cycle=cycle, text=text))
+            continue
+        if change.delete:
+            delete_pks.append(change.pk)
+        elif not text:
+            raise ValidationError(_("A change cannot be empty; tick “remove” to delete it."), code="empty_act_item")
+        elif existing[change.pk].text != text:
+            item = existing[change.pk]
+            item.text = text
+            item.updated_at = now
+            to_update.append(item)
+    for item in to_create:
+        item.full_clean(exclude=["cycle"])
+    ActItem.objects.filter(cycle=cycle, pk__in=delete_pks).delete()
+    ActItem.objects.bulk_update(to_update, ["text", "updated_at"])
+    ActItem.objects.bulk_create(to_create)
+    return cycle
+
+
+@transaction.atomic
+def act_item_set_done(*, act_item: ActItem, done: bool, by=None) -> ActItem:
+    """Tick a planned adjustment off (or back on). Ticking an item that is already done keeps its first time."""
+    act_item = ActItem.objects.select_for_update().get(pk=act_item.pk)
+    if act_item.done == done:
+        return act_item
+    act_item.done = done
+    act_item.done_at = timezone.now() if done else None
+    act_item.done_by = by if done else None
+    act_item.save(update_fields=["done", "done_at", "done_by", "updated_at"])
+    return act_item

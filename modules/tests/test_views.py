@@ -1,0 +1,468 @@
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
+from modules.models import ActItem, Attendance, Module, PDSACycle
+from modules.tests.factories import ActItemFactory, AttendanceFactory, PDSACycleFactory, modules_for_cohort
+from modules.tests.surveydata import survey_with_results
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def modules(cohort):
+    return modules_for_cohort(cohort)
+
+
+@pytest.fixture
+def participants(cohort):
+    return MembershipFactory.create_batch(3, cohort=cohort)
+
+
+def _url(name, cohort, number=None, **kwargs):
+    if number is None:
+        return reverse(name, kwargs={"cohort_pk": cohort.pk, **kwargs})
+    return reverse(name, kwargs={"cohort_pk": cohort.pk, "number": number, **kwargs})
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+# The module page and the attendance register
+
+
+def test_module_detail_shows_module_and_register(facilitator_client, cohort, modules, participants):
+    AttendanceFactory(module=modules[0], membership=participants[0], status="apologies")
+
+    response = facilitator_client.get(_url("modules:module_detail", cohort, 1))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert modules[0].title in content
+    for membership in participants:
+        assert membership.person.full_name in content
+    assert (
+        f'name="status_{participants[0].pk}" id="id_status_{participants[0].pk}_1" value="apologies" checked' in content
+    )
+    assert content.count("<fieldset") == 3
+    assert content.count("<legend") == 3
+    assert "Next: 2." in content
+
+
+def test_module_detail_shows_withdrawn_participant_with_record_read_only(facilitator_client, cohort, modules):
+    gone = MembershipFactory(cohort=cohort, status="withdrawn", withdrawn_on=datetime.date(2026, 3, 1))
+    never = MembershipFactory(cohort=cohort, status="withdrawn", withdrawn_on=datetime.date(2026, 3, 1))
+    AttendanceFactory(module=modules[0], membership=gone, status="present")
+
+    content = facilitator_client.get(_url("modules:module_detail", cohort, 1)).content.decode()
+
+    assert gone.person.full_name in content
+    assert f"status_{gone.pk}" not in content
+    assert "Withdrawn on 1 March 2026" in content
+    assert never.person.full_name not in content
+
+
+def test_module_detail_post_saves_attendance(facilitator_client, cohort, modules, participants):
+    a, b, _c = participants
+    AttendanceFactory(module=modules[0], membership=a, status="absent")
+
+    response = facilitator_client.post(
+        _url("modules:module_detail", cohort, 1),
+        {f"status_{a.pk}": "present", f"status_{b.pk}": "apologies"},
+    )
+
+    assert response.status_code == 302
+    assert response.url == f"/cohorts/{cohort.pk}/modules/1/"
+    saved = dict(Attendance.objects.filter(module=modules[0]).values_list("membership_id", "status"))
+    assert saved == {a.pk: "present", b.pk: "apologies"}
+
+
+def test_module_detail_post_invalid_status_saves_nothing(facilitator_client, cohort, modules, participants):
+    a, b, _c = participants
+
+    response = facilitator_client.post(
+        _url("modules:module_detail", cohort, 1), {f"status_{a.pk}": "present", f"status_{b.pk}": "late"}
+    )
+
+    assert response.status_code == 400
+    assert "There is a problem" in response.content.decode()
+    assert not Attendance.objects.exists()
+
+
+def test_module_detail_ignores_fields_for_people_not_on_the_register(facilitator_client, cohort, modules):
+    outsider = MembershipFactory()
+
+    response = facilitator_client.post(_url("modules:module_detail", cohort, 1), {f"status_{outsider.pk}": "present"})
+
+    assert response.status_code == 302
+    assert not Attendance.objects.exists()
+
+
+@pytest.mark.parametrize("number", [0, 7, 99])
+def test_module_detail_unknown_module_number_is_404(facilitator_client, cohort, modules, number):
+    assert facilitator_client.get(_url("modules:module_detail", cohort, number)).status_code == 404
+
+
+def test_module_detail_of_a_cohort_without_that_module_is_404(facilitator_client, cohort):
+    assert facilitator_client.get(_url("modules:module_detail", cohort, 1)).status_code == 404
+
+
+# Mark delivered
+
+
+def test_module_mark_delivered_get_asks_for_confirmation(facilitator_client, cohort, modules):
+    response = facilitator_client.get(_url("modules:module_mark_delivered", cohort, 1))
+
+    assert response.status_code == 200
+    assert "Yes, mark delivered" in response.content.decode()
+    modules[0].refresh_from_db()
+    assert modules[0].state == Module.State.PLANNED
+
+
+def test_module_mark_delivered_post_marks_it(facilitator_client, cohort, modules):
+    response = facilitator_client.post(_url("modules:module_mark_delivered", cohort, 1), follow=True)
+
+    modules[0].refresh_from_db()
+    assert modules[0].is_delivered
+    assert modules[0].delivered_at is not None
+    assert "is marked delivered" in response.content.decode()
+
+
+def test_module_mark_delivered_before_start_shows_message_and_changes_nothing(facilitator_client, cohort):
+    modules = modules_for_cohort(cohort, first_starts_at=timezone.now() + datetime.timedelta(days=2))
+
+    page = facilitator_client.get(_url("modules:module_mark_delivered", cohort, 1)).content.decode()
+    response = facilitator_client.post(_url("modules:module_mark_delivered", cohort, 1), follow=True)
+
+    assert "can be marked delivered once it has started" in page
+    assert "Yes, mark delivered" not in page
+    assert "once it has started" in response.content.decode()
+    modules[0].refresh_from_db()
+    assert modules[0].state == Module.State.PLANNED
+
+
+# Edit module details
+
+
+def test_module_update_saves_details(facilitator_client, cohort, modules):
+    response = facilitator_client.post(
+        _url("modules:module_update", cohort, 2),
+        {
+            "title": "Wicked problems",
+            "topics": "Complex adaptive systems",
+            "starts_at": "2026-03-10T09:30",
+            "ends_at": "2026-03-10T16:30",
+            "venue": "Plymouth Hub, Room 3",
+        },
+    )
+
+    assert response.status_code == 302
+    modules[1].refresh_from_db()
+    assert modules[1].title == "Wicked problems"
+    assert modules[1].venue == "Plymouth Hub, Room 3"
+    assert timezone.localtime(modules[1].starts_at).strftime("%Y-%m-%d %H:%M") == "2026-03-10 09:30"
+
+
+def test_module_update_rejects_end_before_start(facilitator_client, cohort, modules):
+    response = facilitator_client.post(
+        _url("modules:module_update", cohort, 2),
+        {"title": "Changed", "starts_at": "2026-03-10T09:30", "ends_at": "2026-03-10T08:00", "venue": ""},
+    )
+
+    assert response.status_code == 400
+    assert "The module must end after it starts." in response.content.decode()
+    modules[1].refresh_from_db()
+    assert modules[1].title == "Module 2"
+
+
+def test_module_update_form_shows_current_values(facilitator_client, cohort, modules):
+    content = facilitator_client.get(_url("modules:module_update", cohort, 2)).content.decode()
+
+    local_start = timezone.localtime(modules[1].starts_at).strftime("%Y-%m-%dT%H:%M")
+    assert f'value="{local_start}"' in content
+    assert 'type="datetime-local"' in content
+
+
+# PDSA cycle page, planned adjustments and the timeline
+
+
+def test_pdsa_cycle_update_saves_cycle_and_act_items(facilitator_client, cohort, modules):
+    data = {
+        "plan_intent": "Introduce collective leadership",
+        "plan_prediction": "Most will rate usefulness 4+",
+        "do_notes": "Good energy",
+        "study_reading": "They want more group work",
+        "act-TOTAL_FORMS": "2",
+        "act-INITIAL_FORMS": "0",
+        "act-MIN_NUM_FORMS": "0",
+        "act-MAX_NUM_FORMS": "30",
+        "act-0-text": "More small-group time in module 2",
+        "act-1-text": "",
+    }
+
+    response = facilitator_client.post(_url("modules:pdsa_cycle_update", cohort, 1), data)
+
+    assert response.status_code == 302
+    cycle = PDSACycle.objects.get(module=modules[0])
+    assert cycle.study_reading == "They want more group work"
+    assert list(cycle.act_items.values_list("text", flat=True)) == ["More small-group time in module 2"]
+    page = facilitator_client.get(_url("modules:module_detail", cohort, 2)).content.decode()
+    assert "More small-group time in module 2" in page
+    assert "Tick off as done" in page
+
+
+def _pdsa_post(items, **fields):
+    data = {
+        "plan_intent": "Changed intent",
+        "plan_prediction": "",
+        "do_notes": "",
+        "study_reading": "",
+        "act-TOTAL_FORMS": str(len(items)),
+        "act-INITIAL_FORMS": "0",
+        "act-MIN_NUM_FORMS": "0",
+        "act-MAX_NUM_FORMS": "30",
+        **fields,
+    }
+    for index, (pk, text) in enumerate(items):
+        data[f"act-{index}-pk"] = "" if pk is None else str(pk)
+        data[f"act-{index}-text"] = text
+    return data
+
+
+def test_pdsa_cycle_update_emptied_item_is_an_error_and_nothing_changes(facilitator_client, cohort, modules):
+    item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0], plan_intent="Original"), text="Keep me")
+
+    response = facilitator_client.post(
+        _url("modules:pdsa_cycle_update", cohort, 1), _pdsa_post([(item.pk, ""), (None, "New change")])
+    )
+
+    assert response.status_code == 400
+    assert "Write the change, or tick “Remove” to delete it." in response.content.decode()
+    item.refresh_from_db()
+    assert item.text == "Keep me"
+    assert item.cycle.act_items.count() == 1
+    assert PDSACycle.objects.get(module=modules[0]).plan_intent == "Original"
+
+
+def test_pdsa_cycle_update_with_another_cycles_item_is_refused(facilitator_client, cohort, modules):
+    other = ActItemFactory(text="Other cohort's change")
+
+    response = facilitator_client.post(
+        _url("modules:pdsa_cycle_update", cohort, 1), _pdsa_post([(other.pk, "Taken over")])
+    )
+
+    assert response.status_code == 400
+    assert "no longer exists" in response.content.decode()
+    other.refresh_from_db()
+    assert other.text == "Other cohort's change"
+    assert not PDSACycle.objects.filter(module=modules[0]).exists()
+
+
+def test_pdsa_cycle_update_get_shows_saved_items(facilitator_client, cohort, modules):
+    item = ActItemFactory(cycle=PDSACycleFactory(module=modules[1], plan_intent="Work on wicked problems"))
+
+    content = facilitator_client.get(_url("modules:pdsa_cycle_update", cohort, 2)).content.decode()
+
+    assert "Work on wicked problems" in content
+    assert f'value="{item.text}"' in content
+    assert 'name="act-0-delete"' in content
+
+
+def test_pdsa_cycle_update_for_module_6_is_404(facilitator_client, cohort, modules):
+    assert facilitator_client.get(_url("modules:pdsa_cycle_update", cohort, 6)).status_code == 404
+
+
+def test_act_item_toggle_ticks_off_and_back(facilitator_client, facilitator, cohort, modules):
+    item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
+    url = _url("modules:act_item_toggle", cohort, 2, item_pk=item.pk)
+
+    response = facilitator_client.post(url, {"done": "1"})
+
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.done
+    assert item.done_by == facilitator
+    page = facilitator_client.get(_url("modules:module_detail", cohort, 2)).content.decode()
+    assert "Mark not done" in page
+
+    facilitator_client.post(url, {"done": "0"})
+    item.refresh_from_db()
+    assert not item.done
+
+
+def test_act_item_toggle_rejects_bad_input_and_get(facilitator_client, cohort, modules):
+    item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
+    url = _url("modules:act_item_toggle", cohort, 2, item_pk=item.pk)
+
+    bad = facilitator_client.post(url, {"done": "yes"}, follow=True)
+    get = facilitator_client.get(url)
+
+    assert "nothing was changed" in bad.content.decode()
+    assert get.status_code == 405
+    item.refresh_from_db()
+    assert not item.done
+
+
+def test_act_item_toggle_only_on_the_module_it_was_planned_for(facilitator_client, cohort, modules):
+    item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
+
+    response = facilitator_client.post(_url("modules:act_item_toggle", cohort, 3, item_pk=item.pk), {"done": "1"})
+
+    assert response.status_code == 404
+    assert not ActItem.objects.get().done
+
+
+def test_act_item_toggle_of_another_cohorts_item_is_404(facilitator_client, cohort, modules):
+    other_modules = modules_for_cohort(CohortFactory())
+    item = ActItemFactory(cycle=PDSACycleFactory(module=other_modules[0]))
+
+    response = facilitator_client.post(_url("modules:act_item_toggle", cohort, 2, item_pk=item.pk), {"done": "1"})
+
+    assert response.status_code == 404
+    item.refresh_from_db()
+    assert not item.done
+
+
+def test_pdsa_timeline_shows_whether_scores_moved_in_words(facilitator_client, cohort, modules):
+    people = MembershipFactory.create_batch(3, cohort=cohort)
+    survey_with_results(module=modules[0], memberships=people, usefulness=[3, 3, 3], recommend=[9, 9, 5])
+    survey_with_results(module=modules[1], memberships=people, usefulness=[4, 4, 5], recommend=[9, 5, 5])
+    ActItemFactory(cycle=PDSACycleFactory(module=modules[0]), text="Use participants' own cases")
+
+    content = facilitator_client.get(_url("modules:pdsa_timeline", cohort)).content.decode()
+
+    assert "Headline scores, module 1 → module 2" in content
+    assert '<td class="move-up"><span aria-hidden="true">▲</span> up</td>' in content
+    assert '<td class="move-down"><span aria-hidden="true">▼</span> down</td>' in content
+    assert "3.0" in content
+    assert "4.3" in content
+    assert "3 of 3 invited responded (100%)" in content
+
+
+def test_pdsa_timeline_shows_five_cycles_and_changes(facilitator_client, cohort, modules, participants):
+    cycle = PDSACycleFactory(module=modules[0], study_reading="They asked for more group work")
+    ActItemFactory(cycle=cycle, text="More small-group time", done=True, done_at=timezone.now())
+    AttendanceFactory(module=modules[0], membership=participants[0], status="present")
+
+    response = facilitator_client.get(_url("modules:pdsa_timeline", cohort))
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert content.count('class="h4" id="cycle-') == 5
+    assert "They asked for more group work" in content
+    assert "More small-group time" in content
+    assert "Module 6" not in content
+
+
+# Permissions: every URL of this app answers 404 to anyone but the cohort's facilitators and staff
+
+
+def _all_urls(cohort, item):
+    return [
+        ("get", _url("modules:module_detail", cohort, 2)),
+        ("post", _url("modules:module_detail", cohort, 2)),
+        ("get", _url("modules:module_update", cohort, 2)),
+        ("post", _url("modules:module_update", cohort, 2)),
+        ("get", _url("modules:module_mark_delivered", cohort, 2)),
+        ("post", _url("modules:module_mark_delivered", cohort, 2)),
+        ("get", _url("modules:pdsa_cycle_update", cohort, 2)),
+        ("post", _url("modules:pdsa_cycle_update", cohort, 2)),
+        ("post", _url("modules:act_item_toggle", cohort, 2, item_pk=item.pk)),
+        ("get", _url("modules:pdsa_timeline", cohort)),
+    ]
+
+
+@pytest.mark.parametrize("who", ["other_facilitator", "participant", "withdrawn_facilitator", "set_facilitator"])
+def test_every_url_is_404_for_people_who_do_not_facilitate_the_cohort(cohort, modules, who):
+    item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
+    user = UserFactory()
+    if who == "other_facilitator":
+        MembershipFactory(role="facilitator", person__user=user)
+    elif who == "participant":
+        MembershipFactory(cohort=cohort, person__user=user)
+    elif who == "withdrawn_facilitator":
+        MembershipFactory(
+            cohort=cohort,
+            role="facilitator",
+            status="withdrawn",
+            withdrawn_on=datetime.date(2026, 1, 1),
+            person__user=user,
+        )
+    else:
+        MembershipFactory(cohort=cohort, role="set_facilitator", person__user=user)
+    client = _client(user)
+
+    for method, url in _all_urls(cohort, item):
+        response = getattr(client, method)(url, {"done": "1"} if method == "post" else None)
+        assert response.status_code == 404, (who, method, url)
+
+    modules[1].refresh_from_db()
+    item.refresh_from_db()
+    assert modules[1].state == Module.State.PLANNED
+    assert not item.done
+
+
+def test_every_url_redirects_anonymous_users_to_login(cohort, modules):
+    item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
+    client = Client()
+
+    for method, url in _all_urls(cohort, item):
+        response = getattr(client, method)(url)
+        assert response.status_code == 302, url
+        assert response.url.startswith(reverse("login")), url
+
+
+def test_every_get_url_opens_for_the_facilitator_and_staff(facilitator_client, staff_user, cohort, modules):
+    item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
+    staff_client = _client(staff_user)
+
+    for method, url in _all_urls(cohort, item):
+        if method == "get":
+            assert facilitator_client.get(url).status_code == 200, url
+            assert staff_client.get(url).status_code == 200, url
+
+
+# Query counts: the same for 5 and 50 participants
+
+
+def _fill_cohort(cohort, modules, n):
+    participants = MembershipFactory.create_batch(n, cohort=cohort)
+    for number, module in enumerate(modules[:3], start=1):
+        scores = [(i + number) % 5 + 1 for i in range(n)]
+        survey_with_results(module=module, memberships=participants, usefulness=scores, recommend=scores)
+        Attendance.objects.bulk_create(Attendance(module=module, membership=m, status="present") for m in participants)
+        cycle = PDSACycleFactory(module=module, updated_by=UserFactory())
+        ActItemFactory.create_batch(n // 5, cycle=cycle, done=True, done_at=timezone.now(), done_by=UserFactory())
+        ActItemFactory(cycle=cycle)
+    withdrawn = MembershipFactory(cohort=cohort, status="withdrawn", withdrawn_on=datetime.date(2026, 2, 1))
+    AttendanceFactory(module=modules[0], membership=withdrawn)
+    return participants
+
+
+# Measured: the session, the user, the cohort and membership (middleware), the request's
+# savepoint pair (ATOMIC_REQUESTS inside the test transaction) and the page's own queries;
+# the PDSA pages include the surveys app's four queries for the survey summaries.
+@pytest.mark.parametrize(
+    ("name", "number", "expected"),
+    [("modules:module_detail", 2, 9), ("modules:pdsa_cycle_update", 2, 13), ("modules:pdsa_timeline", None, 12)],
+)
+@pytest.mark.parametrize("size", [5, 50])
+def test_page_query_count_is_constant_in_cohort_size(
+    django_assert_num_queries, facilitator, cohort, name, number, expected, size
+):
+    _fill_cohort(cohort, modules_for_cohort(cohort), size)
+    client = _client(facilitator)
+    url = _url(name, cohort, number)
+
+    with django_assert_num_queries(expected):
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert response.content.decode().count("<fieldset") == (size if name == "modules:module_detail" else 0)
