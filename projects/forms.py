@@ -1,0 +1,310 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cohorts.models import Membership
+
+from .models import (
+    PROGRESS_SCORE_CHOICES,
+    ActionLearningSet,
+    DataPoint,
+    ImprovementProject,
+    Measure,
+    Presentation,
+    PresentationFeedback,
+    ProjectPDSACycle,
+    SetAction,
+    SetMeeting,
+)
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class MembershipChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.person.full_name
+
+
+class MembershipMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.person.full_name
+
+
+class SetForm(forms.ModelForm):
+    set_facilitator = MembershipChoiceField(
+        queryset=Membership.objects.none(), required=False, label=_("Set facilitator")
+    )
+
+    class Meta:
+        model = ActionLearningSet
+        fields = ["name", "set_facilitator"]
+
+    def __init__(self, *args, cohort, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cohort = cohort
+        self.fields["set_facilitator"].queryset = (
+            Membership.objects.active()
+            .filter(cohort=cohort, role__in=[Membership.Role.FACILITATOR, Membership.Role.SET_FACILITATOR])
+            .select_related("person")
+        )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = ActionLearningSet.objects.filter(cohort=self.cohort, name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("This cohort already has a set with that name."))
+        return name
+
+
+class SetSplitForm(forms.Form):
+    number_of_sets = forms.IntegerField(
+        label=_("Number of sets"),
+        min_value=1,
+        max_value=10,
+        initial=5,
+        help_text=_("Participants not yet in a set are shared out, mixing professions and organisations."),
+    )
+
+
+class SetAssignForm(forms.Form):
+    """One select per active participant: which set they are in."""
+
+    def __init__(self, *args, participants, sets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.participants = participants
+        self.sets = {s.pk: s for s in sets}
+        choices = [("", _("No set")), *[(str(s.pk), s.name) for s in sets]]
+        for membership in participants:
+            self.fields[f"m{membership.pk}"] = forms.ChoiceField(
+                label=membership.person.full_name,
+                choices=choices,
+                required=False,
+                initial=str(membership.current_set_id or ""),
+            )
+
+    def rows(self):
+        return [(m, self[f"m{m.pk}"]) for m in self.participants]
+
+    def assignments(self):
+        return {
+            m: self.sets.get(int(self.cleaned_data[f"m{m.pk}"])) if self.cleaned_data[f"m{m.pk}"] else None
+            for m in self.participants
+        }
+
+
+class SetReflectionsForm(forms.ModelForm):
+    class Meta:
+        model = ActionLearningSet
+        fields = ["reflections"]
+        widgets = {"reflections": forms.Textarea(attrs={"rows": 5})}
+
+
+class SetMeetingForm(forms.ModelForm):
+    attendees = MembershipMultipleChoiceField(
+        queryset=Membership.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label=_("Who came")
+    )
+
+    class Meta:
+        model = SetMeeting
+        fields = ["date", "attendees", "notes"]
+        widgets = {"date": DATE_WIDGET, "notes": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = people
+
+
+class SetActionForm(forms.ModelForm):
+    owner = MembershipChoiceField(queryset=Membership.objects.none(), required=False, label=_("Owner"))
+
+    class Meta:
+        model = SetAction
+        fields = ["description", "owner", "due_date"]
+        widgets = {"due_date": DATE_WIDGET}
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people
+
+
+class ProjectForm(forms.ModelForm):
+    class Meta:
+        model = ImprovementProject
+        fields = ["action_learning_set", "title", "area", "status", "problem", "aim", "stakeholders"]
+        widgets = {
+            "problem": forms.Textarea(attrs={"rows": 4}),
+            "aim": forms.Textarea(attrs={"rows": 3}),
+            "stakeholders": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, sets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action_learning_set"].queryset = sets
+        self.fields["action_learning_set"].empty_label = None
+
+
+class ProgressScoreForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("Progress score"),
+        choices=[(str(value), label) for value, label in PROGRESS_SCORE_CHOICES],
+        coerce=str,
+    )
+    note = forms.CharField(label=_("Why this score"), max_length=300, required=False)
+
+
+class DriverDiagramForm(forms.Form):
+    outline = forms.CharField(
+        label=_("Driver diagram"),
+        widget=forms.Textarea(attrs={"rows": 14, "class": "font-monospace", "spellcheck": "true"}),
+        required=False,
+        help_text=_(
+            "One entry a line. No indent: primary driver. Two spaces: secondary driver. "
+            "Four spaces: change idea. A leading “-” is optional."
+        ),
+    )
+
+
+class MeasureForm(forms.ModelForm):
+    class Meta:
+        model = Measure
+        fields = ["name", "kind", "unit", "better", "definition", "baseline_points", "baseline_start", "baseline_end"]
+        widgets = {
+            "baseline_start": DATE_WIDGET,
+            "baseline_end": DATE_WIDGET,
+            "definition": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class DataPointForm(forms.ModelForm):
+    class Meta:
+        model = DataPoint
+        fields = ["date", "value", "note"]
+        widgets = {"date": DATE_WIDGET}
+
+    def __init__(self, *args, measure, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.measure = measure
+
+    def clean_date(self):
+        date = self.cleaned_data["date"]
+        if self.measure.data_points.filter(date=date).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("There is already a value for this date. Change or delete that one."))
+        return date
+
+    def save(self, commit=True):
+        self.instance.measure = self.measure
+        return super().save(commit=commit)
+
+
+class DataImportForm(forms.Form):
+    text = forms.CharField(
+        label=_("Paste rows: date, value, note"),
+        widget=forms.Textarea(attrs={"rows": 8, "class": "font-monospace"}),
+        required=False,
+        help_text=_("One row a line, e.g. “2026-03-02,45,new rota”. Copying columns from a spreadsheet works too."),
+    )
+    file = forms.FileField(label=_("…or choose a CSV file"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        if upload:
+            if upload.size > 1024 * 1024:
+                raise forms.ValidationError(_("The CSV file is larger than 1 MB."))
+            raw = upload.read()
+            try:
+                cleaned["text"] = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                cleaned["text"] = raw.decode("cp1252", errors="replace")
+        if not (cleaned.get("text") or "").strip():
+            raise forms.ValidationError(_("Paste some rows or choose a CSV file."))
+        return cleaned
+
+
+class PDSACycleForm(forms.ModelForm):
+    class Meta:
+        model = ProjectPDSACycle
+        fields = [
+            "title",
+            "change_idea",
+            "start_date",
+            "end_date",
+            "plan",
+            "prediction",
+            "do",
+            "study",
+            "measures",
+            "act",
+            "act_notes",
+        ]
+        widgets = {
+            "start_date": DATE_WIDGET,
+            "end_date": DATE_WIDGET,
+            "measures": forms.CheckboxSelectMultiple,
+            "act": forms.RadioSelect,
+            "plan": forms.Textarea(attrs={"rows": 3}),
+            "prediction": forms.Textarea(attrs={"rows": 2}),
+            "do": forms.Textarea(attrs={"rows": 3}),
+            "study": forms.Textarea(attrs={"rows": 3}),
+            "act_notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.project = project
+        self.fields["change_idea"].queryset = project.driver_nodes.filter(kind="change_idea")
+        self.fields["measures"].queryset = project.measures.all()
+        self.fields["act"].choices = [("", _("Not decided yet")), *ProjectPDSACycle.Act.choices]
+        self.fields["act"].required = False
+
+    def save(self, commit=True):
+        self.instance.project = self.project
+        return super().save(commit=commit)
+
+
+class PresentationForm(forms.ModelForm):
+    class Meta:
+        model = Presentation
+        fields = ["order", "starts_at", "ends_at", "action_learning_set", "project", "title"]
+        widgets = {"starts_at": TIME_WIDGET, "ends_at": TIME_WIDGET}
+
+    def __init__(self, *args, cohort, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cohort = cohort
+        self.instance.cohort = cohort
+        self.fields["action_learning_set"].queryset = ActionLearningSet.objects.for_cohort(cohort)
+        self.fields["project"].queryset = ImprovementProject.objects.for_cohort(cohort)
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", _("The slot must end after it starts."))
+        project, the_set = cleaned.get("project"), cleaned.get("action_learning_set")
+        if project and the_set and project.action_learning_set_id != the_set.pk:
+            self.add_error("project", _("That project belongs to another set."))
+        order = cleaned.get("order")
+        if order and Presentation.objects.filter(cohort=self.cohort, order=order).exclude(pk=self.instance.pk).exists():
+            self.add_error("order", _("Another presentation already has this place in the order."))
+        return cleaned
+
+
+class SlidesForm(forms.Form):
+    slides = forms.FileField(
+        label=_("Slides (PDF or PowerPoint .pptx, up to 20 MB)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.pptx,application/pdf"}),
+    )
+
+
+class FeedbackForm(forms.ModelForm):
+    class Meta:
+        model = PresentationFeedback
+        fields = ["went_well", "even_better_if"]
+        widgets = {
+            "went_well": forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+            "even_better_if": forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+        }
+
+
+class SignInLinkForm(forms.Form):
+    email = forms.EmailField(label=_("Your work e-mail address"), max_length=254)

@@ -1,0 +1,360 @@
+"""Data the pages of the projects app need, fetched in a constant number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+
+from cohorts.models import Membership
+from modules.models import Module
+
+from . import runchart
+from .charts import Marker, run_chart_layout
+from .models import (
+    ActionLearningSet,
+    DataPoint,
+    DriverNode,
+    ImprovementProject,
+    Measure,
+    Presentation,
+    PresentationFeedback,
+    ProgressScore,
+    ProjectPDSACycle,
+    SetAction,
+    SetMeeting,
+    SetMembership,
+)
+
+
+def _active_set_memberships():
+    return Prefetch(
+        "set_memberships",
+        queryset=SetMembership.objects.filter(membership__status=Membership.Status.ACTIVE).select_related(
+            "membership__person"
+        ),
+        to_attr="active_set_memberships",
+    )
+
+
+def set_list_for_cohort(*, cohort) -> list[ActionLearningSet]:
+    return list(
+        ActionLearningSet.objects.for_cohort(cohort)
+        .select_related("set_facilitator__person")
+        .prefetch_related(
+            _active_set_memberships(), Prefetch("projects", queryset=ImprovementProject.objects.order_by("title"))
+        )
+    )
+
+
+def set_get(*, cohort, pk: int) -> ActionLearningSet:
+    queryset = (
+        ActionLearningSet.objects.for_cohort(cohort)
+        .select_related("set_facilitator__person")
+        .prefetch_related(
+            _active_set_memberships(),
+            Prefetch("projects", queryset=ImprovementProject.objects.order_by("title")),
+            Prefetch(
+                "meetings",
+                queryset=SetMeeting.objects.prefetch_related(
+                    Prefetch("attendees", queryset=Membership.objects.select_related("person"))
+                ),
+            ),
+            Prefetch("actions", queryset=SetAction.objects.select_related("owner__person")),
+        )
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def set_is_editable_by(*, action_learning_set, user) -> bool:
+    return ActionLearningSet.objects.editable_by(user).filter(pk=action_learning_set.pk).exists()
+
+
+def set_participants_for_assignment(*, cohort) -> list[Membership]:
+    """Active participants, each with ``current_set_id`` (None when in no set)."""
+    memberships = list(
+        Membership.objects.active()
+        .participants()
+        .filter(cohort=cohort)
+        .select_related("person__organisation")
+        .order_by("person__full_name")
+    )
+    current = dict(SetMembership.objects.filter(cohort=cohort).values_list("membership_id", "action_learning_set_id"))
+    for membership in memberships:
+        membership.current_set_id = current.get(membership.pk)
+    return memberships
+
+
+def set_of_membership(*, membership) -> ActionLearningSet | None:
+    return ActionLearningSet.objects.filter(set_memberships__membership=membership).first()
+
+
+def cohort_members_for_choice(*, cohort):
+    return Membership.objects.active().filter(cohort=cohort).select_related("person").order_by("person__full_name")
+
+
+def project_list_for_cohort(*, cohort) -> list[ImprovementProject]:
+    return list(
+        ImprovementProject.objects.for_cohort(cohort)
+        .select_related("action_learning_set")
+        .prefetch_related(Prefetch("measures", queryset=Measure.objects.only("pk", "project_id", "name")))
+    )
+
+
+def project_is_editable_by(*, project, user) -> bool:
+    return ImprovementProject.objects.editable_by(user).filter(pk=project.pk).exists()
+
+
+def _project_prefetches():
+    return [
+        Prefetch("driver_nodes", queryset=DriverNode.objects.order_by("order", "pk")),
+        Prefetch(
+            "measures",
+            queryset=Measure.objects.prefetch_related(
+                Prefetch("data_points", queryset=DataPoint.objects.order_by("date"))
+            ),
+        ),
+        Prefetch(
+            "pdsa_cycles",
+            queryset=ProjectPDSACycle.objects.select_related("change_idea").prefetch_related(
+                Prefetch("measures", queryset=Measure.objects.only("pk", "name"))
+            ),
+        ),
+        Prefetch("progress_scores", queryset=ProgressScore.objects.select_related("recorded_by__person")),
+    ]
+
+
+def project_get(*, cohort, pk: int) -> ImprovementProject:
+    """A project with everything its page shows; charts and driver tree attached."""
+    queryset = (
+        ImprovementProject.objects.for_cohort(cohort)
+        .select_related("action_learning_set__set_facilitator__person")
+        .prefetch_related(*_project_prefetches())
+    )
+    project = get_object_or_404(queryset, pk=pk)
+    _attach_derived(project)
+    return project
+
+
+def _attach_derived(project):
+    project.driver_tree = driver_tree(project.driver_nodes.all())
+    cycles = list(project.pdsa_cycles.all())
+    for measure in project.measures.all():
+        measure.chart = measure_chart(measure=measure, cycles=cycles)
+
+
+def driver_tree(nodes) -> list[dict]:
+    """Nested [{node, children: [...]}] from a flat list of a project's driver nodes."""
+    by_parent: dict = {}
+    for node in nodes:
+        by_parent.setdefault(node.parent_id, []).append(node)
+
+    def build(parent_id):
+        return [{"node": n, "children": build(n.pk)} for n in by_parent.get(parent_id, [])]
+
+    return build(None)
+
+
+def driver_outline(nodes) -> str:
+    """The driver diagram as the indented outline its editor uses."""
+    lines = []
+
+    def walk(items, level):
+        for item in items:
+            lines.append("  " * level + "- " + item["node"].text)
+            walk(item["children"], level + 1)
+
+    walk(driver_tree(nodes), 0)
+    return "\n".join(lines)
+
+
+RULE_LABELS = {
+    runchart.SHIFT: _("Shift"),
+    runchart.TREND: _("Trend"),
+    runchart.ASTRONOMICAL: _("Astronomical point"),
+    runchart.TOO_FEW_RUNS: _("Too few runs"),
+    runchart.TOO_MANY_RUNS: _("Too many runs"),
+}
+RULE_EXPLANATIONS = {
+    runchart.SHIFT: _("%(size)s points in a row on one side of the median"),
+    runchart.TREND: _("%(size)s points in a row all going %(direction)s"),
+    runchart.ASTRONOMICAL: _("a single value far outside the usual range"),
+    runchart.TOO_FEW_RUNS: _("%(runs)s runs where at least %(lower)s would be expected by chance"),
+    runchart.TOO_MANY_RUNS: _("%(runs)s runs where at most %(upper)s would be expected by chance"),
+}
+DIRECTION_WORDS = {"up": _("up"), "down": _("down")}
+
+
+@dataclass
+class MeasureChart:
+    analysis: runchart.RunChartAnalysis
+    layout: dict
+    rows: list = field(default_factory=list)
+    summary: list = field(default_factory=list)
+
+
+def measure_chart(*, measure: Measure, cycles) -> MeasureChart:
+    """Run-chart analysis and SVG geometry of a measure whose data points are prefetched."""
+    points = list(measure.data_points.all())
+    dates = [p.date for p in points]
+    values = [p.value for p in points]
+    mask = measure.baseline_mask(dates)
+    analysis = runchart.analyse(values, baseline=mask)
+    related = [c for c in cycles if any(m.pk == measure.pk for m in c.measures.all())] or list(cycles)
+    markers = [Marker(date=c.start_date, label=f"PDSA {i}", title=c.title) for i, c in enumerate(related, start=1)]
+    layout = run_chart_layout(dates=dates, values=values, analysis=analysis, baseline_mask=mask, markers=markers)
+    rows = [
+        {
+            "point": p,
+            "in_baseline": mask[i],
+            "rules": [RULE_LABELS[r] for r in layout["points"][i]["rules"]],
+        }
+        for i, p in enumerate(points)
+    ]
+    return MeasureChart(analysis=analysis, layout=layout, rows=rows, summary=_summary(analysis, measure))
+
+
+def _summary(analysis, measure) -> list[dict]:
+    """Plain-language findings (rule, direction, whether it is the better direction)."""
+    if not analysis.enough_data:
+        return []
+    findings = []
+    for signal in analysis.signals:
+        good = None
+        if signal.direction:
+            good = signal.direction == measure.better
+        text = RULE_EXPLANATIONS[signal.rule] % {
+            "size": len(signal.indices),
+            "direction": DIRECTION_WORDS.get(signal.direction, ""),
+            "runs": analysis.runs,
+            "lower": analysis.runs_lower,
+            "upper": analysis.runs_upper,
+        }
+        findings.append({"rule": signal.rule, "label": RULE_LABELS[signal.rule], "text": text, "good": good})
+    return findings
+
+
+def measure_get(*, cohort, project_pk: int, pk: int) -> Measure:
+    queryset = (
+        Measure.objects.for_cohort(cohort)
+        .filter(project_id=project_pk)
+        .select_related("project__action_learning_set")
+        .prefetch_related(
+            Prefetch("data_points", queryset=DataPoint.objects.order_by("date")),
+            Prefetch(
+                "project__pdsa_cycles",
+                queryset=ProjectPDSACycle.objects.prefetch_related(
+                    Prefetch("measures", queryset=Measure.objects.only("pk"))
+                ),
+            ),
+        )
+    )
+    measure = get_object_or_404(queryset, pk=pk)
+    measure.chart = measure_chart(measure=measure, cycles=list(measure.project.pdsa_cycles.all()))
+    return measure
+
+
+# Module 6 -----------------------------------------------------------------------------------------
+
+
+def celebration_module(*, cohort) -> Module | None:
+    return (
+        Module.objects.filter(cohort=cohort)
+        .filter(Q(is_celebration=True) | Q(number=6))
+        .order_by("-is_celebration")
+        .first()
+    )
+
+
+def presentation_list_for_cohort(*, cohort) -> list[Presentation]:
+    return list(
+        Presentation.objects.for_cohort(cohort)
+        .select_related("action_learning_set", "project")
+        .prefetch_related(Prefetch("feedback", queryset=PresentationFeedback.objects.select_related("author__person")))
+    )
+
+
+def presentation_get(*, cohort, pk: int) -> Presentation:
+    return get_object_or_404(
+        Presentation.objects.for_cohort(cohort).select_related("action_learning_set", "project"), pk=pk
+    )
+
+
+def presentation_feedback_visible_to(*, presentation, user, is_cohort_facilitator: bool) -> bool:
+    """Feedback is shown to the presenting set (and its facilitators), not to everyone."""
+    if is_cohort_facilitator:
+        return True
+    return set_is_editable_by(action_learning_set=presentation.action_learning_set, user=user)
+
+
+def showcase_for_cohort(*, cohort) -> list[ActionLearningSet]:
+    """Every set with its projects, charts, PDSA history, scores and presentations."""
+    sets = list(
+        ActionLearningSet.objects.for_cohort(cohort)
+        .select_related("set_facilitator__person")
+        .prefetch_related(
+            _active_set_memberships(),
+            Prefetch(
+                "projects",
+                queryset=ImprovementProject.objects.order_by("title").prefetch_related(*_project_prefetches()),
+            ),
+            Prefetch("presentations", queryset=Presentation.objects.order_by("order")),
+        )
+    )
+    for action_learning_set in sets:
+        for project in action_learning_set.projects.all():
+            _attach_derived(project)
+    return sets
+
+
+# My programme -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ProgrammeEntry:
+    membership: Membership
+    modules: list
+    action_learning_set: ActionLearningSet | None
+    projects: list
+
+
+def my_programme(*, user) -> list[ProgrammeEntry]:
+    """The signed-in person's active cohorts: module dates, their set and its projects."""
+    memberships = list(
+        Membership.objects.active()
+        .filter(person__user=user)
+        .select_related("cohort__programme", "person")
+        .prefetch_related(
+            Prefetch("cohort__modules", queryset=Module.objects.order_by("number")),
+            Prefetch(
+                "set_memberships",
+                queryset=SetMembership.objects.select_related("action_learning_set").prefetch_related(
+                    Prefetch("action_learning_set__projects", queryset=ImprovementProject.objects.order_by("title"))
+                ),
+            ),
+            Prefetch(
+                "facilitated_sets",
+                queryset=ActionLearningSet.objects.prefetch_related(
+                    Prefetch("projects", queryset=ImprovementProject.objects.order_by("title"))
+                ),
+            ),
+        )
+        .order_by("-cohort__start_date")
+    )
+    entries = []
+    for membership in memberships:
+        set_links = list(membership.set_memberships.all())
+        action_learning_set = set_links[0].action_learning_set if set_links else None
+        if action_learning_set is None and membership.facilitated_sets.all():
+            action_learning_set = membership.facilitated_sets.all()[0]
+        entries.append(
+            ProgrammeEntry(
+                membership=membership,
+                modules=list(membership.cohort.modules.all()),
+                action_learning_set=action_learning_set,
+                projects=list(action_learning_set.projects.all()) if action_learning_set else [],
+            )
+        )
+    return entries

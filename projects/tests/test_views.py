@@ -1,0 +1,646 @@
+import datetime
+import io
+import re
+import zipfile
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cohorts.models import Membership
+from cohorts.services import membership_withdraw
+from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
+from modules.tests.factories import ModuleFactory
+from projects import services
+from projects.models import DataPoint, ImprovementProject, Presentation, SetMembership
+from projects.tests.factories import (
+    ActionLearningSetFactory,
+    DataPointFactory,
+    ImprovementProjectFactory,
+    MeasureFactory,
+    PresentationFactory,
+    ProjectPDSACycleFactory,
+    participant_in_set,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def world(cohort, facilitator):
+    set_a = ActionLearningSetFactory(cohort=cohort, name="Set A")
+    set_b = ActionLearningSetFactory(cohort=cohort, name="Set B")
+    project_a = ImprovementProjectFactory(action_learning_set=set_a, title="Safer handovers")
+    project_b = ImprovementProjectFactory(action_learning_set=set_b, title="Quicker discharge")
+    measure_a = MeasureFactory(project=project_a, name="Handovers using SBAR", baseline_points=6)
+    for week, value in enumerate([40, 42, 38, 41, 39, 43, 55, 58, 60, 57, 61, 62]):
+        DataPointFactory(
+            measure=measure_a, date=datetime.date(2026, 1, 5) + datetime.timedelta(weeks=week), value=value
+        )
+    return {
+        "cohort": cohort,
+        "facilitator": facilitator,
+        "set_a": set_a,
+        "set_b": set_b,
+        "project_a": project_a,
+        "project_b": project_b,
+        "measure_a": measure_a,
+        "member_a": participant_in_set(set_a),
+        "member_b": participant_in_set(set_b),
+    }
+
+
+def project_url(world, name, key="project_a", **extra):
+    return reverse(f"projects:{name}", kwargs={"cohort_pk": world["cohort"].pk, "project_pk": world[key].pk, **extra})
+
+
+def measure_url(world, name="measure_detail", **extra):
+    return project_url(world, name, measure_pk=world["measure_a"].pk, **extra)
+
+
+# Permissions ------------------------------------------------------------------------------------
+
+
+def test_project_detail_visible_to_every_participant_of_the_cohort(world):
+    response = client_for(world["member_b"]).get(project_url(world, "project_detail"))
+
+    assert response.status_code == 200
+    assert "Safer handovers" in response.text
+    assert project_url(world, "project_update") not in response.text
+
+
+def test_project_detail_shows_edit_links_to_own_set(world):
+    response = client_for(world["member_a"]).get(project_url(world, "project_detail"))
+
+    assert project_url(world, "project_update") in response.text
+
+
+def test_project_update_member_of_other_set_is_forbidden(world):
+    client = client_for(world["member_b"])
+
+    get = client.get(project_url(world, "project_update"))
+    post = client.post(project_url(world, "project_update"), {"title": "Hijacked"})
+
+    assert get.status_code == 403
+    assert post.status_code == 403
+    world["project_a"].refresh_from_db()
+    assert world["project_a"].title == "Safer handovers"
+
+
+def test_project_update_member_of_own_set_saves(world):
+    data = {
+        "action_learning_set": world["set_a"].pk,
+        "title": "Safer handovers on two wards",
+        "area": "patient_safety",
+        "status": "testing",
+        "problem": "",
+        "aim": "All handovers use SBAR by June 2026",
+        "stakeholders": "",
+    }
+
+    response = client_for(world["member_a"]).post(project_url(world, "project_update"), data)
+
+    assert response.status_code == 302
+    world["project_a"].refresh_from_db()
+    assert world["project_a"].title == "Safer handovers on two wards"
+
+
+def test_project_update_cannot_move_project_into_a_set_one_is_not_in(world):
+    data = {"action_learning_set": world["set_b"].pk, "title": "Moved", "area": "other", "status": "idea"}
+
+    response = client_for(world["member_a"]).post(project_url(world, "project_update"), data)
+
+    assert response.status_code == 200
+    world["project_a"].refresh_from_db()
+    assert world["project_a"].action_learning_set_id == world["set_a"].pk
+
+
+def test_data_point_create_by_other_set_is_forbidden_and_saves_nothing(world):
+    before = DataPoint.objects.count()
+
+    response = client_for(world["member_b"]).post(
+        measure_url(world, "data_point_create"), {"date": "2026-04-06", "value": "70"}
+    )
+
+    assert response.status_code == 403
+    assert DataPoint.objects.count() == before
+
+
+def test_facilitator_edits_every_project_of_the_cohort(world, facilitator_client):
+    response = facilitator_client.post(measure_url(world, "data_point_create"), {"date": "2026-04-06", "value": "70"})
+
+    assert response.status_code == 302
+    assert world["measure_a"].data_points.filter(date=datetime.date(2026, 4, 6)).exists()
+
+
+def test_set_facilitator_edits_only_their_set(world):
+    membership = MembershipFactory(
+        cohort=world["cohort"], role=Membership.Role.SET_FACILITATOR, person__user=UserFactory()
+    )
+    world["set_a"].set_facilitator = membership
+    world["set_a"].save()
+    client = client_for(membership.person.user)
+
+    own = client.get(project_url(world, "project_update"))
+    other = client.get(project_url(world, "project_update", key="project_b"))
+
+    assert own.status_code == 200
+    assert other.status_code == 403
+
+
+def test_participant_of_another_cohort_gets_404_everywhere(world):
+    stranger = MembershipFactory(cohort=CohortFactory(), person__user=UserFactory()).person.user
+    client = client_for(stranger)
+    cohort_pk = world["cohort"].pk
+
+    urls = [
+        reverse("projects:set_list", kwargs={"cohort_pk": cohort_pk}),
+        reverse("projects:project_list", kwargs={"cohort_pk": cohort_pk}),
+        project_url(world, "project_detail"),
+        measure_url(world),
+        reverse("projects:showcase", kwargs={"cohort_pk": cohort_pk}),
+    ]
+
+    assert [client.get(url).status_code for url in urls] == [404] * len(urls)
+
+
+def test_project_of_another_cohort_is_not_found_through_own_cohort_url(world):
+    other = ImprovementProjectFactory()
+    url = reverse("projects:project_detail", kwargs={"cohort_pk": world["cohort"].pk, "project_pk": other.pk})
+
+    assert client_for(world["member_a"]).get(url).status_code == 404
+
+
+def test_withdrawn_participant_loses_edit_rights(world):
+    membership = Membership.objects.get(person__user=world["member_a"])
+    membership_withdraw(membership=membership)
+
+    response = client_for(world["member_a"]).get(project_url(world, "project_update"))
+
+    assert response.status_code == 404  # no longer an active member of the cohort
+
+
+def test_set_assign_is_for_facilitators_only(world, facilitator_client):
+    url = reverse("projects:set_assign", kwargs={"cohort_pk": world["cohort"].pk})
+
+    assert client_for(world["member_a"]).get(url).status_code == 404
+    assert facilitator_client.get(url).status_code == 200
+
+
+def test_set_assign_rebalances_in_one_form(world, facilitator_client):
+    member_a = Membership.objects.get(person__user=world["member_a"])
+    member_b = Membership.objects.get(person__user=world["member_b"])
+    url = reverse("projects:set_assign", kwargs={"cohort_pk": world["cohort"].pk})
+
+    response = facilitator_client.post(url, {f"m{member_a.pk}": world["set_b"].pk, f"m{member_b.pk}": ""})
+
+    assert response.status_code == 302
+    assert list(SetMembership.objects.values_list("membership_id", "action_learning_set_id")) == [
+        (member_a.pk, world["set_b"].pk)
+    ]
+
+
+def test_set_split_view_creates_sets(world, facilitator_client):
+    for _ in range(4):
+        MembershipFactory(cohort=world["cohort"])
+    url = reverse("projects:set_split", kwargs={"cohort_pk": world["cohort"].pk})
+
+    response = facilitator_client.post(url, {"number_of_sets": 3})
+
+    assert response.status_code == 302
+    assert SetMembership.objects.filter(cohort=world["cohort"]).count() == 6
+
+
+def test_set_detail_member_records_meeting_and_action(world):
+    client = client_for(world["member_a"])
+    kwargs = {"cohort_pk": world["cohort"].pk, "set_pk": world["set_a"].pk}
+    attendee = Membership.objects.get(person__user=world["member_a"])
+
+    meeting = client.post(
+        reverse("projects:set_meeting_create", kwargs=kwargs),
+        {"date": "2026-02-10", "attendees": [attendee.pk], "notes": "Agreed the aim"},
+    )
+    action = client.post(
+        reverse("projects:set_action_create", kwargs=kwargs),
+        {"description": "Ask the ward manager", "owner": attendee.pk, "due_date": "2026-02-20"},
+    )
+    page = client.get(reverse("projects:set_detail", kwargs=kwargs))
+
+    assert (meeting.status_code, action.status_code) == (302, 302)
+    assert "Agreed the aim" in page.text
+    assert "Ask the ward manager" in page.text
+
+
+def test_set_meeting_create_by_other_set_is_forbidden(world):
+    kwargs = {"cohort_pk": world["cohort"].pk, "set_pk": world["set_a"].pk}
+
+    response = client_for(world["member_b"]).post(
+        reverse("projects:set_meeting_create", kwargs=kwargs), {"date": "2026-02-10"}
+    )
+
+    assert response.status_code == 403
+
+
+# Pages ----------------------------------------------------------------------------------------------
+
+
+def test_measure_detail_draws_run_chart_with_signals_and_table(world):
+    response = client_for(world["member_b"]).get(measure_url(world))
+
+    assert response.status_code == 200
+    assert "<svg" in response.text
+    assert 'class="rc-point rc-shift"' in response.text  # the six points after the change
+    assert "Shift" in response.text
+    assert "in the better direction" in response.text
+    assert response.text.count("<tr>") >= 12  # the data table beside the chart
+
+
+def test_measure_detail_with_few_points_says_not_enough_data(world):
+    measure = MeasureFactory(project=world["project_a"])
+    for week in range(4):
+        DataPointFactory(measure=measure, value=week)
+
+    response = client_for(world["member_a"]).get(project_url(world, "measure_detail", measure_pk=measure.pk))
+
+    assert "Not enough data for the rules." in response.text
+    assert "rc-shift" not in response.text.split("<figcaption")[0]
+
+
+def test_data_points_import_view_reports_rows_and_saves_nothing(world):
+    before = DataPoint.objects.count()
+
+    response = client_for(world["member_a"]).post(
+        measure_url(world, "data_points_import"), {"text": "2026-05-04,10\nnot a date,11\n2026-05-18,abc"}
+    )
+
+    assert response.status_code == 200
+    assert "Row 2:" in response.text
+    assert "Row 3:" in response.text
+    assert DataPoint.objects.count() == before
+
+
+def test_data_points_import_view_accepts_csv_file(world):
+    upload = SimpleUploadedFile("data.csv", b"date,value,note\n2026-05-04,70,\n2026-05-11,71,good week\n", "text/csv")
+
+    response = client_for(world["member_a"]).post(measure_url(world, "data_points_import"), {"file": upload})
+
+    assert response.status_code == 302
+    assert world["measure_a"].data_points.filter(date=datetime.date(2026, 5, 11), value=71).exists()
+
+
+def test_data_point_create_view_rejects_duplicate_date(world):
+    response = client_for(world["member_a"]).post(
+        measure_url(world, "data_point_create"), {"date": "2026-01-05", "value": "99"}
+    )
+
+    assert response.status_code == 200
+    assert "already a value for this date" in response.text
+    assert world["measure_a"].data_points.get(date=datetime.date(2026, 1, 5)).value == Decimal(40)
+
+
+def test_progress_score_view_records_score(world):
+    response = client_for(world["member_a"]).post(
+        project_url(world, "progress_score_record"), {"score": "2.5", "note": "First tests"}
+    )
+
+    assert response.status_code == 302
+    assert ImprovementProject.objects.get(pk=world["project_a"].pk).progress_score == Decimal("2.5")
+
+
+def test_driver_diagram_view_saves_outline_and_project_page_shows_it(world):
+    client = client_for(world["member_a"])
+
+    response = client.post(
+        project_url(world, "driver_diagram_update"), {"outline": "- Reliable handover\n  - One tool\n    - SBAR sheet"}
+    )
+    page = client.get(project_url(world, "project_detail"))
+
+    assert response.status_code == 302
+    assert "driver-change_idea" in page.text
+    assert "SBAR sheet" in page.text
+
+
+def test_pdsa_cycle_view_saves_cycle_with_measures(world):
+    response = client_for(world["member_a"]).post(
+        project_url(world, "pdsa_cycle_create"),
+        {
+            "title": "SBAR on Elm ward",
+            "start_date": "2026-02-16",
+            "plan": "One week",
+            "measures": [world["measure_a"].pk],
+            "act": "adapt",
+        },
+    )
+
+    assert response.status_code == 302
+    cycle = world["project_a"].pdsa_cycles.get()
+    assert list(cycle.measures.all()) == [world["measure_a"]]
+    assert cycle.act == "adapt"
+
+
+def test_pdsa_cycle_form_rejects_measure_of_another_project(world):
+    foreign = MeasureFactory(project=world["project_b"])
+
+    response = client_for(world["member_a"]).post(
+        project_url(world, "pdsa_cycle_create"),
+        {"title": "X", "start_date": "2026-02-16", "measures": [foreign.pk]},
+    )
+
+    assert response.status_code == 200
+    assert not world["project_a"].pdsa_cycles.exists()
+
+
+# Query counts ------------------------------------------------------------------------------------
+
+
+def _count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def _add_measure_with_points(project, points):
+    measure = MeasureFactory(project=project)
+    for week in range(points):
+        DataPointFactory(measure=measure, value=week % 7)
+    ProjectPDSACycleFactory(project=project).measures.add(measure)
+    return measure
+
+
+def test_project_detail_query_count_is_constant_in_data(world, django_assert_num_queries):
+    client = client_for(world["member_a"])
+    url = project_url(world, "project_detail")
+    project = world["project_a"]
+    ProjectPDSACycleFactory(project=project).measures.add(world["measure_a"])
+    services.progress_score_record(project=project, score="1.0")
+    services.driver_diagram_replace(project=project, outline="- A")
+    small = _count_queries(client, url)
+
+    for _ in range(3):
+        _add_measure_with_points(project, 40)
+    services.progress_score_record(project=project, score="2.0")
+    services.driver_diagram_replace(project=project, outline="- A\n  - B\n    - C\n- D")
+
+    with django_assert_num_queries(small):
+        client.get(url)
+
+
+def test_showcase_query_count_is_constant_in_projects(world, django_assert_num_queries):
+    client = client_for(world["member_a"])
+    url = reverse("projects:showcase", kwargs={"cohort_pk": world["cohort"].pk})
+    ProjectPDSACycleFactory(project=world["project_a"]).measures.add(world["measure_a"])
+    services.progress_score_record(project=world["project_a"], score="1.0")
+    services.driver_diagram_replace(project=world["project_a"], outline="- A")
+    PresentationFactory(action_learning_set=world["set_a"])
+    small = _count_queries(client, url)
+
+    for index in range(4):
+        extra_set = ActionLearningSetFactory(cohort=world["cohort"])
+        participant_in_set(extra_set)
+        project = ImprovementProjectFactory(action_learning_set=extra_set)
+        _add_measure_with_points(project, 20 + index)
+        PresentationFactory(action_learning_set=extra_set)
+
+    with django_assert_num_queries(small):
+        response = client.get(url)
+    assert response.text.count('class="showcase-project') == 6
+
+
+def test_showcase_print_renders_one_page_per_project(world):
+    response = client_for(world["member_b"]).get(
+        reverse("projects:showcase_print", kwargs={"cohort_pk": world["cohort"].pk})
+    )
+
+    assert response.status_code == 200
+    assert response.text.count('<div class="print-page">') == 2
+    assert "projects/print.css" in response.text
+
+
+# Module 6: slides and feedback --------------------------------------------------------------------------
+
+
+def _pptx_bytes():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("ppt/presentation.xml", "<p:presentation/>")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def presentation(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return PresentationFactory(action_learning_set=world["set_a"], project=world["project_a"])
+
+
+def slides_url(world, presentation, name="slides_upload"):
+    return reverse(f"projects:{name}", kwargs={"cohort_pk": world["cohort"].pk, "presentation_pk": presentation.pk})
+
+
+def test_slides_upload_accepts_pdf_and_serves_it_to_members(world, presentation, tmp_path):
+    pdf = SimpleUploadedFile("Our project.pdf", b"%PDF-1.7\n1 0 obj\n", content_type="application/pdf")
+
+    response = client_for(world["member_a"]).post(slides_url(world, presentation), {"slides": pdf})
+    download = client_for(world["member_b"]).get(slides_url(world, presentation, "slides_download"))
+
+    assert response.status_code == 302
+    presentation.refresh_from_db()
+    assert presentation.slides_name == "Our project.pdf"
+    assert (tmp_path / presentation.slides.name).exists()
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
+
+
+def test_slides_upload_accepts_pptx_by_content(world, presentation):
+    pptx = SimpleUploadedFile("deck.pptx", _pptx_bytes(), content_type="application/octet-stream")
+
+    response = client_for(world["member_a"]).post(slides_url(world, presentation), {"slides": pptx})
+
+    assert response.status_code == 302
+    presentation.refresh_from_db()
+    assert presentation.slides.name.endswith(".pptx")
+
+
+def test_slides_upload_rejects_non_pdf_with_pdf_name(world, presentation):
+    fake = SimpleUploadedFile("slides.pdf", b"<html><script>alert(1)</script>", content_type="application/pdf")
+
+    response = client_for(world["member_a"]).post(slides_url(world, presentation), {"slides": fake})
+
+    assert response.status_code == 400
+    assert "PDF or a PowerPoint" in response.text
+    presentation.refresh_from_db()
+    assert not presentation.slides
+
+
+def test_slides_upload_rejects_zip_that_is_not_a_presentation(world, presentation):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w/>")
+    docx = SimpleUploadedFile("slides.pptx", buffer.getvalue())
+
+    response = client_for(world["member_a"]).post(slides_url(world, presentation), {"slides": docx})
+
+    assert response.status_code == 400
+
+
+def test_slides_upload_rejects_oversize_file(world, presentation):
+    big = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (services.SLIDES_MAX_BYTES + 1 - 5))
+
+    response = client_for(world["member_a"]).post(slides_url(world, presentation), {"slides": big})
+
+    assert response.status_code == 400
+    assert "larger than 20 MB" in response.text
+    presentation.refresh_from_db()
+    assert not presentation.slides
+
+
+def test_slides_upload_by_other_set_is_forbidden(world, presentation):
+    pdf = SimpleUploadedFile("x.pdf", b"%PDF-1.7")
+
+    response = client_for(world["member_b"]).post(slides_url(world, presentation), {"slides": pdf})
+
+    assert response.status_code == 403
+
+
+def test_slides_download_is_404_for_another_cohort(world, presentation):
+    services.presentation_slides_upload(presentation=presentation, uploaded_file=SimpleUploadedFile("x.pdf", b"%PDF-1"))
+    stranger = MembershipFactory(cohort=CohortFactory(), person__user=UserFactory()).person.user
+
+    response = client_for(stranger).get(slides_url(world, presentation, "slides_download"))
+
+    assert response.status_code == 404
+
+
+def test_feedback_from_peer_is_shown_to_set_but_not_to_other_peers(world, presentation):
+    peer_client = client_for(world["member_b"])
+    url = slides_url(world, presentation, "feedback_give")
+
+    response = peer_client.post(url, {"went_well": "Clear run chart", "even_better_if": "Show the cost"})
+    detail = slides_url(world, presentation, "presentation_detail")
+
+    assert response.status_code == 302
+    set_page = client_for(world["member_a"]).get(detail).text
+    peer_page = peer_client.get(detail).text
+    assert "Feedback received" in set_page
+    assert "Clear run chart" in set_page
+    assert "Feedback received" not in peer_page  # peers see only their own answer, in the form
+
+
+def test_presentation_schedule_is_managed_by_facilitators(world, facilitator_client):
+    url = reverse("projects:presentation_create", kwargs={"cohort_pk": world["cohort"].pk})
+    data = {
+        "order": 1,
+        "starts_at": "10:00",
+        "ends_at": "10:20",
+        "action_learning_set": world["set_a"].pk,
+        "project": world["project_a"].pk,
+        "title": "Safer handovers",
+    }
+
+    assert client_for(world["member_a"]).post(url, data).status_code == 404
+    assert facilitator_client.post(url, data).status_code == 302
+    assert Presentation.objects.get().title == "Safer handovers"
+
+
+def test_presentation_form_rejects_project_of_another_set(world, facilitator_client):
+    url = reverse("projects:presentation_create", kwargs={"cohort_pk": world["cohort"].pk})
+    data = {
+        "order": 1,
+        "starts_at": "10:00",
+        "ends_at": "09:20",
+        "action_learning_set": world["set_a"].pk,
+        "project": world["project_b"].pk,
+        "title": "Mixed up",
+    }
+
+    response = facilitator_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "belongs to another set" in response.text
+    assert "must end after it starts" in response.text
+    assert not Presentation.objects.exists()
+
+
+# Participants' way in ---------------------------------------------------------------------------------
+
+
+def test_my_programme_shows_modules_set_and_project(world):
+    ModuleFactory(cohort=world["cohort"], number=1, title="Leading self")
+
+    response = client_for(world["member_a"]).get(reverse("projects:my_programme"))
+
+    assert response.status_code == 200
+    assert "Leading self" in response.text
+    assert "Set A" in response.text
+    assert "Safer handovers" in response.text
+    assert "Quicker discharge" not in response.text
+
+
+def test_my_programme_requires_sign_in(client):
+    response = client.get(reverse("projects:my_programme"))
+
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_sign_in_link_request_answers_the_same_for_unknown_address(world, client, mailoutbox):
+    known = Membership.objects.get(person__user=world["member_a"]).person.email
+    url = reverse("projects:sign_in_link_request")
+
+    first = client.post(url, {"email": known})
+    second = client.post(url, {"email": "nobody@example.org"})
+
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"]
+    assert len(mailoutbox) == 1
+
+
+def test_sign_in_link_signs_in_once(world, client, mailoutbox):
+    email = Membership.objects.get(person__user=world["member_a"]).person.email
+    client.post(reverse("projects:sign_in_link_request"), {"email": email})
+    link = re.search(r"http://testserver(\S+)", mailoutbox[0].body).group(1)
+    token = link.split("sesame=")[1]
+
+    shown = client.get(link)
+    used = client.post(reverse("projects:sign_in_link_use"), {"sesame": token})
+    me = client.get(reverse("projects:my_programme"))
+    client.logout()
+    again = client.post(reverse("projects:sign_in_link_use"), {"sesame": token})
+
+    assert shown.status_code == 200
+    assert used.status_code == 302
+    assert me.status_code == 200
+    assert "Safer handovers" in me.text
+    assert again.status_code == 400
+    assert "no longer works" in again.text
+
+
+def test_sign_in_link_pages_are_open_without_signing_in(client):
+    request_page = client.get(reverse("projects:sign_in_link_request"))
+    sent_page = client.get(reverse("projects:sign_in_link_sent"))
+    use_without_token = client.get(reverse("projects:sign_in_link_use"))
+
+    assert request_page.status_code == 200
+    assert 'name="email"' in request_page.text
+    assert sent_page.status_code == 200
+    assert "no longer works" in use_without_token.text
+
+
+def test_sign_in_link_with_forged_token_does_not_sign_in(client):
+    response = client.post(reverse("projects:sign_in_link_use"), {"sesame": "AAAAforged"})
+
+    assert response.status_code == 400
+    assert "_auth_user_id" not in client.session

@@ -1,0 +1,58 @@
+"""Participants' way in: the "my programme" page and e-mailed sign-in links (django-sesame)."""
+
+from django.contrib.auth import authenticate, login
+from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.generic import FormView, TemplateView
+from sesame import settings as sesame_settings
+
+from .. import selectors, services
+from ..forms import SignInLinkForm
+
+
+class MyProgrammeView(TemplateView):
+    template_name = "projects/my_programme.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["entries"] = selectors.my_programme(user=self.request.user)
+        return context
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SignInLinkRequestView(FormView):
+    form_class = SignInLinkForm
+    template_name = "projects/sign_in_link_request.html"
+
+    def form_valid(self, form):
+        # The same answer whether or not the address is known: nobody learns who has an account.
+        services.sign_in_link_send(email=form.cleaned_data["email"])
+        return redirect("projects:sign_in_link_sent")
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SignInLinkSentView(TemplateView):
+    template_name = "projects/sign_in_link_sent.html"
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SignInLinkUseView(View):
+    """Opening the link shows a button; only the POST signs in. Mail scanners that follow
+    links (e.g. Safe Links in NHS mail) therefore cannot use up the single-use token."""
+
+    template_name = "projects/sign_in_link_use.html"
+
+    def get(self, request):
+        token = request.GET.get(sesame_settings.TOKEN_NAME, "")
+        return render(request, self.template_name, {"token": token, "failed": not token})
+
+    def post(self, request):
+        token = request.POST.get(sesame_settings.TOKEN_NAME, "")
+        user = authenticate(request, sesame=token) if token else None
+        if user is None:
+            return render(request, self.template_name, {"token": "", "failed": True}, status=400)
+        login(request, user, backend="sesame.backends.ModelBackend")
+        return redirect(reverse("projects:my_programme"))

@@ -1,0 +1,68 @@
+"""Shared pieces of the projects views."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from django.views.generic import FormView
+
+from common.middleware import MEMBER
+
+from .. import selectors
+from ..models import ActionLearningSet, ImprovementProject
+
+
+def add_errors(form, error: ValidationError):
+    """Put a service's ValidationError on the form (field errors where the service named one)."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class FormPageView(FormView):
+    """A page holding one form, drawn by projects/form_page.html."""
+
+    template_name = "projects/form_page.html"
+    page_title = ""
+    submit_label = ""
+    multipart = False
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            page_title=self.page_title,
+            submit_label=self.submit_label,
+            multipart=self.multipart,
+            cancel_url=self.get_success_url(),
+            cohort=self.request.cohort,
+        )
+        return context
+
+
+class SetEditMixin:
+    """For views that change a set's things: the user must be able to edit that set."""
+
+    cohort_access = MEMBER
+
+    def dispatch(self, request, *args, **kwargs):
+        self.action_learning_set = get_object_or_404(
+            ActionLearningSet.objects.for_cohort(request.cohort), pk=kwargs["set_pk"]
+        )
+        if not selectors.set_is_editable_by(action_learning_set=self.action_learning_set, user=request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ProjectEditMixin:
+    """For views that change a project: members of its set, its set facilitator, facilitators."""
+
+    cohort_access = MEMBER
+
+    def dispatch(self, request, *args, **kwargs):
+        self.project = get_object_or_404(
+            ImprovementProject.objects.for_cohort(request.cohort).select_related("action_learning_set"),
+            pk=kwargs["project_pk"],
+        )
+        if not selectors.project_is_editable_by(project=self.project, user=request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)

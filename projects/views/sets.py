@@ -1,0 +1,241 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from common.middleware import MEMBER
+
+from .. import selectors, services
+from ..forms import SetActionForm, SetAssignForm, SetForm, SetMeetingForm, SetReflectionsForm, SetSplitForm
+from ..models import ActionLearningSet, SetAction, SetMeeting
+from .base import FormPageView, SetEditMixin, add_errors
+
+
+def _set_list_url(cohort):
+    return reverse("projects:set_list", kwargs={"cohort_pk": cohort.pk})
+
+
+def _set_url(action_learning_set):
+    return reverse(
+        "projects:set_detail", kwargs={"cohort_pk": action_learning_set.cohort_id, "set_pk": action_learning_set.pk}
+    )
+
+
+class SetListView(TemplateView):
+    cohort_access = MEMBER
+    template_name = "projects/set_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        cohort = self.request.cohort
+        sets = selectors.set_list_for_cohort(cohort=cohort)
+        membership = self.request.cohort_membership
+        context.update(
+            cohort=cohort,
+            sets=sets,
+            my_set_ids={
+                s.pk
+                for s in sets
+                if membership and any(sm.membership_id == membership.pk for sm in s.active_set_memberships)
+            },
+        )
+        if self.request.is_cohort_facilitator:
+            participants = selectors.set_participants_for_assignment(cohort=cohort)
+            context.update(
+                create_form=SetForm(cohort=cohort),
+                split_form=SetSplitForm(),
+                unassigned=[m for m in participants if m.current_set_id is None],
+            )
+        return context
+
+
+class SetCreateView(FormPageView):
+    form_class = SetForm
+    page_title = _("Add an action-learning set")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "cohort": self.request.cohort}
+
+    def get_success_url(self):
+        return _set_list_url(self.request.cohort)
+
+    def form_valid(self, form):
+        try:
+            created = services.set_create(
+                cohort=self.request.cohort,
+                name=form.cleaned_data["name"],
+                set_facilitator=form.cleaned_data["set_facilitator"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("%(set)s added.") % {"set": created.name})
+        return super().form_valid(form)
+
+
+class SetSplitView(FormPageView):
+    form_class = SetSplitForm
+    page_title = _("Split participants into sets")
+
+    def get_success_url(self):
+        return reverse("projects:set_assign", kwargs={"cohort_pk": self.request.cohort.pk})
+
+    def form_valid(self, form):
+        try:
+            services.set_split_evenly(cohort=self.request.cohort, number_of_sets=form.cleaned_data["number_of_sets"])
+        except ValidationError as error:
+            add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Participants shared out. Check the sets and move anyone as needed."))
+        return super().form_valid(form)
+
+
+class SetAssignView(FormPageView):
+    """Everyone's set on one form: used to split a cohort by hand and to rebalance sets."""
+
+    form_class = SetAssignForm
+    template_name = "projects/set_assign.html"
+    page_title = _("Who is in which set")
+
+    def get_form_kwargs(self):
+        cohort = self.request.cohort
+        return {
+            **super().get_form_kwargs(),
+            "participants": selectors.set_participants_for_assignment(cohort=cohort),
+            "sets": list(ActionLearningSet.objects.for_cohort(cohort)),
+        }
+
+    def get_success_url(self):
+        return _set_list_url(self.request.cohort)
+
+    def form_valid(self, form):
+        try:
+            moved = services.set_members_assign(cohort=self.request.cohort, assignments=form.assignments())
+        except ValidationError as error:
+            add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Sets saved: %(n)s participants moved.") % {"n": moved})
+        return super().form_valid(form)
+
+
+class SetUpdateView(FormPageView):
+    form_class = SetForm
+    page_title = _("Edit set")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = get_object_or_404(ActionLearningSet.objects.for_cohort(request.cohort), pk=kwargs["set_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "cohort": self.request.cohort, "instance": self.object}
+
+    def get_success_url(self):
+        return _set_url(self.object)
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(self.request, _("Set saved."))
+        return super().form_valid(form)
+
+
+class SetDetailView(TemplateView):
+    cohort_access = MEMBER
+    template_name = "projects/set_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        action_learning_set = selectors.set_get(cohort=self.request.cohort, pk=self.kwargs["set_pk"])
+        context.update(
+            cohort=self.request.cohort,
+            set=action_learning_set,
+            can_edit=selectors.set_is_editable_by(action_learning_set=action_learning_set, user=self.request.user),
+            open_actions=[a for a in action_learning_set.actions.all() if not a.done],
+            done_actions=[a for a in action_learning_set.actions.all() if a.done],
+        )
+        return context
+
+
+class SetMeetingFormView(SetEditMixin, FormPageView):
+    form_class = SetMeetingForm
+    page_title = _("Record a set meeting")
+
+    def get_meeting(self):
+        if "meeting_pk" not in self.kwargs:
+            return None
+        return get_object_or_404(SetMeeting, action_learning_set=self.action_learning_set, pk=self.kwargs["meeting_pk"])
+
+    def get_form_kwargs(self):
+        people = selectors.cohort_members_for_choice(cohort=self.request.cohort).filter(
+            set_memberships__action_learning_set=self.action_learning_set
+        ) | selectors.cohort_members_for_choice(cohort=self.request.cohort).filter(
+            facilitated_sets=self.action_learning_set
+        )
+        return {**super().get_form_kwargs(), "people": people.distinct(), "instance": self.get_meeting()}
+
+    def get_success_url(self):
+        return _set_url(self.action_learning_set)
+
+    def form_valid(self, form):
+        try:
+            services.set_meeting_record(
+                action_learning_set=self.action_learning_set,
+                meeting=self.get_meeting(),
+                date=form.cleaned_data["date"],
+                attendees=list(form.cleaned_data["attendees"]),
+                notes=form.cleaned_data["notes"],
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Meeting saved."))
+        return super().form_valid(form)
+
+
+class SetActionCreateView(SetEditMixin, FormPageView):
+    form_class = SetActionForm
+    page_title = _("Add an agreed action")
+
+    def get_form_kwargs(self):
+        people = selectors.cohort_members_for_choice(cohort=self.request.cohort)
+        return {**super().get_form_kwargs(), "people": people}
+
+    def get_success_url(self):
+        return _set_url(self.action_learning_set)
+
+    def form_valid(self, form):
+        try:
+            services.set_action_add(action_learning_set=self.action_learning_set, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Action added."))
+        return super().form_valid(form)
+
+
+class SetActionMarkView(SetEditMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        action = get_object_or_404(SetAction, action_learning_set=self.action_learning_set, pk=kwargs["action_pk"])
+        services.set_action_mark(action=action, done=request.POST.get("done") == "1")
+        return HttpResponseRedirect(_set_url(self.action_learning_set) + "#actions")
+
+
+class SetReflectionsUpdateView(SetEditMixin, FormPageView):
+    form_class = SetReflectionsForm
+    page_title = _("The set's reflections")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.action_learning_set}
+
+    def get_success_url(self):
+        return _set_url(self.action_learning_set)
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(self.request, _("Reflections saved."))
+        return redirect(self.get_success_url())
