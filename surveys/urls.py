@@ -1,5 +1,43 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from .views import answer, invitations, question_sets, surveys
 
 app_name = "surveys"
 
-urlpatterns: list = []
+survey = "cohorts/<int:cohort_pk>/surveys/<int:number>/"
+sets = "cohorts/<int:cohort_pk>/surveys/question-sets/"
+
+urlpatterns = [
+    # Participants, without an account.
+    path("s/answer/", answer.AnswerView.as_view(), name="answer"),
+    path("s/<str:token>/", answer.AnswerStartView.as_view(), name="answer_start"),
+    # Facilitators.
+    path("cohorts/<int:cohort_pk>/surveys/", surveys.SurveyListView.as_view(), name="survey_list"),
+    path("cohorts/<int:cohort_pk>/surveys/trends/", surveys.SurveyTrendsView.as_view(), name="survey_trends"),
+    path(survey, surveys.SurveyDetailView.as_view(), name="survey_detail"),
+    path(f"{survey}create/", surveys.SurveyCreateView.as_view(), name="survey_create"),
+    path(f"{survey}open/", surveys.SurveyOpenView.as_view(), name="survey_open"),
+    path(f"{survey}results/", surveys.SurveyResultsView.as_view(), name="survey_results"),
+    path(f"{survey}export.<str:fmt>", surveys.SurveyExportView.as_view(), name="survey_export"),
+    path(
+        f"{survey}invitations/<int:pk>/link/",
+        surveys.InvitationLinkCreateView.as_view(),
+        name="invitation_link_create",
+    ),
+    # Survey mail (helper F): delivery state of each invitation, resending.
+    path(f"{survey}mail/", invitations.InvitationDeliveryView.as_view(), name="invitation_delivery"),
+    path(f"{survey}mail/<int:pk>/resend/", invitations.InvitationResendView.as_view(), name="invitation_resend"),
+    path(
+        f"{survey}mail/resend-failed/",
+        invitations.InvitationResendFailedView.as_view(),
+        name="invitations_resend_failed",
+    ),
+    path(sets, question_sets.QuestionSetListView.as_view(), name="question_set_list"),
+    path(f"{sets}<int:pk>/", question_sets.QuestionSetDetailView.as_view(), name="question_set_detail"),
+    path(f"{sets}<int:pk>/copy/", question_sets.QuestionSetCopyView.as_view(), name="question_set_copy"),
+    path(
+        f"{sets}<int:pk>/questions/<int:question_pk>/",
+        question_sets.QuestionUpdateView.as_view(),
+        name="question_update",
+    ),
+]

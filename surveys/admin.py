@@ -1,0 +1,157 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import (
+    Answer,
+    Choice,
+    CohortSurveySettings,
+    Invitation,
+    ProgrammeSurveyDefaults,
+    Question,
+    QuestionSet,
+    Response,
+    Survey,
+)
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    extra = 0
+    fields = ("order", "code", "kind", "text", "required", "max_choices", "condition_question", "condition_value")
+    # Conditions and choices are edited on the question's own page, where they are validated.
+    readonly_fields = ("condition_question", "condition_value")
+    show_change_link = True
+
+    def has_change_permission(self, request, obj=None):
+        # An answered version is frozen; the action "Make an editable version" copies it.
+        return obj is None or not services.question_set_is_locked(question_set=obj)
+
+    has_add_permission = has_delete_permission = has_change_permission
+
+
+@admin.register(QuestionSet)
+class QuestionSetAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "version", "is_current", "updated_at")
+    list_filter = ("is_current",)
+    search_fields = ("name", "slug")
+    readonly_fields = ("version", "previous_version", "is_current")
+    inlines = [QuestionInline]
+    actions = ["make_editable_version"]
+
+    @admin.action(description=_("Make an editable version (copy if people have answered)"))
+    def make_editable_version(self, request, queryset):
+        for question_set in queryset.filter(is_current=True):
+            new = services.question_set_for_editing(question_set=question_set)
+            if new.pk != question_set.pk:
+                messages.info(request, _("%(set)s: version %(v)s made.") % {"set": new.name, "v": new.version})
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    extra = 0
+
+
+class QuestionAdminForm(forms.ModelForm):
+    """Applies the same rules as the facilitators' form (choices are checked on the inline's labels)."""
+
+    class Meta:
+        model = Question
+        fields = (
+            "question_set",
+            "order",
+            "code",
+            "kind",
+            "text",
+            "help_text",
+            "required",
+            "max_choices",
+            "condition_question",
+            "condition_value",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        # The instance is only updated after clean(); validate a copy built from the cleaned data.
+        question = Question(pk=self.instance.pk, **{name: cleaned.get(name) for name in self.Meta.fields})
+        question.help_text, question.condition_value = question.help_text or "", question.condition_value or ""
+        labels = [c.label for c in self.instance.choices.all()] if self.instance.pk else []
+        if question.is_choice and len(labels) < 2:
+            labels = ["", ""]  # new choices arrive with the inline, after this form
+        try:
+            services.question_validate(question=question, choices=labels if question.is_choice else [])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                if field != "choices":
+                    self.add_error(field if field in self.fields else None, errors)
+        return cleaned
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    form = QuestionAdminForm
+    list_display = ("text", "code", "kind", "question_set", "order", "required")
+    list_filter = ("kind", "question_set")
+    search_fields = ("text", "code")
+    inlines = [ChoiceInline]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or not services.question_set_is_locked(question_set=obj.question_set)
+
+    has_delete_permission = has_change_permission
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ("module", "status", "privacy", "question_set", "opens_at", "closes_at")
+    list_filter = ("status", "privacy")
+    list_select_related = ("module__cohort", "question_set")
+    search_fields = ("module__cohort__name", "module__title")
+    raw_id_fields = ("module",)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("membership", "survey", "status", "attempts", "sent_at", "responded_at", "reminders_sent")
+    list_filter = ("status",)
+    list_select_related = ("membership__person", "membership__cohort", "survey__module__cohort")
+    search_fields = ("membership__person__full_name", "membership__person__email")
+    readonly_fields = ("token_issued_at", "attempts", "last_error", "sent_at", "responded_at")
+    raw_id_fields = ("survey", "membership")
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    fields = ("question", "number", "text")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    """Read-only: answers change only through the participant's link."""
+
+    list_display = ("id", "survey", "submitted_at", "updated_at")
+    list_select_related = ("survey__module__cohort",)
+    list_filter = ("survey__privacy",)
+    readonly_fields = ("survey", "profession", "submitted_at", "updated_at")
+    exclude = ("membership",)
+    inlines = [AnswerInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(ProgrammeSurveyDefaults)
+admin.site.register(CohortSurveySettings)

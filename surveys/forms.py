@@ -1,0 +1,185 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import Question, QuestionSet, Survey
+from .services import answers_clean
+
+
+def field_name(question: Question) -> str:
+    return f"q_{question.code}"
+
+
+class SurveyAnswerForm(forms.Form):
+    """One field per question; conditions and required-ness are checked by ``answers_clean``."""
+
+    def __init__(self, *args, questions: list[Question], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        for question in questions:
+            self.fields[field_name(question)] = self._field_for(question)
+
+    @staticmethod
+    def _field_for(question: Question) -> forms.Field:
+        common = {"label": question.text, "required": False, "help_text": question.help_text}
+        radio = forms.RadioSelect(attrs={"class": "form-check-input"})
+        if question.kind == Question.Kind.LIKERT5:
+            likert = [(str(n), f"{n} – {label}") for n, label in Question.LIKERT_LABELS]
+            return forms.ChoiceField(choices=likert, widget=radio, **common)
+        if question.kind == Question.Kind.RATING0_10:
+            return forms.ChoiceField(choices=[(str(n), str(n)) for n in question.scale], widget=radio, **common)
+        labels = [(c.label, c.label) for c in question.choices.all()]
+        if question.kind == Question.Kind.SINGLE_CHOICE:
+            return forms.ChoiceField(choices=labels, widget=radio, **common)
+        if question.kind == Question.Kind.MULTIPLE_CHOICE:
+            return forms.MultipleChoiceField(
+                choices=labels, widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}), **common
+            )
+        if question.kind == Question.Kind.SHORT_TEXT:
+            return forms.CharField(widget=forms.TextInput(attrs={"class": "form-control"}), **common)
+        return forms.CharField(widget=forms.Textarea(attrs={"class": "form-control", "rows": 4}), **common)
+
+    def clean(self):
+        cleaned = super().clean()
+        raw = {q.code: cleaned.get(field_name(q)) for q in self.questions}
+        try:
+            answers_clean(questions=self.questions, raw=raw)
+        except ValidationError as exc:
+            for code, messages in exc.message_dict.items():
+                for message in messages:
+                    self.add_error(f"q_{code}", message)
+        self.raw_answers = raw
+        return cleaned
+
+    def rows(self):
+        """(question, bound field) pairs in order, for the template."""
+        return [(q, self[field_name(q)]) for q in self.questions]
+
+    @staticmethod
+    def initial_from(response) -> dict:
+        if response is None:
+            return {}
+        initial = {}
+        for answer in response.answers.all():
+            question = answer.question
+            name = f"q_{question.code}"
+            if question.is_numeric:
+                initial[name] = str(answer.number)
+            elif question.kind == Question.Kind.SINGLE_CHOICE:
+                initial[name] = next((c.label for c in answer.choices.all()), "")
+            elif question.kind == Question.Kind.MULTIPLE_CHOICE:
+                initial[name] = [c.label for c in answer.choices.all()]
+            else:
+                initial[name] = answer.text
+        return initial
+
+
+class SurveySettingsForm(forms.Form):
+    question_set = forms.ModelChoiceField(label=_("Question set"), queryset=QuestionSet.objects.none())
+    privacy = forms.ChoiceField(label=_("Privacy"), choices=Survey.Privacy.choices, widget=forms.RadioSelect)
+    closes_at = forms.DateTimeField(
+        label=_("Closes at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    reminder_after_days = forms.IntegerField(label=_("Send a reminder after (days)"), min_value=1, max_value=30)
+    max_reminders = forms.IntegerField(label=_("Maximum reminders"), min_value=0, max_value=10)
+
+    def __init__(self, *args, survey: Survey, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "question_set": survey.question_set,
+                "privacy": survey.privacy,
+                "closes_at": survey.closes_at,
+                "reminder_after_days": survey.reminder_after_days,
+                "max_reminders": survey.max_reminders,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["question_set"].queryset = (
+            QuestionSet.objects.filter(pk=survey.question_set_id) | QuestionSet.objects.current()
+        )
+
+
+class CohortSurveySettingsForm(forms.Form):
+    question_set = forms.ModelChoiceField(
+        label=_("Question set for this cohort's surveys"),
+        queryset=QuestionSet.objects.current(),
+        required=False,
+        empty_label=_("The programme's default"),
+    )
+    privacy = forms.ChoiceField(
+        label=_("Privacy of this cohort's surveys"),
+        choices=[("", _("The programme's default")), *Survey.Privacy.choices],
+        required=False,
+    )
+
+
+class QuestionSetCreateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class QuestionSetCopyForm(forms.Form):
+    name = forms.CharField(label=_("Name of the new question set"), max_length=200)
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(label=_("Question"), max_length=500)
+    kind = forms.ChoiceField(label=_("Type"), choices=Question.Kind.choices)
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=60,
+        required=False,
+        help_text=_("A short key that stays the same across versions, so scores can be compared module by module."),
+    )
+    help_text = forms.CharField(label=_("Help text"), max_length=500, required=False)
+    required = forms.BooleanField(label=_("Required"), required=False, initial=True)
+    choices = forms.CharField(
+        label=_("Choices"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Choice questions only: one choice per line."),
+    )
+    max_choices = forms.IntegerField(
+        label=_("Maximum choices"), required=False, min_value=1, help_text=_("Multiple choice only.")
+    )
+    condition_code = forms.ChoiceField(label=_("Show only if question"), required=False)
+    condition_value = forms.CharField(
+        label=_("was answered"), max_length=200, required=False, help_text=_("A choice's label, or a number.")
+    )
+
+    def __init__(self, *args, question_set: QuestionSet, question: Question | None = None, **kwargs):
+        if question is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "text": question.text,
+                    "kind": question.kind,
+                    "code": question.code,
+                    "help_text": question.help_text,
+                    "required": question.required,
+                    "choices": "\n".join(c.label for c in question.choices.all()),
+                    "max_choices": question.max_choices,
+                    "condition_code": question.condition_question.code if question.condition_question else "",
+                    "condition_value": question.condition_value,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        others = [q for q in question_set.questions.all() if question is None or q.pk != question.pk]
+        self.fields["condition_code"].choices = [("", _("Always show")), *[(q.code, q.text) for q in others]]
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "text": data["text"],
+            "kind": data["kind"],
+            "code": data["code"],
+            "help_text": data["help_text"],
+            "required": data["required"],
+            "choices": data["choices"].splitlines(),
+            "max_choices": data["max_choices"],
+            "condition_code": data["condition_code"],
+            "condition_value": data["condition_value"].strip(),
+        }

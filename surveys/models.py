@@ -1,0 +1,412 @@
+"""Question sets, per-module surveys, invitations and responses.
+
+Privacy is decided by what is *stored*, not by what pages show:
+
+* named: a response points at the membership;
+* pseudonymous: a response carries an opaque, stable pseudonym (an HMAC of the membership id), so
+  the same person's answers can be paired across modules without names;
+* anonymous: a response carries nothing that points at a person or an invitation. Only the holder
+  of the link can find it again, through ``edit_key`` = HMAC(SECRET_KEY, token); the database keeps
+  only sha256(token) on the invitation, from which the edit key cannot be derived.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from common.models import TimeStampedModel
+
+from .querysets import InvitationQuerySet, QuestionSetQuerySet, ResponseQuerySet, SurveyQuerySet
+
+DEFAULT_QUESTION_SET_SLUG = "module-feedback"
+
+
+class QuestionSet(TimeStampedModel):
+    """A reusable list of questions.
+
+    Versioned copy-on-write: once a survey using a version has responses, the version is frozen and
+    an edit makes the next version (same ``family``), leaving the old responses intact.
+    """
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    slug = models.SlugField(
+        _("slug"), max_length=80, help_text=_("Shared by every version of the same set."), db_index=True
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
+    is_current = models.BooleanField(_("current version"), default=True)
+    previous_version = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="next_version"
+    )
+
+    objects = QuestionSetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "-version"]
+        verbose_name = _("question set")
+        verbose_name_plural = _("question sets")
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "version"], name="questionset_unique_slug_version"),
+            models.UniqueConstraint(
+                fields=["slug"], condition=Q(is_current=True), name="questionset_one_current_version"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="questionset_version_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} (v{self.version})"
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        LIKERT5 = "likert5", _("Agreement (5-point scale)")
+        RATING0_10 = "rating0_10", _("Rating 0-10")
+        SINGLE_CHOICE = "single_choice", _("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+
+    NUMERIC_KINDS = frozenset({Kind.LIKERT5, Kind.RATING0_10})
+    CHOICE_KINDS = frozenset({Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE})
+    TEXT_KINDS = frozenset({Kind.SHORT_TEXT, Kind.LONG_TEXT})
+    # Kinds whose answer a condition can test.
+    CONDITIONABLE_KINDS = NUMERIC_KINDS | CHOICE_KINDS
+
+    LIKERT_LABELS = (
+        (1, _("Strongly disagree")),
+        (2, _("Disagree")),
+        (3, _("Neither agree nor disagree")),
+        (4, _("Agree")),
+        (5, _("Strongly agree")),
+    )
+
+    question_set = models.ForeignKey(QuestionSet, on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    code = models.SlugField(
+        _("code"),
+        max_length=60,
+        help_text=_("Stable key kept across copies, used to compare the same question from module to module."),
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    text = models.CharField(_("question"), max_length=500)
+    help_text = models.CharField(_("help text"), max_length=500, blank=True)
+    required = models.BooleanField(_("required"), default=True)
+    max_choices = models.PositiveSmallIntegerField(
+        _("maximum choices"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Multiple choice only; leave empty for no limit."),
+    )
+    condition_question = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="dependent_questions",
+        verbose_name=_("show only if question"),
+    )
+    condition_value = models.CharField(
+        _("was answered"),
+        max_length=200,
+        blank=True,
+        help_text=_("A choice's label, or a number for a scale question."),
+    )
+
+    class Meta:
+        ordering = ["question_set", "order", "id"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [
+            models.UniqueConstraint(fields=["question_set", "code"], name="question_unique_code_per_set"),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=["likert5", "rating0_10", "single_choice", "multiple_choice", "short_text", "long_text"]
+                ),
+                name="question_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_choices__isnull=True) | Q(kind="multiple_choice", max_choices__gte=1),
+                name="question_max_choices_only_multiple",
+            ),
+            models.CheckConstraint(
+                condition=Q(condition_question__isnull=True, condition_value="")
+                | Q(condition_question__isnull=False) & ~Q(condition_value=""),
+                name="question_condition_complete",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def is_numeric(self):
+        return self.kind in self.NUMERIC_KINDS
+
+    @property
+    def is_choice(self):
+        return self.kind in self.CHOICE_KINDS
+
+    @property
+    def is_text(self):
+        return self.kind in self.TEXT_KINDS
+
+    @property
+    def is_closed(self):
+        return not self.is_text
+
+    @property
+    def scale(self):
+        """The possible numeric values of a scale question."""
+        if self.kind == self.Kind.LIKERT5:
+            return list(range(1, 6))
+        if self.kind == self.Kind.RATING0_10:
+            return list(range(0, 11))
+        return []
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    label = models.CharField(_("label"), max_length=200)
+
+    class Meta:
+        ordering = ["question", "order", "id"]
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        constraints = [
+            models.UniqueConstraint(fields=["question", "label"], name="choice_unique_label_per_question"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class Survey(TimeStampedModel):
+    class Privacy(models.TextChoices):
+        NAMED = "named", _("Named: facilitators see who said what")
+        PSEUDONYMOUS = "pseudonymous", _("Pseudonymous: answers paired over time, never names")
+        ANONYMOUS = "anonymous", _("Anonymous: no link from answers to people")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    DEFAULT_OPEN_DAYS = 7
+
+    module = models.OneToOneField(
+        "modules.Module", on_delete=models.CASCADE, related_name="survey", verbose_name=_("module")
+    )
+    question_set = models.ForeignKey(
+        QuestionSet, on_delete=models.PROTECT, related_name="surveys", verbose_name=_("question set")
+    )
+    privacy = models.CharField(_("privacy"), max_length=20, choices=Privacy.choices, default=Privacy.PSEUDONYMOUS)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reminder_after_days = models.PositiveSmallIntegerField(
+        _("remind after (days)"), default=3, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+    max_reminders = models.PositiveSmallIntegerField(
+        _("maximum reminders"), default=2, validators=[MaxValueValidator(10)]
+    )
+    summary_sent_at = models.DateTimeField(_("summary sent at"), null=True, blank=True)
+
+    objects = SurveyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["module__cohort", "module__number"]
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(privacy__in=["named", "pseudonymous", "anonymous"]), name="survey_privacy_valid"
+            ),
+            models.CheckConstraint(condition=Q(status__in=["draft", "open", "closed"]), name="survey_status_valid"),
+            models.CheckConstraint(
+                condition=Q(opens_at__isnull=True) | Q(closes_at__isnull=True) | Q(closes_at__gt=models.F("opens_at")),
+                name="survey_closes_after_opening",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(opens_at__isnull=False, closes_at__isnull=False),
+                name="survey_open_has_dates",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="closed", closed_at__isnull=False) | ~Q(status="closed"),
+                name="survey_closed_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Survey after %(module)s") % {"module": self.module}
+
+    @property
+    def is_named(self):
+        return self.privacy == self.Privacy.NAMED
+
+    @property
+    def is_anonymous(self):
+        return self.privacy == self.Privacy.ANONYMOUS
+
+    def is_accepting_at(self, moment):
+        """Whether answers can be given or changed at ``moment``."""
+        return (
+            self.status == self.Status.OPEN and self.opens_at is not None and self.opens_at <= moment < self.closes_at
+        )
+
+
+class Invitation(TimeStampedModel):
+    """One participant's invitation to one survey: the outbox row that the mailer works through."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    membership = models.ForeignKey("cohorts.Membership", on_delete=models.CASCADE, related_name="survey_invitations")
+    # sha256 hex of the link token; the token itself is never stored.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    token_issued_at = models.DateTimeField(_("link issued at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    sending_started_at = models.DateTimeField(_("sending started at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # Set in every privacy mode. For anonymous surveys only the day is kept, so that the moment of
+    # responding cannot be matched to a response row.
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    reminders_sent = models.PositiveSmallIntegerField(_("reminders sent"), default=0)
+    last_reminder_at = models.DateTimeField(_("last reminder at"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["survey", "membership__person__full_name"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "membership"], name="invitation_unique_per_survey_membership"),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "sending", "sent", "failed"]), name="invitation_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "queued_at"], name="invitation_status_queued")]
+
+    def __str__(self):
+        return f"{self.membership.person} – {self.survey}"
+
+    @property
+    def has_responded(self):
+        return self.responded_at is not None
+
+
+class Response(models.Model):
+    """One participant's answers to one survey.
+
+    Exactly one of ``membership`` (named), ``pseudonym`` (pseudonymous) or ``edit_key`` (anonymous)
+    is set. Timestamps of anonymous responses are kept to the day only. No TimeStampedModel: exact
+    creation times would let someone match an anonymous response to an invitation.
+    """
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    membership = models.ForeignKey(
+        "cohorts.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="survey_responses"
+    )
+    pseudonym = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    edit_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    # Copied at submission for named and pseudonymous surveys only (breakdowns, minimum of 3).
+    profession = models.CharField(_("profession"), max_length=40, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["survey", "id"]
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "membership"],
+                condition=Q(membership__isnull=False),
+                name="response_unique_per_survey_membership",
+            ),
+            models.UniqueConstraint(
+                fields=["survey", "pseudonym"], condition=~Q(pseudonym=""), name="response_unique_per_survey_pseudonym"
+            ),
+            models.CheckConstraint(
+                condition=Q(membership__isnull=False, pseudonym="", edit_key__isnull=True)
+                | Q(membership__isnull=True, edit_key__isnull=True) & ~Q(pseudonym="")
+                | Q(membership__isnull=True, pseudonym="", edit_key__isnull=False, profession=""),
+                name="response_one_respondent_key",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Response %(id)s to %(survey)s") % {"id": self.pk, "survey": self.survey}
+
+
+class Answer(models.Model):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    number = models.SmallIntegerField(_("number"), null=True, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    choices = models.ManyToManyField(Choice, blank=True, related_name="answers", verbose_name=_("choices"))
+
+    class Meta:
+        ordering = ["response", "question__order"]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="answer_unique_per_response_question"),
+            models.CheckConstraint(
+                condition=Q(number__isnull=True) | Q(number__gte=0, number__lte=10), name="answer_number_0_to_10"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question.code}: {self.number if self.number is not None else self.text}"
+
+
+class ProgrammeSurveyDefaults(TimeStampedModel):
+    """Which question set and privacy mode a programme's module surveys use."""
+
+    programme = models.OneToOneField(
+        "cohorts.Programme", on_delete=models.CASCADE, related_name="survey_defaults", verbose_name=_("programme")
+    )
+    question_set = models.ForeignKey(QuestionSet, on_delete=models.PROTECT, related_name="+")
+    privacy = models.CharField(
+        _("privacy"), max_length=20, choices=Survey.Privacy.choices, default=Survey.Privacy.PSEUDONYMOUS
+    )
+
+    class Meta:
+        verbose_name = _("programme survey defaults")
+        verbose_name_plural = _("programme survey defaults")
+
+    def __str__(self):
+        return str(self.programme)
+
+
+class CohortSurveySettings(TimeStampedModel):
+    """A cohort's override of its programme's survey defaults (empty fields fall back)."""
+
+    cohort = models.OneToOneField(
+        "cohorts.Cohort", on_delete=models.CASCADE, related_name="survey_settings", verbose_name=_("cohort")
+    )
+    question_set = models.ForeignKey(
+        QuestionSet, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("question set")
+    )
+    privacy = models.CharField(_("privacy"), max_length=20, choices=Survey.Privacy.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("cohort survey settings")
+        verbose_name_plural = _("cohort survey settings")
+
+    def __str__(self):
+        return str(self.cohort)

@@ -1,0 +1,63 @@
+"""Survey services; import from here (``from surveys.services import survey_open_for_module``)."""
+
+from .question_sets import (
+    question_create,
+    question_delete,
+    question_move,
+    question_set_copy,
+    question_set_create,
+    question_set_default,
+    question_set_for_editing,
+    question_set_is_locked,
+    question_set_update,
+    question_update,
+    question_validate,
+)
+from .responses import (
+    ResponseLockedError,
+    answer_clean,
+    answers_clean,
+    condition_met,
+    response_for_token,
+    response_submit,
+    survey_questions,
+)
+from .surveys import (
+    cohort_survey_settings_update,
+    invitation_for_token,
+    invitation_issue_token,
+    survey_close,
+    survey_defaults_for_cohort,
+    survey_get_or_create_draft,
+    survey_open_for_module,
+    survey_update,
+)
+
+__all__ = [
+    "ResponseLockedError",
+    "answer_clean",
+    "answers_clean",
+    "cohort_survey_settings_update",
+    "condition_met",
+    "invitation_for_token",
+    "invitation_issue_token",
+    "question_create",
+    "question_delete",
+    "question_move",
+    "question_set_copy",
+    "question_set_create",
+    "question_set_default",
+    "question_set_for_editing",
+    "question_set_is_locked",
+    "question_set_update",
+    "question_update",
+    "question_validate",
+    "response_for_token",
+    "response_submit",
+    "survey_close",
+    "survey_defaults_for_cohort",
+    "survey_get_or_create_draft",
+    "survey_open_for_module",
+    "survey_questions",
+    "survey_update",
+]

@@ -1,0 +1,295 @@
+"""Question sets: validation and copy-on-write editing.
+
+A set version whose surveys have responses is frozen. Every structural edit goes through
+``question_set_for_editing``, which hands back either the set itself (not yet answered) or a fresh
+next version; surveys that have no responses yet and the programme/cohort defaults move to the new
+version, answered surveys keep theirs.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from surveys.defaults import DEFAULT_SET, create_default_set
+from surveys.models import (
+    Choice,
+    CohortSurveySettings,
+    ProgrammeSurveyDefaults,
+    Question,
+    QuestionSet,
+    Response,
+    Survey,
+)
+
+QUESTION_FIELDS = ("code", "kind", "text", "help_text", "required", "max_choices", "order")
+
+
+def question_set_default() -> QuestionSet:
+    """The current "module feedback" set, created if a database lacks it (e.g. after a flush)."""
+    question_set = QuestionSet.objects.current().filter(slug=DEFAULT_SET["slug"]).first()
+    if question_set is None:
+        with transaction.atomic():
+            question_set = create_default_set(QuestionSet, Question, Choice)
+    return question_set
+
+
+def question_set_is_locked(*, question_set: QuestionSet) -> bool:
+    return Response.objects.filter(survey__question_set=question_set).exists()
+
+
+def question_set_create(*, name: str, description: str = "", slug: str = "") -> QuestionSet:
+    slug = slugify(slug or name)[:70] or "question-set"
+    base, n = slug, 2
+    while QuestionSet.objects.filter(slug=slug).exists():
+        slug = f"{base}-{n}"
+        n += 1
+    question_set = QuestionSet(name=name, description=description, slug=slug)
+    question_set.full_clean()
+    question_set.save()
+    return question_set
+
+
+def _copy_questions(*, source: QuestionSet, target: QuestionSet) -> None:
+    questions = list(source.questions.prefetch_related("choices").order_by("order", "id"))
+    mapping = {}
+    for question in questions:
+        copy = Question.objects.create(
+            question_set=target, **{field: getattr(question, field) for field in QUESTION_FIELDS}
+        )
+        mapping[question.pk] = copy
+        Choice.objects.bulk_create(
+            [Choice(question=copy, order=c.order, label=c.label) for c in question.choices.all()]
+        )
+    for question in questions:
+        if question.condition_question_id:
+            copy = mapping[question.pk]
+            copy.condition_question = mapping[question.condition_question_id]
+            copy.condition_value = question.condition_value
+            copy.save(update_fields=["condition_question", "condition_value"])
+
+
+@transaction.atomic
+def question_set_copy(*, question_set: QuestionSet, name: str) -> QuestionSet:
+    """A new, independent set (its own slug) with the same questions; question codes are kept."""
+    copy = question_set_create(name=name, description=question_set.description)
+    _copy_questions(source=question_set, target=copy)
+    return copy
+
+
+@transaction.atomic
+def question_set_for_editing(*, question_set: QuestionSet) -> QuestionSet:
+    """The version to change: this one if nobody has answered it, else a new current version."""
+    question_set = QuestionSet.objects.select_for_update().get(pk=question_set.pk)
+    if not question_set.is_current:
+        raise ValidationError(_("This is an old version of the question set; edit the current one."))
+    if not question_set_is_locked(question_set=question_set):
+        return question_set
+    question_set.is_current = False
+    question_set.save(update_fields=["is_current", "updated_at"])
+    new = QuestionSet.objects.create(
+        name=question_set.name,
+        description=question_set.description,
+        slug=question_set.slug,
+        version=question_set.version + 1,
+        previous_version=question_set,
+    )
+    _copy_questions(source=question_set, target=new)
+    # Surveys nobody has answered yet follow the edit; answered ones keep the version they were asked.
+    Survey.objects.filter(question_set=question_set, responses__isnull=True).exclude(
+        status=Survey.Status.CLOSED
+    ).update(question_set=new)
+    ProgrammeSurveyDefaults.objects.filter(question_set=question_set).update(question_set=new)
+    CohortSurveySettings.objects.filter(question_set=question_set).update(question_set=new)
+    return new
+
+
+@transaction.atomic
+def question_set_update(*, question_set: QuestionSet, name: str, description: str) -> QuestionSet:
+    """Name and description are not part of what was answered: changed in place."""
+    question_set.name = name
+    question_set.description = description
+    question_set.full_clean()
+    question_set.save(update_fields=["name", "description", "updated_at"])
+    return question_set
+
+
+def _clean_choices(choices) -> list[str]:
+    cleaned = []
+    for label in choices or []:
+        label = label.strip()
+        if label and label not in cleaned:
+            cleaned.append(label)
+    return cleaned
+
+
+def _is_earlier(first: Question, second: Question) -> bool:
+    if first.order != second.order:
+        return first.order < second.order
+    return second.pk is None or (first.pk or 0) < second.pk
+
+
+def question_validate(*, question: Question, choices: list[str]) -> None:
+    """Raise ValidationError (keyed by field) if the question cannot be asked as described."""
+    errors = {}
+    if question.kind in Question.CHOICE_KINDS:
+        if len(choices) < 2:
+            errors["choices"] = _("A choice question needs at least two choices.")
+    elif choices:
+        errors["choices"] = _("Only choice questions have choices.")
+    if question.max_choices is not None:
+        if question.kind != Question.Kind.MULTIPLE_CHOICE:
+            errors["max_choices"] = _("Only multiple-choice questions have a maximum.")
+        elif question.max_choices < 1 or question.max_choices > max(len(choices), 1):
+            errors["max_choices"] = _("The maximum must be between 1 and the number of choices.")
+    condition = question.condition_question
+    if condition is not None:
+        if not question.condition_value:
+            errors["condition_value"] = _("Say which answer shows this question.")
+        if condition.question_set_id != question.question_set_id:
+            errors["condition_question"] = _("The condition must refer to a question in the same set.")
+        elif condition.pk == question.pk or (condition.order, condition.pk or 0) >= (
+            question.order,
+            question.pk or 1e18,
+        ):
+            errors["condition_question"] = _("The condition must refer to an earlier question.")
+        elif condition.kind not in Question.CONDITIONABLE_KINDS:
+            errors["condition_question"] = _("A condition can only test a scale or choice question.")
+        elif condition.is_choice:
+            labels = set(condition.choices.values_list("label", flat=True))
+            if question.condition_value not in labels:
+                errors["condition_value"] = _("Use one of the choices of that question: %(labels)s") % {
+                    "labels": ", ".join(sorted(labels))
+                }
+        elif question.condition_value not in {str(n) for n in condition.scale}:
+            errors["condition_value"] = _("Use a number from %(low)s to %(high)s.") % {
+                "low": condition.scale[0],
+                "high": condition.scale[-1],
+            }
+    elif question.condition_value:
+        errors["condition_question"] = _("Choose the question this one depends on.")
+    try:
+        question.full_clean(exclude=["question_set", "condition_question"], validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages)
+    if question.code and (
+        Question.objects.filter(question_set_id=question.question_set_id, code=question.code)
+        .exclude(pk=question.pk)
+        .exists()
+    ):
+        errors["code"] = _("Another question in this set already uses this code.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _set_choices(*, question: Question, choices: list[str]) -> None:
+    existing = {c.label: c for c in question.choices.all()}
+    keep = []
+    for order, label in enumerate(choices, start=1):
+        choice = existing.get(label)
+        if choice is None:
+            choice = Choice.objects.create(question=question, order=order, label=label)
+        elif choice.order != order:
+            choice.order = order
+            choice.save(update_fields=["order"])
+        keep.append(choice.pk)
+    question.choices.exclude(pk__in=keep).delete()
+
+
+@transaction.atomic
+def question_create(
+    *,
+    question_set: QuestionSet,
+    kind: str,
+    text: str,
+    code: str = "",
+    help_text: str = "",
+    required: bool = True,
+    choices: list[str] | None = None,
+    max_choices: int | None = None,
+    condition_code: str = "",
+    condition_value: str = "",
+) -> Question:
+    question_set = question_set_for_editing(question_set=question_set)
+    order = (question_set.questions.aggregate(m=Max("order"))["m"] or 0) + 10
+    question = Question(
+        question_set=question_set,
+        order=order,
+        code=slugify(code or text)[:60] or f"q{order}",
+        kind=kind,
+        text=text,
+        help_text=help_text,
+        required=required,
+        max_choices=max_choices,
+        condition_question=question_set.questions.filter(code=condition_code).first() if condition_code else None,
+        condition_value=condition_value,
+    )
+    choices = _clean_choices(choices)
+    if condition_code and question.condition_question is None:
+        raise ValidationError({"condition_question": _("There is no question with that code in this set.")})
+    question_validate(question=question, choices=choices)
+    question.save()
+    _set_choices(question=question, choices=choices)
+    return question
+
+
+@transaction.atomic
+def question_update(
+    *,
+    question: Question,
+    kind: str,
+    text: str,
+    code: str,
+    help_text: str = "",
+    required: bool = True,
+    choices: list[str] | None = None,
+    max_choices: int | None = None,
+    condition_code: str = "",
+    condition_value: str = "",
+) -> Question:
+    """Change a question; if its set is frozen this happens on the set's next version."""
+    question_set = question_set_for_editing(question_set=question.question_set)
+    question = question_set.questions.get(code=question.code)
+    question.kind, question.text, question.code = kind, text, slugify(code)[:60] or question.code
+    question.help_text, question.required, question.max_choices = help_text, required, max_choices
+    question.condition_question = question_set.questions.filter(code=condition_code).first() if condition_code else None
+    question.condition_value = condition_value
+    choices = _clean_choices(choices)
+    if condition_code and question.condition_question is None:
+        raise ValidationError({"condition_question": _("There is no question with that code in this set.")})
+    question_validate(question=question, choices=choices)
+    question.save()
+    _set_choices(question=question, choices=choices)
+    return question
+
+
+@transaction.atomic
+def question_delete(*, question: Question) -> QuestionSet:
+    question_set = question_set_for_editing(question_set=question.question_set)
+    question = question_set.questions.get(code=question.code)
+    if question.dependent_questions.exists():
+        raise ValidationError(_("Another question depends on this one; change that condition first."))
+    question.delete()
+    return question_set
+
+
+@transaction.atomic
+def question_move(*, question: Question, up: bool) -> QuestionSet:
+    """Swap a question with its neighbour; a question never moves above the one it depends on."""
+    question_set = question_set_for_editing(question_set=question.question_set)
+    questions = list(question_set.questions.order_by("order", "id"))
+    index = next(i for i, q in enumerate(questions) if q.code == question.code)
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(questions):
+        return question_set
+    first, second = sorted((questions[index], questions[other]), key=lambda q: (q.order, q.pk))
+    if second.condition_question_id == first.pk:
+        raise ValidationError(_("A question must stay below the question it depends on."))
+    questions[index], questions[other] = questions[other], questions[index]
+    for order, q in enumerate(questions, start=1):
+        if q.order != order * 10:
+            q.order = order * 10
+            q.save(update_fields=["order"])
+    return question_set

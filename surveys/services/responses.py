@@ -1,0 +1,202 @@
+"""Validating and saving a participant's answers."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.tokens import edit_key_for, pseudonym_for, token_hash
+
+SHORT_TEXT_MAX = 500
+LONG_TEXT_MAX = 5000
+
+
+class ResponseLockedError(Exception):
+    """An anonymous participant answered through a link that has since been replaced."""
+
+
+def _is_empty(value) -> bool:
+    return value is None or value == "" or value == []
+
+
+def answer_clean(*, question: Question, value, choice_labels: Iterable[str] = ()):
+    """The stored form of one raw answer (int, str or list of labels); ValidationError if invalid."""
+    if _is_empty(value):
+        return None
+    if question.is_numeric:
+        try:
+            number = int(str(value).strip())
+        except (TypeError, ValueError):
+            raise ValidationError(_("Choose one of the options.")) from None
+        if number not in question.scale:
+            raise ValidationError(_("Choose one of the options."))
+        return number
+    if question.kind == Question.Kind.SINGLE_CHOICE:
+        if isinstance(value, list):
+            value = value[0] if len(value) == 1 else None
+        if value not in set(choice_labels):
+            raise ValidationError(_("Choose one of the options."))
+        return value
+    if question.kind == Question.Kind.MULTIPLE_CHOICE:
+        values = value if isinstance(value, list) else [value]
+        labels = list(choice_labels)
+        if any(v not in labels for v in values):
+            raise ValidationError(_("Choose from the options shown."))
+        values = [label for label in labels if label in values]
+        if question.max_choices and len(values) > question.max_choices:
+            raise ValidationError(
+                _("Choose at most %(n)s options; you chose %(m)s.") % {"n": question.max_choices, "m": len(values)}
+            )
+        return values
+    text = str(value).strip()
+    limit = SHORT_TEXT_MAX if question.kind == Question.Kind.SHORT_TEXT else LONG_TEXT_MAX
+    if len(text) > limit:
+        raise ValidationError(
+            _("Keep this answer to %(limit)s characters; it has %(n)s.") % {"limit": limit, "n": len(text)}
+        )
+    return text or None
+
+
+def condition_met(*, question: Question, answers: dict) -> bool:
+    """Whether ``question`` is shown, given cleaned answers keyed by question id (conditions chain)."""
+    condition = question.condition_question
+    if condition is None:
+        return True
+    value = answers.get(condition.pk)
+    if value is None:
+        return False
+    if isinstance(value, list):
+        return question.condition_value in value
+    return str(value) == question.condition_value
+
+
+def answers_clean(*, questions: list[Question], raw: dict) -> dict:
+    """Clean raw answers keyed by question code into {question id: value}, in question order.
+
+    Answers to questions hidden by a condition are dropped; a required question is only required
+    when shown. Raises ValidationError keyed by question code.
+    """
+    cleaned, errors = {}, {}
+    for question in questions:
+        labels = [c.label for c in question.choices.all()]
+        try:
+            value = answer_clean(question=question, value=raw.get(question.code), choice_labels=labels)
+        except ValidationError as exc:
+            errors[question.code] = exc.messages
+            continue
+        shown = condition_met(question=question, answers=cleaned)
+        if not shown:
+            continue
+        if value is None:
+            if question.required:
+                errors[question.code] = [_("Answer this question.")]
+            continue
+        cleaned[question.pk] = value
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def survey_questions(survey: Survey) -> list[Question]:
+    return list(
+        survey.question_set.questions.select_related("condition_question")
+        .prefetch_related("choices")
+        .order_by("order", "id")
+    )
+
+
+def _respondent_lookup(*, survey: Survey, invitation: Invitation, token: str) -> dict:
+    if survey.privacy == Survey.Privacy.NAMED:
+        return {"membership_id": invitation.membership_id}
+    if survey.privacy == Survey.Privacy.PSEUDONYMOUS:
+        return {"pseudonym": pseudonym_for(invitation.membership_id)}
+    return {"edit_key": edit_key_for(token)}
+
+
+def response_for_token(*, invitation: Invitation, token: str) -> Response | None:
+    """The response this link holder already gave, with answers and choices prefetched."""
+    lookup = _respondent_lookup(survey=invitation.survey, invitation=invitation, token=token)
+    return (
+        Response.objects.filter(survey_id=invitation.survey_id, **lookup).prefetch_related("answers__choices").first()
+    )
+
+
+def _day(moment: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@transaction.atomic
+def response_submit(
+    *, invitation: Invitation, token: str, raw_answers: dict, now: datetime.datetime | None = None
+) -> Response:
+    """Save the link holder's answers: the first submit creates the response, later ones replace its answers.
+
+    Idempotent under double submit and retries: the invitation row is locked, and the unique keys on
+    Response (membership, pseudonym or edit key) stop a second row even without the lock.
+    """
+    now = now or timezone.now()
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("survey__question_set", "membership__person")
+        .get(pk=invitation.pk)
+    )
+    survey = invitation.survey
+    if invitation.token_hash != token_hash(token) or not survey.is_accepting_at(now):
+        raise ValidationError(_("This survey link is no longer valid."), code="invalid_link")
+    questions = survey_questions(survey)
+    cleaned = answers_clean(questions=questions, raw=raw_answers)
+
+    anonymous = survey.privacy == Survey.Privacy.ANONYMOUS
+    stamp = _day(now) if anonymous else now
+    lookup = _respondent_lookup(survey=survey, invitation=invitation, token=token)
+    response = Response.objects.select_for_update().filter(survey=survey, **lookup).first()
+    if response is None:
+        if anonymous and invitation.responded_at is not None:
+            raise ResponseLockedError
+        profession = "" if anonymous else invitation.membership.person.profession
+        try:
+            with transaction.atomic():
+                response = Response.objects.create(
+                    survey=survey, profession=profession, submitted_at=stamp, updated_at=stamp, **lookup
+                )
+        except IntegrityError:
+            # A concurrent submit got there first (databases without row locks); update that one.
+            response = Response.objects.select_for_update().get(survey=survey, **lookup)
+    if response.updated_at != stamp:
+        response.updated_at = stamp
+        response.save(update_fields=["updated_at"])
+
+    response.answers.all().delete()
+    by_id = {q.pk: q for q in questions}
+    answers = []
+    for question_id, value in cleaned.items():
+        question = by_id[question_id]
+        answers.append(
+            Answer(
+                response=response,
+                question=question,
+                number=value if question.is_numeric else None,
+                text=value if question.is_text else "",
+            )
+        )
+    Answer.objects.bulk_create(answers)
+    through = Answer.choices.through
+    links = []
+    for answer in answers:
+        question = by_id[answer.question_id]
+        if question.is_choice:
+            labels = cleaned[question.pk]
+            labels = labels if isinstance(labels, list) else [labels]
+            choice_ids = {c.label: c.pk for c in question.choices.all()}
+            links += [through(answer_id=answer.pk, choice_id=choice_ids[label]) for label in labels]
+    through.objects.bulk_create(links)
+
+    if invitation.responded_at is None:
+        # .update() so the invitation's updated_at does not record the exact moment either.
+        Invitation.objects.filter(pk=invitation.pk).update(responded_at=stamp)
+        invitation.responded_at = stamp
+    return response

@@ -1,0 +1,163 @@
+"""Opening, configuring and closing module surveys; invitation links."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cohorts.models import Cohort, Membership
+from modules.models import Attendance, Module
+from surveys.models import CohortSurveySettings, Invitation, ProgrammeSurveyDefaults, QuestionSet, Survey
+from surveys.tokens import token_hash, token_new
+
+from .question_sets import question_set_default
+
+
+def survey_defaults_for_cohort(*, cohort: Cohort) -> tuple[QuestionSet, str]:
+    """(question set, privacy) for the cohort's next survey: the cohort's override, else the programme's."""
+    programme = ProgrammeSurveyDefaults.objects.filter(programme_id=cohort.programme_id).first()
+    override = CohortSurveySettings.objects.filter(cohort=cohort).first()
+    question_set = (override and override.question_set) or (programme and programme.question_set)
+    privacy = (override and override.privacy) or (programme and programme.privacy) or Survey.Privacy.PSEUDONYMOUS
+    if question_set is None or not question_set.is_current:
+        question_set = (
+            QuestionSet.objects.current().filter(slug=question_set.slug).first() if question_set else None
+        ) or question_set_default()
+    return question_set, privacy
+
+
+@transaction.atomic
+def cohort_survey_settings_update(*, cohort: Cohort, question_set: QuestionSet | None, privacy: str) -> None:
+    if privacy and privacy not in Survey.Privacy.values:
+        raise ValidationError({"privacy": _("Choose a privacy mode.")})
+    CohortSurveySettings.objects.update_or_create(
+        cohort=cohort, defaults={"question_set": question_set, "privacy": privacy}
+    )
+
+
+def survey_get_or_create_draft(*, module: Module) -> Survey:
+    """The module's survey, created as a draft from the cohort's defaults if it has none."""
+    if not module.has_survey:
+        raise ValidationError(_("Module %(number)s has no survey.") % {"number": module.number})
+    survey = Survey.objects.filter(module=module).first()
+    if survey is not None:
+        return survey
+    question_set, privacy = survey_defaults_for_cohort(cohort=module.cohort)
+    try:
+        with transaction.atomic():
+            return Survey.objects.create(module=module, question_set=question_set, privacy=privacy)
+    except IntegrityError:
+        # Someone else created it between our read and our insert.
+        return Survey.objects.get(module=module)
+
+
+def _invitees(*, module: Module, cohort: Cohort):
+    participants = Membership.objects.filter(
+        cohort=cohort, role=Membership.Role.PARTICIPANT, status=Membership.Status.ACTIVE
+    )
+    if cohort.survey_audience == Cohort.SurveyAudience.PRESENT_ONLY:
+        participants = participants.filter(attendances__module=module, attendances__status=Attendance.Status.PRESENT)
+    return participants
+
+
+@transaction.atomic
+def survey_open_for_module(*, module: Module, now: datetime.datetime | None = None) -> Survey:
+    """Open the module's survey and record one invitation per invited participant.
+
+    Idempotent: calling it again opens nothing twice and only adds invitations for participants
+    who were not invited yet. Safe inside an outer transaction (it only adds a savepoint).
+    """
+    now = now or timezone.now()
+    module = Module.objects.select_related("cohort").get(pk=module.pk)
+    survey = survey_get_or_create_draft(module=module)
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    if survey.status == Survey.Status.DRAFT:
+        survey.status = Survey.Status.OPEN
+        if survey.opens_at is None or survey.opens_at > now:
+            survey.opens_at = now
+        if survey.closes_at is None or survey.closes_at <= survey.opens_at:
+            survey.closes_at = survey.opens_at + datetime.timedelta(days=Survey.DEFAULT_OPEN_DAYS)
+        survey.save(update_fields=["status", "opens_at", "closes_at", "updated_at"])
+    if survey.status == Survey.Status.OPEN:
+        invited = set(survey.invitations.values_list("membership_id", flat=True))
+        new = [
+            Invitation(survey=survey, membership_id=pk, queued_at=now)
+            for pk in _invitees(module=module, cohort=module.cohort).values_list("pk", flat=True)
+            if pk not in invited
+        ]
+        Invitation.objects.bulk_create(new, ignore_conflicts=True)
+    return survey
+
+
+@transaction.atomic
+def survey_update(
+    *,
+    survey: Survey,
+    question_set: QuestionSet,
+    privacy: str,
+    closes_at: datetime.datetime | None,
+    reminder_after_days: int,
+    max_reminders: int,
+) -> Survey:
+    """Facilitators' settings. The question set and privacy are fixed once someone has answered."""
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    errors = {}
+    answered = survey.responses.exists()
+    if answered and question_set.pk != survey.question_set_id:
+        errors["question_set"] = _("People have already answered; the question set can no longer change.")
+    if answered and privacy != survey.privacy:
+        errors["privacy"] = _("People have already answered; the privacy mode can no longer change.")
+    if survey.status == Survey.Status.CLOSED and closes_at != survey.closes_at:
+        errors["closes_at"] = _("The survey is closed.")
+    elif closes_at is not None and survey.opens_at is not None and closes_at <= survey.opens_at:
+        errors["closes_at"] = _("The closing time must be after the opening time.")
+    if errors:
+        raise ValidationError(errors)
+    survey.question_set, survey.privacy, survey.closes_at = question_set, privacy, closes_at
+    survey.reminder_after_days, survey.max_reminders = reminder_after_days, max_reminders
+    survey.full_clean(exclude=["module"])
+    survey.save()
+    return survey
+
+
+@transaction.atomic
+def survey_close(*, survey: Survey, now: datetime.datetime | None = None) -> bool:
+    """Close an open survey; returns False if it was not open (so a sweep can call it freely)."""
+    now = now or timezone.now()
+    updated = Survey.objects.filter(pk=survey.pk, status=Survey.Status.OPEN).update(
+        status=Survey.Status.CLOSED, closed_at=now, updated_at=now
+    )
+    if updated:
+        survey.refresh_from_db()
+    return bool(updated)
+
+
+def invitation_issue_token(*, invitation: Invitation) -> str:
+    """A fresh link token for the invitation; only its hash is stored and any older link stops working.
+
+    For an anonymous survey, a participant who already answered through an older link can no longer
+    reopen that response with the new one (nothing links them); they see a "thank you" page.
+    """
+    token = token_new()
+    now = timezone.now()
+    Invitation.objects.filter(pk=invitation.pk).update(token_hash=token_hash(token), token_issued_at=now)
+    invitation.token_hash, invitation.token_issued_at = token_hash(token), now
+    return token
+
+
+def invitation_for_token(*, token: str, now: datetime.datetime | None = None) -> Invitation | None:
+    """The invitation a link belongs to, if the link is current and its survey accepts answers."""
+    if not token or len(token) > 200:
+        return None
+    invitation = (
+        Invitation.objects.select_related("survey__module__cohort", "membership__person")
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if invitation is None or not invitation.survey.is_accepting_at(now or timezone.now()):
+        return None
+    if not invitation.membership.is_active:
+        return None
+    return invitation

@@ -1,0 +1,569 @@
+"""Survey mail services against the database, with Django's locmem backend or a real SMTP server."""
+
+import datetime
+import re
+import smtplib
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from cohorts.services import membership_withdraw
+from cohorts.tests.factories import MembershipFactory, PersonFactory
+from common.models import SentEmail
+from modules.models import Module
+from modules.tests.factories import ModuleFactory
+from surveys.models import Invitation, Survey
+from surveys.services import mailing
+from surveys.tests.factories import InvitationFactory, SurveyFactory
+from surveys.tokens import token_hash
+from tests.acceptance.smtp import SMTPServer
+
+pytestmark = pytest.mark.django_db
+
+LINK = re.compile(r"https?://\S+/s/[\w-]+/")
+
+
+@pytest.fixture
+def module(cohort):
+    return ModuleFactory(
+        cohort=cohort, number=2, title="Leading change", starts_at=timezone.now() - datetime.timedelta(hours=8)
+    )
+
+
+@pytest.fixture
+def participants(cohort):
+    return [MembershipFactory(cohort=cohort) for _ in range(3)]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    with SMTPServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = server.host, server.port, 5
+        yield server
+
+
+def open_and_invite(module, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return mailing.survey_open_and_invite(module=module)
+
+
+def sent_invitation(**kwargs):
+    """An invitation delivered two days ago to a survey open for five more days, reminding after two."""
+    now = timezone.now()
+    defaults = {
+        "survey__reminder_after_days": 2,
+        "survey__opens_at": now - datetime.timedelta(days=2, hours=1),
+        "survey__closes_at": now + datetime.timedelta(days=5),
+        "status": Invitation.Status.SENT,
+        "sent_at": now - datetime.timedelta(days=2),
+    }
+    return InvitationFactory(**{**defaults, **kwargs})
+
+
+# -- opening and inviting --------------------------------------------------------------------
+
+
+def test_survey_open_and_invite_mails_each_participant_once_after_commit(
+    module, participants, django_capture_on_commit_callbacks
+):
+    survey = open_and_invite(module, django_capture_on_commit_callbacks)
+
+    assert survey.status == Survey.Status.OPEN
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.person.email for p in participants)
+    assert set(Invitation.objects.filter(survey=survey).values_list("status", flat=True)) == {"sent"}
+    message = mail.outbox[0]
+    assert "Leading change" in message.subject
+    assert message.from_email == settings.DEFAULT_FROM_EMAIL
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html"
+    closing = timezone.localtime(survey.closes_at).strftime("%-d %B %Y")
+    for body in (message.body, html):
+        assert LINK.search(body)
+        assert closing in body
+
+
+def test_survey_open_and_invite_mail_is_personal(module, participants, django_capture_on_commit_callbacks):
+    open_and_invite(module, django_capture_on_commit_callbacks)
+
+    links = set()
+    for message in mail.outbox:
+        person = next(p.person for p in participants if p.person.email == message.to[0])
+        assert person.full_name in message.body
+        links.add(LINK.search(message.body).group(0))
+    assert len(links) == len(participants)
+
+
+def test_survey_open_and_invite_reply_to_comes_from_settings(
+    module, participants, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_REPLY_TO = ["programme-team@trust.example"]
+
+    open_and_invite(module, django_capture_on_commit_callbacks)
+
+    assert {tuple(m.reply_to) for m in mail.outbox} == {("programme-team@trust.example",)}
+
+
+def test_survey_open_and_invite_rollback_sends_nothing(module, participants, django_capture_on_commit_callbacks):
+    def deliver_then_fail():
+        with transaction.atomic():
+            mailing.survey_open_and_invite(module=module)
+            raise RuntimeError("the module could not be marked delivered")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        deliver_then_fail()
+
+    assert callbacks == []
+    assert mail.outbox == []
+    assert not Invitation.objects.exists()
+    assert not Survey.objects.filter(status=Survey.Status.OPEN).exists()
+
+
+def test_survey_open_and_invite_queues_nothing_before_commit(module, participants, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        mailing.survey_open_and_invite(module=module)
+        # Inside the transaction: rows recorded, nothing sent.
+        assert Invitation.objects.filter(status=Invitation.Status.QUEUED).count() == 3
+        assert mail.outbox == []
+
+    assert len(callbacks) == 1
+
+
+def test_survey_open_and_invite_twice_sends_each_invitation_once(
+    module, participants, django_capture_on_commit_callbacks
+):
+    open_and_invite(module, django_capture_on_commit_callbacks)
+    open_and_invite(module, django_capture_on_commit_callbacks)
+
+    assert len(mail.outbox) == 3
+
+
+def test_survey_open_and_invite_module_six_has_no_survey(cohort, django_capture_on_commit_callbacks):
+    module = ModuleFactory(cohort=cohort, number=6)
+
+    assert open_and_invite(module, django_capture_on_commit_callbacks) is None
+    assert mail.outbox == []
+
+
+def test_survey_open_and_invite_skips_withdrawn_participants(module, participants, django_capture_on_commit_callbacks):
+    membership_withdraw(membership=participants[0])
+
+    open_and_invite(module, django_capture_on_commit_callbacks)
+
+    assert participants[0].person.email not in [m.to[0] for m in mail.outbox]
+    assert len(mail.outbox) == 2
+
+
+# -- the link ----------------------------------------------------------------------------------
+
+
+def test_invitation_link_opens_the_participants_survey(module, participants, django_capture_on_commit_callbacks):
+    open_and_invite(module, django_capture_on_commit_callbacks)
+    message = next(m for m in mail.outbox if m.to[0] == participants[1].person.email)
+    link = LINK.search(message.body).group(0)
+
+    response = Client().get(link.removeprefix(settings.SITE_URL), follow=True)
+
+    assert response.status_code == 200
+    assert response.context["survey"] == module.survey
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert Invitation.objects.get(token_hash=token_hash(token)).membership == participants[1]
+    assert "Leading change" in response.content.decode()
+
+
+def test_invitation_log_never_stores_the_link(module, participants, django_capture_on_commit_callbacks):
+    open_and_invite(module, django_capture_on_commit_callbacks)
+
+    logged = list(SentEmail.objects.filter(kind=mailing.KIND_INVITATION))
+    assert len(logged) == 3
+    tokens = {LINK.search(m.body).group(0).rstrip("/").rsplit("/", 1)[1] for m in mail.outbox}
+    for row in logged:
+        assert row.status == SentEmail.Status.SENT
+        assert row.redacted
+        assert not any(token in row.body for token in tokens)
+        assert row.target.survey == module.survey
+
+
+# -- idempotent sending ----------------------------------------------------------------------
+
+
+def test_invitations_send_twice_sends_one_email_each():
+    invitations = InvitationFactory.create_batch(3)
+    ids = [i.pk for i in invitations]
+
+    first = mailing.invitations_send(invitation_ids=ids)
+    second = mailing.invitations_send(invitation_ids=ids)
+
+    assert sorted(first.sent) == sorted(ids)
+    assert second.sent == []
+    assert sorted(second.skipped) == sorted(ids)
+    assert len(mail.outbox) == 3
+
+
+def test_invitations_send_leaves_a_row_another_worker_is_sending():
+    invitation = InvitationFactory(status=Invitation.Status.SENDING, sending_started_at=timezone.now())
+
+    result = mailing.invitations_send(invitation_ids=[invitation.pk])
+
+    assert result.skipped == [invitation.pk]
+    assert mail.outbox == []
+
+
+def test_invitations_send_takes_over_a_row_whose_worker_died():
+    started = timezone.now() - mailing.sending_stale_after() - datetime.timedelta(seconds=1)
+    invitation = InvitationFactory(status=Invitation.Status.SENDING, sending_started_at=started, attempts=1)
+
+    result = mailing.invitations_send(invitation_ids=[invitation.pk])
+
+    assert result.sent == [invitation.pk]
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.attempts) == (Invitation.Status.SENT, 2)
+
+
+def test_invitations_send_does_not_send_to_a_closed_survey():
+    now = timezone.now()
+    invitation = InvitationFactory(
+        survey__status=Survey.Status.CLOSED,
+        survey__closed_at=now,
+        survey__opens_at=now - datetime.timedelta(days=7),
+        survey__closes_at=now,
+    )
+
+    result = mailing.invitations_send(invitation_ids=[invitation.pk])
+
+    assert result.failed == [invitation.pk]
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.FAILED
+    assert "closed" in invitation.last_error
+    assert mail.outbox == []
+
+
+def test_invitations_send_runs_constant_queries_per_invitation(django_assert_max_num_queries):
+    ten = [i.pk for i in InvitationFactory.create_batch(10)]
+    twenty = [i.pk for i in InvitationFactory.create_batch(20)]
+    with django_assert_max_num_queries(80) as ten_queries:
+        mailing.invitations_send(invitation_ids=ten)
+    with django_assert_max_num_queries(160) as twenty_queries:
+        mailing.invitations_send(invitation_ids=twenty)
+
+    # Per invitation: claim, link token, mark sent, log; plus a fixed number per batch.
+    per_invitation = (len(twenty_queries) - len(ten_queries)) / 10
+    assert per_invitation <= 6
+    assert len(mail.outbox) == 30
+
+
+# -- SMTP errors (real SMTP server) ----------------------------------------------------------
+
+
+def test_invitations_send_temporary_error_requeues_with_the_error(smtp_server):
+    first, second, third = InvitationFactory.create_batch(3)
+    smtp_server.reply(second.membership.person.email, "451 4.3.0 Mailbox busy, try later", times=1)
+
+    result = mailing.invitations_send(invitation_ids=[first.pk, second.pk, third.pk])
+
+    assert result.sent == [first.pk]
+    assert result.deferred == [second.pk, third.pk]
+    assert isinstance(result.transient_error, smtplib.SMTPRecipientsRefused)
+    second.refresh_from_db()
+    third.refresh_from_db()
+    assert second.status == third.status == Invitation.Status.QUEUED
+    assert "451" in second.last_error
+    assert smtp_server.recipients() == [first.membership.person.email]
+    assert SentEmail.objects.get(to=second.membership.person.email).status == SentEmail.Status.DEFERRED
+
+    retry = mailing.invitations_send(invitation_ids=[first.pk, second.pk, third.pk])
+
+    assert sorted(retry.sent) == [second.pk, third.pk]
+    assert sorted(smtp_server.recipients()) == sorted(i.membership.person.email for i in (first, second, third))
+
+
+def test_invitations_send_permanent_error_marks_failed_and_goes_on(smtp_server):
+    first, second = InvitationFactory.create_batch(2)
+    smtp_server.reply(first.membership.person.email, "550 5.1.1 No such user here")
+
+    result = mailing.invitations_send(invitation_ids=[first.pk, second.pk])
+
+    assert result.failed == [first.pk]
+    assert result.sent == [second.pk]
+    assert result.transient_error is None
+    first.refresh_from_db()
+    assert first.status == Invitation.Status.FAILED
+    assert first.last_error.startswith(f"{first.membership.person.email}: 550")
+    assert smtp_server.recipients() == [second.membership.person.email]
+
+
+def test_invitations_send_mail_server_down_defers_everything(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", SMTPServer().port  # nothing listens there
+    invitations = InvitationFactory.create_batch(2)
+
+    result = mailing.invitations_send(invitation_ids=[i.pk for i in invitations])
+
+    assert sorted(result.deferred) == sorted(i.pk for i in invitations)
+    assert isinstance(result.transient_error, ConnectionRefusedError)
+    assert set(Invitation.objects.values_list("status", flat=True)) == {Invitation.Status.QUEUED}
+
+
+def test_invitations_send_message_is_plain_text_with_html_alternative(smtp_server):
+    invitation = InvitationFactory(survey__module__title="Systems thinking")
+
+    mailing.invitations_send(invitation_ids=[invitation.pk])
+
+    (message,) = smtp_server.messages_to(invitation.membership.person.email)
+    assert message.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
+    assert "Systems thinking" in message["Subject"]
+    assert message["Message-ID"].strip() == SentEmail.objects.get().message_id
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (smtplib.SMTPResponseException(421, b"Service not available"), True),
+        (smtplib.SMTPDataError(451, b"Local error"), True),
+        (smtplib.SMTPSenderRefused(452, b"Insufficient storage", "a@b.example"), True),
+        (smtplib.SMTPRecipientsRefused({"a@b.example": (450, b"Mailbox busy")}), True),
+        (smtplib.SMTPRecipientsRefused({"a@b.example": (550, b"No such user")}), False),
+        (smtplib.SMTPDataError(554, b"Message rejected"), False),
+        (smtplib.SMTPAuthenticationError(535, b"Bad credentials"), False),
+        (smtplib.SMTPConnectError(554, b"No service"), False),
+        (smtplib.SMTPNotSupportedError("STARTTLS not supported"), False),
+        (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), True),
+        (ConnectionRefusedError(111, "Connection refused"), True),
+        (TimeoutError("timed out"), True),
+    ],
+)
+def test_mail_error_is_transient(error, transient):
+    from common.mail import mail_error_is_transient
+
+    assert mail_error_is_transient(error) is transient
+
+
+# -- sweeping up -----------------------------------------------------------------------------
+
+
+def test_invitations_sweep_sends_what_was_left_behind():
+    now = timezone.now()
+    long_ago = now - datetime.timedelta(minutes=30)
+    never_published = InvitationFactory(queued_at=long_ago)
+    dead_worker = InvitationFactory(
+        status=Invitation.Status.SENDING, queued_at=long_ago, sending_started_at=now - mailing.sending_stale_after()
+    )
+    just_queued = InvitationFactory(queued_at=now)
+    being_sent = InvitationFactory(status=Invitation.Status.SENDING, queued_at=long_ago, sending_started_at=now)
+    waiting_for_retry = InvitationFactory(queued_at=long_ago, sending_started_at=now - datetime.timedelta(seconds=5))
+
+    swept = mailing.invitations_sweep(now=now + datetime.timedelta(seconds=1))
+
+    assert swept == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        i.membership.person.email for i in (never_published, dead_worker)
+    )
+    for untouched in (just_queued, being_sent, waiting_for_retry):
+        untouched.refresh_from_db()
+        assert untouched.status != Invitation.Status.SENT
+
+
+def test_invitations_sweep_ignores_closed_surveys():
+    now = timezone.now()
+    InvitationFactory(
+        queued_at=now - datetime.timedelta(hours=1),
+        survey__status=Survey.Status.CLOSED,
+        survey__closed_at=now,
+        survey__opens_at=now - datetime.timedelta(days=7),
+        survey__closes_at=now - datetime.timedelta(minutes=1),
+    )
+
+    assert mailing.invitations_sweep(now=now) == 0
+    assert mail.outbox == []
+
+
+# -- resending -------------------------------------------------------------------------------
+
+
+def test_invitation_resend_sends_a_new_link_that_replaces_the_old(django_capture_on_commit_callbacks):
+    invitation = InvitationFactory()
+    mailing.invitations_send(invitation_ids=[invitation.pk])
+    old_link = LINK.search(mail.outbox[0].body).group(0)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        mailing.invitation_resend(invitation=invitation)
+
+    assert len(mail.outbox) == 2
+    new_link = LINK.search(mail.outbox[1].body).group(0)
+    assert new_link != old_link
+    assert Client().get(old_link.removeprefix(settings.SITE_URL)).status_code == 404
+    assert Client().get(new_link.removeprefix(settings.SITE_URL)).status_code == 302
+
+
+def test_invitation_resend_refuses_a_closed_survey():
+    now = timezone.now()
+    invitation = InvitationFactory(
+        survey__status=Survey.Status.CLOSED,
+        survey__closed_at=now,
+        survey__opens_at=now - datetime.timedelta(days=7),
+        survey__closes_at=now,
+    )
+
+    with pytest.raises(Exception, match="not open"):
+        mailing.invitation_resend(invitation=invitation)
+    assert mail.outbox == []
+
+
+# -- reminders -------------------------------------------------------------------------------
+
+
+def test_reminders_due_only_non_responders_still_taking_part():
+    due = sent_invitation()
+    survey = due.survey
+    now = timezone.now()
+    responded = sent_invitation(survey=survey, responded_at=now - datetime.timedelta(days=1))
+    withdrawn = sent_invitation(survey=survey)
+    membership_withdraw(membership=withdrawn.membership)
+    too_recent = sent_invitation(survey=survey, sent_at=now - datetime.timedelta(days=1))
+    enough = sent_invitation(survey=survey, reminders_sent=2, last_reminder_at=now - datetime.timedelta(days=4))
+    not_delivered = sent_invitation(survey=survey, status=Invitation.Status.FAILED)
+
+    assert mailing.reminders_due(now=now) == [due.pk]
+    assert {responded.pk, withdrawn.pk, too_recent.pk, enough.pk, not_delivered.pk}.isdisjoint(
+        mailing.reminders_due(now=now)
+    )
+
+
+def test_reminders_due_respects_the_surveys_interval_and_maximum():
+    invitation = sent_invitation(survey__reminder_after_days=2, survey__max_reminders=2)
+    now = timezone.now()
+
+    assert mailing.reminders_due(now=now) == [invitation.pk]
+    mailing.reminders_send(invitation_ids=[invitation.pk], now=now)
+    assert mailing.reminders_due(now=now + datetime.timedelta(days=1)) == []
+    assert mailing.reminders_due(now=now + datetime.timedelta(days=2)) == [invitation.pk]
+    mailing.reminders_send(invitation_ids=[invitation.pk], now=now + datetime.timedelta(days=2))
+    assert mailing.reminders_due(now=now + datetime.timedelta(days=4)) == []
+    invitation.refresh_from_db()
+    assert invitation.reminders_sent == 2
+
+
+def test_reminders_never_after_close():
+    invitation = sent_invitation()
+    after_close = invitation.survey.closes_at + datetime.timedelta(minutes=1)
+
+    result = mailing.reminders_send(invitation_ids=[invitation.pk], now=after_close)
+
+    assert result.sent == []
+    assert mail.outbox == []
+
+
+def test_reminders_send_twice_reminds_once():
+    invitation = sent_invitation()
+    now = timezone.now()
+
+    first = mailing.reminders_send(invitation_ids=[invitation.pk], now=now)
+    second = mailing.reminders_send(invitation_ids=[invitation.pk], now=now)
+
+    assert (first.sent, second.sent) == ([invitation.pk], [])
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject.startswith("Reminder")
+    assert LINK.search(mail.outbox[0].body)
+    invitation.refresh_from_db()
+    assert (invitation.reminders_sent, invitation.last_reminder_at) == (1, now)
+
+
+def test_reminders_send_temporary_error_uncounts_the_reminder(smtp_server):
+    invitation = sent_invitation()
+    smtp_server.reply(invitation.membership.person.email, "421 4.7.0 Too many connections", times=1)
+
+    result = mailing.reminders_send(invitation_ids=[invitation.pk])
+
+    assert result.deferred == [invitation.pk]
+    invitation.refresh_from_db()
+    assert (invitation.reminders_sent, invitation.last_reminder_at) == (0, None)
+    assert mailing.reminders_send(invitation_ids=[invitation.pk]).sent == [invitation.pk]
+    assert len(smtp_server.messages_to(invitation.membership.person.email)) == 1
+
+
+def test_reminders_queue_due_sends_them(django_capture_on_commit_callbacks):
+    due = sent_invitation()
+    sent_invitation(survey=due.survey, responded_at=timezone.now())
+
+    assert mailing.reminders_queue_due() == 1
+    assert [m.to[0] for m in mail.outbox] == [due.membership.person.email]
+
+
+# -- closing and the summary -----------------------------------------------------------------
+
+
+def test_surveys_close_due_closes_and_mails_each_facilitator_once(django_capture_on_commit_callbacks):
+    now = timezone.now()
+    survey = SurveyFactory(opens_at=now - datetime.timedelta(days=7), closes_at=now - datetime.timedelta(minutes=1))
+    cohort = survey.module.cohort
+    facilitators = [MembershipFactory(cohort=cohort, role="facilitator") for _ in range(2)]
+    MembershipFactory(cohort=cohort, role="set_facilitator")
+    gone = MembershipFactory(cohort=cohort, role="facilitator")
+    membership_withdraw(membership=gone)
+    InvitationFactory.create_batch(3, survey=survey, status=Invitation.Status.SENT)
+    InvitationFactory(survey=survey, status=Invitation.Status.SENT, responded_at=now)
+    never_sent = InvitationFactory(survey=survey, queued_at=now - datetime.timedelta(days=7))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert mailing.surveys_close_due(now=now) == [survey.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert mailing.surveys_close_due(now=now) == []
+    mailing.summary_send(survey_id=survey.pk)
+
+    survey.refresh_from_db()
+    assert survey.status == Survey.Status.CLOSED
+    assert survey.summary_sent_at is not None
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(f.person.email for f in facilitators)
+    body = mail.outbox[0].body
+    assert "20%" in body  # 1 of 5 invited answered
+    assert f"/cohorts/{cohort.pk}/surveys/{survey.module.number}/results/" in body
+    never_sent.refresh_from_db()
+    assert never_sent.status == Invitation.Status.FAILED
+
+
+def test_surveys_close_due_leaves_open_surveys():
+    survey = SurveyFactory()
+
+    assert mailing.surveys_close_due() == []
+    survey.refresh_from_db()
+    assert survey.status == Survey.Status.OPEN
+
+
+# -- modules nobody marked delivered -----------------------------------------------------------
+
+
+def test_surveys_open_due_marks_ended_modules_delivered_and_invites(cohort, django_capture_on_commit_callbacks):
+    now = timezone.now()
+    ended = ModuleFactory(cohort=cohort, number=3, starts_at=now - datetime.timedelta(hours=9))
+    ModuleFactory(cohort=cohort, number=4, starts_at=now - datetime.timedelta(hours=1))  # still running
+    ModuleFactory(cohort=cohort, number=6, starts_at=now - datetime.timedelta(hours=9))  # no survey
+    ModuleFactory(cohort=cohort, number=1, starts_at=now - datetime.timedelta(days=60))  # long past
+    person = PersonFactory()
+    MembershipFactory(cohort=cohort, person=person)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert mailing.surveys_open_due(now=now) == [ended.pk]
+
+    ended.refresh_from_db()
+    assert ended.state == Module.State.DELIVERED
+    assert ended.survey.status == Survey.Status.OPEN
+    assert [m.to[0] for m in mail.outbox] == [person.email]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert mailing.surveys_open_due(now=now) == []
+    assert len(mail.outbox) == 1
+
+
+def test_retry_countdowns_are_shorter_than_the_visibility_timeout():
+    visibility_timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    countdowns = [mailing.mail_retry_countdown(retries) for retries in range(20)]
+
+    assert countdowns == sorted(countdowns)
+    assert countdowns[0] > 0
+    assert max(countdowns) < visibility_timeout
+    # The sweeper waits out the longest backoff, so it never races a live retry.
+    assert mailing.sending_stale_after().total_seconds() > settings.CELERY_TASK_TIME_LIMIT

@@ -1,0 +1,100 @@
+import pytest
+
+from surveys.selectors import (
+    mean,
+    nps,
+    survey_results,
+    survey_summaries_for_cohort,
+    survey_trends_for_cohort,
+)
+from surveys.services import response_submit
+from surveys.tests.factories import responses_bulk_create
+
+from .conftest import ANSWERS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_nps_and_mean_on_known_distribution():
+    # 5 promoters (9-10), 3 passives (7-8), 2 detractors (0-6) of 10: NPS = 50 - 20 = 30.
+    assert nps({10: 3, 9: 2, 8: 2, 7: 1, 6: 1, 0: 1}) == pytest.approx(30.0)
+    assert mean({1: 1, 5: 3}) == pytest.approx(4.0)
+    assert nps({}) is None
+    assert mean({}) is None
+
+
+def test_survey_results_figures_on_known_data(open_survey, linked):
+    values = [("5", "10", "Too fast"), ("4", "9", "About right"), ("3", "6", "About right"), ("4", "8", "Too fast")]
+    for (invitation, token), (useful, recommend, pace) in zip(linked, values, strict=True):
+        response_submit(
+            invitation=invitation,
+            token=token,
+            raw_answers={
+                **ANSWERS,
+                "usefulness": useful,
+                "recommend": recommend,
+                "pace": pace,
+                "most_useful": ["Small-group work"],
+                "went_well": f"Good {useful}",
+            },
+        )
+    results = survey_results(survey=open_survey)
+    by_code = {r.question.code: r for r in results.questions}
+    assert (results.invited, results.responded, results.visible) == (4, 4, True)
+    assert by_code["usefulness"].score == pytest.approx(4.0)
+    assert [b.count for b in by_code["usefulness"].bars] == [0, 0, 1, 2, 1]
+    assert by_code["recommend"].score == pytest.approx(25.0)  # 2 promoters, 1 detractor of 4
+    assert by_code["recommend"].score_kind == "nps"
+    assert {b.label: b.count for b in by_code["pace"].bars} == {"Too slow": 0, "About right": 2, "Too fast": 2}
+    assert {b.label: b.count for b in by_code["most_useful"].bars}["Small-group work"] == 4
+    assert sorted(t.text for t in by_code["went_well"].texts) == ["Good 3", "Good 4", "Good 4", "Good 5"]
+    assert all(t.name is None for t in by_code["went_well"].texts)  # pseudonymous: no names
+    summary = survey_summaries_for_cohort(cohort=open_survey.module.cohort)[1]
+    assert (summary.invited, summary.responded, summary.response_rate) == (4, 4, 1.0)
+    assert {code: value for code, _l, value, _k in summary.headline}["recommend"] == pytest.approx(25.0)
+    _surveys, trends = survey_trends_for_cohort(cohort=open_survey.module.cohort)
+    assert {t.code: t.points for t in trends}["usefulness"] == [(1, pytest.approx(4.0))] + [
+        (n, None) for n in range(2, 6)
+    ]
+
+
+def test_survey_results_hidden_below_three_unless_named(open_survey, linked):
+    for invitation, token in linked[:2]:
+        response_submit(invitation=invitation, token=token, raw_answers={**ANSWERS, "went_well": "Secret"})
+    results = survey_results(survey=open_survey)
+    assert results.visible is False
+    assert all(not r.texts and r.score is None for r in results.questions)
+    summary = survey_summaries_for_cohort(cohort=open_survey.module.cohort)[1]
+    assert all(value is None for _c, _l, value, _k in summary.headline)
+    assert results.professions == []  # 2 nurses responded: under 3, not shown
+
+
+def test_survey_results_named_shows_names(open_survey, linked):
+    open_survey.privacy = "named"
+    open_survey.save()
+    invitation, token = linked[0]
+    response_submit(invitation=invitation, token=token, raw_answers={**ANSWERS, "went_well": "Good day"})
+    results = survey_results(survey=open_survey)
+    texts = {r.question.code: r.texts for r in results.questions}["went_well"]
+    assert results.visible
+    assert texts[0].name == invitation.membership.person.full_name
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_survey_results_query_count_is_constant(open_survey, django_assert_num_queries, n):
+    responses_bulk_create(open_survey, n)
+    with django_assert_num_queries(11):
+        results = survey_results(survey=open_survey)
+    assert results.responses == n
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_survey_summaries_and_trends_query_count_is_constant(open_survey, django_assert_num_queries, n):
+    responses_bulk_create(open_survey, n, usefulness=lambda i: 4, recommend=lambda i: 10)
+    cohort = open_survey.module.cohort
+    with django_assert_num_queries(4):
+        summaries = survey_summaries_for_cohort(cohort=cohort)
+    assert summaries[1].headline[0][2] == pytest.approx(4.0)
+    with django_assert_num_queries(4):
+        _surveys, trends = survey_trends_for_cohort(cohort=cohort)
+    assert {t.code: t.points for t in trends}["recommend"][0] == (1, pytest.approx(100.0))

@@ -1,0 +1,164 @@
+import csv
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cohorts.tests.factories import MembershipFactory, UserFactory
+from surveys.models import Response
+from surveys.services import invitation_issue_token, response_submit, survey_close
+from surveys.tests.factories import responses_bulk_create
+from surveys.views.answer import COOKIE
+
+from .conftest import ANSWERS
+
+pytestmark = pytest.mark.django_db
+
+
+def _form(**overrides):
+    data = {f"q_{code}": value for code, value in ANSWERS.items()}
+    data.update(overrides)
+    return data
+
+
+def test_answer_start_moves_token_to_cookie_and_redirects(linked):
+    _invitation, token = linked[0]
+    client = Client()
+    response = client.get(reverse("surveys:answer_start", kwargs={"token": token}))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("surveys:answer")
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert response.cookies[COOKIE]["httponly"]
+    page = client.get(reverse("surveys:answer"))
+    assert page.status_code == 200
+    assert page["Referrer-Policy"] == "no-referrer"
+    assert token not in page.content.decode()
+    assert b"<fieldset" in page.content
+    assert b"<legend" in page.content
+
+
+def test_answer_links_unknown_closed_and_replaced_get_identical_pages(open_survey, linked):
+    (invitation, replaced), (_other, closed_token) = linked[0], linked[1]
+    invitation_issue_token(invitation=invitation)
+    unknown = Client().get(reverse("surveys:answer_start", kwargs={"token": "x" * 43}))
+    old = Client().get(reverse("surveys:answer_start", kwargs={"token": replaced}))
+    survey_close(survey=open_survey)
+    closed = Client().get(reverse("surveys:answer_start", kwargs={"token": closed_token}))
+    assert unknown.status_code == old.status_code == closed.status_code == 404
+    assert unknown.content == old.content == closed.content
+    assert unknown["Referrer-Policy"] == "no-referrer"
+
+
+def test_answer_submit_edit_and_double_submit_keep_one_response(linked):
+    _invitation, token = linked[0]
+    client = Client()
+    client.get(reverse("surveys:answer_start", kwargs={"token": token}))
+    url = reverse("surveys:answer")
+    assert client.post(url, _form()).status_code == 302
+    assert client.post(url, _form()).status_code == 302  # double submit
+    assert client.post(url, _form(q_usefulness="1")).status_code == 302
+    assert Response.objects.count() == 1
+    page = client.get(url)
+    assert 'value="1" class="form-check-input" id="id_q_usefulness_0" checked' in page.content.decode()
+
+
+def test_answer_invalid_input_keeps_typed_values_and_shows_summary(linked):
+    _invitation, token = linked[0]
+    client = Client()
+    client.get(reverse("surveys:answer_start", kwargs={"token": token}))
+    response = client.post(reverse("surveys:answer"), _form(q_usefulness="", q_went_well="Typed text"))
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "There is a problem" in content
+    assert "Typed text" in content
+    assert not Response.objects.exists()
+
+
+def test_answer_after_close_shows_neutral_page(open_survey, linked):
+    _invitation, token = linked[0]
+    client = Client()
+    client.get(reverse("surveys:answer_start", kwargs={"token": token}))
+    survey_close(survey=open_survey)
+    response = client.post(reverse("surveys:answer"), _form())
+    assert response.status_code == 404
+    assert not Response.objects.exists()
+
+
+def test_survey_results_page_for_facilitator_only(facilitator_client, open_survey, cohort):
+    responses_bulk_create(open_survey, 5)
+    url = reverse("surveys:survey_results", kwargs={"cohort_pk": cohort.pk, "number": 1})
+    response = facilitator_client.get(url)
+    assert response.status_code == 200
+    assert b"<svg" in response.content
+    assert b"<table" in response.content
+    participant = MembershipFactory(cohort=cohort, person__user=UserFactory()).person.user
+    other = Client()
+    other.force_login(participant)
+    assert other.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("n", [10, 1000])
+def test_survey_results_view_query_count_is_constant(
+    facilitator_client, open_survey, cohort, n, django_assert_max_num_queries
+):
+    responses_bulk_create(open_survey, n)
+    url = reverse("surveys:survey_results", kwargs={"cohort_pk": cohort.pk, "number": 1})
+    with django_assert_max_num_queries(19) as captured:
+        assert facilitator_client.get(url).status_code == 200
+    assert len(captured) == 19
+
+
+def test_survey_export_csv_neutralises_formulas(facilitator_client, open_survey, cohort):
+    responses_bulk_create(open_survey, 3, text='=HYPERLINK("http://evil")')
+    url = reverse("surveys:survey_export", kwargs={"cohort_pk": cohort.pk, "number": 1, "fmt": "csv"})
+    response = facilitator_client.get(url)
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert len(rows) == 4
+    column = next(i for i, h in enumerate(rows[0]) if h.startswith("went_well"))
+    assert all(row[column] == '\'=HYPERLINK("http://evil")' for row in rows[1:])
+
+
+def test_survey_export_xlsx_neutralises_formulas(facilitator_client, open_survey, cohort):
+    from openpyxl import load_workbook
+
+    responses_bulk_create(open_survey, 3, text="@SUM(A1)")
+    url = reverse("surveys:survey_export", kwargs={"cohort_pk": cohort.pk, "number": 1, "fmt": "xlsx"})
+    response = facilitator_client.get(url)
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    column = next(i for i, h in enumerate(rows[0]) if h.startswith("went_well"))
+    assert [row[column] for row in rows[1:]] == ["'@SUM(A1)"] * 3
+    useful = next(i for i, h in enumerate(rows[0]) if h.startswith("usefulness"))
+    assert [row[useful] for row in rows[1:]] == [1, 2, 3]  # numbers stay numbers
+
+
+def test_invitation_link_create_issues_working_link(facilitator_client, open_survey, cohort, linked):
+    invitation, old = linked[0]
+    url = reverse("surveys:invitation_link_create", kwargs={"cohort_pk": cohort.pk, "number": 1, "pk": invitation.pk})
+    response = facilitator_client.post(url)
+    assert response.status_code == 200
+    link = response.context["link"]
+    client = Client()
+    assert client.get(link).status_code == 302
+    assert Client().get(reverse("surveys:answer_start", kwargs={"token": old})).status_code == 404
+    response_submit(invitation=invitation, token=link.rstrip("/").rsplit("/", 1)[1], raw_answers=ANSWERS)
+    assert Response.objects.count() == 1
+
+
+def test_answer_post_marked_cross_site_is_refused(linked):
+    _invitation, token = linked[0]
+    client = Client()
+    client.get(reverse("surveys:answer_start", kwargs={"token": token}))
+    response = client.post(reverse("surveys:answer"), _form(), headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 404
+    assert not Response.objects.exists()
+
+
+def test_answer_post_without_token_cookie_is_refused(linked):
+    response = Client().post(reverse("surveys:answer"), _form())
+    assert response.status_code == 404
+    assert not Response.objects.exists()
