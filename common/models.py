@@ -1,3 +1,4 @@
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -8,3 +9,44 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class SentEmail(TimeStampedModel):
+    """One attempt to hand an e-mail to the mail backend, whatever sent it: the mail log admins read.
+
+    Personal links are replaced in ``body`` before it is stored (``common.mail``), so the log
+    never holds a secret; a resend therefore goes back through the service that made the mail.
+    """
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        DEFERRED = "deferred", _("Temporary error, will retry")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=60, db_index=True)
+    to = models.EmailField(_("to"), max_length=254, db_index=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("plain-text body (links redacted)"), blank=True)
+    redacted = models.BooleanField(_("secrets removed from the body"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    error = models.TextField(_("error"), blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=300, blank=True)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("content_type", "object_id")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("sent e-mail")
+        verbose_name_plural = _("sent e-mails")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["sent", "deferred", "failed"]), name="sentemail_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="sentemail_target")]
+
+    def __str__(self):
+        return f"{self.kind} → {self.to}: {self.subject}"

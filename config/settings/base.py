@@ -168,16 +168,38 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_SOFT_TIME_LIMIT = 60
-CELERY_TASK_TIME_LIMIT = 90
+# A send task that overruns is stopped; rows it left "sending" are taken up again only after the
+# hard limit has certainly killed it (surveys.services.mailing.SENDING_STALE_AFTER).
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A late-acked task that is not acknowledged within this window is delivered again;
 # every retry countdown must stay below it.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-# Fail fast when the broker is down so that a web request never hangs on it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=3600),
+    # Publishing from a web request must fail fast when the broker is down: one connection attempt
+    # with a short timeout (the worker's own reconnecting is configured separately and unaffected).
+    # Invitation rows stay queued and the sweeper publishes them later.
+    "max_retries": 0,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+}
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# Countdowns (seconds) between tries after a temporary SMTP error; the last one repeats.
+MAIL_RETRY_COUNTDOWNS = [int(s) for s in env.list("MAIL_RETRY_COUNTDOWNS", default=["30", "60", "120", "300", "900"])]
+# Periodic jobs, all in one place. `celery -A config beat` runs them.
+CELERY_BEAT_SCHEDULE: dict = {
+    # Invitations left queued (broker down when the survey opened, a lost retry) or stuck in
+    # "sending" (worker killed) are queued again. Every minute so that a broker outage costs little.
+    "invitations-sweep": {"task": "surveys.tasks.invitations_sweep", "schedule": 60.0},
+    # Modules whose end time has passed but that nobody marked delivered: mark them and open the survey.
+    "surveys-open-due": {"task": "surveys.tasks.surveys_open_due", "schedule": 300.0},
+    # Close surveys at their closing time (to the minute) and mail each facilitator a summary.
+    "surveys-close-due": {"task": "surveys.tasks.surveys_close_due", "schedule": 60.0},
+    # Reminders to non-responders; reminder_after_days is counted in days, so every 15 minutes is plenty.
+    "reminders-queue-due": {"task": "surveys.tasks.reminders_queue_due", "schedule": 900.0},
+}
 
 # LOGGING
 LOGGING = {

@@ -8,7 +8,8 @@ os.environ.setdefault("DEBUG", "True")
 from .base import *  # noqa: F403
 from .base import env
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend")
+# One .eml file per message in var/mail (EMAIL_FILE_PATH); any mail program opens them.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="common.mail.FolderEmailBackend")
 # Without a broker configured, Celery runs every task in-process, right after commit.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default="CELERY_BROKER_URL" not in os.environ)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")

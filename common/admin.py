@@ -1,0 +1,78 @@
+from collections import Counter
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .mail import sent_email_resend
+from .models import SentEmail
+
+
+@admin.register(SentEmail)
+class SentEmailAdmin(admin.ModelAdmin):
+    """Every e-mail the application handed to the mail backend, with the outcome."""
+
+    list_display = ["created_at", "kind", "to", "subject", "status", "short_error"]
+    list_filter = ["status", "kind", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["to", "subject", "message_id"]
+    date_hierarchy = "created_at"
+    list_select_related = False
+    list_per_page = 100
+    readonly_fields = [
+        "created_at",
+        "kind",
+        "to",
+        "subject",
+        "status",
+        "error",
+        "message_id",
+        "content_type",
+        "object_id",
+        "redacted",
+        "body",
+    ]
+    fields = readonly_fields
+    actions = ["resend"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("error"))
+    def short_error(self, obj):
+        return obj.error[:80]
+
+    @admin.action(description=_("Resend the selected e-mails"), permissions=["view"])
+    def resend(self, request, queryset):
+        outcomes = Counter(sent_email_resend(sent_email=row) for row in queryset.select_related("content_type"))
+        if outcomes["queued"] or outcomes["sent"]:
+            count = outcomes["queued"] + outcomes["sent"]
+            self.message_user(
+                request,
+                ngettext("%(count)d e-mail sent again.", "%(count)d e-mails sent again.", count) % {"count": count},
+                messages.SUCCESS,
+            )
+        if outcomes["failed"]:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d e-mail could not be sent; see the new entry in the log.",
+                    "%(count)d e-mails could not be sent; see the new entries in the log.",
+                    outcomes["failed"],
+                )
+                % {"count": outcomes["failed"]},
+                messages.ERROR,
+            )
+        if outcomes["impossible"]:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d e-mail held a personal link that cannot be remade; nothing was sent.",
+                    "%(count)d e-mails held a personal link that cannot be remade; nothing was sent.",
+                    outcomes["impossible"],
+                )
+                % {"count": outcomes["impossible"]},
+                messages.WARNING,
+            )

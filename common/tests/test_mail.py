@@ -1,0 +1,112 @@
+"""The mail log: what is stored, the admin list and its resend action, the folder backend."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from common.mail import FolderEmailBackend, RenderedMail, mail_message, sent_email_record, sent_email_resend
+from common.models import SentEmail
+from surveys.models import Invitation
+from surveys.services import mailing
+from surveys.tests.factories import InvitationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def message_to(address="someone@example.org", body="Hello"):
+    return mail_message(to=address, mail=RenderedMail(subject="Subject", text=body, html=f"<p>{body}</p>"))
+
+
+def test_sent_email_record_removes_secrets():
+    message = message_to(body="Your link: https://example.org/s/SECRET-TOKEN/")
+
+    row = sent_email_record(message=message, kind="test.note", status=SentEmail.Status.SENT, secrets=["SECRET-TOKEN"])
+
+    assert "SECRET-TOKEN" not in row.body
+    assert row.redacted
+    assert row.message_id == message.extra_headers["Message-ID"]
+
+
+def test_sent_email_resend_without_secrets_sends_the_same_text():
+    row = sent_email_record(message=message_to(body="The survey closed."), kind="test.note", status="sent")
+
+    assert sent_email_resend(sent_email=row) == "sent"
+    assert mail.outbox[0].body == "The survey closed."
+    assert SentEmail.objects.count() == 2
+
+
+def test_sent_email_resend_refuses_a_redacted_mail_without_resender():
+    row = sent_email_record(message=message_to(body="link TOKEN"), kind="test.note", status="sent", secrets=["TOKEN"])
+
+    assert sent_email_resend(sent_email=row) == "impossible"
+    assert mail.outbox == []
+
+
+def test_sent_email_resend_of_an_invitation_makes_a_fresh_one(django_capture_on_commit_callbacks):
+    invitation = InvitationFactory()
+    mailing.invitations_send(invitation_ids=[invitation.pk])
+    row = SentEmail.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sent_email_resend(sent_email=row) == "queued"
+
+    assert len(mail.outbox) == 2
+    assert mail.outbox[0].body != mail.outbox[1].body  # a new link
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.SENT
+
+
+def test_admin_lists_and_filters_sent_mail(client, staff_user):
+    sent_email_record(message=message_to("a@example.org"), kind="surveys.invitation", status="sent")
+    sent_email_record(message=message_to("b@example.org"), kind="surveys.summary", status="failed", error="550")
+    client.force_login(staff_user)
+    url = reverse("admin:common_sentemail_changelist")
+
+    everything = client.get(url)
+    failed = client.get(url, {"status": "failed"})
+    by_kind = client.get(url, {"kind": "surveys.invitation"})
+
+    assert everything.status_code == 200
+    assert everything.context["cl"].result_count == 2
+    assert [row.to for row in failed.context["cl"].result_list] == ["b@example.org"]
+    assert [row.to for row in by_kind.context["cl"].result_list] == ["a@example.org"]
+
+
+def test_admin_resend_action(client, staff_user, django_capture_on_commit_callbacks):
+    invitation = InvitationFactory()
+    mailing.invitations_send(invitation_ids=[invitation.pk])
+    row = SentEmail.objects.get()
+    client.force_login(staff_user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:common_sentemail_changelist"),
+            {"action": "resend", "_selected_action": [row.pk]},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    assert "1 e-mail sent again" in response.content.decode()
+    assert len(mail.outbox) == 2
+
+
+def test_admin_mail_log_is_read_only(client, staff_user):
+    row = sent_email_record(message=message_to(), kind="test.note", status="sent")
+    client.force_login(staff_user)
+
+    assert client.get(reverse("admin:common_sentemail_add")).status_code == 403
+    response = client.post(reverse("admin:common_sentemail_change", args=[row.pk]), {"subject": "changed"})
+    assert response.status_code == 403
+    row.refresh_from_db()
+    assert row.subject == "Subject"
+
+
+def test_folder_backend_writes_one_file_per_message(tmp_path):
+    backend = FolderEmailBackend(file_path=tmp_path)
+
+    assert backend.send_messages([message_to("a@example.org"), message_to("b@example.org")]) == 2
+
+    files = sorted(tmp_path.iterdir())
+    assert len(files) == 2
+    assert all(f.suffix == ".eml" for f in files)
+    assert b"To: a@example.org" in b"".join(f.read_bytes() for f in files)

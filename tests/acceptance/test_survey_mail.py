@@ -1,0 +1,257 @@
+"""Survey mail end to end: a real Celery worker process, real Redis, a real SMTP server, PostgreSQL.
+
+Each reliability promise of issue 4 has its own test here.
+"""
+
+import collections
+import datetime
+import itertools
+import re
+import time
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
+from common.models import SentEmail
+from modules.services import module_mark_delivered
+from modules.tests.factories import ModuleFactory
+from surveys.models import Invitation, Survey
+from surveys.services import mailing
+from surveys.tests.factories import InvitationFactory, SurveyFactory
+from surveys.tokens import token_hash
+from tests.acceptance.conftest import use_broker
+
+pytestmark = pytest.mark.acceptance
+
+LINK = re.compile(r"https?://\S+/s/[\w-]+/")
+
+
+def wait_until(predicate, timeout=30.0, interval=0.1, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def all_done(survey_or_ids):
+    rows = (
+        Invitation.objects.filter(survey=survey_or_ids)
+        if isinstance(survey_or_ids, Survey)
+        else Invitation.objects.filter(pk__in=survey_or_ids)
+    )
+    return not rows.filter(status__in=[Invitation.Status.QUEUED, Invitation.Status.SENDING]).exists()
+
+
+def delivered_module(participants=30, number=4):
+    """A running cohort whose module ``number`` took place today, with its participants."""
+    cohort = CohortFactory(name="North Trust Cohort 3")
+    module = ModuleFactory(
+        cohort=cohort,
+        number=number,
+        title="Leading through change",
+        starts_at=timezone.now() - datetime.timedelta(hours=8),
+    )
+    members = [MembershipFactory(cohort=cohort) for _ in range(participants)]
+    return module, members
+
+
+def mark_delivered(module):
+    """What the "mark delivered" request does, in one transaction (ATOMIC_REQUESTS)."""
+    with transaction.atomic():
+        module_mark_delivered(module=module)
+        return mailing.survey_open_and_invite(module=module)
+
+
+def open_survey_with_invitations(count):
+    survey = SurveyFactory()
+    invitations = InvitationFactory.create_batch(count, survey=survey, queued_at=timezone.now())
+    return survey, [invitation.pk for invitation in invitations]
+
+
+def plain_text(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_invitations_reach_each_participant_once_and_the_link_opens_their_survey(worker, smtp):
+    module, members = delivered_module(participants=30)
+
+    survey = mark_delivered(module)
+
+    wait_until(lambda: all_done(survey), message="all invitations sent")
+    emails = sorted(m.person.email for m in members)
+    assert sorted(smtp.recipients()) == emails
+    assert set(survey.invitations.values_list("status", flat=True)) == {Invitation.Status.SENT}
+    member = members[7]
+    (message,) = smtp.messages_to(member.person.email)
+    assert "Leading through change" in message["Subject"]
+    assert member.person.full_name in plain_text(message)
+    link = LINK.search(plain_text(message)).group(0)
+    assert link in message.get_body(preferencelist=("html",)).get_content()
+
+    response = Client().get(link.removeprefix("http://testserver"), follow=True)
+
+    assert response.status_code == 200
+    assert response.context["survey"] == survey
+    assert "Leading through change" in response.content.decode()
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert Invitation.objects.get(token_hash=token_hash(token)).membership == member
+
+
+def test_rollback_sends_nothing(worker, smtp, broker):
+    module, _members = delivered_module(participants=5)
+
+    def open_then_fail():
+        with transaction.atomic():
+            mailing.survey_open_and_invite(module=module)
+            raise RuntimeError("something after opening the survey failed")
+
+    with pytest.raises(RuntimeError):
+        open_then_fail()
+
+    # A published task would be picked up within a fraction of a second.
+    time.sleep(2)
+    assert smtp.recipients() == []
+    assert not Invitation.objects.exists()
+    assert broker.connection_for_write().default_channel.client.llen("celery") == 0
+
+
+def test_task_delivered_three_times_to_two_workers_sends_one_email_each(worker_factory, smtp):
+    survey, ids = open_survey_with_invitations(60)
+    worker_factory(concurrency=2)
+    worker_factory(concurrency=2)
+
+    for _ in range(3):
+        mailing.invitations_publish(invitation_ids=ids)
+
+    wait_until(lambda: all_done(survey), message="all invitations sent")
+    time.sleep(1)  # let any duplicate arrive before counting
+    counts = collections.Counter(smtp.recipients())
+    assert len(counts) == 60
+    assert set(counts.values()) == {1}
+    assert SentEmail.objects.filter(kind=mailing.KIND_INVITATION, status=SentEmail.Status.SENT).count() == 60
+
+
+def test_worker_killed_mid_batch_then_restarted_sends_each_invitation_exactly_once(worker_factory, smtp):
+    _survey, ids = open_survey_with_invitations(mailing.SEND_CHUNK_SIZE)
+    emails = dict(Invitation.objects.filter(pk__in=ids).values_list("pk", "membership__person__email"))
+    stalled = emails[ids[9]]
+    smtp.stall(stalled, seconds=60)
+    first = worker_factory(concurrency=1)
+
+    mailing.invitations_publish(invitation_ids=ids)
+    wait_until(lambda: len(smtp.recipients()) == 9, message="nine messages before the stall")
+    time.sleep(0.3)  # the worker now waits on the server's answer to RCPT for the tenth
+    first.kill()
+
+    assert Invitation.objects.filter(pk__in=ids, status=Invitation.Status.SENT).count() == 9
+    assert Invitation.objects.filter(pk__in=ids, status=Invitation.Status.SENDING).count() == 16
+    # The unacknowledged message is handed out again once the visibility timeout (5 s) has passed;
+    # the rows the dead worker held are taken over once older than 1.5 x the hard limit (6 s).
+    time.sleep(6.5)
+    worker_factory(concurrency=1)
+
+    wait_until(lambda: all_done(ids), timeout=40, message="the batch finished by the restarted worker")
+    counts = collections.Counter(smtp.recipients())
+    assert sorted(counts) == sorted(emails.values())
+    assert set(counts.values()) == {1}
+    assert Invitation.objects.get(pk=ids[9]).attempts == 2
+    assert Invitation.objects.get(pk=ids[0]).attempts == 1
+
+
+def test_temporary_smtp_errors_are_retried_with_backoff_and_permanent_ones_fail(worker, smtp):
+    module, members = delivered_module(participants=6)
+    busy, unknown = members[1].person.email, members[4].person.email
+    smtp.reply(busy, "451 4.3.0 Mailbox temporarily unavailable", times=2)
+    smtp.reply(unknown, "550 5.1.1 No such user")
+
+    survey = mark_delivered(module)
+
+    wait_until(lambda: all_done(survey), timeout=40, message="every invitation settled")
+    counts = collections.Counter(smtp.recipients())
+    assert sorted(counts) == sorted(m.person.email for m in members if m.person.email != unknown)
+    assert set(counts.values()) == {1}
+    refused = Invitation.objects.get(survey=survey, membership=members[4])
+    assert refused.status == Invitation.Status.FAILED
+    assert "550 5.1.1 No such user" in refused.last_error
+    retried = Invitation.objects.get(survey=survey, membership=members[1])
+    assert (retried.status, retried.attempts) == (Invitation.Status.SENT, 3)
+    log = list(SentEmail.objects.filter(to=busy).order_by("created_at"))
+    assert [row.status for row in log] == ["deferred", "deferred", "sent"]
+    # Backoff from MAIL_RETRY_COUNTDOWNS=1,2,2: at least 1 s, then at least 2 s between tries.
+    gaps = [(b.created_at - a.created_at).total_seconds() for a, b in itertools.pairwise(log)]
+    assert gaps[0] >= 1
+    assert gaps[1] >= 2
+
+
+def test_mail_server_down_for_a_while_then_back_delivers_every_invitation_once(worker, smtp):
+    module, members = delivered_module(participants=20)
+    smtp.stop()
+
+    survey = mark_delivered(module)
+    wait_until(lambda: survey.invitations.filter(attempts__gte=2).exists(), message="a retry")
+    assert smtp.recipients() == []
+    assert survey.invitations.filter(status=Invitation.Status.SENT).count() == 0
+    assert "Connection refused" in survey.invitations.filter(attempts__gte=1).first().last_error
+    smtp.start()
+
+    wait_until(lambda: all_done(survey), timeout=40, message="delivery after the server came back")
+    counts = collections.Counter(smtp.recipients())
+    assert sorted(counts) == sorted(m.person.email for m in members)
+    assert set(counts.values()) == {1}
+    assert set(survey.invitations.values_list("last_error", flat=True)) == {""}
+
+
+def test_broker_down_request_is_fast_and_the_sweep_sends_later(
+    broker, redis_url, dead_broker_url, worker_factory, smtp
+):
+    module, members = delivered_module(participants=10)
+    use_broker(broker, dead_broker_url)
+
+    started = time.monotonic()
+    survey = mark_delivered(module)
+    elapsed = time.monotonic() - started
+
+    assert elapsed < 2
+    assert survey.status == Survey.Status.OPEN
+    assert survey.invitations.filter(status=Invitation.Status.QUEUED).count() == 10
+    module.refresh_from_db()
+    assert module.is_delivered
+
+    # The broker is back; the periodic sweep finds what was left behind.
+    use_broker(broker, redis_url)
+    worker_factory()
+    swept = mailing.invitations_sweep(now=timezone.now() + mailing.QUEUED_GRACE + datetime.timedelta(seconds=1))
+
+    assert swept == 10
+    wait_until(lambda: all_done(survey), message="delivery after the sweep")
+    counts = collections.Counter(smtp.recipients())
+    assert sorted(counts) == sorted(m.person.email for m in members)
+    assert set(counts.values()) == {1}
+
+
+def test_broker_down_resend_request_answers_fast_and_the_sweep_queues_it(postgres, broker, redis_url, dead_broker_url):
+    survey = SurveyFactory()
+    invitation = InvitationFactory(survey=survey, status=Invitation.Status.FAILED, last_error="550 earlier")
+    facilitator = MembershipFactory(cohort=survey.module.cohort, role="facilitator", person__user=UserFactory())
+    client = Client()
+    client.force_login(facilitator.person.user)
+    url = reverse("surveys:invitation_resend", args=[survey.module.cohort_id, survey.module.number, invitation.pk])
+    use_broker(broker, dead_broker_url)
+
+    started = time.monotonic()
+    response = client.post(url)
+    elapsed = time.monotonic() - started
+
+    assert response.status_code == 302
+    assert elapsed < 2
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.QUEUED
+    use_broker(broker, redis_url)
+    assert mailing.invitations_sweep(now=timezone.now() + mailing.QUEUED_GRACE + datetime.timedelta(seconds=1)) == 1
+    assert broker.connection_for_write().default_channel.client.llen("celery") == 1
