@@ -280,9 +280,12 @@ def _user(login, *, person=None, superuser=False):
 
 
 def _start_for_running_cohort(today):
-    """A Tuesday about twelve weeks ago, so that module 4 (week 14) falls 7-13 days from today."""
-    target = today - datetime.timedelta(days=88)
-    return target + datetime.timedelta(days=(1 - target.weekday() + 3) % 7 - 3)
+    """Fourteen weeks before the last weekday before today, so that module 4 (week 14) has just
+    taken place and waits for a facilitator to mark it delivered, which opens its survey."""
+    module_4_day = today - datetime.timedelta(days=1)
+    while module_4_day.weekday() >= 5:
+        module_4_day -= datetime.timedelta(days=1)
+    return module_4_day - datetime.timedelta(weeks=14)
 
 
 def _start_for_planned_cohort(today):
@@ -328,7 +331,10 @@ def _cohort(*, programme, commissioner, name, start_date, status, facilitators, 
     for module in cohort.modules.all():
         module.venue = venues[module.number]
         shift = datetime.timedelta(0)
-        while _in_christmas_break(timezone.localtime(module.starts_at + shift).date()):
+        # Only modules still to come move out of the Christmas break; the past is as it was.
+        while module.starts_at > timezone.now() and _in_christmas_break(
+            timezone.localtime(module.starts_at + shift).date()
+        ):
             shift += datetime.timedelta(weeks=1)
         module.starts_at += shift
         module.ends_at += shift

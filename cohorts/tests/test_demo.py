@@ -80,14 +80,17 @@ def test_load_demo_delivers_modules_1_to_3_with_attendance():
     assert set(missed.values_list("status", flat=True)) == {Attendance.Status.APOLOGIES, Attendance.Status.ABSENT}
 
 
-def test_load_demo_plans_modules_4_to_6_in_the_future():
+def test_load_demo_plans_modules_4_to_6_with_module_4_just_held_and_awaiting_delivery():
     load_demo()
     cohort = Cohort.objects.get(name=demo.COHORT)
     later = list(cohort.modules.filter(number__gte=4))
     assert [m.state for m in later] == [Module.State.PLANNED] * 3
-    assert all(m.starts_at > timezone.now() and not m.attendances.exists() for m in later)
-    # Module 4 is the next one, within about a fortnight (a week more if it meets the Christmas break).
-    assert later[0].starts_at - timezone.now() < datetime.timedelta(days=28)
+    assert not Attendance.objects.filter(module__in=later).exists()
+    # Module 4 took place on the last weekday, so a facilitator can mark it delivered now.
+    assert later[0].ends_at < timezone.now()
+    assert timezone.now() - later[0].starts_at < datetime.timedelta(days=4)
+    assert timezone.localtime(later[0].starts_at).weekday() < 5
+    assert all(m.starts_at > timezone.now() for m in later[1:])
     assert later[2].is_celebration
 
 

@@ -22,6 +22,7 @@ from modules.tests.factories import (
     PDSACycleFactory,
     modules_for_cohort,
 )
+from surveys.models import Survey
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +144,37 @@ def test_module_mark_delivered_twice_keeps_the_first_time(module):
 
     assert second.is_delivered
     assert second.delivered_at == first.delivered_at
+
+
+def test_module_mark_delivered_opens_the_survey_and_mails_each_active_participant_after_commit(
+    module, django_capture_on_commit_callbacks, mailoutbox
+):
+    active = MembershipFactory.create_batch(3, cohort=module.cohort)
+    MembershipFactory(cohort=module.cohort, status="withdrawn", withdrawn_on=datetime.date(2026, 1, 1))
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        module_mark_delivered(module=module)
+    assert mailoutbox == []  # nothing leaves before the transaction commits
+    for callback in callbacks:
+        callback()
+
+    survey = Survey.objects.get(module=module)
+    assert survey.status == Survey.Status.OPEN
+    assert sorted(survey.invitations.values_list("membership", flat=True)) == sorted(m.pk for m in active)
+    assert sorted(message.to[0] for message in mailoutbox) == sorted(m.person.email for m in active)
+    assert set(survey.invitations.values_list("status", flat=True)) == {"sent"}
+
+
+def test_module_mark_delivered_of_the_celebration_opens_no_survey(cohort, django_capture_on_commit_callbacks):
+    celebration = ModuleFactory(
+        cohort=cohort, number=6, is_celebration=True, starts_at=timezone.now() - datetime.timedelta(hours=8)
+    )
+    MembershipFactory(cohort=cohort)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        module_mark_delivered(module=celebration)
+
+    assert not Survey.objects.filter(module=celebration).exists()
 
 
 def test_module_mark_delivered_refuses_a_module_that_has_not_started(cohort):
