@@ -24,12 +24,11 @@ PUBLIC_URL_NAMES = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
-    "surveys:answer_token",
+    "surveys:answer_start",
     "surveys:answer",
-    "surveys:answer_done",
-    "projects:signin_link",
-    "projects:signin_link_sent",
-    "sesame_login",
+    "projects:sign_in_link_request",
+    "projects:sign_in_link_sent",
+    "projects:sign_in_link_use",
 }
 
 SAMPLE_VALUES = {"int": 1, "str": "sample", "slug": "sample", "path": "sample", "uuid": uuid.uuid4()}
