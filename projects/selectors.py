@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Membership
 from modules.models import Module
+from surveys.selectors import open_invitations_for_user
 
 from . import runchart
 from .charts import Marker, run_chart_layout
@@ -318,10 +319,11 @@ class ProgrammeEntry:
     modules: list
     action_learning_set: ActionLearningSet | None
     projects: list
+    open_surveys: list = field(default_factory=list)
 
 
 def my_programme(*, user) -> list[ProgrammeEntry]:
-    """The signed-in person's active cohorts: module dates, their set and its projects."""
+    """The signed-in person's active cohorts: module dates, open surveys, their set and its projects."""
     memberships = list(
         Membership.objects.active()
         .filter(person__user=user)
@@ -343,6 +345,9 @@ def my_programme(*, user) -> list[ProgrammeEntry]:
         )
         .order_by("-cohort__start_date")
     )
+    open_surveys: dict[int, list] = {}
+    for row in open_invitations_for_user(user=user):
+        open_surveys.setdefault(row.invitation.membership_id, []).append(row)
     entries = []
     for membership in memberships:
         set_links = list(membership.set_memberships.all())
@@ -355,6 +360,7 @@ def my_programme(*, user) -> list[ProgrammeEntry]:
                 modules=list(membership.cohort.modules.all()),
                 action_learning_set=action_learning_set,
                 projects=list(action_learning_set.projects.all()) if action_learning_set else [],
+                open_surveys=open_surveys.get(membership.pk, []),
             )
         )
     return entries

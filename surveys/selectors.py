@@ -1,6 +1,7 @@
 """Read-side queries for survey pages. Every aggregate is computed in the database; each selector
 runs a fixed number of queries whatever the number of responses."""
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from cohorts.models import Cohort, Person
 from modules.models import Module
 from surveys.defaults import HEADLINE_QUESTIONS
+from surveys.services.mailing import invitation_new_link_locks_out
 
 from .models import Answer, Choice, Invitation, Question, QuestionSet, Response, Survey
 
@@ -387,3 +389,41 @@ def question_set_detail(*, question_set):
     return (
         question_set.questions.select_related("condition_question").prefetch_related("choices").order_by("order", "id")
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The participant's own surveys ("my programme")
+
+
+@dataclass(frozen=True)
+class OpenInvitation:
+    invitation: Invitation
+    survey: Survey
+    module: Module
+    closes_at: datetime.datetime
+    responded: bool
+    # False when a new link would cut the participant off from an anonymous answer they already gave.
+    can_answer: bool
+
+
+def open_invitations_for_user(*, user) -> list[OpenInvitation]:
+    """The user's invitations to surveys accepting answers now, soonest closing first. One query."""
+    if not user.is_authenticated:
+        return []
+    invitations = (
+        Invitation.objects.with_active_membership()
+        .filter(membership__person__user=user, survey__in=Survey.objects.accepting())
+        .select_related("survey__module")
+        .order_by("survey__closes_at", "survey__module__number", "pk")
+    )
+    return [
+        OpenInvitation(
+            invitation=invitation,
+            survey=invitation.survey,
+            module=invitation.survey.module,
+            closes_at=invitation.survey.closes_at,
+            responded=invitation.has_responded,
+            can_answer=not invitation_new_link_locks_out(invitation),
+        )
+        for invitation in invitations
+    ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import answer, invitations, question_sets, surveys
+from .views import answer, invitations, mine, question_sets, surveys
 
 app_name = "surveys"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     # Participants, without an account.
     path("s/answer/", answer.AnswerView.as_view(), name="answer"),
     path("s/<str:token>/", answer.AnswerStartView.as_view(), name="answer_start"),
+    # Signed-in participants, from "my programme": a fresh link for their own invitation.
+    path("me/surveys/<int:pk>/answer/", mine.MyInvitationAnswerView.as_view(), name="my_invitation_answer"),
     # Facilitators.
     path("cohorts/<int:cohort_pk>/surveys/", surveys.SurveyListView.as_view(), name="survey_list"),
     path("cohorts/<int:cohort_pk>/surveys/trends/", surveys.SurveyTrendsView.as_view(), name="survey_trends"),

@@ -26,6 +26,9 @@ from projects.tests.factories import (
     ProjectPDSACycleFactory,
     participant_in_set,
 )
+from surveys.models import Invitation, Survey
+from surveys.services import invitation_issue_token, response_submit, survey_close, survey_open_for_module
+from surveys.tests.conftest import ANSWERS
 
 pytestmark = pytest.mark.django_db
 
@@ -587,6 +590,85 @@ def test_my_programme_shows_modules_set_and_project(world):
     assert "Set A" in response.text
     assert "Safer handovers" in response.text
     assert "Quicker discharge" not in response.text
+
+
+def _open_survey(cohort, number, privacy=None):
+    survey = survey_open_for_module(module=ModuleFactory(cohort=cohort, number=number, title=f"Module {number} title"))
+    if privacy:
+        Survey.objects.filter(pk=survey.pk).update(privacy=privacy)
+    return survey
+
+
+def _answer(survey, user):
+    invitation = Invitation.objects.get(survey=survey, membership__person__user=user)
+    response_submit(invitation=invitation, token=invitation_issue_token(invitation=invitation), raw_answers=ANSWERS)
+    return invitation
+
+
+def test_my_programme_lists_open_surveys_with_their_state(world):
+    cohort, me = world["cohort"], world["member_a"]
+    unanswered = _open_survey(cohort, 1)
+    answered = _open_survey(cohort, 2, Survey.Privacy.NAMED)
+    anonymous = _open_survey(cohort, 3, Survey.Privacy.ANONYMOUS)
+    closed = _open_survey(cohort, 4)
+    _answer(answered, me)
+    locked = _answer(anonymous, me)
+    survey_close(survey=closed)
+    mine = {s.pk: Invitation.objects.get(survey=s, membership__person__user=me) for s in (unanswered, answered)}
+    theirs = Invitation.objects.get(survey=unanswered, membership__person__user=world["member_b"])
+
+    response = client_for(me).get(reverse("projects:my_programme"))
+
+    assert response.status_code == 200
+    text = response.text
+    assert "My open surveys" in text
+    assert "Module 1: Module 1 title" in text
+    assert "Module 3: Module 3 title" in text
+    assert "Module 4: Module 4 title" not in text
+    assert text.count("Not answered yet") == 1
+    assert text.count("Answered, thank you") == 2
+    assert text.count(">Answer now<") == 1
+    assert text.count(">Change my answers<") == 1
+    answer_urls = set(re.findall(r'action="(/me/surveys/\d+/answer/)"', text))
+    assert answer_urls == {reverse("surveys:my_invitation_answer", kwargs={"pk": i.pk}) for i in mine.values()}
+    assert reverse("surveys:my_invitation_answer", kwargs={"pk": locked.pk}) not in text
+    assert reverse("surveys:my_invitation_answer", kwargs={"pk": theirs.pk}) not in text
+    assert 'name="csrfmiddlewaretoken"' in text
+
+
+def test_my_programme_says_when_no_survey_is_open(world):
+    response = client_for(world["member_a"]).get(reverse("projects:my_programme"))
+
+    assert "No surveys are open for you at the moment." in response.text
+
+
+def test_my_programme_answer_button_leads_to_the_survey_form(world):
+    survey = _open_survey(world["cohort"], 1)
+    client = client_for(world["member_a"])
+    page = client.get(reverse("projects:my_programme"))
+    action = re.search(r'action="(/me/surveys/\d+/answer/)"', page.text).group(1)
+
+    response = client.post(action, follow=True)
+
+    assert response.status_code == 200
+    assert response.redirect_chain[-1] == (reverse("surveys:answer"), 302)
+    assert survey.module.title in response.text
+    assert "<fieldset" in response.text
+
+
+def test_my_programme_query_count_is_constant_in_open_surveys(world, django_assert_num_queries):
+    client = client_for(world["member_a"])
+    url = reverse("projects:my_programme")
+    _open_survey(world["cohort"], 1)
+    small = _count_queries(client, url)
+
+    _answer(_open_survey(world["cohort"], 2, Survey.Privacy.NAMED), world["member_a"])
+    _answer(_open_survey(world["cohort"], 3, Survey.Privacy.ANONYMOUS), world["member_a"])
+
+    with django_assert_num_queries(small):
+        response = client.get(url)
+    assert response.text.count("Answered, thank you") == 2
+    assert response.text.count("Not answered yet") == 1
 
 
 def test_my_programme_requires_sign_in(client):

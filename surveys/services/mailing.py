@@ -384,6 +384,15 @@ def _release(invitations: list[Invitation], *, reminder: bool, error: str = "") 
             )
 
 
+def invitation_new_link_locks_out(invitation: Invitation) -> bool:
+    """Whether a new link would lock the participant out of answers they already gave.
+
+    Nothing ties an anonymous response to a person, only to the link that submitted it, so once they
+    have answered, a replacement link cannot reach their response. Also used by "my programme".
+    """
+    return invitation.survey.is_anonymous and invitation.has_responded
+
+
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, now: datetime.datetime | None = None) -> Invitation:
     """Send an invitation again (a new link; the old one stops working), after commit."""
@@ -393,8 +402,7 @@ def invitation_resend(*, invitation: Invitation, now: datetime.datetime | None =
         raise ValidationError(_("The survey is not open, so no invitation can be sent."), code="survey_not_open")
     if not invitation.membership.is_active:
         raise ValidationError(_("This participant has withdrawn from the cohort."), code="withdrawn")
-    if invitation.survey.is_anonymous and invitation.has_responded:
-        # A new link would lock them out of their own answers: nothing ties an anonymous response to it.
+    if invitation_new_link_locks_out(invitation):
         raise ValidationError(
             _("This participant has answered an anonymous survey; a new link would not reach their answers."),
             code="anonymous_responded",
