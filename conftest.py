@@ -10,6 +10,7 @@ import shutil
 import socket
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
@@ -43,6 +44,14 @@ def _port_open(host, port):
             return True
     except OSError:
         return False
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Every test starts with empty rate-limit counters (they live in the default cache)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

@@ -88,3 +88,40 @@ class ParticipantImportForm(forms.Form):
             "size": MAX_FILE_BYTES // (1024 * 1024),
             "rows": MAX_ROWS,
         }
+
+
+class ParticipantUpdateForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    job_title = forms.CharField(label=_("Job title"), max_length=200, required=False)
+    profession = forms.ChoiceField(label=_("Profession or discipline"), choices=Person.Profession.choices)
+    team = forms.CharField(label=_("Team"), max_length=200, required=False)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.order_by("name"),
+        required=False,
+        empty_label=_("(none)"),
+    )
+
+    def __init__(self, *args, person, email_editable=True, **kwargs):
+        kwargs["initial"] = {
+            "full_name": person.full_name,
+            "email": person.email,
+            "job_title": person.job_title,
+            "profession": person.profession,
+            "team": person.team,
+            "organisation": person.organisation_id,
+            **kwargs.get("initial", {}),
+        }
+        super().__init__(*args, **kwargs)
+        self.fields["full_name"].widget.attrs["autocomplete"] = "off"
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+        if email_editable:
+            self.fields["email"].help_text = _("Survey invitations and sign-in links go to this address.")
+        else:
+            # A disabled field keeps its initial value whatever is posted.
+            self.fields["email"].disabled = True
+            self.fields["email"].help_text = _(
+                "This person also has another role or another cohort, or a staff account, "
+                "so only an administrator can change their e-mail."
+            )

@@ -259,3 +259,61 @@ def participants_import(*, cohort: Cohort, rows: list[dict]) -> ImportCheck:
             code="concurrent_change",
         ) from error
     return check
+
+
+def person_email_editable(*, person: Person, cohort: Cohort, user) -> bool:
+    """Whether ``user``, working in ``cohort``, may change this person's e-mail.
+
+    Sign-in links go to that address, so changing it hands over the person's account. A facilitator
+    may do that only for someone who is nothing more than a participant of this cohort; for anyone
+    who also facilitates, belongs to another cohort or has a staff account, only staff may.
+    """
+    if user.is_staff:
+        return True
+    account = person.user
+    if account is not None and (account.is_staff or account.is_superuser):
+        return False
+    return not person.memberships.exclude(cohort=cohort, role=Membership.Role.PARTICIPANT).exists()
+
+
+@transaction.atomic
+def person_update(
+    *,
+    person: Person,
+    full_name: str,
+    email: str,
+    job_title: str = "",
+    profession: str = Person.Profession.OTHER,
+    team: str = "",
+    organisation: Organisation | None = None,
+) -> Person:
+    """Change a person's details (they are the same in every cohort the person is in).
+
+    Raises ValidationError on the e-mail field when another person has that address (compared
+    case-insensitively, as the database constraint does). A linked account whose e-mail was the
+    person's old address follows the change, so that password resets reach the new address.
+    """
+    email = email.strip().lower()
+    old_email = person.email
+    if email != old_email and Person.objects.filter(email__iexact=email).exclude(pk=person.pk).exists():
+        raise ValidationError({"email": _("Another person already has this e-mail address.")}, code="email_taken")
+    person.full_name = full_name.strip()
+    person.email = email
+    person.job_title = job_title.strip()
+    person.profession = profession or Person.Profession.OTHER
+    person.team = team.strip()
+    person.organisation = organisation
+    person.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as error:
+        # Someone gave another person this e-mail between our look-up and this update.
+        raise ValidationError(
+            {"email": _("Another person already has this e-mail address.")}, code="email_taken"
+        ) from error
+    account = person.user
+    if account is not None and email != old_email and account.email.strip().lower() == old_email:
+        account.email = email
+        account.save(update_fields=["email"])
+    return person

@@ -10,6 +10,11 @@ urlpatterns = [
     path("cohorts/<int:cohort_pk>/edit/", views.CohortUpdateView.as_view(), name="cohort_update"),
     path("cohorts/<int:cohort_pk>/participants/add/", views.ParticipantAddView.as_view(), name="participant_add"),
     path(
+        "cohorts/<int:cohort_pk>/participants/<int:membership_pk>/edit/",
+        views.ParticipantUpdateView.as_view(),
+        name="participant_update",
+    ),
+    path(
         "cohorts/<int:cohort_pk>/participants/<int:membership_pk>/withdraw/",
         views.ParticipantWithdrawView.as_view(),
         name="participant_withdraw",

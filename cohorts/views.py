@@ -14,7 +14,13 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from . import imports, selectors, services
-from .forms import CohortUpdateForm, ParticipantAddForm, ParticipantImportForm, ParticipantWithdrawForm
+from .forms import (
+    CohortUpdateForm,
+    ParticipantAddForm,
+    ParticipantImportForm,
+    ParticipantUpdateForm,
+    ParticipantWithdrawForm,
+)
 from .models import Membership, Person
 
 
@@ -267,3 +273,38 @@ class ParticipantImportTemplateView(View):
         writer = csv.writer(response)
         writer.writerows(imports.TEMPLATE_ROWS)
         return response
+
+
+class ParticipantUpdateView(CohortViewMixin, FormView):
+    """Edit a participant's details: name, e-mail, job title, profession, team, organisation."""
+
+    template_name = "cohorts/participant_update.html"
+    form_class = ParticipantUpdateForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.membership = get_object_or_404(
+            Membership.objects.select_related("person__user"),
+            cohort=request.cohort,
+            pk=kwargs["membership_pk"],
+            role=Membership.Role.PARTICIPANT,
+        )
+        # Kept apart: a failed save may have changed the person object the form worked on.
+        self.person_name = self.membership.person.full_name
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        person = self.membership.person
+        editable = services.person_email_editable(person=person, cohort=self.request.cohort, user=self.request.user)
+        return {**super().get_form_kwargs(), "person": person, "email_editable": editable}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(membership=self.membership, person_name=self.person_name, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            services.person_update(person=self.membership.person, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("%(name)s's details were saved.") % {"name": self.membership.person.full_name})
+        return redirect(self.cohort_url("#participants"))

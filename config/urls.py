@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from cohorts.views import HomeView
+from common.views import LoginView
 
 admin.site.site_header = _("Leadership Cohorts administration")
 admin.site.site_title = _("Leadership Cohorts admin")
@@ -13,6 +14,8 @@ urlpatterns = [
     path("", include("modules.urls")),
     path("", include("surveys.urls")),
     path("", include("projects.urls")),
+    # Before the auth URLs: the same name and template, with rate limits (common/views.py).
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,11 +2,12 @@ import datetime
 import zoneinfo
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cohorts.models import Cohort, Membership, Person
+from cohorts.models import Cohort, Membership, Organisation, Person
 from cohorts.tests.factories import CohortFactory, MembershipFactory, OrganisationFactory, PersonFactory, UserFactory
 from modules.models import Attendance, Module
 from modules.tests.factories import AttendanceFactory, ModuleFactory
@@ -493,3 +494,182 @@ def test_facilitator_withdraws_and_reinstates_a_participant(transactional_db, li
 
     membership = Membership.objects.get(person__full_name="Wyn Withdraw")
     assert membership.status == Membership.Status.ACTIVE
+
+
+# EDIT A PARTICIPANT
+
+
+def update_url(cohort, membership):
+    return reverse("cohorts:participant_update", kwargs={"cohort_pk": cohort.pk, "membership_pk": membership.pk})
+
+
+def _details(**overrides):
+    data = {
+        "full_name": "Jodie Hamlyn-Price",
+        "email": "Jodie.Price@Example.org",
+        "job_title": "Ward manager",
+        "profession": Person.Profession.OCCUPATIONAL_THERAPY,
+        "team": "Crisis team",
+        "organisation": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_participant_update_shows_the_current_details(facilitator_client, cohort):
+    membership = MembershipFactory(cohort=cohort, person__full_name="Jodie Hamlyn", person__email="jodie@example.org")
+
+    response = facilitator_client.get(update_url(cohort, membership))
+
+    assert response.status_code == 200
+    assert "<h1>Edit Jodie Hamlyn's details</h1>" in response.text
+    assert 'value="jodie@example.org"' in response.text
+    assert response.text.count("<h1") == 1
+
+
+def test_participant_update_saves_every_field(facilitator_client, cohort):
+    organisation = OrganisationFactory(name="Tamar Vale NHS Trust")
+    membership = MembershipFactory(cohort=cohort, person__email="jodie@example.org")
+
+    response = facilitator_client.post(update_url(cohort, membership), _details(organisation=organisation.pk))
+
+    assert response.status_code == 302
+    assert response.url == detail_url(cohort) + "#participants"
+    person = Person.objects.get(pk=membership.person_id)
+    assert person.full_name == "Jodie Hamlyn-Price"
+    assert person.email == "jodie.price@example.org"
+    assert person.job_title == "Ward manager"
+    assert person.profession == Person.Profession.OCCUPATIONAL_THERAPY
+    assert person.team == "Crisis team"
+    assert person.organisation == organisation
+
+
+def test_participant_update_moves_the_linked_accounts_email_along(facilitator_client, cohort):
+    user = UserFactory(email="jodie@example.org")
+    membership = MembershipFactory(cohort=cohort, person__email="jodie@example.org", person__user=user)
+
+    facilitator_client.post(update_url(cohort, membership), _details())
+
+    user.refresh_from_db()
+    assert user.email == "jodie.price@example.org"
+
+
+def test_participant_update_duplicate_email_is_a_form_error_and_changes_nothing(facilitator_client, cohort):
+    PersonFactory(email="taken@example.org")
+    membership = MembershipFactory(cohort=cohort, person__full_name="Jodie Hamlyn", person__email="jodie@example.org")
+
+    response = facilitator_client.post(
+        update_url(cohort, membership), _details(full_name="Jodie Changed", email="TAKEN@example.org")
+    )
+
+    assert response.status_code == 200
+    assert "error-summary" in response.text
+    assert "Another person already has this e-mail address." in response.text
+    assert 'value="TAKEN@example.org"' in response.text
+    assert 'value="Jodie Changed"' in response.text
+    person = Person.objects.get(pk=membership.person_id)
+    assert (person.full_name, person.email) == ("Jodie Hamlyn", "jodie@example.org")
+
+
+def test_person_update_duplicate_email_is_also_refused_by_the_database(cohort):
+    PersonFactory(email="taken@example.org")
+    person = PersonFactory(email="jodie@example.org")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Person.objects.filter(pk=person.pk).update(email="taken@example.org")
+
+
+def test_participant_update_invalid_email_keeps_input(facilitator_client, cohort):
+    membership = MembershipFactory(cohort=cohort, person__email="jodie@example.org")
+
+    response = facilitator_client.post(update_url(cohort, membership), _details(email="not an address", team="Kept"))
+
+    assert response.status_code == 200
+    assert 'value="Kept"' in response.text
+    assert Person.objects.get(pk=membership.person_id).email == "jodie@example.org"
+
+
+def test_participant_update_email_of_a_facilitator_elsewhere_is_locked(facilitator_client, cohort):
+    membership = MembershipFactory(cohort=cohort, person__email="jodie@example.org", person__user=UserFactory())
+    MembershipFactory(person=membership.person, role=Membership.Role.FACILITATOR)
+
+    page = facilitator_client.get(update_url(cohort, membership))
+    response = facilitator_client.post(update_url(cohort, membership), _details(email="mine@example.org"))
+
+    assert "only an administrator can change their e-mail" in page.text
+    assert response.status_code == 302
+    person = Person.objects.get(pk=membership.person_id)
+    assert person.email == "jodie@example.org"
+    assert person.full_name == "Jodie Hamlyn-Price"
+
+
+def test_participant_update_staff_may_change_any_email(client, staff_user, cohort):
+    membership = MembershipFactory(cohort=cohort, person__email="jodie@example.org")
+    MembershipFactory(person=membership.person, role=Membership.Role.FACILITATOR)
+    client.force_login(staff_user)
+
+    client.post(update_url(cohort, membership), _details())
+
+    assert Person.objects.get(pk=membership.person_id).email == "jodie.price@example.org"
+
+
+def test_participant_update_of_another_cohorts_membership_is_404(facilitator_client, cohort):
+    elsewhere = MembershipFactory(person__full_name="Elsewhere Person")
+
+    get = facilitator_client.get(update_url(cohort, elsewhere))
+    post = facilitator_client.post(update_url(cohort, elsewhere), _details())
+
+    assert (get.status_code, post.status_code) == (404, 404)
+    assert Person.objects.get(pk=elsewhere.person_id).full_name == "Elsewhere Person"
+
+
+def test_participant_update_of_a_facilitator_membership_is_404(facilitator_client, cohort, facilitator):
+    membership = Membership.objects.get(cohort=cohort, person__user=facilitator)
+
+    assert facilitator_client.get(update_url(cohort, membership)).status_code == 404
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_participant_update_is_404_to_other_facilitators_and_participants(method, cohort):
+    membership = MembershipFactory(cohort=cohort, person__full_name="Jodie Hamlyn")
+    outsider, participant = UserFactory(), UserFactory()
+    MembershipFactory(role=Membership.Role.FACILITATOR, person__user=outsider)
+    MembershipFactory(cohort=cohort, person__user=participant)
+
+    for user in (outsider, participant):
+        client = Client()
+        client.force_login(user)
+        assert getattr(client, method)(update_url(cohort, membership), _details()).status_code == 404
+    assert Person.objects.get(pk=membership.person_id).full_name == "Jodie Hamlyn"
+
+
+def test_cohort_detail_links_each_participant_to_edit(facilitator_client, cohort):
+    active = MembershipFactory(cohort=cohort)
+    withdrawn = MembershipFactory(
+        cohort=cohort, status=Membership.Status.WITHDRAWN, withdrawn_on=datetime.date(2026, 2, 1)
+    )
+
+    response = facilitator_client.get(detail_url(cohort))
+
+    assert update_url(cohort, active) in response.text
+    assert update_url(cohort, withdrawn) in response.text
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_participant_update_query_count_is_constant(facilitator_client, cohort, size, django_assert_num_queries):
+    for _ in range(size):
+        OrganisationFactory()
+        MembershipFactory(cohort=cohort)
+    membership = MembershipFactory(cohort=cohort, person__user=UserFactory())
+    url = update_url(cohort, membership)
+
+    with django_assert_num_queries(QUERIES_PARTICIPANT_UPDATE_GET):
+        facilitator_client.get(url)
+    with django_assert_num_queries(QUERIES_PARTICIPANT_UPDATE_POST):
+        response = facilitator_client.post(url, _details(organisation=Organisation.objects.last().pk))
+
+    assert response.status_code == 302
+
+
+QUERIES_PARTICIPANT_UPDATE_GET = 9
+QUERIES_PARTICIPANT_UPDATE_POST = 19

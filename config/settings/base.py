@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    # Rate limits on sign-in and survey links; installed (not only imported) so that its
+    # system checks refuse a cache that is not shared between processes.
+    "django_ratelimit",
     "common",
     "cohorts",
     "modules",
@@ -95,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Turns django-ratelimit's Ratelimited (a 403 by default) into RATELIMIT_VIEW's 429 page.
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 # STATIC AND MEDIA
@@ -110,6 +115,18 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "uploads")
 MEDIA_URL = "/uploads/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# CACHES
+# Rate-limit counters live here, so every web process must see the same cache: Redis in production
+# (production.py). The per-process LocMemCache is only right for one local process and the tests.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# RATE LIMITING (django-ratelimit; the limits themselves are in common/ratelimit.py)
+RATELIMIT_VIEW = "common.views.ratelimited"
+# Behind a proxy REMOTE_ADDR is the proxy's address; the client's is taken from X-Forwarded-For,
+# trusting only as many entries (from the right) as there are proxies we run.
+RATELIMIT_IP_META_KEY = "common.ratelimit.client_ip"
+RATELIMIT_TRUSTED_PROXIES = env.int("RATELIMIT_TRUSTED_PROXIES", default=0)
 
 # TEMPLATES
 TEMPLATES = [
@@ -206,6 +223,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_survey_tokens": {"()": "common.logging.RedactSurveyTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_survey_tokens"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # Django's own loggers (requests, runserver's access lines) go through the same filtered
+    # handler instead of Django's default ones, so that no survey token reaches a log.
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -13,6 +13,10 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="common.mail.FolderEmailBackend")
 # Without a broker configured, Celery runs every task in-process, right after commit.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default="CELERY_BROKER_URL" not in os.environ)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
+# One runserver process: its LocMemCache counts rate limits correctly, so django-ratelimit's
+# "not a shared cache" (E003) and "not officially supported" (W001) checks do not apply here.
+# Production keeps E003 on (production.py).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

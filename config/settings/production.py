@@ -14,3 +14,14 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# CACHES
+# Rate-limit counters must be shared by every gunicorn worker. Production already needs Redis
+# (the Celery broker), so the cache defaults to the same server, another database; a cache that
+# is not shared (e.g. CACHE_URL=locmemcache://) fails django-ratelimit's check E003.
+CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/1")}
+# Production runs behind a TLS-terminating proxy (README): one trusted X-Forwarded-For entry.
+RATELIMIT_TRUSTED_PROXIES = env.int("RATELIMIT_TRUSTED_PROXIES", default=1)
+# W001 only says Django's built-in RedisCache is not on django-ratelimit's list yet
+# (jsocol/django-ratelimit#283): its add() is SET NX and incr() is INCR, atomic as required.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]

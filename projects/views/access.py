@@ -7,7 +7,10 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import FormView, TemplateView
+from django_ratelimit.decorators import ratelimit
 from sesame import settings as sesame_settings
+
+from common import ratelimit as limits
 
 from .. import selectors, services
 from ..forms import SignInLinkForm
@@ -23,13 +26,31 @@ class MyProgrammeView(TemplateView):
 
 
 @method_decorator(login_not_required, name="dispatch")
+# Too many requests from one network address: the 429 page (RATELIMIT_VIEW); it says nothing about
+# any e-mail address.
+@method_decorator(
+    ratelimit(group="sign-in-link-ip", key="ip", rate=limits.SIGN_IN_LINK_RATE_PER_IP, method="POST"), name="post"
+)
+# Too many links for one address: the usual "check your e-mail" answer but nothing is sent, so the
+# answer still does not tell who has an account and nobody can fill a person's inbox.
+@method_decorator(
+    ratelimit(
+        group="sign-in-link-email",
+        key=limits.email_key,
+        rate=limits.SIGN_IN_LINK_RATE_PER_EMAIL,
+        method="POST",
+        block=False,
+    ),
+    name="post",
+)
 class SignInLinkRequestView(FormView):
     form_class = SignInLinkForm
     template_name = "projects/sign_in_link_request.html"
 
     def form_valid(self, form):
         # The same answer whether or not the address is known: nobody learns who has an account.
-        services.sign_in_link_send(email=form.cleaned_data["email"])
+        if not getattr(self.request, "limited", False):
+            services.sign_in_link_send(email=form.cleaned_data["email"])
         return redirect("projects:sign_in_link_sent")
 
 

@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
+from django_ratelimit.decorators import ratelimit
 
+from common import ratelimit as limits
 from surveys.forms import SurveyAnswerForm
 from surveys.services import (
     ResponseLockedError,
@@ -52,6 +54,10 @@ def _token_from_cookie(request) -> str:
 
 
 @method_decorator(login_not_required, name="dispatch")
+# Over the limit: the 429 page (RATELIMIT_VIEW in settings), before any token is looked up.
+@method_decorator(
+    ratelimit(group="survey-link", key="ip", rate=limits.SURVEY_LINK_RATE_PER_IP, method="GET"), name="get"
+)
 class AnswerStartView(View):
     def get(self, request, token):
         invitation = invitation_for_token(token=token)

@@ -1,0 +1,50 @@
+"""Rate limits (django-ratelimit) on the ways in that anyone can reach without an account.
+
+The limits leave room for a whole cohort on one network: on a module day thirty people in one
+training room, behind one NHS trust's address, may sign in or open their survey links within a
+minute or two. The per-person limits (username, e-mail address) are the tight ones.
+"""
+
+import ipaddress
+
+from django.conf import settings
+
+# Password sign-in: per username stops guessing one account's password; per address stops
+# spraying many accounts from one place.
+LOGIN_RATE_PER_USERNAME = "10/10m"
+LOGIN_RATE_PER_IP = "60/10m"
+# E-mailed sign-in links: per address stops anyone filling a person's inbox (the earlier links
+# still work for 30 minutes); per network address stops mailing long lists of addresses.
+SIGN_IN_LINK_RATE_PER_EMAIL = "3/h"
+SIGN_IN_LINK_RATE_PER_IP = "20/15m"
+# Opening a survey link: tokens are 256-bit, so this only stops anyone hammering the server.
+SURVEY_LINK_RATE_PER_IP = "60/m"
+
+
+def client_ip(request) -> str:
+    """The client's address: from X-Forwarded-For as written by our own proxies, else REMOTE_ADDR.
+
+    With N trusted proxies the Nth entry from the right was written by the outermost of them;
+    anything left of it came from the client and may be forged. A malformed value falls back
+    to REMOTE_ADDR rather than fail the request.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.RATELIMIT_TRUSTED_PROXIES
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            candidate = forwarded[-proxies]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                pass
+    return remote
+
+
+def username_key(group, request) -> str:
+    return request.POST.get("username", "").strip().casefold()
+
+
+def email_key(group, request) -> str:
+    return request.POST.get("email", "").strip().casefold()

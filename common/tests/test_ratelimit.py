@@ -1,0 +1,209 @@
+"""Rate limits on password sign-in, sign-in links and survey links (common/ratelimit.py).
+
+Counters live in the default cache, which the top-level conftest empties before every test.
+"""
+
+import pytest
+from django.core import mail
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from cohorts.tests.factories import MembershipFactory, UserFactory
+from common.ratelimit import client_ip
+from modules.tests.factories import ModuleFactory
+from surveys.services import invitation_issue_token, survey_open_for_module
+from surveys.views.answer import COOKIE
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"  # UserFactory's
+
+
+def _login(client, username, *, right=False):
+    attempt = PASSWORD if right else "not the password"
+    return client.post(reverse("login"), {"username": username, "password": attempt})
+
+
+def _signed_in(client):
+    return "_auth_user_id" in client.session
+
+
+# PASSWORD SIGN-IN
+
+
+def test_login_eleventh_attempt_for_a_username_is_refused_even_with_the_right_password():
+    user = UserFactory(username="jodie")
+    client = Client()
+
+    first_ten = [_login(client, "jodie").status_code for _ in range(10)]
+    response = _login(client, "jodie", right=True)
+
+    assert first_ten == [200] * 10
+    assert response.status_code == 429
+    assert "Too many sign-in attempts" in response.text
+    assert 'id="error-summary"' in response.text
+    assert not _signed_in(client)
+    user.refresh_from_db()
+    assert user.last_login is None
+
+
+def test_login_limit_counts_the_username_case_insensitively():
+    UserFactory(username="jodie")
+    client = Client()
+    for index in range(10):
+        _login(client, "JODIE" if index % 2 else "jodie")
+
+    assert _login(client, " Jodie ", right=True).status_code == 429
+
+
+def test_login_limit_for_one_username_leaves_other_users_signing_in():
+    UserFactory(username="jodie")
+    UserFactory(username="helen")
+    client = Client()
+    for _ in range(11):
+        _login(client, "jodie")
+
+    response = _login(client, "helen", right=True)
+
+    assert response.status_code == 302
+    assert _signed_in(client)
+
+
+def test_login_sixty_first_attempt_from_one_address_is_refused():
+    UserFactory(username="last")
+    client = Client()
+    statuses = {_login(client, f"guess{index}").status_code for index in range(60)}
+
+    response = _login(client, "last", right=True)
+
+    assert statuses == {200}
+    assert response.status_code == 429
+    assert not _signed_in(client)
+
+
+def test_login_page_is_still_the_styled_form_under_the_limit(client):
+    response = client.get(reverse("login"))
+
+    assert response.status_code == 200
+    assert "registration/login.html" in [t.name for t in response.templates]
+    assert 'name="username"' in response.text
+
+
+# SIGN-IN LINKS
+
+
+@pytest.fixture
+def participant_email(cohort):
+    membership = MembershipFactory(cohort=cohort, person__email="jodie@example.org", person__user=UserFactory())
+    return membership.person.email
+
+
+def _request_link(client, email, **extra):
+    return client.post(reverse("projects:sign_in_link_request"), {"email": email}, **extra)
+
+
+def test_sign_in_link_fourth_request_for_an_address_gets_the_same_answer_and_no_mail(participant_email):
+    client = Client()
+    first_three = [_request_link(client, participant_email) for _ in range(3)]
+
+    fourth = _request_link(client, participant_email.upper())
+
+    assert [r.status_code for r in first_three] == [302] * 3
+    assert fourth.status_code == 302
+    assert fourth["Location"] == first_three[0]["Location"] == reverse("projects:sign_in_link_sent")
+    assert len(mail.outbox) == 3
+
+
+def test_sign_in_link_limit_for_one_address_does_not_stop_others(participant_email, cohort):
+    other = MembershipFactory(cohort=cohort, person__email="helen@example.org", person__user=UserFactory())
+    client = Client()
+    for _ in range(4):
+        _request_link(client, participant_email)
+
+    _request_link(client, other.person.email)
+
+    assert len(mail.outbox) == 4
+    assert mail.outbox[-1].to == ["helen@example.org"]
+
+
+def test_sign_in_link_twenty_first_request_from_one_address_is_a_429_page(participant_email):
+    client = Client()
+    statuses = {_request_link(client, f"someone{index}@example.org").status_code for index in range(20)}
+
+    response = _request_link(client, participant_email)
+
+    assert statuses == {302}
+    assert response.status_code == 429
+    assert "Too many requests" in response.text
+    assert "429.html" in [t.name for t in response.templates]
+    assert mail.outbox == []
+
+
+def test_sign_in_link_page_itself_is_not_limited(participant_email):
+    client = Client()
+    for index in range(20):
+        _request_link(client, f"someone{index}@example.org")
+
+    assert client.get(reverse("projects:sign_in_link_request")).status_code == 200
+
+
+# SURVEY LINKS
+
+
+@pytest.fixture
+def survey_token(cohort):
+    MembershipFactory(cohort=cohort)
+    survey = survey_open_for_module(module=ModuleFactory(cohort=cohort, number=1))
+    return invitation_issue_token(invitation=survey.invitations.get())
+
+
+def test_survey_link_sixty_first_open_from_one_address_is_a_429_page_without_the_cookie(survey_token):
+    client = Client()
+    url = reverse("surveys:answer_start", kwargs={"token": survey_token})
+    unknown = [reverse("surveys:answer_start", kwargs={"token": f"{i:043d}"}) for i in range(60)]
+    statuses = {client.get(path).status_code for path in unknown}
+    client.cookies.clear()
+
+    response = client.get(url)
+
+    assert statuses == {404}
+    assert response.status_code == 429
+    assert COOKIE not in response.cookies
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Cache-Control"] == "no-store"
+    assert response.text.count("<h1") == 1
+
+
+def test_survey_link_limit_is_per_address(survey_token, settings):
+    settings.RATELIMIT_TRUSTED_PROXIES = 1
+    url = reverse("surveys:answer_start", kwargs={"token": survey_token})
+    for _ in range(61):
+        Client().get(url, HTTP_X_FORWARDED_FOR="198.51.100.7")
+
+    crowded = Client().get(url, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    elsewhere = Client().get(url, HTTP_X_FORWARDED_FOR="203.0.113.9")
+
+    assert crowded.status_code == 429
+    assert elsewhere.status_code == 302
+    assert COOKIE in elsewhere.cookies
+
+
+# CLIENT ADDRESS
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "192.0.2.1"),  # no proxy: a client's header is ignored
+        (1, "10.9.9.9, 203.0.113.9", "203.0.113.9"),  # the entry our proxy appended
+        (2, "10.9.9.9, 203.0.113.9, 10.0.0.2", "203.0.113.9"),
+        (1, "not-an-address", "192.0.2.1"),  # malformed: fall back, never fail
+        (2, "203.0.113.9", "192.0.2.1"),  # fewer entries than proxies
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_client_ip_trusts_only_our_proxies(settings, proxies, forwarded, expected):
+    settings.RATELIMIT_TRUSTED_PROXIES = proxies
+    request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert client_ip(request) == expected
