@@ -91,7 +91,10 @@ class ModuleMarkDeliveredView(ModulePageMixin, View):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("Module %(number)s is marked delivered.") % {"number": module.number})
+            text = _("Module %(number)s is marked delivered.") % {"number": module.number}
+            if module.has_survey:
+                text += " " + _("Its survey is open and the invitations are on their way.")
+            messages.success(request, text)
         return HttpResponseRedirect(_module_url(page.module))
 
 
