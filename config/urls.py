@@ -1,12 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 
 from cohorts.views import HomeView
 from common.views import LoginView
-
-admin.site.site_header = _("Leadership Cohorts administration")
-admin.site.site_title = _("Leadership Cohorts admin")
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),

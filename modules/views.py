@@ -42,15 +42,15 @@ class ModulePageMixin:
             raise Http404
         return page
 
+    def _render(self, request, page, form, status=200):
+        context = _context(request, page=page, module=page.module, form=form)
+        return render(request, self.template_name, context, status=status)
+
 
 class ModuleDetailView(ModulePageMixin, View):
     """The module page: details, the attendance register (one form), planned adjustments."""
 
     template_name = "modules/module_detail.html"
-
-    def _render(self, request, page, form, status=200):
-        context = _context(request, page=page, module=page.module, form=form)
-        return render(request, self.template_name, context, status=status)
 
     def get(self, request, cohort_pk, number):
         page = self._page(request, number)
@@ -100,10 +100,6 @@ class ModuleMarkDeliveredView(ModulePageMixin, View):
 
 class ModuleUpdateView(ModulePageMixin, View):
     template_name = "modules/module_update.html"
-
-    def _render(self, request, page, form, status=200):
-        context = _context(request, page=page, module=page.module, form=form)
-        return render(request, self.template_name, context, status=status)
 
     def get(self, request, cohort_pk, number):
         page = self._page(request, number)

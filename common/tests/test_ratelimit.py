@@ -207,3 +207,34 @@ def test_client_ip_trusts_only_our_proxies(settings, proxies, forwarded, expecte
     request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.1", HTTP_X_FORWARDED_FOR=forwarded)
 
     assert client_ip(request) == expected
+
+
+# ADMIN SIGN-IN
+
+
+def test_admin_login_is_limited_per_username_and_shares_the_count_with_the_main_login():
+    staff = UserFactory(username="admin-jo", is_staff=True, is_superuser=True)
+    client = Client()
+    for _ in range(5):
+        _login(client, "admin-jo")
+    for _ in range(5):
+        client.post(reverse("admin:login"), {"username": "admin-jo", "password": "not the password"})
+
+    response = client.post(reverse("admin:login"), {"username": "admin-jo", "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert "Too many" in response.content.decode()
+    assert not _signed_in(client)
+    staff.refresh_from_db()
+    assert staff.last_login is None
+
+
+def test_admin_login_below_the_limit_signs_staff_in():
+    UserFactory(username="admin-sam", is_staff=True, is_superuser=True)
+    client = Client()
+    client.post(reverse("admin:login"), {"username": "admin-sam", "password": "not the password"})
+
+    response = client.post(reverse("admin:login"), {"username": "admin-sam", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert _signed_in(client)

@@ -38,7 +38,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 # APPS
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "common.admin_config.AdminConfig",  # django.contrib.admin with a rate-limited sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
