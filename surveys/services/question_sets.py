@@ -226,6 +226,11 @@ def question_create(
         condition_question=question_set.questions.filter(code=condition_code).first() if condition_code else None,
         condition_value=condition_value,
     )
+    return _question_save(question=question, choices=choices, condition_code=condition_code)
+
+
+def _question_save(*, question: Question, choices: list[str] | None, condition_code: str) -> Question:
+    """Validate a new or changed question with its choices, then store both."""
     choices = _clean_choices(choices)
     if condition_code and question.condition_question is None:
         raise ValidationError({"condition_question": _("There is no question with that code in this set.")})
@@ -256,13 +261,7 @@ def question_update(
     question.help_text, question.required, question.max_choices = help_text, required, max_choices
     question.condition_question = question_set.questions.filter(code=condition_code).first() if condition_code else None
     question.condition_value = condition_value
-    choices = _clean_choices(choices)
-    if condition_code and question.condition_question is None:
-        raise ValidationError({"condition_question": _("There is no question with that code in this set.")})
-    question_validate(question=question, choices=choices)
-    question.save()
-    _set_choices(question=question, choices=choices)
-    return question
+    return _question_save(question=question, choices=choices, condition_code=condition_code)
 
 
 @transaction.atomic
