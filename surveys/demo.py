@@ -42,6 +42,14 @@ WENT_WELL = [
     "Meeting colleagues from other services – I had no idea psychology had the same staffing gaps.",
     "Practical tools I can take back, not just slides.",
     "Coaching in trios was the most useful hour of the day for me.",
+    "Mapping our own team's dynamics on the flipchart was uncomfortable but honest.",
+    "Being asked what is working, not only what is broken, was a refreshing change.",
+    "I finally understood why our 'simple' fixes to the discharge process keep failing.",
+    "Practising a GROW conversation with someone from another profession was eye-opening.",
+    "The quiet reflection time at the end – I never get that at work.",
+    "Real examples from a crisis team made the wicked-problems idea click for me.",
+    "Felt listened to; the facilitators picked up on what we said last time.",
+    "Learning about my own leadership style without feeling judged.",
 ]
 IMPROVE = [
     "More time for group work please – the afternoon discussion was cut short just as it got going.",
@@ -54,6 +62,10 @@ IMPROVE = [
     "Please finish on time – I have to collect my children and we ran 20 minutes over.",
     "More time in our action-learning set and less in the big group.",
     "Could we have the slides in advance so I can make notes on them?",
+    "Parking at the venue was a nightmare – could we share travel details beforehand?",
+    "A bit more on how to use this with staff who are burnt out would help.",
+    "Less time on the models, more on what to do on Monday morning.",
+    "Mix the tables up more – I sat with my own service most of the day.",
 ]
 PACE_DETAIL = [
     "The afternoon exercise on stakeholder mapping.",
@@ -81,7 +93,15 @@ def _likert(rng, number, shift=0):
     return str(min(5, max(1, rng.choices(range(1, 6), weights=weights)[0] + shift)))
 
 
-def _answers(rng: random.Random, number: int) -> dict:
+def _comment_pools(rng: random.Random, number: int) -> dict[str, list[str]]:
+    """Each module's comments, shuffled; every comment is used at most once per module, as real
+    free text would be (so some respondents leave a box empty once a pool runs dry)."""
+    improve = IMPROVE[:6] if number == 1 else IMPROVE
+    pools = {"pace_detail": PACE_DETAIL, "went_well": WENT_WELL, "improve": improve, "anything_else": ANYTHING_ELSE}
+    return {key: rng.sample(pool, k=len(pool)) for key, pool in pools.items()}
+
+
+def _answers(rng: random.Random, number: int, pools: dict[str, list[str]]) -> dict:
     pace = rng.choices(["Too slow", "About right", "Too fast"], weights=PACE_WEIGHTS[number])[0]
     answers = {
         "usefulness": _likert(rng, number),
@@ -90,14 +110,12 @@ def _answers(rng: random.Random, number: int) -> dict:
         "recommend": str(rng.choices(range(11), weights=RECOMMEND_WEIGHTS[number])[0]),
         "most_useful": rng.sample(MOST_USEFUL, k=rng.choice([1, 2, 2])),
     }
-    if pace == "Too fast" and rng.random() < 0.7:
-        answers["pace_detail"] = rng.choice(PACE_DETAIL)
-    if rng.random() < 0.8:
-        answers["went_well"] = rng.choice(WENT_WELL)
-    if rng.random() < 0.6:
-        answers["improve"] = rng.choice(IMPROVE[: 6 if number == 1 else len(IMPROVE)])
-    if rng.random() < 0.2:
-        answers["anything_else"] = rng.choice(ANYTHING_ELSE)
+    chances = {"went_well": 0.8, "improve": 0.6, "anything_else": 0.2}
+    if pace == "Too fast":
+        chances["pace_detail"] = 0.7
+    for key, chance in chances.items():
+        if pools[key] and rng.random() < chance:
+            answers[key] = pools[key].pop()
     return answers
 
 
@@ -118,10 +136,13 @@ def populate(*, demo, stdout=None) -> list[Survey]:
         rng = random.Random(f"lc-demo-{module.number}")  # noqa: S311 - demo data, not security
         invitations = list(survey.invitations.select_related("membership").order_by("membership_id"))
         responders = rng.sample(invitations, k=round(len(invitations) * RESPONSE_RATES[module.number]))
+        pools = _comment_pools(rng, module.number)
         for invitation in responders:
             token = invitation_issue_token(invitation=invitation)
             when = min(opened + datetime.timedelta(hours=rng.randint(2, 150)), survey.closes_at, now)
-            response_submit(invitation=invitation, token=token, raw_answers=_answers(rng, module.number), now=when)
+            response_submit(
+                invitation=invitation, token=token, raw_answers=_answers(rng, module.number, pools), now=when
+            )
         if survey.closes_at <= now:
             survey_close(survey=survey, now=survey.closes_at)
         if stdout is not None:
