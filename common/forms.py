@@ -22,3 +22,13 @@ class LoginForm(AuthenticationForm):
         if self.limited:
             raise ValidationError(self.error_messages["rate_limited"], code="rate_limited")
         return super().clean()
+
+
+def form_add_service_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on the field it names where the form has that
+    field, otherwise among the form's own (non-field) errors."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
+from common.forms import form_add_service_errors
+
 from . import selectors, services
 from .forms import AttendanceRegisterForm, ModuleForm, PDSACycleForm, act_item_formset
 from .models import ActItem
@@ -25,14 +27,6 @@ def _module_url(module, name="modules:module_detail"):
 
 def _context(request, **kwargs) -> dict:
     return {"cohort": request.cohort, **kwargs}
-
-
-def _add_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class ModulePageMixin:
@@ -63,7 +57,7 @@ class ModuleDetailView(ModulePageMixin, View):
             try:
                 changed = services.attendance_record(module=page.module, statuses=form.statuses(), by=request.user)
             except ValidationError as error:
-                _add_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 messages.success(
                     request,
@@ -112,7 +106,7 @@ class ModuleUpdateView(ModulePageMixin, View):
             try:
                 services.module_update(module=page.module, by=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 messages.success(request, _("Module details saved."))
                 return HttpResponseRedirect(_module_url(page.module))
@@ -148,7 +142,7 @@ class PDSACycleUpdateView(View):
             try:
                 services.pdsa_cycle_update(module=entry.module, act_items=changes, by=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 messages.success(request, _("PDSA cycle for module %(number)s saved.") % {"number": number})
                 return HttpResponseRedirect(_module_url(entry.module, "modules:pdsa_cycle_update"))

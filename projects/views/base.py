@@ -1,6 +1,6 @@
 """Shared pieces of the projects views."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.views.generic import FormView
 
@@ -8,15 +8,6 @@ from common.middleware import MEMBER
 
 from .. import selectors
 from ..models import ActionLearningSet, ImprovementProject
-
-
-def add_errors(form, error: ValidationError):
-    """Put a service's ValidationError on the form (field errors where the service named one)."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 class FormPageView(FormView):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from common.forms import form_add_service_errors
 from common.middleware import MEMBER
 
 from .. import selectors, services
@@ -20,7 +21,7 @@ from ..forms import (
     ProjectForm,
 )
 from ..models import ActionLearningSet, DataPoint, Measure, ProjectPDSACycle
-from .base import FormPageView, ProjectEditMixin, add_errors
+from .base import FormPageView, ProjectEditMixin
 
 
 def _project_url(project):
@@ -126,7 +127,7 @@ class ProgressScoreRecordView(ProjectEditMixin, FormPageView):
                 recorded_by=self.request.cohort_membership,
             )
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Progress score recorded."))
         return super().form_valid(form)
@@ -150,7 +151,7 @@ class DriverDiagramUpdateView(ProjectEditMixin, FormPageView):
         try:
             services.driver_diagram_replace(project=self.project, outline=form.cleaned_data["outline"])
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Driver diagram saved."))
         return super().form_valid(form)

@@ -7,12 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from common.forms import form_add_service_errors
 from common.middleware import MEMBER
 
 from .. import selectors, services
 from ..forms import SetActionForm, SetAssignForm, SetForm, SetMeetingForm, SetReflectionsForm, SetSplitForm
 from ..models import ActionLearningSet, SetAction, SetMeeting
-from .base import FormPageView, SetEditMixin, add_errors
+from .base import FormPageView, SetEditMixin
 
 
 def _set_list_url(cohort):
@@ -71,7 +72,7 @@ class SetCreateView(FormPageView):
                 set_facilitator=form.cleaned_data["set_facilitator"],
             )
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("%(set)s added.") % {"set": created.name})
         return super().form_valid(form)
@@ -88,7 +89,7 @@ class SetSplitView(FormPageView):
         try:
             services.set_split_evenly(cohort=self.request.cohort, number_of_sets=form.cleaned_data["number_of_sets"])
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Participants shared out. Check the sets and move anyone as needed."))
         return super().form_valid(form)
@@ -116,7 +117,7 @@ class SetAssignView(FormPageView):
         try:
             moved = services.set_members_assign(cohort=self.request.cohort, assignments=form.assignments())
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Sets saved: %(n)s participants moved.") % {"n": moved})
         return super().form_valid(form)
@@ -189,7 +190,7 @@ class SetMeetingFormView(SetEditMixin, FormPageView):
                 notes=form.cleaned_data["notes"],
             )
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Meeting saved."))
         return super().form_valid(form)
@@ -210,7 +211,7 @@ class SetActionCreateView(SetEditMixin, FormPageView):
         try:
             services.set_action_add(action_learning_set=self.action_learning_set, **form.cleaned_data)
         except ValidationError as error:
-            add_errors(form, error)
+            form_add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Action added."))
         return super().form_valid(form)

@@ -7,12 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from common.forms import form_add_service_errors
 from common.middleware import MEMBER
 
 from .. import selectors, services
 from ..forms import FeedbackForm, PresentationForm, SlidesForm
 from ..models import Presentation
-from .base import FormPageView, add_errors
+from .base import FormPageView
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -130,7 +131,7 @@ class SlidesUploadView(View):
                     presentation=presentation, uploaded_file=form.cleaned_data["slides"]
                 )
             except ValidationError as error:
-                add_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 messages.success(request, _("Slides uploaded."))
                 return HttpResponseRedirect(_presentation_url(presentation))
@@ -178,7 +179,7 @@ class FeedbackGiveView(View):
                     presentation=presentation, author=request.cohort_membership, **form.cleaned_data
                 )
             except ValidationError as error:
-                add_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 messages.success(request, _("Thank you: your feedback has been passed to the set."))
                 return HttpResponseRedirect(_presentation_url(presentation))

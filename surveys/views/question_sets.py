@@ -6,11 +6,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from common.forms import form_add_service_errors
 from surveys import selectors, services
 from surveys.forms import QuestionForm, QuestionSetCopyForm, QuestionSetCreateForm
 from surveys.models import QuestionSet
-
-from .surveys import add_errors
 
 
 def _set_url(cohort_pk, question_set):
@@ -60,7 +59,7 @@ class QuestionSetDetailView(View):
             try:
                 question = services.question_create(question_set=question_set, **form.service_kwargs())
             except ValidationError as exc:
-                add_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 messages.success(request, _("Question added."))
                 return _set_url(cohort_pk, question.question_set)
@@ -113,7 +112,7 @@ class QuestionUpdateView(View):
             try:
                 updated = services.question_update(question=question, **form.service_kwargs())
             except ValidationError as exc:
-                add_errors(form, exc)
+                form_add_service_errors(form, exc)
             else:
                 if updated.question_set_id != question.question_set_id:
                     messages.info(

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from common.forms import form_add_service_errors
 from modules.models import Module
 from surveys import charts, exports, selectors, services
 from surveys.forms import CohortSurveySettingsForm, SurveySettingsForm
@@ -29,14 +30,6 @@ def _survey(request, number) -> Survey:
 
 def _survey_url(survey, name="surveys:survey_detail"):
     return reverse(name, kwargs={"cohort_pk": survey.module.cohort_id, "number": survey.module.number})
-
-
-def add_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 class SurveyListView(View):
@@ -69,7 +62,7 @@ class SurveyListView(View):
                 privacy=form.cleaned_data["privacy"],
             )
         except ValidationError as exc:
-            add_errors(form, exc)
+            form_add_service_errors(form, exc)
             return self.get(request, cohort_pk, form=form, status=400)
         messages.success(request, _("Survey settings saved. They apply to surveys not yet created."))
         return redirect("surveys:survey_list", cohort_pk=cohort_pk)
@@ -103,7 +96,7 @@ class SurveyDetailView(View):
         try:
             services.survey_update(survey=survey, **form.cleaned_data)
         except ValidationError as exc:
-            add_errors(form, exc)
+            form_add_service_errors(form, exc)
             return self.get(request, cohort_pk, number, form=form, status=400)
         messages.success(request, _("Survey settings saved."))
         return redirect(_survey_url(survey))
