@@ -3,6 +3,7 @@ import pytest
 from cohorts.tests.factories import MembershipFactory
 from modules.tests.factories import ModuleFactory
 from surveys.services import invitation_issue_token, survey_open_for_module
+from tests.acceptance.smtp import SMTPServer
 
 
 @pytest.fixture
@@ -30,3 +31,12 @@ def linked(open_survey):
 
 
 ANSWERS = {"usefulness": "4", "confidence": "3", "pace": "About right", "recommend": "9"}
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server in this process, with Django's SMTP backend pointed at it."""
+    with SMTPServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = server.host, server.port, 5
+        yield server

@@ -39,14 +39,6 @@ def participants(cohort):
     return [MembershipFactory(cohort=cohort) for _ in range(3)]
 
 
-@pytest.fixture
-def smtp_server(settings):
-    with SMTPServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = server.host, server.port, 5
-        yield server
-
-
 def open_and_invite(module, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         return mailing.survey_open_and_invite(module=module)

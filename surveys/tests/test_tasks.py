@@ -16,17 +16,8 @@ from surveys import tasks
 from surveys.models import Invitation, Survey
 from surveys.services import mailing
 from surveys.tests.factories import InvitationFactory, SurveyFactory
-from tests.acceptance.smtp import SMTPServer
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp_server(settings):
-    with SMTPServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = server.host, server.port, 5
-        yield server
 
 
 def test_send_tasks_are_late_acknowledged_and_bounded():
