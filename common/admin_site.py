@@ -8,7 +8,6 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
-from django_ratelimit.decorators import ratelimit
 
 from . import ratelimit as limits
 from .views import ratelimited
@@ -19,16 +18,7 @@ class AdminSite(admin.AdminSite):
     site_title = _("Leadership Cohorts admin")
 
     @login_not_required
-    @method_decorator(ratelimit(group="login-ip", key="ip", rate=limits.LOGIN_RATE_PER_IP, method="POST", block=False))
-    @method_decorator(
-        ratelimit(
-            group="login-username",
-            key=limits.username_key,
-            rate=limits.LOGIN_RATE_PER_USERNAME,
-            method="POST",
-            block=False,
-        )
-    )
+    @method_decorator(limits.login_attempts_counted)
     def login(self, request, extra_context=None):
         if request.method == "POST" and getattr(request, "limited", False):
             return ratelimited(request)  # the password is not checked

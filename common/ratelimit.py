@@ -8,6 +8,7 @@ minute or two. The per-person limits (username, e-mail address) are the tight on
 import ipaddress
 
 from django.conf import settings
+from django_ratelimit.decorators import ratelimit
 
 # Password sign-in: per username stops guessing one account's password; per address stops
 # spraying many accounts from one place.
@@ -48,3 +49,13 @@ def username_key(group, request) -> str:
 
 def email_key(group, request) -> str:
     return request.POST.get("email", "").strip().casefold()
+
+
+def login_attempts_counted(view):
+    """Count password sign-in attempts per network address and per username, without blocking:
+    the view sees ``request.limited`` and refuses to check the password. The main login page and
+    the admin's share the counters, so switching from one to the other does not reset them."""
+    view = ratelimit(
+        group="login-username", key=username_key, rate=LOGIN_RATE_PER_USERNAME, method="POST", block=False
+    )(view)
+    return ratelimit(group="login-ip", key="ip", rate=LOGIN_RATE_PER_IP, method="POST", block=False)(view)

@@ -3,7 +3,6 @@
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
-from django_ratelimit.decorators import ratelimit
 
 from . import ratelimit as limits
 from .forms import LoginForm
@@ -18,15 +17,7 @@ def ratelimited(request, exception=None):
     return response
 
 
-@method_decorator(
-    ratelimit(group="login-ip", key="ip", rate=limits.LOGIN_RATE_PER_IP, method="POST", block=False), name="post"
-)
-@method_decorator(
-    ratelimit(
-        group="login-username", key=limits.username_key, rate=limits.LOGIN_RATE_PER_USERNAME, method="POST", block=False
-    ),
-    name="post",
-)
+@method_decorator(limits.login_attempts_counted, name="post")
 class LoginView(auth_views.LoginView):
     """Django's LoginView; over a limit the password is not checked and the form says why (429)."""
 
