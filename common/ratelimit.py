@@ -6,9 +6,15 @@ minute or two. The per-person limits (username, e-mail address) are the tight on
 """
 
 import ipaddress
+import logging
+from functools import wraps
 
+import redis
 from django.conf import settings
-from django_ratelimit.decorators import ratelimit
+from django_ratelimit import ALL, core
+from django_ratelimit.exceptions import Ratelimited
+
+logger = logging.getLogger(__name__)
 
 # Password sign-in: per username stops guessing one account's password; per address stops
 # spraying many accounts from one place.
@@ -20,6 +26,46 @@ SIGN_IN_LINK_RATE_PER_EMAIL = "3/h"
 SIGN_IN_LINK_RATE_PER_IP = "20/15m"
 # Opening a survey link: tokens are 256-bit, so this only stops anyone hammering the server.
 SURVEY_LINK_RATE_PER_IP = "60/m"
+
+
+# What Django's RedisCache raises when Redis cannot be reached or does not answer in time.
+CACHE_UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def is_ratelimited(request, *, group, key, rate, method=ALL, increment=False) -> bool:
+    """django-ratelimit's ``is_ratelimited``, except that a cache outage allows the request.
+
+    The counters only slow down guessing and flooding; while the cache is down, participants must
+    still be able to answer and people to sign in, so the request goes through uncounted and a
+    warning says so (no URL in it: it may hold a survey token).
+    """
+    try:
+        return core.is_ratelimited(request=request, group=group, key=key, rate=rate, method=method, increment=increment)
+    except CACHE_UNAVAILABLE as exc:
+        logger.warning("Rate-limit cache unavailable, %s not counted and the request allowed: %s", group, exc)
+        return False
+
+
+def ratelimit(*, group, key, rate, method=ALL, block=True):
+    """django-ratelimit's ``ratelimit`` decorator, counting through ``is_ratelimited`` above.
+
+    Every rate limit of the project uses this one (a test makes sure), so that none fails with a 500
+    while the cache is down. Over the limit it raises ``Ratelimited`` (RATELIMIT_VIEW's 429 page)
+    or, with ``block=False``, sets ``request.limited`` for the view to act on.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            limited = is_ratelimited(request, group=group, key=key, rate=rate, method=method, increment=True)
+            request.limited = limited or getattr(request, "limited", False)
+            if limited and block:
+                raise Ratelimited
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 def client_ip(request) -> str:

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in pages and survey pages are "private, no-store" (personal data, keys in URLs).
+    "common.middleware.PrivatePagesNoStoreMiddleware",
     # Every view needs a signed-in user unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Every URL with a cohort_pk is checked here, and only here (common/middleware.py).
@@ -223,13 +225,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"redact_survey_tokens": {"()": "common.logging.RedactSurveyTokens"}},
+    "filters": {"redact_link_secrets": {"()": "common.logging.RedactLinkSecrets"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_survey_tokens"]}
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_link_secrets"]}
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # Django's own loggers (requests, runserver's access lines) go through the same filtered
-    # handler instead of Django's default ones, so that no survey token reaches a log.
+    # handler instead of Django's default ones, so that no survey token or sign-in key reaches a log
+    # (gunicorn's own logs: config/gunicorn.conf.py).
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},

@@ -7,10 +7,10 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import FormView, TemplateView
-from django_ratelimit.decorators import ratelimit
 from sesame import settings as sesame_settings
 
 from common import ratelimit as limits
+from common.ratelimit import ratelimit
 
 from .. import selectors, services
 from ..forms import SignInLinkForm

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from django_ratelimit.decorators import ratelimit
 
 from common import ratelimit as limits
+from common.ratelimit import ratelimit
 from surveys.forms import SurveyAnswerForm
 from surveys.services import (
     ResponseLockedError,
