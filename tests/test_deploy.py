@@ -45,3 +45,17 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_cache_gives_up_on_a_hanging_redis_within_a_second():
+    """Rate limits let a request through when the cache fails; a Redis that hangs must fail fast too."""
+    env = {**BASE_ENV, "DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": secrets.token_urlsafe(50)}
+    code = (
+        "import django; django.setup(); from django.conf import settings; print(settings.CACHES['default']['OPTIONS'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "'socket_connect_timeout': 1" in result.stdout
+    assert "'socket_timeout': 1" in result.stdout

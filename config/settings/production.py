@@ -20,6 +20,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # (the Celery broker), so the cache defaults to the same server, another database; a cache that
 # is not shared (e.g. CACHE_URL=locmemcache://) fails django-ratelimit's check E003.
 CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/1")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # A Redis that hangs (rather than refusing) must not hold requests for the OS's connect
+    # timeout: the rate limits give up after a second and let the request through.
+    CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 1, "socket_timeout": 1})
 # Production runs behind a TLS-terminating proxy (README): one trusted X-Forwarded-For entry.
 RATELIMIT_TRUSTED_PROXIES = env.int("RATELIMIT_TRUSTED_PROXIES", default=1)
 # W001 only says Django's built-in RedisCache is not on django-ratelimit's list yet
