@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "modules",
     "surveys",
     "projects",
+    "evaluation",
 ]
 
 # AUTHENTICATION
