@@ -32,19 +32,50 @@ class QuestionInline(admin.TabularInline):
     has_add_permission = has_delete_permission = has_change_permission
 
 
+class QuestionSetOwnerFilter(admin.SimpleListFilter):
+    title = _("owner")
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        return QuestionSet.Owner.choices
+
+    def queryset(self, request, queryset):
+        if self.value() == QuestionSet.Owner.LIBRARY:
+            return queryset.library()
+        if self.value() == QuestionSet.Owner.PROGRAMME:
+            return queryset.filter(programme__isnull=False)
+        if self.value() == QuestionSet.Owner.COHORT:
+            return queryset.filter(cohort__isnull=False)
+        return queryset
+
+
 @admin.register(QuestionSet)
 class QuestionSetAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "version", "is_current", "updated_at")
-    list_filter = ("is_current",)
-    search_fields = ("name", "slug")
+    list_display = ("name", "slug", "version", "is_current", "owner", "updated_at")
+    list_filter = ("is_current", QuestionSetOwnerFilter, "programme", "cohort")
+    list_select_related = ("programme", "cohort")
+    search_fields = ("name", "slug", "programme__name", "cohort__name")
+    fields = ("name", "description", "slug", "programme", "cohort", "version", "previous_version", "is_current")
     readonly_fields = ("version", "previous_version", "is_current")
+    autocomplete_fields = ("programme", "cohort")
     inlines = [QuestionInline]
     actions = ["make_editable_version"]
+
+    @admin.display(description=_("owner"))
+    def owner(self, obj):
+        holder = obj.cohort or obj.programme
+        return f"{obj.owner_kind.label}: {holder}" if holder else obj.owner_kind.label
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"programme", "cohort"} & set(form.changed_data):
+            # Every version of a set has the same owner.
+            services.question_set_owner_change(question_set=obj, programme=obj.programme, cohort=obj.cohort)
 
     @admin.action(description=_("Make an editable version (copy if people have answered)"))
     def make_editable_version(self, request, queryset):
         for question_set in queryset.filter(is_current=True):
-            new = services.question_set_for_editing(question_set=question_set)
+            new = services.question_set_for_editing(question_set=question_set, user=request.user)
             if new.pk != question_set.pk:
                 messages.info(request, _("%(set)s: version %(v)s made.") % {"set": new.name, "v": new.version})
 

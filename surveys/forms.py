@@ -97,15 +97,15 @@ class SurveySettingsForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        self.fields["question_set"].queryset = (
-            QuestionSet.objects.filter(pk=survey.question_set_id) | QuestionSet.objects.current()
-        )
+        # The version the survey has now stays choosable even if it is no longer current.
+        visible = QuestionSet.objects.visible_to_cohort(survey.module.cohort).current()
+        self.fields["question_set"].queryset = QuestionSet.objects.filter(pk=survey.question_set_id) | visible
 
 
 class CohortSurveySettingsForm(forms.Form):
     question_set = forms.ModelChoiceField(
         label=_("Question set for this cohort's surveys"),
-        queryset=QuestionSet.objects.current(),
+        queryset=QuestionSet.objects.none(),
         required=False,
         empty_label=_("The programme's default"),
     )
@@ -114,6 +114,10 @@ class CohortSurveySettingsForm(forms.Form):
         choices=[("", _("The programme's default")), *Survey.Privacy.choices],
         required=False,
     )
+
+    def __init__(self, *args, cohort, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["question_set"].queryset = QuestionSet.objects.visible_to_cohort(cohort).current()
 
 
 class QuestionSetCreateForm(forms.Form):

@@ -26,8 +26,18 @@ class QuestionSet(TimeStampedModel):
     """A reusable list of questions.
 
     Versioned copy-on-write: once a survey using a version has responses, the version is frozen and
-    an edit makes the next version (same ``family``), leaving the old responses intact.
+    an edit makes the next version (same ``slug``), leaving the old responses intact.
+
+    Owned by a programme (its shared sets, changed by staff), by one cohort (that cohort's own copy,
+    changed by its facilitators and staff) or by nobody: the library, i.e. the built-in default and
+    sets shared by several programmes, changed by staff only. Every version of a set has the same
+    owner. Who sees and who changes what: ``QuestionSetQuerySet.visible_to_cohort`` and ``editable_by``.
     """
+
+    class Owner(models.TextChoices):
+        LIBRARY = "library", _("Library")
+        PROGRAMME = "programme", _("Programme")
+        COHORT = "cohort", _("Cohort")
 
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -38,6 +48,26 @@ class QuestionSet(TimeStampedModel):
     is_current = models.BooleanField(_("current version"), default=True)
     previous_version = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="next_version"
+    )
+    # A programme's or a cohort's sets go with it; sets in use are deleted only together with the
+    # surveys that use them (RESTRICT on Survey.question_set and Answer.question).
+    programme = models.ForeignKey(
+        "cohorts.Programme",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="question_sets",
+        verbose_name=_("owned by programme"),
+        help_text=_("Changed by staff only; every cohort of the programme can use it."),
+    )
+    cohort = models.ForeignKey(
+        "cohorts.Cohort",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="question_sets",
+        verbose_name=_("owned by cohort"),
+        help_text=_("Seen and changed by this cohort's facilitators only. Neither owner: a library set (staff)."),
     )
 
     objects = QuestionSetQuerySet.as_manager()
@@ -52,10 +82,21 @@ class QuestionSet(TimeStampedModel):
                 fields=["slug"], condition=Q(is_current=True), name="questionset_one_current_version"
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="questionset_version_positive"),
+            models.CheckConstraint(
+                condition=Q(programme__isnull=True) | Q(cohort__isnull=True), name="questionset_at_most_one_owner"
+            ),
         ]
 
     def __str__(self):
         return f"{self.name} (v{self.version})"
+
+    @property
+    def owner_kind(self) -> "QuestionSet.Owner":
+        if self.cohort_id is not None:
+            return self.Owner.COHORT
+        if self.programme_id is not None:
+            return self.Owner.PROGRAMME
+        return self.Owner.LIBRARY
 
 
 class Question(models.Model):
@@ -99,9 +140,11 @@ class Question(models.Model):
         validators=[MinValueValidator(1)],
         help_text=_("Multiple choice only; leave empty for no limit."),
     )
+    # RESTRICT: a question others depend on is deleted only with its whole set (SET_NULL would leave
+    # the dependants' condition_value behind, which question_condition_complete refuses).
     condition_question = models.ForeignKey(
         "self",
-        on_delete=models.SET_NULL,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="dependent_questions",
@@ -199,8 +242,10 @@ class Survey(TimeStampedModel):
     module = models.OneToOneField(
         "modules.Module", on_delete=models.CASCADE, related_name="survey", verbose_name=_("module")
     )
+    # RESTRICT, not PROTECT: a set in use cannot be deleted, except together with its owner cohort,
+    # whose surveys go in the same cascade.
     question_set = models.ForeignKey(
-        QuestionSet, on_delete=models.PROTECT, related_name="surveys", verbose_name=_("question set")
+        QuestionSet, on_delete=models.RESTRICT, related_name="surveys", verbose_name=_("question set")
     )
     privacy = models.CharField(_("privacy"), max_length=20, choices=Privacy.choices, default=Privacy.PSEUDONYMOUS)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
@@ -354,7 +399,7 @@ class Response(models.Model):
 
 class Answer(models.Model):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.RESTRICT, related_name="answers")
     number = models.SmallIntegerField(_("number"), null=True, blank=True)
     text = models.TextField(_("text"), blank=True)
     choices = models.ManyToManyField(Choice, blank=True, related_name="answers", verbose_name=_("choices"))
@@ -380,7 +425,7 @@ class ProgrammeSurveyDefaults(TimeStampedModel):
     programme = models.OneToOneField(
         "cohorts.Programme", on_delete=models.CASCADE, related_name="survey_defaults", verbose_name=_("programme")
     )
-    question_set = models.ForeignKey(QuestionSet, on_delete=models.PROTECT, related_name="+")
+    question_set = models.ForeignKey(QuestionSet, on_delete=models.RESTRICT, related_name="+")
     privacy = models.CharField(
         _("privacy"), max_length=20, choices=Survey.Privacy.choices, default=Survey.Privacy.PSEUDONYMOUS
     )
@@ -400,7 +445,7 @@ class CohortSurveySettings(TimeStampedModel):
         "cohorts.Cohort", on_delete=models.CASCADE, related_name="survey_settings", verbose_name=_("cohort")
     )
     question_set = models.ForeignKey(
-        QuestionSet, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("question set")
+        QuestionSet, on_delete=models.RESTRICT, null=True, blank=True, related_name="+", verbose_name=_("question set")
     )
     privacy = models.CharField(_("privacy"), max_length=20, choices=Survey.Privacy.choices, blank=True)
 

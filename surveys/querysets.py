@@ -2,10 +2,40 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from cohorts.models import Cohort
+
 
 class QuestionSetQuerySet(models.QuerySet):
+    """Who owns a question set decides who sees and who changes it; this is the one place that says so."""
+
     def current(self):
         return self.filter(is_current=True)
+
+    def library(self):
+        return self.filter(programme__isnull=True, cohort__isnull=True)
+
+    def visible_to_cohort(self, cohort):
+        """Sets a cohort's pages may show or use: the library, its programme's and its own. Never
+        another cohort's, which may hold that cohort's private choices."""
+        return self.filter(
+            Q(programme__isnull=True, cohort__isnull=True) | Q(programme_id=cohort.programme_id) | Q(cohort=cohort)
+        )
+
+    def editable_by(self, user, cohort=None):
+        """Sets ``user`` may change in place, from ``cohort``'s pages (or, without a cohort, the admin).
+
+        Staff: every set (from a cohort's pages, those the cohort sees). An active facilitator of the
+        cohort: the cohort's own sets only; editing a programme's or library set from her cohort's
+        pages gives her cohort a copy instead (services.question_sets). Anyone else: nothing.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        if cohort is None:
+            return self if user.is_staff else self.none()
+        visible = self.visible_to_cohort(cohort)
+        if user.is_staff:
+            return visible
+        return visible.filter(cohort=cohort, cohort__in=Cohort.objects.for_user(user))
 
 
 class SurveyQuerySet(models.QuerySet):

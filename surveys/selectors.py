@@ -381,8 +381,15 @@ def invitation_list_for_survey(*, survey: Survey):
     )
 
 
-def question_set_list():
-    return QuestionSet.objects.current().annotate(n_questions=Count("questions")).order_by("name")
+def question_set_list(*, cohort: Cohort):
+    """The current sets a cohort's facilitators may see: the library, the programme's and the cohort's own."""
+    return (
+        QuestionSet.objects.visible_to_cohort(cohort)
+        .current()
+        .select_related("programme", "cohort")
+        .annotate(n_questions=Count("questions"))
+        .order_by("name")
+    )
 
 
 def question_set_detail(*, question_set):

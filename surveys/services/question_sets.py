@@ -1,17 +1,25 @@
-"""Question sets: validation and copy-on-write editing.
+"""Question sets: ownership, validation and copy-on-write editing.
 
-A set version whose surveys have responses is frozen. Every structural edit goes through
-``question_set_for_editing``, which hands back either the set itself (not yet answered) or a fresh
-next version; surveys that have no responses yet and the programme/cohort defaults move to the new
-version, answered surveys keep theirs.
+Every structural edit goes through ``question_set_for_editing``, which hands back the set version the
+edit changes:
+
+* a set the editor may not change in place (a programme's or the library's, edited by a facilitator
+  from her cohort's pages) is copied for her cohort, and only her cohort follows the copy;
+* a set she may change that nobody has answered is changed in place;
+* an answered version is frozen: the edit makes the next version, and what followed the old one
+  (settings, surveys nobody has answered yet) moves to it, within the owner's reach only.
+
+Who sees and who may change a set: ``QuestionSet.objects.visible_to_cohort`` and ``editable_by``.
 """
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from cohorts.models import Cohort, Programme
 from surveys.defaults import DEFAULT_SET, create_default_set
 from surveys.models import (
     Choice,
@@ -35,17 +43,40 @@ def question_set_default() -> QuestionSet:
     return question_set
 
 
+def question_set_for_cohort(*, cohort: Cohort) -> QuestionSet:
+    """The set the cohort's next survey uses: its own choice, else its programme's default, else the
+    built-in default; always the current version of it."""
+    override = CohortSurveySettings.objects.filter(cohort=cohort).select_related("question_set").first()
+    programme = (
+        ProgrammeSurveyDefaults.objects.filter(programme_id=cohort.programme_id).select_related("question_set").first()
+    )
+    question_set = (override and override.question_set) or (programme and programme.question_set)
+    if question_set is None or not question_set.is_current:
+        question_set = (
+            QuestionSet.objects.current().filter(slug=question_set.slug).first() if question_set else None
+        ) or question_set_default()
+    return question_set
+
+
 def question_set_is_locked(*, question_set: QuestionSet) -> bool:
     return Response.objects.filter(survey__question_set=question_set).exists()
 
 
-def question_set_create(*, name: str, description: str = "", slug: str = "") -> QuestionSet:
+def question_set_create(
+    *,
+    name: str,
+    description: str = "",
+    slug: str = "",
+    programme: Programme | None = None,
+    cohort: Cohort | None = None,
+) -> QuestionSet:
+    """A new, empty set owned by ``programme`` or ``cohort`` (neither: the library)."""
     slug = slugify(slug or name)[:70] or "question-set"
     base, n = slug, 2
     while QuestionSet.objects.filter(slug=slug).exists():
         slug = f"{base}-{n}"
         n += 1
-    question_set = QuestionSet(name=name, description=description, slug=slug)
+    question_set = QuestionSet(name=name, description=description, slug=slug, programme=programme, cohort=cohort)
     question_set.full_clean()
     question_set.save()
     return question_set
@@ -71,21 +102,37 @@ def _copy_questions(*, source: QuestionSet, target: QuestionSet) -> None:
 
 
 @transaction.atomic
-def question_set_copy(*, question_set: QuestionSet, name: str) -> QuestionSet:
-    """A new, independent set (its own slug) with the same questions; question codes are kept."""
-    copy = question_set_create(name=name, description=question_set.description)
+def question_set_copy(
+    *, question_set: QuestionSet, name: str, programme: Programme | None = None, cohort: Cohort | None = None
+) -> QuestionSet:
+    """A new, independent set (its own slug and owner) with the same questions; question codes are
+    kept, so scores still compare across modules."""
+    copy = question_set_create(name=name, description=question_set.description, programme=programme, cohort=cohort)
     _copy_questions(source=question_set, target=copy)
     return copy
 
 
-@transaction.atomic
-def question_set_for_editing(*, question_set: QuestionSet) -> QuestionSet:
-    """The version to change: this one if nobody has answered it, else a new current version."""
-    question_set = QuestionSet.objects.select_for_update().get(pk=question_set.pk)
-    if not question_set.is_current:
-        raise ValidationError(_("This is an old version of the question set; edit the current one."))
-    if not question_set_is_locked(question_set=question_set):
-        return question_set
+def _question_set_copy_for_cohort(*, question_set: QuestionSet, cohort: Cohort) -> QuestionSet:
+    """The cohort's own copy of a set it may use but not change; this cohort, and only this cohort,
+    follows the copy where it followed the original."""
+    follows = question_set_for_cohort(cohort=cohort).slug == question_set.slug
+    name = _("%(set)s (%(cohort)s)") % {"set": question_set.name, "cohort": cohort.name}
+    copy = question_set_copy(question_set=question_set, name=name[:200], cohort=cohort)
+    if follows:
+        CohortSurveySettings.objects.update_or_create(cohort=cohort, defaults={"question_set": copy})
+    _unanswered_surveys(question_set).filter(module__cohort=cohort).update(question_set=copy)
+    return copy
+
+
+def _unanswered_surveys(question_set: QuestionSet):
+    return Survey.objects.filter(question_set=question_set, responses__isnull=True).exclude(status=Survey.Status.CLOSED)
+
+
+def _question_set_next_version(*, question_set: QuestionSet) -> QuestionSet:
+    """The next version of a frozen set. What followed the old version moves to the new one, within
+    the owner's reach: a cohort's set moves that cohort only; a programme's set (changed by staff,
+    who speak for the programme) moves the programme default and its cohorts; a library set moves
+    everyone who uses it (staff keep the library for all programmes)."""
     question_set.is_current = False
     question_set.save(update_fields=["is_current", "updated_at"])
     new = QuestionSet.objects.create(
@@ -94,15 +141,52 @@ def question_set_for_editing(*, question_set: QuestionSet) -> QuestionSet:
         slug=question_set.slug,
         version=question_set.version + 1,
         previous_version=question_set,
+        programme_id=question_set.programme_id,
+        cohort_id=question_set.cohort_id,
     )
     _copy_questions(source=question_set, target=new)
+    surveys = _unanswered_surveys(question_set)
+    defaults = ProgrammeSurveyDefaults.objects.filter(question_set=question_set)
+    settings = CohortSurveySettings.objects.filter(question_set=question_set)
+    if question_set.cohort_id is not None:
+        surveys = surveys.filter(module__cohort_id=question_set.cohort_id)
+        defaults = defaults.none()
+        settings = settings.filter(cohort_id=question_set.cohort_id)
+    elif question_set.programme_id is not None:
+        surveys = surveys.filter(module__cohort__programme_id=question_set.programme_id)
+        defaults = defaults.filter(programme_id=question_set.programme_id)
+        settings = settings.filter(cohort__programme_id=question_set.programme_id)
     # Surveys nobody has answered yet follow the edit; answered ones keep the version they were asked.
-    Survey.objects.filter(question_set=question_set, responses__isnull=True).exclude(
-        status=Survey.Status.CLOSED
-    ).update(question_set=new)
-    ProgrammeSurveyDefaults.objects.filter(question_set=question_set).update(question_set=new)
-    CohortSurveySettings.objects.filter(question_set=question_set).update(question_set=new)
+    surveys.update(question_set=new)
+    defaults.update(question_set=new)
+    settings.update(question_set=new)
     return new
+
+
+@transaction.atomic
+def question_set_for_editing(
+    *, question_set: QuestionSet, user: AbstractBaseUser, cohort: Cohort | None = None
+) -> QuestionSet:
+    """The version an edit by ``user`` changes, from ``cohort``'s pages (``None``: the admin).
+
+    This one if the user may change it and nobody has answered it; a new version if it is answered;
+    a copy for the cohort if the user may use the set there but not change it.
+    """
+    question_set = QuestionSet.objects.select_for_update().get(pk=question_set.pk)
+    if cohort is not None and not (
+        Cohort.objects.for_user(user).filter(pk=cohort.pk).exists()
+        and QuestionSet.objects.visible_to_cohort(cohort).filter(pk=question_set.pk).exists()
+    ):
+        raise PermissionDenied
+    if not question_set.is_current:
+        raise ValidationError(_("This is an old version of the question set; edit the current one."))
+    if not QuestionSet.objects.editable_by(user, cohort).filter(pk=question_set.pk).exists():
+        if cohort is None:
+            raise PermissionDenied
+        return _question_set_copy_for_cohort(question_set=question_set, cohort=cohort)
+    if not question_set_is_locked(question_set=question_set):
+        return question_set
+    return _question_set_next_version(question_set=question_set)
 
 
 @transaction.atomic
@@ -113,6 +197,15 @@ def question_set_update(*, question_set: QuestionSet, name: str, description: st
     question_set.full_clean()
     question_set.save(update_fields=["name", "description", "updated_at"])
     return question_set
+
+
+@transaction.atomic
+def question_set_owner_change(*, question_set: QuestionSet, programme: Programme | None, cohort: Cohort | None) -> None:
+    """Give every version of the set to a new owner (staff, in the admin); versions never differ in owner."""
+    if programme is not None and cohort is not None:
+        raise ValidationError(_("A question set belongs to a programme or to a cohort, not both."))
+    QuestionSet.objects.filter(slug=question_set.slug).update(programme=programme, cohort=cohort)
+    question_set.programme, question_set.cohort = programme, cohort
 
 
 def _clean_choices(choices) -> list[str]:
@@ -202,6 +295,8 @@ def _set_choices(*, question: Question, choices: list[str]) -> None:
 def question_create(
     *,
     question_set: QuestionSet,
+    user: AbstractBaseUser,
+    cohort: Cohort | None = None,
     kind: str,
     text: str,
     code: str = "",
@@ -212,7 +307,7 @@ def question_create(
     condition_code: str = "",
     condition_value: str = "",
 ) -> Question:
-    question_set = question_set_for_editing(question_set=question_set)
+    question_set = question_set_for_editing(question_set=question_set, user=user, cohort=cohort)
     order = (question_set.questions.aggregate(m=Max("order"))["m"] or 0) + 10
     question = Question(
         question_set=question_set,
@@ -244,6 +339,8 @@ def _question_save(*, question: Question, choices: list[str] | None, condition_c
 def question_update(
     *,
     question: Question,
+    user: AbstractBaseUser,
+    cohort: Cohort | None = None,
     kind: str,
     text: str,
     code: str,
@@ -254,8 +351,9 @@ def question_update(
     condition_code: str = "",
     condition_value: str = "",
 ) -> Question:
-    """Change a question; if its set is frozen this happens on the set's next version."""
-    question_set = question_set_for_editing(question_set=question.question_set)
+    """Change a question; if its set is frozen this happens on the set's next version, if the editor may
+    not change the set, on her cohort's copy."""
+    question_set = question_set_for_editing(question_set=question.question_set, user=user, cohort=cohort)
     question = question_set.questions.get(code=question.code)
     question.kind, question.text, question.code = kind, text, slugify(code)[:60] or question.code
     question.help_text, question.required, question.max_choices = help_text, required, max_choices
@@ -265,8 +363,8 @@ def question_update(
 
 
 @transaction.atomic
-def question_delete(*, question: Question) -> QuestionSet:
-    question_set = question_set_for_editing(question_set=question.question_set)
+def question_delete(*, question: Question, user: AbstractBaseUser, cohort: Cohort | None = None) -> QuestionSet:
+    question_set = question_set_for_editing(question_set=question.question_set, user=user, cohort=cohort)
     question = question_set.questions.get(code=question.code)
     if question.dependent_questions.exists():
         raise ValidationError(_("Another question depends on this one; change that condition first."))
@@ -275,9 +373,9 @@ def question_delete(*, question: Question) -> QuestionSet:
 
 
 @transaction.atomic
-def question_move(*, question: Question, up: bool) -> QuestionSet:
+def question_move(*, question: Question, user: AbstractBaseUser, cohort: Cohort | None = None, up: bool) -> QuestionSet:
     """Swap a question with its neighbour; a question never moves above the one it depends on."""
-    question_set = question_set_for_editing(question_set=question.question_set)
+    question_set = question_set_for_editing(question_set=question.question_set, user=user, cohort=cohort)
     questions = list(question_set.questions.order_by("order", "id"))
     index = next(i for i, q in enumerate(questions) if q.code == question.code)
     other = index - 1 if up else index + 1

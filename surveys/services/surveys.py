@@ -12,20 +12,15 @@ from modules.models import Attendance, Module
 from surveys.models import CohortSurveySettings, Invitation, ProgrammeSurveyDefaults, QuestionSet, Survey
 from surveys.tokens import token_hash, token_new
 
-from .question_sets import question_set_default
+from .question_sets import question_set_for_cohort
 
 
 def survey_defaults_for_cohort(*, cohort: Cohort) -> tuple[QuestionSet, str]:
     """(question set, privacy) for the cohort's next survey: the cohort's override, else the programme's."""
     programme = ProgrammeSurveyDefaults.objects.filter(programme_id=cohort.programme_id).first()
     override = CohortSurveySettings.objects.filter(cohort=cohort).first()
-    question_set = (override and override.question_set) or (programme and programme.question_set)
     privacy = (override and override.privacy) or (programme and programme.privacy) or Survey.Privacy.PSEUDONYMOUS
-    if question_set is None or not question_set.is_current:
-        question_set = (
-            QuestionSet.objects.current().filter(slug=question_set.slug).first() if question_set else None
-        ) or question_set_default()
-    return question_set, privacy
+    return question_set_for_cohort(cohort=cohort), privacy
 
 
 @transaction.atomic

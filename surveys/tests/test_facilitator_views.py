@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from modules.tests.factories import ModuleFactory
 from surveys.models import CohortSurveySettings, Question, QuestionSet, Survey
-from surveys.services import question_set_default, response_submit
+from surveys.services import question_set_copy, question_set_default, response_submit
 
 from .conftest import ANSWERS
 
@@ -94,6 +94,10 @@ def test_question_add_with_bad_condition_shows_error_and_changes_nothing(facilit
 
 
 def test_question_update_on_answered_set_makes_a_new_version(facilitator_client, cohort, open_survey, linked):
+    # The cohort's own set: a facilitator changes it in place (a shared set would give her a copy).
+    own = question_set_copy(question_set=open_survey.question_set, name="Ours", cohort=cohort)
+    Survey.objects.filter(pk=open_survey.pk).update(question_set=own)
+    open_survey.refresh_from_db()
     invitation, token = linked[0]
     response_submit(invitation=invitation, token=token, raw_answers=ANSWERS)
     question = open_survey.question_set.questions.get(code="went_well")

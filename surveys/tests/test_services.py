@@ -164,12 +164,14 @@ def test_question_set_default_has_every_kind_and_a_condition():
 # --- copy-on-write ----------------------------------------------------------------------------
 
 
-def test_question_update_copies_an_answered_set_and_keeps_old_answers(open_survey, linked):
+def test_question_update_copies_an_answered_set_and_keeps_old_answers(open_survey, linked, staff_user):
     invitation, token = linked[0]
     response_submit(invitation=invitation, token=token, raw_answers=ANSWERS)
     old_set = open_survey.question_set
     usefulness = old_set.questions.get(code="usefulness")
-    updated = question_update(question=usefulness, kind="likert5", text="Changed wording", code="usefulness")
+    updated = question_update(
+        question=usefulness, user=staff_user, kind="likert5", text="Changed wording", code="usefulness"
+    )
     assert updated.question_set_id != old_set.pk
     assert updated.question_set.version == old_set.version + 1
     old_set.refresh_from_db()
@@ -180,9 +182,11 @@ def test_question_update_copies_an_answered_set_and_keeps_old_answers(open_surve
     assert Answer.objects.filter(question=usefulness).count() == 1
 
 
-def test_question_create_in_unanswered_set_changes_it_in_place():
+def test_question_create_in_unanswered_set_changes_it_in_place(staff_user):
     question_set = question_set_default()
-    question = question_create(question_set=question_set, kind="short_text", text="Your team?", code="team")
+    question = question_create(
+        question_set=question_set, user=staff_user, kind="short_text", text="Your team?", code="team"
+    )
     assert question.question_set_id == question_set.pk
     assert QuestionSet.objects.filter(slug=question_set.slug).count() == 1
 

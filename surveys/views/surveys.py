@@ -39,7 +39,8 @@ class SurveyListView(View):
         cohort = request.cohort
         current = getattr(cohort, "survey_settings", None)
         form = form or CohortSurveySettingsForm(
-            initial={"question_set": current and current.question_set, "privacy": current and current.privacy}
+            cohort=cohort,
+            initial={"question_set": current and current.question_set, "privacy": current and current.privacy},
         )
         question_set, privacy = services.survey_defaults_for_cohort(cohort=cohort)
         context = {
@@ -52,7 +53,7 @@ class SurveyListView(View):
         return render(request, self.template_name, context, status=status)
 
     def post(self, request, cohort_pk):
-        form = CohortSurveySettingsForm(request.POST)
+        form = CohortSurveySettingsForm(request.POST, cohort=request.cohort)
         if not form.is_valid():
             return self.get(request, cohort_pk, form=form, status=400)
         try:
