@@ -1,11 +1,21 @@
-"""Project-wide views: password sign-in with rate limits, and the page for any rate-limited request."""
+"""Project-wide views: password sign-in with rate limits, the page for any rate-limited request, and
+the one view pattern every app's form pages follow (ARCHITECTURE.md).
 
+A page with a form: the form validates the input, one service call does the work, a
+``ValidationError`` from the service goes back onto the form (field errors on their field), and the
+view deals with HTTP only: who may see it, messages, redirects and status codes.
+"""
+
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
+from django.views.generic import FormView
 
 from . import ratelimit as limits
-from .forms import LoginForm
+from .forms import LoginForm, form_add_service_errors
 
 
 def ratelimited(request, exception=None):
@@ -31,3 +41,40 @@ class LoginView(auth_views.LoginView):
         if form.limited:
             response.status_code = 429
         return response
+
+
+class CohortPageMixin:
+    """Pages under ``/cohorts/<cohort_pk>/``: the access middleware has put the cohort on the request."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("cohort", getattr(self.request, "cohort", None))
+        return context
+
+
+class ServiceFormView(FormView):
+    """Subclasses set ``form_class`` and ``template_name`` and implement ``perform(form)`` (one service
+    call) and ``get_success_url()``. A form that does not validate, or a service that refuses, renders
+    the page again with status 400 and the errors on the form."""
+
+    success_message = ""
+
+    def perform(self, form):
+        raise NotImplementedError(f"{type(self).__name__} must say which service does the work")
+
+    def get_success_message(self) -> str:
+        return self.success_message
+
+    def form_valid(self, form):
+        try:
+            self.result = self.perform(form)
+        except ValidationError as error:
+            form_add_service_errors(form, error)
+            return self.form_invalid(form)
+        message = self.get_success_message()
+        if message:
+            messages.success(self.request, message)
+        return HttpResponseRedirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
