@@ -194,10 +194,12 @@ def test_mail_server_down_for_a_while_then_back_delivers_every_invitation_once(w
     smtp.stop()
 
     survey = mark_delivered(module)
-    wait_until(lambda: survey.invitations.filter(attempts__gte=2).exists(), message="a retry")
+    wait_until(lambda: "retry 2 in" in worker.output(), message="a retry")
     assert smtp.recipients() == []
     assert survey.invitations.filter(status=Invitation.Status.SENT).count() == 0
-    assert "Connection refused" in survey.invitations.filter(attempts__gte=1).first().last_error
+    assert "Connection refused" in survey.invitations.exclude(last_error="").first().last_error
+    # No message was tried, so no attempt is counted.
+    assert set(survey.invitations.values_list("attempts", flat=True)) == {0}
     smtp.start()
 
     wait_until(lambda: all_done(survey), timeout=40, message="delivery after the server came back")
@@ -205,6 +207,54 @@ def test_mail_server_down_for_a_while_then_back_delivers_every_invitation_once(w
     assert sorted(counts) == sorted(m.person.email for m in members)
     assert set(counts.values()) == {1}
     assert set(survey.invitations.values_list("last_error", flat=True)) == {""}
+    assert set(survey.invitations.values_list("attempts", flat=True)) == {1}
+
+
+def test_one_full_mailbox_does_not_hold_back_the_others_and_gets_its_invitation_once_accepted(worker, smtp):
+    module, members = delivered_module(participants=30)
+    full = members[0]
+    smtp.reply(full.person.email, "452 4.2.2 Mailbox full")
+
+    survey = mark_delivered(module)
+
+    others = sorted(m.person.email for m in members[1:])
+    wait_until(lambda: sorted(smtp.recipients()) == others, timeout=20, message="the 29 others delivered")
+    refused = survey.invitations.get(membership=full)
+    wait_until(lambda: Invitation.objects.get(pk=refused.pk).attempts >= 2, message="the full mailbox tried again")
+    # Tried again alone: nobody else was tried twice.
+    assert set(survey.invitations.exclude(pk=refused.pk).values_list("status", "attempts")) == {
+        (Invitation.Status.SENT, 1)
+    }
+    refused.refresh_from_db()
+    assert refused.status != Invitation.Status.SENT
+    assert "452 4.2.2 Mailbox full" in refused.last_error
+
+    smtp.accept(full.person.email)
+
+    wait_until(lambda: all_done(survey), timeout=30, message="the full mailbox's invitation delivered")
+    counts = collections.Counter(smtp.recipients())
+    assert sorted(counts) == sorted(m.person.email for m in members)
+    assert set(counts.values()) == {1}
+    log = list(SentEmail.objects.filter(to=full.person.email).order_by("created_at").values_list("status", flat=True))
+    assert log[-1] == "sent"
+    assert set(log[:-1]) == {"deferred"}
+    refused.refresh_from_db()
+    assert (refused.status, refused.attempts) == (Invitation.Status.SENT, len(log))
+
+
+def test_connection_dropped_mid_batch_the_rest_is_sent_on_the_retry_without_counting_an_attempt(worker, smtp):
+    survey, ids = open_survey_with_invitations(10)
+    dropped = Invitation.objects.select_related("membership__person").get(pk=ids[3])
+    smtp.disconnect(dropped.membership.person.email, times=1)
+
+    mailing.invitations_publish(invitation_ids=ids)
+
+    wait_until(lambda: all_done(survey), message="every invitation sent")
+    counts = collections.Counter(smtp.recipients())
+    assert len(counts) == 10
+    assert set(counts.values()) == {1}
+    attempts = dict(Invitation.objects.filter(pk__in=ids).values_list("pk", "attempts"))
+    assert [attempts[pk] for pk in ids] == [1, 1, 1, 2, 1, 1, 1, 1, 1, 1]
 
 
 def test_broker_down_request_is_fast_and_the_sweep_sends_later(
