@@ -43,7 +43,7 @@ from common.models import SentEmail
 from modules.models import Module
 from surveys.models import Invitation, Survey
 
-from .surveys import invitation_issue_token, survey_close, survey_open_for_module
+from .surveys import invitation_issue_token, invitation_link_withdraw, survey_close, survey_open_for_module
 
 logger = logging.getLogger(__name__)
 
@@ -387,11 +387,19 @@ def _mark_sent(invitation, message, token, *, kind, reminder):
         _record(invitation, message, token, kind=kind, status=SentEmail.Status.SENT)
 
 
+def _server_refused(error: BaseException) -> bool:
+    """The server answered the message with an error, so it did not take it (a dropped connection
+    leaves that open: the message may have been accepted just before)."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException)
+
+
 def _mark_failed(invitation, message, token, error, *, kind, reminder):
     text = mail_error_text(error)
     logger.warning("mail to invitation %s refused permanently: %s", invitation.pk, text)
     now = timezone.now()
     with transaction.atomic():
+        if _server_refused(error):
+            invitation_link_withdraw(token=token)
         if reminder:
             # The reminder stays counted: the address is refused, so trying again would only repeat it.
             Invitation.objects.filter(pk=invitation.pk).update(
@@ -408,6 +416,8 @@ def _mark_deferred(invitation, message, token, error, *, kind, reminder):
     text = mail_error_text(error)
     logger.info("temporary mail error for invitation %s, will retry: %s", invitation.pk, text)
     with transaction.atomic():
+        if _server_refused(error):
+            invitation_link_withdraw(token=token)
         _release([invitation], reminder=reminder, error=text)
         _record(invitation, message, token, kind=kind, status=SentEmail.Status.DEFERRED, error=text)
 
@@ -434,17 +444,18 @@ def _release(invitations: list[Invitation], *, reminder: bool, error: str = "") 
 
 
 def invitation_new_link_locks_out(invitation: Invitation) -> bool:
-    """Whether a new link would lock the participant out of answers they already gave.
+    """Whether a new link would be of no use: it could not reach answers already given.
 
     Nothing ties an anonymous response to a person, only to the link that submitted it, so once they
-    have answered, a replacement link cannot reach their response. Also used by "my programme".
+    have answered, another link cannot reach their response (that link itself still can). Also used
+    by "my programme".
     """
     return invitation.survey.is_anonymous and invitation.has_responded
 
 
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, now: datetime.datetime | None = None) -> Invitation:
-    """Send an invitation again (a new link; the old one stops working), after commit."""
+    """Send an invitation again with a new link (earlier links keep working), after commit."""
     now = now or timezone.now()
     invitation = Invitation.objects.select_related("survey", "membership").get(pk=invitation.pk)
     if invitation.survey.status != Survey.Status.OPEN or invitation.survey.closes_at <= now:

@@ -164,7 +164,7 @@ def test_invitation_link_opens_the_participants_survey(module, participants, dja
     assert response.status_code == 200
     assert response.context["survey"] == module.survey
     token = link.rstrip("/").rsplit("/", 1)[1]
-    assert Invitation.objects.get(token_hash=token_hash(token)).membership == participants[1]
+    assert Invitation.objects.by_token_hash(token_hash(token)).get().membership == participants[1]
     assert "Leading change" in response.content.decode()
 
 
@@ -339,6 +339,20 @@ def test_invitations_send_service_unavailable_stops_the_batch(smtp_server):
     assert (third.status, third.attempts) == (Invitation.Status.QUEUED, 0)
 
 
+def test_invitations_send_refused_message_leaves_no_link_behind(smtp_server):
+    invitation = InvitationFactory()
+    smtp_server.reply(invitation.membership.person.email, "452 4.2.2 Mailbox full", times=1)
+
+    mailing.invitations_send(invitation_ids=[invitation.pk])
+    assert not invitation.links.exists()
+    mailing.invitations_send(invitation_ids=[invitation.pk])
+
+    (message,) = smtp_server.messages_to(invitation.membership.person.email)
+    link = LINK.search(message.get_body(preferencelist=("plain",)).get_content()).group(0)
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert list(invitation.links.values_list("token_hash", flat=True)) == [token_hash(token)]
+
+
 def test_invitations_send_permanent_error_marks_failed_and_goes_on(smtp_server):
     first, second = InvitationFactory.create_batch(2)
     smtp_server.reply(first.membership.person.email, "550 5.1.1 No such user here")
@@ -443,7 +457,7 @@ def test_invitations_sweep_ignores_closed_surveys():
 # -- resending -------------------------------------------------------------------------------
 
 
-def test_invitation_resend_sends_a_new_link_that_replaces_the_old(django_capture_on_commit_callbacks):
+def test_invitation_resend_sends_a_new_link_and_the_first_keeps_working(django_capture_on_commit_callbacks):
     invitation = InvitationFactory()
     mailing.invitations_send(invitation_ids=[invitation.pk])
     old_link = LINK.search(mail.outbox[0].body).group(0)
@@ -454,7 +468,7 @@ def test_invitation_resend_sends_a_new_link_that_replaces_the_old(django_capture
     assert len(mail.outbox) == 2
     new_link = LINK.search(mail.outbox[1].body).group(0)
     assert new_link != old_link
-    assert Client().get(old_link.removeprefix(settings.SITE_URL)).status_code == 404
+    assert Client().get(old_link.removeprefix(settings.SITE_URL)).status_code == 302
     assert Client().get(new_link.removeprefix(settings.SITE_URL)).status_code == 302
 
 

@@ -21,6 +21,7 @@ from modules.services import module_mark_delivered
 from modules.tests.factories import ModuleFactory
 from surveys.models import Invitation, Survey
 from surveys.services import mailing
+from surveys.tests.conftest import ANSWERS
 from surveys.tests.factories import InvitationFactory, SurveyFactory
 from surveys.tokens import token_hash
 from tests.acceptance.conftest import use_broker
@@ -100,7 +101,7 @@ def test_invitations_reach_each_participant_once_and_the_link_opens_their_survey
     assert response.context["survey"] == survey
     assert "Leading through change" in response.content.decode()
     token = link.rstrip("/").rsplit("/", 1)[1]
-    assert Invitation.objects.get(token_hash=token_hash(token)).membership == member
+    assert Invitation.objects.by_token_hash(token_hash(token)).get().membership == member
 
 
 def test_rollback_sends_nothing(worker, smtp, broker):
@@ -305,3 +306,30 @@ def test_broker_down_resend_request_answers_fast_and_the_sweep_queues_it(postgre
     use_broker(broker, redis_url)
     assert mailing.invitations_sweep(now=timezone.now() + mailing.QUEUED_GRACE + datetime.timedelta(seconds=1)) == 1
     assert broker.connection_for_write().default_channel.client.llen("celery") == 1
+
+
+def test_a_reminder_leaves_the_first_link_working_and_both_mails_links_answer(worker, smtp):
+    module, members = delivered_module(participants=3)
+    survey = mark_delivered(module)
+    wait_until(lambda: all_done(survey), message="the invitations sent")
+    member = members[1]
+    assert len(smtp.messages_to(member.person.email)) == 1
+    # Days later: the invitations went out longer ago than the survey's reminder interval.
+    long_ago = timezone.now() - datetime.timedelta(days=survey.reminder_after_days, hours=1)
+    survey.invitations.update(sent_at=long_ago)
+
+    assert mailing.reminders_queue_due() == 3
+    wait_until(lambda: len(smtp.messages_to(member.person.email)) == 2, message="the reminder")
+
+    first, second = (LINK.search(plain_text(m)).group(0) for m in smtp.messages_to(member.person.email))
+    assert first != second
+    answer = reverse("surveys:answer")
+    client = Client()
+    assert client.get(first.removeprefix("http://testserver")).status_code == 302
+    form = {f"q_{code}": value for code, value in {**ANSWERS, "usefulness": "2"}.items()}
+    assert client.post(answer, form).status_code == 302
+    assert survey.responses.count() == 1
+    # The reminder's link reaches the same (pseudonymous) answers.
+    other = Client()
+    assert other.get(second.removeprefix("http://testserver")).status_code == 302
+    assert re.search(r'name="q_usefulness" value="2"[^>]*checked', other.get(answer).text)
