@@ -9,6 +9,7 @@ from .models import (
     Choice,
     CohortSurveySettings,
     Invitation,
+    InvitationLink,
     ProgrammeSurveyDefaults,
     Question,
     QuestionSet,
@@ -145,14 +146,28 @@ class SurveyAdmin(admin.ModelAdmin):
     raw_id_fields = ("module",)
 
 
+class InvitationLinkInline(admin.TabularInline):
+    """The links issued so far (their dates only). Only the app issues links; deleting one here
+    revokes it, e.g. a mail that went to the wrong person."""
+
+    model = InvitationLink
+    extra = 0
+    fields = ("issued_at",)
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ("membership", "survey", "status", "attempts", "sent_at", "responded_at", "reminders_sent")
     list_filter = ("status",)
     list_select_related = ("membership__person", "membership__cohort", "survey__module__cohort")
     search_fields = ("membership__person__full_name", "membership__person__email")
-    readonly_fields = ("token_issued_at", "attempts", "last_error", "sent_at", "responded_at")
+    readonly_fields = ("attempts", "last_error", "sent_at", "responded_at")
     raw_id_fields = ("survey", "membership")
+    inlines = [InvitationLinkInline]
 
 
 class AnswerInline(admin.TabularInline):

@@ -7,7 +7,7 @@ Privacy is decided by what is *stored*, not by what pages show:
   the same person's answers can be paired across modules without names;
 * anonymous: a response carries nothing that points at a person or an invitation. Only the holder
   of the link can find it again, through ``edit_key`` = HMAC(SECRET_KEY, token); the database keeps
-  only sha256(token) on the invitation, from which the edit key cannot be derived.
+  only sha256(token) in ``InvitationLink``, from which the edit key cannot be derived.
 """
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -314,9 +314,6 @@ class Invitation(TimeStampedModel):
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
     membership = models.ForeignKey("cohorts.Membership", on_delete=models.CASCADE, related_name="survey_invitations")
-    # sha256 hex of the link token; the token itself is never stored.
-    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
-    token_issued_at = models.DateTimeField(_("link issued at"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
@@ -349,6 +346,34 @@ class Invitation(TimeStampedModel):
     @property
     def has_responded(self):
         return self.responded_at is not None
+
+
+class InvitationLink(models.Model):
+    """One link issued for an invitation: the invitation mail, each reminder, "my programme", a
+    facilitator's copy. Every link stays valid until the survey closes, so a reminder never takes
+    away the link someone already has (or has open in a form).
+
+    Only sha256(token) is stored. A link whose message the mail server refused is deleted again.
+
+    Named and pseudonymous surveys find the response from any link (by membership or pseudonym).
+    An anonymous response is keyed by HMAC(SECRET_KEY, token) of the one link that created it, and
+    no other link can compute that key: a per-invitation secret would have to be stored, and with it
+    the database would tie the response to the invitation. So an anonymous answer is final except
+    through the link that gave it: that link edits it; the invitation's other links show "you have
+    already answered" (``Invitation.responded_at`` is set; see ``ResponseLockedError``).
+    """
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    issued_at = models.DateTimeField(_("issued at"))
+
+    class Meta:
+        ordering = ["invitation", "issued_at", "id"]
+        verbose_name = _("invitation link")
+        verbose_name_plural = _("invitation links")
+
+    def __str__(self):
+        return _("Link issued %(when)s") % {"when": self.issued_at}
 
 
 class Response(models.Model):

@@ -69,7 +69,8 @@ class InvitationQuerySet(models.QuerySet):
         return self.filter(membership__status="active")
 
     def by_token_hash(self, token_hash):
-        return self.filter(token_hash=token_hash)
+        """The invitation any of whose links has this hash (at most one: hashes are unique)."""
+        return self.filter(links__token_hash=token_hash)
 
     def pending(self):
         """Rows the mailer still has to deliver."""

@@ -2,7 +2,9 @@
 
 Send tasks are acknowledged late (a worker killed mid-batch leaves the message to be delivered
 again), which is safe because the services claim each row before sending it. Only temporary
-mail errors are retried, with the backoff in ``settings.MAIL_RETRY_COUNTDOWNS``.
+mail errors are retried, with the backoff in ``settings.MAIL_RETRY_COUNTDOWNS``: an invitation
+that a recipient's server refused for now is retried alone, by its own attempts; the rows a
+failed connection left unsent are retried together, by this task's retries.
 """
 
 import logging
@@ -24,8 +26,9 @@ MAX_TASK_RETRIES = 8
 SEND_TASK_OPTIONS = {"bind": True, "acks_late": True, "max_retries": MAX_TASK_RETRIES}
 
 
-def _retry_later(task, error: BaseException):
-    """Publish a retry after the backoff countdown, or give up for now (returns None)."""
+def _retry_later(task, error: BaseException, *, args: list | None = None):
+    """Publish a retry (of ``args``, else the same arguments) after the backoff countdown, or give
+    up for now (returns None)."""
     retries = task.request.retries
     if retries >= task.max_retries:
         logger.warning("%s: giving up after %d retries (%s); the sweeper takes over", task.name, retries, error)
@@ -35,7 +38,20 @@ def _retry_later(task, error: BaseException):
     # throw=False and return it: a worker publishes the retry and acknowledges this run; in eager
     # mode (the embedded set-up) Celery runs the returned retry at once, in-process, and no
     # exception reaches the request that queued the task.
-    return task.retry(countdown=countdown, throw=False)
+    return task.retry(args=args, countdown=countdown, throw=False)
+
+
+def _retry_each_alone(result: mailing.SendResult) -> None:
+    """Retry every invitation a recipient's server refused for now on its own, by its own attempts."""
+    for invitation_id, attempts in result.retry_alone.items():
+        if attempts > MAX_TASK_RETRIES:
+            logger.warning(
+                "invitation %s: giving up after %d attempts; the sweeper takes over", invitation_id, attempts
+            )
+            continue
+        mailing.invitation_publish_retry(
+            invitation_id=invitation_id, countdown=mailing.mail_retry_countdown(attempts - 1)
+        )
 
 
 def _outcome(result: mailing.SendResult) -> dict:
@@ -54,8 +70,9 @@ def invitations_send_task(self, invitation_ids: list[int]):
     except SoftTimeLimitExceeded:
         # The unsent rows were put back to queued; carry on in a fresh task at once.
         return self.retry(countdown=0, throw=False)
-    if result.transient_error is not None:
-        return _retry_later(self, result.transient_error) or _outcome(result)
+    _retry_each_alone(result)
+    if result.retry_together:
+        return _retry_later(self, result.transient_error, args=[result.retry_together]) or _outcome(result)
     return _outcome(result)
 
 
@@ -65,8 +82,8 @@ def reminders_send_task(self, invitation_ids: list[int]):
         result = mailing.reminders_send(invitation_ids=invitation_ids)
     except SoftTimeLimitExceeded:
         return self.retry(countdown=0, throw=False)
-    if result.transient_error is not None:
-        return _retry_later(self, result.transient_error) or _outcome(result)
+    if result.retry_together:
+        return _retry_later(self, result.transient_error, args=[result.retry_together]) or _outcome(result)
     return _outcome(result)
 
 

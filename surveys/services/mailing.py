@@ -9,8 +9,13 @@ The invitation rows are the outbox (STYLE.md section 3):
   row older than any task can live), commits, sends outside any transaction over one SMTP
   connection, then marks each row sent as soon as the server has accepted it. A task delivered
   twice or run by two workers therefore sends each invitation once.
-* Temporary SMTP errors put the row back to queued for a retry with backoff; permanent ones
-  mark it failed with the server's answer.
+* An attempt is counted, and the message's link issued, just before that message is handed to
+  the server: rows the batch never reached keep their count.
+* A recipient's server refusing one message for now (4xx to RCPT or DATA: mailbox full,
+  greylisting) puts that row back to queued, to be retried alone with its own backoff, and the
+  batch goes on. Only a failure of the connection itself (refused, dropped, timed out, 421, or the
+  sender refused for now) stops the batch: the row in flight and the rows not reached go back to
+  queued and are retried together. Permanent errors mark the row failed with the server's answer.
 
 Every attempt is logged in ``common.SentEmail`` with the personal link removed.
 """
@@ -38,7 +43,7 @@ from common.models import SentEmail
 from modules.models import Module
 from surveys.models import Invitation, Survey
 
-from .surveys import invitation_issue_token, survey_close, survey_open_for_module
+from .surveys import invitation_issue_token, invitation_link_withdraw, survey_close, survey_open_for_module
 
 logger = logging.getLogger(__name__)
 
@@ -87,21 +92,28 @@ def _chunks(ids: list[int], size: int = SEND_CHUNK_SIZE) -> list[list[int]]:
 class SendResult:
     sent: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    # Put back to be sent again later.
     deferred: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
-    # Set when the batch stopped on a temporary error: the caller retries later.
+    # Invitations a recipient's server refused for now, with their attempts so far: the caller
+    # retries each alone after mail_retry_countdown(attempts - 1) while the others have gone.
+    retry_alone: dict[int, int] = field(default_factory=dict)
+    # Rows put back because the batch stopped on a connection-level failure (the one in flight
+    # and those not reached): the caller retries them together later.
+    retry_together: list[int] = field(default_factory=list)
+    # Set when something must be retried as a whole (the batch stopped; a summary not finished).
     transient_error: BaseException | None = None
 
 
 # -- publishing ------------------------------------------------------------------------------
 
 
-def _publish(task, chunks: Iterable[list], what: str) -> int:
+def _publish(task, chunks: Iterable[list], what: str, countdown: int | None = None) -> int:
     """Publish one task per chunk; on a broker failure log it and stop (the rows stay queued)."""
     published = 0
     for chunk in chunks:
         try:
-            task.apply_async(args=[chunk], retry=False)
+            task.apply_async(args=[chunk], countdown=countdown, retry=False)
         except (BrokerError, OSError) as error:
             logger.warning("broker unavailable, %s left queued for the sweeper: %s", what, error, extra={"ids": chunk})
             return published
@@ -114,6 +126,14 @@ def invitations_publish(*, invitation_ids: list[int]) -> int:
     from surveys.tasks import invitations_send_task
 
     return _publish(invitations_send_task, _chunks(invitation_ids), "invitations")
+
+
+def invitation_publish_retry(*, invitation_id: int, countdown: int) -> bool:
+    """Publish a send task for this one invitation in ``countdown`` seconds (False if the broker is
+    down: the row stays queued and ``invitations_sweep`` publishes it after its quiet period)."""
+    from surveys.tasks import invitations_send_task
+
+    return bool(_publish(invitations_send_task, [[invitation_id]], "an invitation's retry", countdown=countdown))
 
 
 def invitations_queue(*, invitation_ids: list[int]) -> None:
@@ -158,12 +178,8 @@ def _claim(ids: list[int], now: datetime.datetime) -> list[int]:
     claimable = Q(status=Invitation.Status.QUEUED) | Q(
         status=Invitation.Status.SENDING, sending_started_at__lt=now - sending_stale_after()
     )
-    claim = {
-        "status": Invitation.Status.SENDING,
-        "sending_started_at": now,
-        "attempts": F("attempts") + 1,
-        "updated_at": now,
-    }
+    # No attempt is counted here: only for the messages actually handed to the server (_try).
+    claim = {"status": Invitation.Status.SENDING, "sending_started_at": now, "updated_at": now}
     ids = sorted(set(ids))
     if connection.features.has_select_for_update_skip_locked:
         won = list(
@@ -249,25 +265,48 @@ def invitations_send(*, invitation_ids: list[int], now: datetime.datetime | None
             ).values_list("pk", flat=True)
         )
         claimed = _claim(eligible, now)
+        # Least tried first: a row whose message keeps breaking the connection does not stand in
+        # front of the others on every retry.
         invitations = list(
             Invitation.objects.filter(pk__in=claimed)
             .select_related("survey__module__cohort", "membership__person")
-            .order_by("pk")
+            .order_by("attempts", "pk")
         )
-        # Fresh links, issued in the claiming transaction (one commit for the batch); any older
-        # link of these invitations stops working.
-        tokens = {invitation.pk: invitation_issue_token(invitation=invitation) for invitation in invitations}
     result.skipped = sorted(set(invitation_ids) - set(claimed) - set(result.failed))
     if invitations:
-        _deliver(invitations, result, kind=KIND_INVITATION, tokens=tokens)
+        _deliver(invitations, result, kind=KIND_INVITATION)
     return result
 
 
-def _deliver(invitations: list[Invitation], result: SendResult, *, kind: str, tokens: dict[int, str]) -> None:
+def _refused_for_this_message(error: BaseException) -> bool:
+    """Whether the server refused this one message (its recipient or its content) and the connection
+    goes on: RCPT or DATA answered with an error other than 421, which closes the connection.
+
+    Everything else that goes wrong (refused or dropped connection, timeout, 421, the sender
+    refused) is not this recipient's doing and would happen to the next message too.
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code != 421 for code, _reply in error.recipients.values())
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code != 421
+
+
+def _try(invitation: Invitation, *, reminder: bool) -> str:
+    """Count the attempt (invitation mails only) and issue the link this message will carry.
+
+    Two commits, not one: a crash between them leaves an attempt counted for a message never
+    handed over, which is harmless, and a transaction here would cost two statements a message.
+    """
+    if not reminder:
+        Invitation.objects.filter(pk=invitation.pk).update(attempts=F("attempts") + 1)
+        invitation.attempts += 1
+    return invitation_issue_token(invitation=invitation)
+
+
+def _deliver(invitations: list[Invitation], result: SendResult, *, kind: str) -> None:
     """Send each claimed invitation (or reminder) and record the outcome row by row.
 
-    Rows still "sending" when this stops early (temporary error, time limit, crash in rendering)
-    are put back to queued in the ``finally`` so that nothing is stranded.
+    Rows still "sending" when this stops early (connection failure, time limit, crash in
+    rendering) are put back to queued in the ``finally`` so that nothing is stranded.
     """
     reminder = kind == KIND_REMINDER
     remaining = list(invitations)
@@ -281,20 +320,27 @@ def _deliver(invitations: list[Invitation], result: SendResult, *, kind: str, to
             return
         while remaining:
             invitation = remaining[0]
-            token = tokens[invitation.pk]
+            token = _try(invitation, reminder=reminder)
             message = invitation_message(invitation, token, reminder=reminder)
             try:
                 connection.send_messages([message])
             except (smtplib.SMTPException, OSError) as error:
                 remaining.pop(0)
-                if mail_error_is_transient(error):
-                    _mark_deferred(invitation, message, token, error, kind=kind, reminder=reminder)
-                    result.deferred.append(invitation.pk)
-                    result.transient_error = error
-                    return
-                _mark_failed(invitation, message, token, error, kind=kind, reminder=reminder)
-                result.failed.append(invitation.pk)
-                continue
+                if not mail_error_is_transient(error):
+                    _mark_failed(invitation, message, token, error, kind=kind, reminder=reminder)
+                    result.failed.append(invitation.pk)
+                    continue
+                _mark_deferred(invitation, message, token, error, kind=kind, reminder=reminder)
+                result.deferred.append(invitation.pk)
+                if _refused_for_this_message(error):
+                    # A reminder refused for now is simply still due: reminders_queue_due offers it
+                    # again on its next run, which is its backoff.
+                    if not reminder:
+                        result.retry_alone[invitation.pk] = invitation.attempts
+                    continue
+                result.retry_together.append(invitation.pk)
+                result.transient_error = error
+                return
             remaining.pop(0)
             _mark_sent(invitation, message, token, kind=kind, reminder=reminder)
             result.sent.append(invitation.pk)
@@ -302,6 +348,7 @@ def _deliver(invitations: list[Invitation], result: SendResult, *, kind: str, to
         if remaining:
             _release(remaining, reminder=reminder)
             result.deferred.extend(invitation.pk for invitation in remaining)
+            result.retry_together.extend(invitation.pk for invitation in remaining)
         try:
             connection.close()
         except (smtplib.SMTPException, OSError):
@@ -309,11 +356,13 @@ def _deliver(invitations: list[Invitation], result: SendResult, *, kind: str, to
 
 
 def _connection_failed(invitations, error, result, *, reminder):
+    """No connection at all: nothing was tried, so no attempt is counted."""
     text = mail_error_text(error)
     if mail_error_is_transient(error):
         logger.warning("mail server unavailable, %d messages deferred: %s", len(invitations), text)
         _release(invitations, reminder=reminder, error=text)
         result.deferred.extend(invitation.pk for invitation in invitations)
+        result.retry_together.extend(invitation.pk for invitation in invitations)
         result.transient_error = error
         return
     logger.error("mail server refused the connection, %d messages failed: %s", len(invitations), text)
@@ -338,11 +387,19 @@ def _mark_sent(invitation, message, token, *, kind, reminder):
         _record(invitation, message, token, kind=kind, status=SentEmail.Status.SENT)
 
 
+def _server_refused(error: BaseException) -> bool:
+    """The server answered the message with an error, so it did not take it (a dropped connection
+    leaves that open: the message may have been accepted just before)."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException)
+
+
 def _mark_failed(invitation, message, token, error, *, kind, reminder):
     text = mail_error_text(error)
     logger.warning("mail to invitation %s refused permanently: %s", invitation.pk, text)
     now = timezone.now()
     with transaction.atomic():
+        if _server_refused(error):
+            invitation_link_withdraw(token=token)
         if reminder:
             # The reminder stays counted: the address is refused, so trying again would only repeat it.
             Invitation.objects.filter(pk=invitation.pk).update(
@@ -359,6 +416,8 @@ def _mark_deferred(invitation, message, token, error, *, kind, reminder):
     text = mail_error_text(error)
     logger.info("temporary mail error for invitation %s, will retry: %s", invitation.pk, text)
     with transaction.atomic():
+        if _server_refused(error):
+            invitation_link_withdraw(token=token)
         _release([invitation], reminder=reminder, error=text)
         _record(invitation, message, token, kind=kind, status=SentEmail.Status.DEFERRED, error=text)
 
@@ -385,17 +444,18 @@ def _release(invitations: list[Invitation], *, reminder: bool, error: str = "") 
 
 
 def invitation_new_link_locks_out(invitation: Invitation) -> bool:
-    """Whether a new link would lock the participant out of answers they already gave.
+    """Whether a new link would be of no use: it could not reach answers already given.
 
     Nothing ties an anonymous response to a person, only to the link that submitted it, so once they
-    have answered, a replacement link cannot reach their response. Also used by "my programme".
+    have answered, another link cannot reach their response (that link itself still can). Also used
+    by "my programme".
     """
     return invitation.survey.is_anonymous and invitation.has_responded
 
 
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, now: datetime.datetime | None = None) -> Invitation:
-    """Send an invitation again (a new link; the old one stops working), after commit."""
+    """Send an invitation again with a new link (earlier links keep working), after commit."""
     now = now or timezone.now()
     invitation = Invitation.objects.select_related("survey", "membership").get(pk=invitation.pk)
     if invitation.survey.status != Survey.Status.OPEN or invitation.survey.closes_at <= now:
@@ -475,7 +535,8 @@ def reminders_queue_due(*, now: datetime.datetime | None = None) -> int:
 
 def reminders_send(*, invitation_ids: list[int], now: datetime.datetime | None = None) -> SendResult:
     """Send reminders to those of these invitations still owed one. Each is counted before it is
-    sent by a conditional UPDATE, so a task delivered twice reminds once; a temporary error un-counts it."""
+    sent by a conditional UPDATE, so a task delivered twice reminds once; a temporary error, or the
+    batch stopping before it, un-counts it."""
     now = now or timezone.now()
     result = SendResult()
     due = set(reminders_due(now=now)) & set(invitation_ids)
@@ -498,10 +559,9 @@ def reminders_send(*, invitation_ids: list[int], now: datetime.datetime | None =
                 invitation.reminders_sent += 1
                 invitation.last_reminder_at = now
                 claimed.append(invitation)
-        tokens = {invitation.pk: invitation_issue_token(invitation=invitation) for invitation in claimed}
     result.skipped = sorted(set(invitation_ids) - {invitation.pk for invitation in claimed})
     if claimed:
-        _deliver(claimed, result, kind=KIND_REMINDER, tokens=tokens)
+        _deliver(claimed, result, kind=KIND_REMINDER)
     return result
 
 
@@ -642,7 +702,12 @@ def summary_send(*, survey_id: int) -> SendResult:
                     sent_email_record(
                         message=message, kind=KIND_SUMMARY, status=SentEmail.Status.DEFERRED, target=survey, error=text
                     )
+                    result.deferred.append(person.pk)
                     result.transient_error = error
+                    # As for invitations: one facilitator's full mailbox does not hold back the
+                    # others; a failed connection stops here. The retry mails only who is missing.
+                    if _refused_for_this_message(error):
+                        continue
                     return result
                 sent_email_record(
                     message=message, kind=KIND_SUMMARY, status=SentEmail.Status.FAILED, target=survey, error=text
@@ -662,7 +727,8 @@ def summary_send(*, survey_id: int) -> SendResult:
             connection.close()
         except (smtplib.SMTPException, OSError):
             logger.info("closing the mail connection failed", exc_info=True)
-    Survey.objects.filter(pk=survey.pk, summary_sent_at__isnull=True).update(summary_sent_at=timezone.now())
+    if result.transient_error is None:
+        Survey.objects.filter(pk=survey.pk, summary_sent_at__isnull=True).update(summary_sent_at=timezone.now())
     return result
 
 

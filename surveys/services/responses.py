@@ -16,7 +16,8 @@ LONG_TEXT_MAX = 5000
 
 
 class ResponseLockedError(Exception):
-    """An anonymous participant answered through a link that has since been replaced."""
+    """An anonymous participant who answered through one of their links tried another one: only the
+    link that gave an anonymous answer can change it (see ``InvitationLink``)."""
 
 
 def _is_empty(value) -> bool:
@@ -139,14 +140,17 @@ def response_submit(
     Response (membership, pseudonym or edit key) stop a second row even without the lock.
     """
     now = now or timezone.now()
+    # Locked, and the link re-checked under the lock: it must be one of this invitation's links.
     invitation = (
         Invitation.objects.select_for_update()
         .select_related("survey__question_set", "membership__person")
-        .get(pk=invitation.pk)
+        .by_token_hash(token_hash(token))
+        .filter(pk=invitation.pk)
+        .first()
     )
-    survey = invitation.survey
-    if invitation.token_hash != token_hash(token) or not survey.is_accepting_at(now):
+    if invitation is None or not invitation.survey.is_accepting_at(now):
         raise ValidationError(_("This survey link is no longer valid."), code="invalid_link")
+    survey = invitation.survey
     questions = survey_questions(survey)
     cleaned = answers_clean(questions=questions, raw=raw_answers)
 

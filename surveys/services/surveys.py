@@ -9,7 +9,14 @@ from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort, Membership
 from modules.models import Attendance, Module
-from surveys.models import CohortSurveySettings, Invitation, ProgrammeSurveyDefaults, QuestionSet, Survey
+from surveys.models import (
+    CohortSurveySettings,
+    Invitation,
+    InvitationLink,
+    ProgrammeSurveyDefaults,
+    QuestionSet,
+    Survey,
+)
 from surveys.tokens import token_hash, token_new
 
 from .question_sets import question_set_for_cohort
@@ -130,25 +137,29 @@ def survey_close(*, survey: Survey, now: datetime.datetime | None = None) -> boo
 
 
 def invitation_issue_token(*, invitation: Invitation) -> str:
-    """A fresh link token for the invitation; only its hash is stored and any older link stops working.
+    """A new link token for the invitation; only its hash is stored. The invitation's earlier links
+    keep working until the survey closes.
 
-    For an anonymous survey, a participant who already answered through an older link can no longer
-    reopen that response with the new one (nothing links them); they see a "thank you" page.
+    For an anonymous survey, a participant who already answered through another link cannot reach
+    that response with this one (nothing links them); they see a "thank you" page.
     """
     token = token_new()
-    now = timezone.now()
-    Invitation.objects.filter(pk=invitation.pk).update(token_hash=token_hash(token), token_issued_at=now)
-    invitation.token_hash, invitation.token_issued_at = token_hash(token), now
+    InvitationLink.objects.create(invitation=invitation, token_hash=token_hash(token), issued_at=timezone.now())
     return token
 
 
+def invitation_link_withdraw(*, token: str) -> None:
+    """Delete the link with this token: the message carrying it never reached the participant."""
+    InvitationLink.objects.filter(token_hash=token_hash(token)).delete()
+
+
 def invitation_for_token(*, token: str, now: datetime.datetime | None = None) -> Invitation | None:
-    """The invitation a link belongs to, if the link is current and its survey accepts answers."""
+    """The invitation a link belongs to, if its survey accepts answers and its participant takes part."""
     if not token or len(token) > 200:
         return None
     invitation = (
         Invitation.objects.select_related("survey__module__cohort", "membership__person")
-        .filter(token_hash=token_hash(token))
+        .by_token_hash(token_hash(token))
         .first()
     )
     if invitation is None or not invitation.survey.is_accepting_at(now or timezone.now()):

@@ -168,24 +168,23 @@ def test_my_invitation_answer_lets_a_named_respondent_change_their_answers(my_in
     assert not re.search(r'name="q_usefulness" value="[1235]"[^>]*checked', page.text)
 
 
-def test_my_invitation_answer_makes_the_previous_link_stop_working(my_invitation, me):
+def test_my_invitation_answer_keeps_the_mailed_link_working(my_invitation, me):
     old = invitation_issue_token(invitation=my_invitation)
 
     client_for(me).post(answer_url(my_invitation))
 
-    assert invitation_for_token(token=old) is None
+    assert invitation_for_token(token=old) == my_invitation
+    assert my_invitation.links.count() == 2
 
 
 def test_my_invitation_answer_refuses_a_new_link_for_an_answered_anonymous_survey(open_survey, my_invitation, me):
     Survey.objects.filter(pk=open_survey.pk).update(privacy=Survey.Privacy.ANONYMOUS)
     answered(my_invitation)
-    before = my_invitation.token_hash
     client = client_for(me)
 
     response = client.post(answer_url(my_invitation), follow=True)
 
-    my_invitation.refresh_from_db()
-    assert my_invitation.token_hash == before
+    assert my_invitation.links.count() == 1
     assert response.redirect_chain == [(reverse("projects:my_programme"), 302)]
     assert "already answered this anonymous survey" in response.text
 
@@ -201,13 +200,11 @@ def test_my_invitation_answer_gives_an_unanswered_anonymous_survey_a_link(open_s
 
 def test_my_invitation_answer_is_404_for_another_persons_invitation(open_survey, participants, me):
     other = Invitation.objects.get(survey=open_survey, membership=participants[1])
-    before = other.token_hash
 
     response = client_for(me).post(answer_url(other))
 
-    other.refresh_from_db()
     assert response.status_code == 404
-    assert other.token_hash == before
+    assert not other.links.exists()
 
 
 def test_my_invitation_answer_is_404_for_a_closed_survey(open_survey, my_invitation, me):
@@ -215,9 +212,8 @@ def test_my_invitation_answer_is_404_for_a_closed_survey(open_survey, my_invitat
 
     response = client_for(me).post(answer_url(my_invitation))
 
-    my_invitation.refresh_from_db()
     assert response.status_code == 404
-    assert my_invitation.token_hash is None
+    assert not my_invitation.links.exists()
 
 
 def test_my_invitation_answer_is_404_after_withdrawing(my_invitation, me):
@@ -235,9 +231,8 @@ def test_my_invitation_answer_is_404_for_an_unknown_invitation(me):
 def test_my_invitation_answer_is_post_only(my_invitation, me):
     response = client_for(me).get(answer_url(my_invitation))
 
-    my_invitation.refresh_from_db()
     assert response.status_code == 405
-    assert my_invitation.token_hash is None
+    assert not my_invitation.links.exists()
 
 
 def test_my_invitation_answer_needs_csrf_token(my_invitation, me):
@@ -246,9 +241,8 @@ def test_my_invitation_answer_needs_csrf_token(my_invitation, me):
 
     response = client.post(answer_url(my_invitation))
 
-    my_invitation.refresh_from_db()
     assert response.status_code == 403
-    assert my_invitation.token_hash is None
+    assert not my_invitation.links.exists()
 
 
 def test_my_invitation_answer_needs_sign_in(my_invitation):

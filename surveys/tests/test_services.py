@@ -237,19 +237,19 @@ def test_invitation_issue_token_has_enough_entropy_and_stores_only_hash(linked):
     invitation, token = linked[0]
     assert TOKEN_BYTES * 8 >= 128
     assert len(token) >= math.ceil(128 / 6)  # base64url: 6 bits a character
-    invitation.refresh_from_db()
-    assert invitation.token_hash == token_hash(token)
+    assert list(invitation.links.values_list("token_hash", flat=True)) == [token_hash(token)]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT * FROM surveys_invitation")
-        assert not any(token in str(value) for row in cursor.fetchall() for value in row)
+        for table in ("surveys_invitation", "surveys_invitationlink"):
+            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 - a fixed table name
+            assert not any(token in str(value) for row in cursor.fetchall() for value in row)
     assert len({t for _i, t in linked}) == len(linked)
 
 
-def test_invitation_for_token_refuses_replaced_closed_and_unknown(open_survey, linked):
+def test_invitation_for_token_keeps_earlier_links_and_refuses_closed_and_unknown(open_survey, linked):
     invitation, token = linked[0]
     assert invitation_for_token(token=token) == invitation
     new = invitation_issue_token(invitation=invitation)
-    assert invitation_for_token(token=token) is None
+    assert invitation_for_token(token=token) == invitation
     assert invitation_for_token(token=new) == invitation
     assert invitation_for_token(token="nonsense") is None
     survey_close(survey=open_survey)
@@ -344,7 +344,7 @@ def test_response_anonymous_rows_hold_no_link_to_person_or_invitation(open_surve
     assert row["membership_id"] is None
     assert row["pseudonym"] == ""
     assert row["profession"] == ""
-    identifying = {invitation.token_hash, invitation.membership.person.email, token}
+    identifying = {*invitation.links.values_list("token_hash", flat=True), invitation.membership.person.email, token}
     assert not any(value in identifying for value in row.values() if isinstance(value, str))
     assert not {c for c in columns if "invitation" in c}
     # Times are kept to the day, so they cannot be matched to the moment the invitation responded.
@@ -352,7 +352,15 @@ def test_response_anonymous_rows_hold_no_link_to_person_or_invitation(open_surve
     assert (submitted.hour, submitted.minute, submitted.second) == (0, 0, 0)
 
 
-def test_response_anonymous_with_replaced_link_cannot_answer_twice(open_survey, linked):
+def test_response_submit_refuses_another_invitations_link(open_survey, linked):
+    (invitation, _token), (_other, others_token) = linked[0], linked[1]
+    with pytest.raises(ValidationError) as exc:
+        response_submit(invitation=invitation, token=others_token, raw_answers=ANSWERS)
+    assert exc.value.code == "invalid_link"
+    assert not Response.objects.exists()
+
+
+def test_response_anonymous_with_another_link_cannot_answer_twice(open_survey, linked):
     _survey_with_privacy(open_survey, Survey.Privacy.ANONYMOUS)
     invitation, token = linked[0]
     response_submit(invitation=invitation, token=token, raw_answers=ANSWERS)

@@ -3,6 +3,7 @@
 The same tasks against a real worker, Redis and SMTP server: tests/acceptance/test_survey_mail.py.
 """
 
+import collections
 import datetime
 
 import pytest
@@ -88,6 +89,54 @@ def test_invitations_send_task_gives_up_for_now_and_leaves_the_row_to_the_sweepe
     assert mailing.invitations_sweep(now=later + datetime.timedelta(seconds=1)) == 1
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.SENT
+
+
+def test_invitations_send_task_retries_a_full_mailbox_alone_while_the_others_go(smtp_server):
+    survey = SurveyFactory()
+    invitations = InvitationFactory.create_batch(mailing.SEND_CHUNK_SIZE, survey=survey)
+    full = invitations[0]
+    smtp_server.reply(full.membership.person.email, "452 4.2.2 Mailbox full", times=2)
+
+    outcome = tasks.invitations_send_task.delay([i.pk for i in invitations]).get()
+
+    assert outcome == {"sent": mailing.SEND_CHUNK_SIZE - 1, "failed": 0, "deferred": 1, "skipped": 0}
+    counts = collections.Counter(smtp_server.recipients())
+    assert sorted(counts) == sorted(i.membership.person.email for i in invitations)
+    assert set(counts.values()) == {1}
+    attempts = dict(Invitation.objects.filter(survey=survey).values_list("pk", "attempts"))
+    assert attempts.pop(full.pk) == 3
+    assert set(attempts.values()) == {1}
+    assert list(
+        SentEmail.objects.filter(to=full.membership.person.email).order_by("pk").values_list("status", flat=True)
+    ) == ["deferred", "deferred", "sent"]
+
+
+def test_invitations_send_task_gives_up_on_a_mailbox_full_for_good_and_leaves_it_to_the_sweeper(smtp_server):
+    survey = SurveyFactory()
+    full, other = InvitationFactory.create_batch(2, survey=survey)
+    smtp_server.reply(full.membership.person.email, "452 4.2.2 Mailbox full")
+
+    tasks.invitations_send_task.delay([full.pk, other.pk])
+
+    full.refresh_from_db()
+    other.refresh_from_db()
+    assert (other.status, other.attempts) == (Invitation.Status.SENT, 1)
+    assert (full.status, full.attempts) == (Invitation.Status.QUEUED, tasks.MAX_TASK_RETRIES + 1)
+    assert smtp_server.recipients() == [other.membership.person.email]
+
+
+def test_invitations_send_task_after_a_dropped_connection_retries_only_the_unsent(smtp_server):
+    survey = SurveyFactory()
+    invitations = InvitationFactory.create_batch(4, survey=survey)
+    smtp_server.disconnect(invitations[1].membership.person.email)
+
+    tasks.invitations_send_task.delay([i.pk for i in invitations])
+
+    counts = collections.Counter(smtp_server.recipients())
+    assert sorted(counts) == sorted(i.membership.person.email for i in invitations)
+    assert set(counts.values()) == {1}
+    attempts = dict(Invitation.objects.filter(survey=survey).values_list("pk", "attempts"))
+    assert [attempts[i.pk] for i in invitations] == [1, 2, 1, 1]
 
 
 def test_invitations_send_task_permanent_error_is_not_retried(smtp_server):

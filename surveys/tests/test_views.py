@@ -5,9 +5,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from cohorts.services import membership_withdraw
 from cohorts.tests.factories import MembershipFactory, UserFactory
 from surveys.models import Response
-from surveys.services import invitation_issue_token, response_submit, survey_close
+from surveys.services import response_submit, survey_close
 from surveys.tests.factories import responses_bulk_create
 from surveys.views.answer import COOKIE
 
@@ -38,15 +39,15 @@ def test_answer_start_moves_token_to_cookie_and_redirects(linked):
     assert b"<legend" in page.content
 
 
-def test_answer_links_unknown_closed_and_replaced_get_identical_pages(open_survey, linked):
-    (invitation, replaced), (_other, closed_token) = linked[0], linked[1]
-    invitation_issue_token(invitation=invitation)
+def test_answer_links_unknown_closed_and_withdrawn_get_identical_pages(open_survey, linked):
+    (invitation, withdrawn_token), (_other, closed_token) = linked[0], linked[1]
+    membership_withdraw(membership=invitation.membership)
     unknown = Client().get(reverse("surveys:answer_start", kwargs={"token": "x" * 43}))
-    old = Client().get(reverse("surveys:answer_start", kwargs={"token": replaced}))
+    withdrawn = Client().get(reverse("surveys:answer_start", kwargs={"token": withdrawn_token}))
     survey_close(survey=open_survey)
     closed = Client().get(reverse("surveys:answer_start", kwargs={"token": closed_token}))
-    assert unknown.status_code == old.status_code == closed.status_code == 404
-    assert unknown.content == old.content == closed.content
+    assert unknown.status_code == withdrawn.status_code == closed.status_code == 404
+    assert unknown.content == withdrawn.content == closed.content
     assert unknown["Referrer-Policy"] == "no-referrer"
 
 
@@ -144,7 +145,8 @@ def test_invitation_link_create_issues_working_link(facilitator_client, open_sur
     link = response.context["link"]
     client = Client()
     assert client.get(link).status_code == 302
-    assert Client().get(reverse("surveys:answer_start", kwargs={"token": old})).status_code == 404
+    # The link the participant already has keeps working.
+    assert Client().get(reverse("surveys:answer_start", kwargs={"token": old})).status_code == 302
     response_submit(invitation=invitation, token=link.rstrip("/").rsplit("/", 1)[1], raw_answers=ANSWERS)
     assert Response.objects.count() == 1
 

@@ -1,7 +1,7 @@
 """A signed-in participant answering one of their own surveys from "my programme".
 
-Only the hash of an e-mailed link is stored, so the old link cannot be rebuilt: the view issues a
-fresh one (the previous link stops working) and sends the browser through the usual link page,
+Only the hash of an e-mailed link is stored, so that link cannot be rebuilt: the view issues a
+fresh one (the mailed links keep working) and sends the browser through the usual link page,
 which moves the token into the answering cookie.
 """
 

@@ -1,7 +1,8 @@
 """A real SMTP server for tests and benchmarks (aiosmtpd in a thread) that records what it accepts.
 
 It can be told to answer a recipient with a temporary or permanent error, to stall on a
-recipient, or be stopped and started again on the same port (a mail server that is down).
+recipient, to drop the connection when a recipient is given, or be stopped and started again on
+the same port (a mail server that is down).
 """
 
 import asyncio
@@ -31,6 +32,7 @@ class _Rule:
     reply: str | None = None
     times: int | None = None  # None: every time
     delay: float = 0.0
+    disconnect: bool = False
 
 
 class _Handler:
@@ -42,6 +44,10 @@ class _Handler:
         if rule is not None:
             if rule.delay:
                 await asyncio.sleep(rule.delay)
+            if rule.disconnect:
+                # No reply at all: the client sees the connection close under it.
+                smtp.transport.close()
+                return "421 4.4.2 Connection dropped"
             if rule.reply:
                 return rule.reply
         envelope.rcpt_tos.append(address)
@@ -99,6 +105,16 @@ class SMTPServer:
         """Wait ``seconds`` before answering RCPT for ``address`` (a slow server; a chance to kill a client)."""
         with self._lock:
             self._rules.append(_Rule(address=address.lower(), delay=seconds, times=times))
+
+    def disconnect(self, address: str, times: int | None = 1):
+        """Close the connection without a reply when RCPT names ``address`` (a crash, a network cut)."""
+        with self._lock:
+            self._rules.append(_Rule(address=address.lower(), disconnect=True, times=times))
+
+    def accept(self, address: str):
+        """Forget every rule for ``address``: from now on it is accepted like any other."""
+        with self._lock:
+            self._rules = [rule for rule in self._rules if rule.address != address.lower()]
 
     def _take_rule(self, address: str):
         with self._lock:

@@ -21,6 +21,7 @@ from modules.services import module_mark_delivered
 from modules.tests.factories import ModuleFactory
 from surveys.models import Invitation, Survey
 from surveys.services import mailing
+from surveys.tests.conftest import ANSWERS
 from surveys.tests.factories import InvitationFactory, SurveyFactory
 from surveys.tokens import token_hash
 from tests.acceptance.conftest import use_broker
@@ -100,7 +101,7 @@ def test_invitations_reach_each_participant_once_and_the_link_opens_their_survey
     assert response.context["survey"] == survey
     assert "Leading through change" in response.content.decode()
     token = link.rstrip("/").rsplit("/", 1)[1]
-    assert Invitation.objects.get(token_hash=token_hash(token)).membership == member
+    assert Invitation.objects.by_token_hash(token_hash(token)).get().membership == member
 
 
 def test_rollback_sends_nothing(worker, smtp, broker):
@@ -194,10 +195,12 @@ def test_mail_server_down_for_a_while_then_back_delivers_every_invitation_once(w
     smtp.stop()
 
     survey = mark_delivered(module)
-    wait_until(lambda: survey.invitations.filter(attempts__gte=2).exists(), message="a retry")
+    wait_until(lambda: "retry 2 in" in worker.output(), message="a retry")
     assert smtp.recipients() == []
     assert survey.invitations.filter(status=Invitation.Status.SENT).count() == 0
-    assert "Connection refused" in survey.invitations.filter(attempts__gte=1).first().last_error
+    assert "Connection refused" in survey.invitations.exclude(last_error="").first().last_error
+    # No message was tried, so no attempt is counted.
+    assert set(survey.invitations.values_list("attempts", flat=True)) == {0}
     smtp.start()
 
     wait_until(lambda: all_done(survey), timeout=40, message="delivery after the server came back")
@@ -205,6 +208,54 @@ def test_mail_server_down_for_a_while_then_back_delivers_every_invitation_once(w
     assert sorted(counts) == sorted(m.person.email for m in members)
     assert set(counts.values()) == {1}
     assert set(survey.invitations.values_list("last_error", flat=True)) == {""}
+    assert set(survey.invitations.values_list("attempts", flat=True)) == {1}
+
+
+def test_one_full_mailbox_does_not_hold_back_the_others_and_gets_its_invitation_once_accepted(worker, smtp):
+    module, members = delivered_module(participants=30)
+    full = members[0]
+    smtp.reply(full.person.email, "452 4.2.2 Mailbox full")
+
+    survey = mark_delivered(module)
+
+    others = sorted(m.person.email for m in members[1:])
+    wait_until(lambda: sorted(smtp.recipients()) == others, timeout=20, message="the 29 others delivered")
+    refused = survey.invitations.get(membership=full)
+    wait_until(lambda: Invitation.objects.get(pk=refused.pk).attempts >= 2, message="the full mailbox tried again")
+    # Tried again alone: nobody else was tried twice.
+    assert set(survey.invitations.exclude(pk=refused.pk).values_list("status", "attempts")) == {
+        (Invitation.Status.SENT, 1)
+    }
+    refused.refresh_from_db()
+    assert refused.status != Invitation.Status.SENT
+    assert "452 4.2.2 Mailbox full" in refused.last_error
+
+    smtp.accept(full.person.email)
+
+    wait_until(lambda: all_done(survey), timeout=30, message="the full mailbox's invitation delivered")
+    counts = collections.Counter(smtp.recipients())
+    assert sorted(counts) == sorted(m.person.email for m in members)
+    assert set(counts.values()) == {1}
+    log = list(SentEmail.objects.filter(to=full.person.email).order_by("created_at").values_list("status", flat=True))
+    assert log[-1] == "sent"
+    assert set(log[:-1]) == {"deferred"}
+    refused.refresh_from_db()
+    assert (refused.status, refused.attempts) == (Invitation.Status.SENT, len(log))
+
+
+def test_connection_dropped_mid_batch_the_rest_is_sent_on_the_retry_without_counting_an_attempt(worker, smtp):
+    survey, ids = open_survey_with_invitations(10)
+    dropped = Invitation.objects.select_related("membership__person").get(pk=ids[3])
+    smtp.disconnect(dropped.membership.person.email, times=1)
+
+    mailing.invitations_publish(invitation_ids=ids)
+
+    wait_until(lambda: all_done(survey), message="every invitation sent")
+    counts = collections.Counter(smtp.recipients())
+    assert len(counts) == 10
+    assert set(counts.values()) == {1}
+    attempts = dict(Invitation.objects.filter(pk__in=ids).values_list("pk", "attempts"))
+    assert [attempts[pk] for pk in ids] == [1, 1, 1, 2, 1, 1, 1, 1, 1, 1]
 
 
 def test_broker_down_request_is_fast_and_the_sweep_sends_later(
@@ -255,3 +306,30 @@ def test_broker_down_resend_request_answers_fast_and_the_sweep_queues_it(postgre
     use_broker(broker, redis_url)
     assert mailing.invitations_sweep(now=timezone.now() + mailing.QUEUED_GRACE + datetime.timedelta(seconds=1)) == 1
     assert broker.connection_for_write().default_channel.client.llen("celery") == 1
+
+
+def test_a_reminder_leaves_the_first_link_working_and_both_mails_links_answer(worker, smtp):
+    module, members = delivered_module(participants=3)
+    survey = mark_delivered(module)
+    wait_until(lambda: all_done(survey), message="the invitations sent")
+    member = members[1]
+    assert len(smtp.messages_to(member.person.email)) == 1
+    # Days later: the invitations went out longer ago than the survey's reminder interval.
+    long_ago = timezone.now() - datetime.timedelta(days=survey.reminder_after_days, hours=1)
+    survey.invitations.update(sent_at=long_ago)
+
+    assert mailing.reminders_queue_due() == 3
+    wait_until(lambda: len(smtp.messages_to(member.person.email)) == 2, message="the reminder")
+
+    first, second = (LINK.search(plain_text(m)).group(0) for m in smtp.messages_to(member.person.email))
+    assert first != second
+    answer = reverse("surveys:answer")
+    client = Client()
+    assert client.get(first.removeprefix("http://testserver")).status_code == 302
+    form = {f"q_{code}": value for code, value in {**ANSWERS, "usefulness": "2"}.items()}
+    assert client.post(answer, form).status_code == 302
+    assert survey.responses.count() == 1
+    # The reminder's link reaches the same (pseudonymous) answers.
+    other = Client()
+    assert other.get(second.removeprefix("http://testserver")).status_code == 302
+    assert re.search(r'name="q_usefulness" value="2"[^>]*checked', other.get(answer).text)
