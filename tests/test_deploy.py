@@ -53,7 +53,7 @@ def test_production_cache_gives_up_on_a_hanging_redis_within_a_second():
     code = (
         "import django; django.setup(); from django.conf import settings; print(settings.CACHES['default']['OPTIONS'])"
     )
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stderr
