@@ -14,7 +14,7 @@ from django.views import View
 
 from common.forms import form_add_service_errors
 from modules.models import Module
-from surveys import charts, exports, selectors, services
+from surveys import charts, disclosure, exports, selectors, services
 from surveys.forms import CohortSurveySettingsForm, SurveySettingsForm
 from surveys.models import Invitation, Survey
 from surveys.services.mailing import survey_open_and_invite
@@ -168,7 +168,7 @@ class SurveyExportView(View):
         if fmt not in ("csv", "xlsx"):
             raise Http404
         survey = _survey(request, number)
-        if not survey.is_named and survey.responses.count() < selectors.MIN_GROUP:
+        if not disclosure.figures_visible(survey=survey, responses=survey.responses.count()):
             messages.error(request, _("Fewer than three people have answered; the export is not available yet."))
             return redirect(_survey_url(survey, "surveys:survey_results"))
         if fmt == "xlsx":
