@@ -3,8 +3,11 @@
 A facilitator knows each participant's profession (the cohort page) and who has answered (the
 survey page). A figure about one or two respondents of a pseudonymous or anonymous survey therefore
 tells them what a known person said, whether it is shown directly (a profession of one), as a pool
-of one, or as the difference between everyone and the groups that are shown. The results page, the
-exports, the trends and PDSA figures and the admin all ask this module; named surveys are exempt.
+of one, or as the difference between everyone and the groups that are shown. For the same reason
+figures wait until the survey has closed: while it is open, comparing the page before and after a
+person's "responded" mark appears gives that person's answers (and in an export, their pseudonym).
+The results page, the exports, the trends and PDSA figures and the admin all ask this module; named
+surveys are exempt.
 """
 
 from collections.abc import Mapping
@@ -23,9 +26,13 @@ POOLED_LABEL = _("Other professions (pooled)")
 PROFESSION_LABELS = dict(Person.Profession.choices)
 
 
+def figures_wait_for_close(survey) -> bool:
+    return not survey.is_named and survey.status != survey.Status.CLOSED
+
+
 def figures_visible(*, survey, responses: int) -> bool:
     """Whether a survey's figures may be shown at all, given its number of responses."""
-    return survey.is_named or responses >= MIN_GROUP
+    return survey.is_named or (not figures_wait_for_close(survey) and responses >= MIN_GROUP)
 
 
 def profession_groups(sizes: Mapping[str, int]) -> dict[str, str | None]:

@@ -67,6 +67,8 @@ class SurveySummary:
     # (question code, label, value or None when hidden/unanswered, "mean" | "nps")
     headline: list[tuple[str, str, float | None, str]]
     results_url: str
+    # True while a non-named survey is open: its figures are held back until it closes.
+    waits_for_close: bool = False
 
 
 HEADLINE_LABELS = {
@@ -132,6 +134,7 @@ def survey_summaries_for_cohort(*, cohort: Cohort) -> dict[int, SurveySummary]:
             response_rate=responded / invited if invited else None,
             headline=headline,
             results_url=results_url(survey),
+            waits_for_close=disclosure.figures_wait_for_close(survey),
         )
     return summaries
 
@@ -199,6 +202,10 @@ class SurveyResults:
     @property
     def min_group(self) -> int:
         return MIN_GROUP
+
+    @property
+    def waits_for_close(self) -> bool:
+        return disclosure.figures_wait_for_close(self.survey)
 
 
 def _profession_rates(survey: Survey) -> list[ProfessionRate]:

@@ -265,3 +265,59 @@ def test_export_rows_in_pseudonym_order_keep_their_own_answers(facilitator_clien
     went_well = next(h for h in rows[0] if h.startswith("went_well"))
     pairs = sorted(zip(_column(rows, useful), _column(rows, went_well), strict=True))
     assert pairs == [("2", ""), ("2", ""), ("2", ""), ("4", "Late one")]
+
+
+# Figures wait for the survey to close --------------------------------------------------------------
+# While a survey is open the facilitator sees who has just answered; results that change with each
+# answer would show what that person said (the new text, the bar that moved, the new export row).
+
+
+@pytest.mark.parametrize("privacy", [Survey.Privacy.PSEUDONYMOUS, Survey.Privacy.ANONYMOUS])
+def test_results_page_of_open_non_named_survey_shows_no_figures_until_closed(facilitator_client, cohort, privacy):
+    survey = _small_group(cohort, 1, privacy=privacy, close=False)
+    page = facilitator_client.get(_url(survey, "survey_results")).content.decode()
+    assert "5 of 5 invited have responded" in page
+    assert DOCTOR_TEXT not in page
+    assert "Mean 4.20" not in page
+    assert "export.csv" not in page
+    survey_close(survey=survey)
+    page = facilitator_client.get(_url(survey, "survey_results")).content.decode()
+    assert DOCTOR_TEXT in page
+    assert "Mean 4.20" in page
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_of_open_non_named_survey_waits_until_closed(facilitator_client, cohort, fmt):
+    survey = _small_group(cohort, 1, close=False)
+    response = facilitator_client.get(_url(survey, "survey_export", fmt=fmt))
+    assert response.status_code == 302
+    survey_close(survey=survey)
+    assert facilitator_client.get(_url(survey, "survey_export", fmt=fmt)).status_code == 200
+
+
+def test_export_of_open_named_survey_is_available(facilitator_client, cohort):
+    survey = _small_group(cohort, 1, privacy=Survey.Privacy.NAMED, close=False)
+    assert facilitator_client.get(_url(survey, "survey_export", fmt="csv")).status_code == 200
+
+
+def test_trends_page_leaves_out_open_non_named_survey(facilitator_client, cohort):
+    survey = _small_group(cohort, 1, close=False)
+    url = reverse("surveys:survey_trends", kwargs={"cohort_pk": cohort.pk})
+    page = facilitator_client.get(url).content.decode()
+    assert "4.20" not in page
+    assert "Nursing" not in page
+    survey_close(survey=survey)
+    assert "4.20" in facilitator_client.get(url).content.decode()
+
+
+def test_pdsa_pages_show_headline_of_non_named_survey_only_once_closed(facilitator_client, cohort):
+    survey = _small_group(cohort, 1, close=False)
+    url = reverse("modules:pdsa_timeline", kwargs={"cohort_pk": cohort.pk})
+    page = facilitator_client.get(url).content.decode()
+    assert "5 of 5 invited responded" in page
+    assert "4.2<" not in page
+    assert "when the survey closes" in page
+    survey_close(survey=survey)
+    page = facilitator_client.get(url).content.decode()
+    assert "4.2<" in page
+    assert "Nursing" not in page

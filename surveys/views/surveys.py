@@ -169,7 +169,10 @@ class SurveyExportView(View):
             raise Http404
         survey = _survey(request, number)
         if not disclosure.figures_visible(survey=survey, responses=survey.responses.count()):
-            messages.error(request, _("Fewer than three people have answered; the export is not available yet."))
+            if disclosure.figures_wait_for_close(survey):
+                messages.error(request, _("The export is available once the survey has closed."))
+            else:
+                messages.error(request, _("Fewer than three people have answered; the export is not available."))
             return redirect(_survey_url(survey, "surveys:survey_results"))
         if fmt == "xlsx":
             return exports.xlsx_response(survey)
