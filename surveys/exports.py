@@ -4,22 +4,23 @@ Responses are read in chunks (``iterator(chunk_size=...)`` with their answers pr
 chunk). CSV rows are written straight to the HTTP response; XLSX goes through openpyxl's
 write-only mode into an anonymous temporary file that is then streamed and removed on close.
 
-Outside named mode a row carries only what the survey's privacy promises: the pseudonym (to pair a
-person's answers across modules) and the profession grouped by ``disclosure.profession_groups``. No
-submission times and no response ids, and rows in pseudonym order: the facilitator can see who has
-answered when, so any of those would put a name on the row.
+Outside named mode a row carries only the answers and, for pseudonymous surveys, the pseudonym that
+pairs a person's answers across modules. The facilitator knows everyone's profession and sees who
+has answered when, so the rest would put a name on the row: no submission times, no response ids
+(rows are in pseudonym order), and no profession. Pooling small professions per survey is not
+enough once the pseudonym links the exports of several modules: a pseudonym shown as "Medicine"
+where three doctors answered and as "Other professions" where one did is that one doctor. Results by
+profession, pooled, are on the results page, where no pseudonym links them.
 """
 
 import csv
 import tempfile
 from collections.abc import Iterator
 
-from django.db.models import Count
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import disclosure
 from .models import Answer, Question, Response, Survey
 
 CHUNK_SIZE = 1000
@@ -43,7 +44,7 @@ def header(survey: Survey, questions: list[Question]) -> list[str]:
     if survey.privacy == Survey.Privacy.NAMED:
         columns = [_("Response"), _("Submitted"), _("Last changed"), _("Name"), _("Profession")]
     elif survey.privacy == Survey.Privacy.PSEUDONYMOUS:
-        columns = [_("Pseudonym"), _("Profession")]
+        columns = [_("Pseudonym")]
     return columns + [f"{q.code}: {q.text}" for q in questions]
 
 
@@ -79,12 +80,6 @@ def _merge_by_response(response_rows, answers, choices):
         yield row, values
 
 
-def _profession_labels(survey: Survey) -> dict[str, str]:
-    """The profession column of a pseudonymous export: groups under the minimum pooled or blanked."""
-    sizes = dict(Response.objects.filter(survey=survey).values_list("profession").annotate(n=Count("id")).order_by())
-    return {code: disclosure.group_label(group) for code, group in disclosure.profession_groups(sizes).items()}
-
-
 def rows(survey: Survey) -> Iterator[list]:
     """Header first, then one neutralised row per response.
 
@@ -118,7 +113,6 @@ def rows(survey: Survey) -> Iterator[list]:
     )
     named = survey.privacy == Survey.Privacy.NAMED
     pseudonymous = survey.privacy == Survey.Privacy.PSEUDONYMOUS
-    professions = _profession_labels(survey) if pseudonymous else {}
     question_ids = [q.pk for q in questions]
     for (_key, response_id, submitted, updated, pseudonym, profession, name), values in _merge_by_response(
         responses, answers, choices
@@ -133,7 +127,7 @@ def rows(survey: Survey) -> Iterator[list]:
                 profession,
             ]
         elif pseudonymous:
-            row = [pseudonym[:12], professions[profession]]
+            row = [pseudonym[:12]]
         row += [values.get(pk, "") for pk in question_ids]
         yield [neutralise(v) for v in row]
 
