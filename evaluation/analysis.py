@@ -53,7 +53,7 @@ from django.utils.translation import gettext_lazy as _
 from scipy import stats
 
 # The surveys app owns the rule "no group under 3 is shown"; the evaluation follows the same rule.
-from surveys.selectors import MIN_GROUP
+from surveys.disclosure import MIN_GROUP
 
 __all__ = [
     "ALPHA",

@@ -4,7 +4,8 @@ Who may do what (cohort-level access itself is checked by CohortAccessMiddleware
 - staff and active facilitators of a cohort: see and edit everything of that cohort;
 - a set facilitator: edits the sets they facilitate and those sets' projects;
 - an active participant in a set: edits their set's meetings, actions and projects;
-- every other active member of the cohort: views only.
+- every other active member of the cohort: sees each set's name, members and projects, and no
+  set's meetings, actions or reflections (``ActionLearningSetQuerySet.private_to``).
 Withdrawn memberships give no rights at all.
 """
 
@@ -36,8 +37,13 @@ class ActionLearningSetQuerySet(models.QuerySet):
             return self
         return self.filter(cohort__memberships__person__user=user, cohort__memberships__status=ACTIVE).distinct()
 
-    def editable_by(self, user):
-        """Sets whose meetings, actions, reflections and projects the user may change."""
+    def private_to(self, user):
+        """Sets whose meetings, actions and reflections the user may read.
+
+        Action-learning sets work on the promise that what is said in the set stays in the set: its
+        members, its set facilitator, the cohort's facilitators and staff. Everyone else in the
+        cohort sees only the set's name, members and projects.
+        """
         if not user.is_authenticated:
             return self.none()
         if user.is_staff:
@@ -49,6 +55,11 @@ class ActionLearningSetQuerySet(models.QuerySet):
             set_memberships__membership__status=ACTIVE,
         ).values("pk")
         return self.filter(Q(pk__in=facilitated) | Q(pk__in=set_facilitated) | Q(pk__in=member_of))
+
+    def editable_by(self, user):
+        """Sets whose meetings, actions, reflections and projects the user may change: the same
+        people who may read the set's private work, no more and no fewer."""
+        return self.private_to(user)
 
 
 class ImprovementProjectQuerySet(models.QuerySet):

@@ -50,13 +50,30 @@ def set_list_for_cohort(*, cohort) -> list[ActionLearningSet]:
     )
 
 
-def set_get(*, cohort, pk: int) -> ActionLearningSet:
-    queryset = (
-        ActionLearningSet.objects.for_cohort(cohort)
-        .select_related("set_facilitator__person")
-        .prefetch_related(
-            _active_set_memberships(),
-            Prefetch("projects", queryset=ImprovementProject.objects.order_by("title")),
+@dataclass
+class SetPage:
+    """A set's page as one user may see it; the private parts are empty unless ``private``."""
+
+    set: ActionLearningSet
+    # Whether the user is inside the set (ActionLearningSet.objects.private_to): sees and changes
+    # its meetings, actions and reflections.
+    private: bool
+    reflections: str = ""
+    meetings: list[SetMeeting] = field(default_factory=list)
+    open_actions: list[SetAction] = field(default_factory=list)
+    done_actions: list[SetAction] = field(default_factory=list)
+
+
+def set_page(*, cohort, pk: int, user) -> SetPage:
+    """Name, members and projects for everyone in the cohort; meetings, actions and reflections
+    are read from the database only for those the set's privacy lets in."""
+    private = ActionLearningSet.objects.for_cohort(cohort).private_to(user).filter(pk=pk).exists()
+    prefetches = [
+        _active_set_memberships(),
+        Prefetch("projects", queryset=ImprovementProject.objects.order_by("title")),
+    ]
+    if private:
+        prefetches += [
             Prefetch(
                 "meetings",
                 queryset=SetMeeting.objects.prefetch_related(
@@ -64,9 +81,28 @@ def set_get(*, cohort, pk: int) -> ActionLearningSet:
                 ),
             ),
             Prefetch("actions", queryset=SetAction.objects.select_related("owner__person")),
-        )
+        ]
+    queryset = (
+        ActionLearningSet.objects.for_cohort(cohort)
+        .select_related("set_facilitator__person")
+        .prefetch_related(*prefetches)
     )
-    return get_object_or_404(queryset, pk=pk)
+    action_learning_set = get_object_or_404(queryset, pk=pk)
+    if not private:
+        return SetPage(set=action_learning_set, private=False)
+    actions = list(action_learning_set.actions.all())
+    return SetPage(
+        set=action_learning_set,
+        private=True,
+        reflections=action_learning_set.reflections,
+        meetings=list(action_learning_set.meetings.all()),
+        open_actions=[a for a in actions if not a.done],
+        done_actions=[a for a in actions if a.done],
+    )
+
+
+def set_ids_private_to(*, cohort, user) -> set[int]:
+    return set(ActionLearningSet.objects.for_cohort(cohort).private_to(user).values_list("pk", flat=True))
 
 
 def set_is_editable_by(*, action_learning_set, user) -> bool:

@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import disclosure, services
 from .models import (
     Answer,
     Choice,
@@ -181,16 +182,35 @@ class AnswerInline(admin.TabularInline):
         return False
 
 
+def _moment(response, value):
+    # Outside named mode the day only: with the time of day, or with the profession of a small
+    # group, a response could be matched to a person through the invitations (surveys.disclosure).
+    moment = timezone.localtime(value)
+    return formats.localize(moment if response.survey.is_named else moment.date())
+
+
 @admin.register(Response)
 class ResponseAdmin(admin.ModelAdmin):
     """Read-only: answers change only through the participant's link."""
 
-    list_display = ("id", "survey", "submitted_at", "updated_at")
+    list_display = ("id", "survey", "submitted", "last_changed")
     list_select_related = ("survey__module__cohort",)
     list_filter = ("survey__privacy",)
-    readonly_fields = ("survey", "profession", "submitted_at", "updated_at")
-    exclude = ("membership",)
+    fields = ("survey", "named_profession", "submitted", "last_changed")
+    readonly_fields = fields
     inlines = [AnswerInline]
+
+    @admin.display(description=_("submitted"))
+    def submitted(self, obj):
+        return _moment(obj, obj.submitted_at)
+
+    @admin.display(description=_("last changed"))
+    def last_changed(self, obj):
+        return _moment(obj, obj.updated_at)
+
+    @admin.display(description=_("profession (named surveys only)"))
+    def named_profession(self, obj):
+        return disclosure.group_label(obj.profession) if obj.survey.is_named else None
 
     def has_add_permission(self, request):
         return False

@@ -3,6 +3,14 @@
 Responses are read in chunks (``iterator(chunk_size=...)`` with their answers prefetched per
 chunk). CSV rows are written straight to the HTTP response; XLSX goes through openpyxl's
 write-only mode into an anonymous temporary file that is then streamed and removed on close.
+
+Outside named mode a row carries only the answers and, for pseudonymous surveys, the pseudonym that
+pairs a person's answers across modules. The facilitator knows everyone's profession and sees who
+has answered when, so the rest would put a name on the row: no submission times, no response ids
+(rows are in pseudonym order), and no profession. Pooling small professions per survey is not
+enough once the pseudonym links the exports of several modules: a pseudonym shown as "Medicine"
+where three doctors answered and as "Other professions" where one did is that one doctor. Results by
+profession, pooled, are on the results page, where no pseudonym links them.
 """
 
 import csv
@@ -32,30 +40,40 @@ def _questions(survey: Survey) -> list[Question]:
 
 
 def header(survey: Survey, questions: list[Question]) -> list[str]:
-    columns = [_("Response"), _("Submitted"), _("Last changed")]
+    columns = []
     if survey.privacy == Survey.Privacy.NAMED:
-        columns += [_("Name"), _("Profession")]
+        columns = [_("Response"), _("Submitted"), _("Last changed"), _("Name"), _("Profession")]
     elif survey.privacy == Survey.Privacy.PSEUDONYMOUS:
-        columns += [_("Pseudonym"), _("Profession")]
+        columns = [_("Pseudonym")]
     return columns + [f"{q.code}: {q.text}" for q in questions]
 
 
-def _merge_by_response(response_ids_rows, answers, choices):
-    """Walk three streams sorted by response id together, yielding (response row, values by question)."""
+# The order of the rows: pseudonymous and anonymous rows by their HMAC key (64 lowercase hex
+# characters, which every collation orders as Python does), named rows by id (survey_id is the same
+# on every row).
+ORDER_KEY = {
+    Survey.Privacy.NAMED: "survey_id",
+    Survey.Privacy.PSEUDONYMOUS: "pseudonym",
+    Survey.Privacy.ANONYMOUS: "edit_key",
+}
+
+
+def _merge_by_response(response_rows, answers, choices):
+    """Walk three streams sorted by (order key, response id) together, yielding (response row, values by question)."""
     answers, choices = iter(answers), iter(choices)
     next_answer, next_choice = next(answers, None), next(choices, None)
-    for row in response_ids_rows:
-        response_id = row[0]
+    for row in response_rows:
+        position = row[:2]
         values: dict[int, object] = {}
-        while next_answer is not None and next_answer[0] <= response_id:
-            if next_answer[0] == response_id:
-                _rid, question_id, number, text = next_answer
+        while next_answer is not None and next_answer[:2] <= position:
+            if next_answer[:2] == position:
+                _key, _rid, question_id, number, text = next_answer
                 values[question_id] = number if number is not None else text
             next_answer = next(answers, None)
         labels: dict[int, list[str]] = {}
-        while next_choice is not None and next_choice[0] <= response_id:
-            if next_choice[0] == response_id:
-                labels.setdefault(next_choice[1], []).append(next_choice[2])
+        while next_choice is not None and next_choice[:2] <= position:
+            if next_choice[:2] == position:
+                labels.setdefault(next_choice[2], []).append(next_choice[3])
             next_choice = next(choices, None)
         for question_id, chosen in labels.items():
             values[question_id] = "; ".join(chosen)
@@ -65,45 +83,51 @@ def _merge_by_response(response_ids_rows, answers, choices):
 def rows(survey: Survey) -> Iterator[list]:
     """Header first, then one neutralised row per response.
 
-    Three flat, id-ordered queries (responses, answers, chosen labels) are read in chunks and merged,
-    so memory stays flat however many responses there are and no model objects are built.
+    Three flat queries (responses, answers, chosen labels) in the same order are read in chunks and
+    merged, so memory stays flat however many responses there are and no model objects are built.
     """
     questions = _questions(survey)
     yield [neutralise(c) for c in header(survey, questions)]
+    key = ORDER_KEY[survey.privacy]
     responses = (
         Response.objects.filter(survey=survey)
-        .order_by("id")
-        .values_list("id", "submitted_at", "updated_at", "pseudonym", "profession", "membership__person__full_name")
+        .order_by(key, "id")
+        .values_list(
+            key, "id", "submitted_at", "updated_at", "pseudonym", "profession", "membership__person__full_name"
+        )
         .iterator(chunk_size=CHUNK_SIZE)
     )
     answers = (
         Answer.objects.filter(response__survey=survey)
-        .order_by("response_id", "question_id")
-        .values_list("response_id", "question_id", "number", "text")
+        .order_by(f"response__{key}", "response_id", "question_id")
+        .values_list(f"response__{key}", "response_id", "question_id", "number", "text")
         .iterator(chunk_size=CHUNK_SIZE)
     )
     choices = (
         Answer.choices.through.objects.filter(answer__response__survey=survey)
-        .order_by("answer__response_id", "answer__question_id", "choice__order", "choice_id")
-        .values_list("answer__response_id", "answer__question_id", "choice__label")
+        .order_by(
+            f"answer__response__{key}", "answer__response_id", "answer__question_id", "choice__order", "choice_id"
+        )
+        .values_list(f"answer__response__{key}", "answer__response_id", "answer__question_id", "choice__label")
         .iterator(chunk_size=CHUNK_SIZE)
     )
-    date_format = "%Y-%m-%d" if survey.is_anonymous else "%Y-%m-%d %H:%M"
     named = survey.privacy == Survey.Privacy.NAMED
     pseudonymous = survey.privacy == Survey.Privacy.PSEUDONYMOUS
     question_ids = [q.pk for q in questions]
-    for (response_id, submitted, updated, pseudonym, profession, name), values in _merge_by_response(
+    for (_key, response_id, submitted, updated, pseudonym, profession, name), values in _merge_by_response(
         responses, answers, choices
     ):
-        row = [
-            response_id,
-            timezone.localtime(submitted).strftime(date_format),
-            timezone.localtime(updated).strftime(date_format),
-        ]
+        row = []
         if named:
-            row += [name or "", profession]
+            row = [
+                response_id,
+                timezone.localtime(submitted).strftime("%Y-%m-%d %H:%M"),
+                timezone.localtime(updated).strftime("%Y-%m-%d %H:%M"),
+                name or "",
+                profession,
+            ]
         elif pseudonymous:
-            row += [pseudonym[:12], profession]
+            row = [pseudonym[:12]]
         row += [values.get(pk, "") for pk in question_ids]
         yield [neutralise(v) for v in row]
 

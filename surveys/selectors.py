@@ -5,19 +5,19 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cohorts.models import Cohort, Person
+from cohorts.models import Cohort
 from modules.models import Module
+from surveys import disclosure
 from surveys.defaults import HEADLINE_QUESTIONS
 from surveys.services.mailing import invitation_new_link_locks_out
 
 from .models import Answer, Choice, Invitation, Question, QuestionSet, Response, Survey
 
-# Non-named results are not shown for any group smaller than this.
-MIN_GROUP = 3
+MIN_GROUP = disclosure.MIN_GROUP
 MODULES_WITH_SURVEY = range(1, 6)
 
 
@@ -51,7 +51,7 @@ def results_url(survey: Survey) -> str:
 
 
 def _results_visible(survey: Survey, responded: int) -> bool:
-    return survey.privacy == Survey.Privacy.NAMED or responded >= MIN_GROUP
+    return disclosure.figures_visible(survey=survey, responses=responded)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -67,6 +67,8 @@ class SurveySummary:
     # (question code, label, value or None when hidden/unanswered, "mean" | "nps")
     headline: list[tuple[str, str, float | None, str]]
     results_url: str
+    # True while a non-named survey is open: its figures are held back until it closes.
+    waits_for_close: bool = False
 
 
 HEADLINE_LABELS = {
@@ -132,6 +134,7 @@ def survey_summaries_for_cohort(*, cohort: Cohort) -> dict[int, SurveySummary]:
             response_rate=responded / invited if invited else None,
             headline=headline,
             results_url=results_url(survey),
+            waits_for_close=disclosure.figures_wait_for_close(survey),
         )
     return summaries
 
@@ -200,38 +203,65 @@ class SurveyResults:
     def min_group(self) -> int:
         return MIN_GROUP
 
-
-PROFESSION_LABELS = dict(Person.Profession.choices)
+    @property
+    def waits_for_close(self) -> bool:
+        return disclosure.figures_wait_for_close(self.survey)
 
 
 def _profession_rates(survey: Survey) -> list[ProfessionRate]:
-    """Response rate by profession; outside named mode, groups under 3 respondents are pooled."""
+    """Response rate by profession; outside named mode, grouped by disclosure.profession_groups."""
     rows = (
         Invitation.objects.filter(survey=survey)
         .values("membership__person__profession")
         .annotate(invited=Count("id"), responded=Count("id", filter=Q(responded_at__isnull=False)))
         .order_by("membership__person__profession")
     )
-    rates = [
-        ProfessionRate(
-            str(PROFESSION_LABELS.get(row["membership__person__profession"], row["membership__person__profession"])),
-            row["invited"],
-            row["responded"],
-        )
-        for row in rows
-    ]
+    counts = {row["membership__person__profession"]: (row["invited"], row["responded"]) for row in rows}
     if survey.is_named:
-        return rates
-    shown = [r for r in rates if r.responded >= MIN_GROUP]
-    small = [r for r in rates if r.responded < MIN_GROUP]
-    pooled = ProfessionRate(
-        _("Other professions (groups under %(n)s pooled)") % {"n": MIN_GROUP},
-        sum(r.invited for r in small),
-        sum(r.responded for r in small),
+        groups = {code: code for code in counts}
+    else:
+        groups = disclosure.profession_groups({code: responded for code, (_i, responded) in counts.items()})
+    totals: dict[str, list[int]] = {}
+    for code, (invited, responded) in counts.items():
+        if groups[code] is not disclosure.HIDDEN:
+            total = totals.setdefault(groups[code], [0, 0])
+            total[0], total[1] = total[0] + invited, total[1] + responded
+    return [
+        ProfessionRate(disclosure.group_label(group), *totals[group])
+        for group in sorted(totals, key=disclosure.group_order)
+    ]
+
+
+def _scores_by_profession(survey: Survey, answers) -> dict[int, list[ProfessionScore]]:
+    """Mean of each scale question by profession; outside named mode, by disclosure.profession_groups.
+
+    Grouped per question, since optional and conditional questions are answered by fewer people.
+    """
+    rows = (
+        answers.filter(number__isnull=False)
+        .values("question_id", "response__profession")
+        .annotate(n=Count("id"), total=Sum("number"))
+        .order_by("question_id", "response__profession")
     )
-    if small and pooled.responded >= MIN_GROUP:
-        shown.append(pooled)
-    return shown
+    by_question: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for row in rows:
+        by_question[row["question_id"]][row["response__profession"]] = (row["n"], row["total"])
+    scores = {}
+    for question_id, counts in by_question.items():
+        if survey.is_named:
+            groups = {code: code for code in counts}
+        else:
+            groups = disclosure.profession_groups({code: n for code, (n, _t) in counts.items()})
+        totals: dict[str, list[int]] = {}
+        for code, (n, total) in counts.items():
+            if groups[code] is not disclosure.HIDDEN:
+                sums = totals.setdefault(groups[code], [0, 0])
+                sums[0], sums[1] = sums[0] + n, sums[1] + total
+        scores[question_id] = [
+            ProfessionScore(disclosure.group_label(group), n, total / n)
+            for group, (n, total) in sorted(totals.items(), key=lambda item: disclosure.group_order(item[0]))
+        ]
+    return scores
 
 
 def survey_results(*, survey: Survey) -> SurveyResults:
@@ -261,26 +291,21 @@ def survey_results(*, survey: Survey) -> SurveyResults:
         .values_list("pk", "n")
     )
 
+    # Response ids follow the order of answering, which the facilitator can watch on the survey page;
+    # outside named mode the texts are sorted by their wording instead.
+    text_order = "response_id" if survey.is_named else "text"
     texts = (
         answers.filter(question__kind__in=Question.TEXT_KINDS)
         .exclude(text="")
-        .order_by("question_id", "response_id")
+        .order_by("question_id", text_order, "response_id")
         .values_list("question_id", "text", "response__membership__person__full_name")
     )
     for question_id, text, name in texts:
         results[question_id].texts.append(TextAnswer(text, name if survey.is_named else None))
 
     if survey.privacy != Survey.Privacy.ANONYMOUS:
-        rows = (
-            answers.filter(number__isnull=False)
-            .values("question_id", "response__profession")
-            .annotate(n=Count("id"), avg=Avg("number"))
-            .order_by("question_id", "response__profession")
-        )
-        for row in rows:
-            if survey.is_named or row["n"] >= MIN_GROUP:
-                label = PROFESSION_LABELS.get(row["response__profession"], row["response__profession"])
-                results[row["question_id"]].by_profession.append(ProfessionScore(str(label), row["n"], row["avg"]))
+        for question_id, scores in _scores_by_profession(survey, answers).items():
+            results[question_id].by_profession = scores
 
     for question in questions:
         result = results[question.pk]

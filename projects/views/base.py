@@ -31,16 +31,15 @@ class FormPageView(FormView):
 
 
 class SetEditMixin:
-    """For views that change a set's things: the user must be able to edit that set."""
+    """For the pages of a set's private work (meetings, actions, reflections): those outside the set
+    get 404, as if the page did not exist, since even its existence belongs to the set."""
 
     cohort_access = MEMBER
 
     def dispatch(self, request, *args, **kwargs):
         self.action_learning_set = get_object_or_404(
-            ActionLearningSet.objects.for_cohort(request.cohort), pk=kwargs["set_pk"]
+            ActionLearningSet.objects.for_cohort(request.cohort).private_to(request.user), pk=kwargs["set_pk"]
         )
-        if not selectors.set_is_editable_by(action_learning_set=self.action_learning_set, user=request.user):
-            raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
 

@@ -149,14 +149,9 @@ class SetDetailView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        action_learning_set = selectors.set_get(cohort=self.request.cohort, pk=self.kwargs["set_pk"])
-        context.update(
-            cohort=self.request.cohort,
-            set=action_learning_set,
-            can_edit=selectors.set_is_editable_by(action_learning_set=action_learning_set, user=self.request.user),
-            open_actions=[a for a in action_learning_set.actions.all() if not a.done],
-            done_actions=[a for a in action_learning_set.actions.all() if a.done],
-        )
+        page = selectors.set_page(cohort=self.request.cohort, pk=self.kwargs["set_pk"], user=self.request.user)
+        # Those who may read the set's private work are those who may change it (querysets.py).
+        context.update(cohort=self.request.cohort, set=page.set, page=page, can_edit=page.private)
         return context
 
 

@@ -46,6 +46,8 @@ class ShowcaseView(TemplateView):
             module=selectors.celebration_module(cohort=cohort),
             presentations=selectors.presentation_list_for_cohort(cohort=cohort),
             sets=selectors.showcase_for_cohort(cohort=cohort),
+            # Reflections are the set's own (querysets.ActionLearningSetQuerySet.private_to).
+            private_set_ids=selectors.set_ids_private_to(cohort=cohort, user=self.request.user),
         )
         return context
 

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from modules.tests.factories import ModuleFactory
 from surveys.models import CohortSurveySettings, Question, QuestionSet, Survey
-from surveys.services import question_set_copy, question_set_default, response_submit
+from surveys.services import question_set_copy, question_set_default, response_submit, survey_close
 
 from .conftest import ANSWERS
 
@@ -114,6 +114,7 @@ def test_question_update_on_answered_set_makes_a_new_version(facilitator_client,
 def test_survey_trends_page_renders_line_chart_and_table(facilitator_client, cohort, open_survey, linked):
     for invitation, token in linked[:3]:
         response_submit(invitation=invitation, token=token, raw_answers=ANSWERS)
+    survey_close(survey=open_survey)  # non-named figures wait for the close
     response = facilitator_client.get(_url("survey_trends", cohort))
     assert response.status_code == 200
     content = response.content.decode()

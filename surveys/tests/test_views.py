@@ -88,6 +88,7 @@ def test_answer_after_close_shows_neutral_page(open_survey, linked):
 
 def test_survey_results_page_for_facilitator_only(facilitator_client, open_survey, cohort):
     responses_bulk_create(open_survey, 5)
+    survey_close(survey=open_survey)  # non-named figures wait for the close
     url = reverse("surveys:survey_results", kwargs={"cohort_pk": cohort.pk, "number": 1})
     response = facilitator_client.get(url)
     assert response.status_code == 200
@@ -104,6 +105,7 @@ def test_survey_results_view_query_count_is_constant(
     facilitator_client, open_survey, cohort, n, django_assert_max_num_queries
 ):
     responses_bulk_create(open_survey, n)
+    survey_close(survey=open_survey)  # non-named figures wait for the close
     url = reverse("surveys:survey_results", kwargs={"cohort_pk": cohort.pk, "number": 1})
     with django_assert_max_num_queries(19) as captured:
         assert facilitator_client.get(url).status_code == 200
@@ -112,6 +114,7 @@ def test_survey_results_view_query_count_is_constant(
 
 def test_survey_export_csv_neutralises_formulas(facilitator_client, open_survey, cohort):
     responses_bulk_create(open_survey, 3, text='=HYPERLINK("http://evil")')
+    survey_close(survey=open_survey)  # non-named figures wait for the close
     url = reverse("surveys:survey_export", kwargs={"cohort_pk": cohort.pk, "number": 1, "fmt": "csv"})
     response = facilitator_client.get(url)
     assert response.status_code == 200
@@ -126,6 +129,7 @@ def test_survey_export_xlsx_neutralises_formulas(facilitator_client, open_survey
     from openpyxl import load_workbook
 
     responses_bulk_create(open_survey, 3, text="@SUM(A1)")
+    survey_close(survey=open_survey)  # non-named figures wait for the close
     url = reverse("surveys:survey_export", kwargs={"cohort_pk": cohort.pk, "number": 1, "fmt": "xlsx"})
     response = facilitator_client.get(url)
     assert response.status_code == 200

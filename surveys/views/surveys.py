@@ -14,7 +14,7 @@ from django.views import View
 
 from common.forms import form_add_service_errors
 from modules.models import Module
-from surveys import charts, exports, selectors, services
+from surveys import charts, disclosure, exports, selectors, services
 from surveys.forms import CohortSurveySettingsForm, SurveySettingsForm
 from surveys.models import Invitation, Survey
 from surveys.services.mailing import survey_open_and_invite
@@ -169,8 +169,11 @@ class SurveyExportView(View):
         if fmt not in ("csv", "xlsx"):
             raise Http404
         survey = _survey(request, number)
-        if not survey.is_named and survey.responses.count() < selectors.MIN_GROUP:
-            messages.error(request, _("Fewer than three people have answered; the export is not available yet."))
+        if not disclosure.figures_visible(survey=survey, responses=survey.responses.count()):
+            if disclosure.figures_wait_for_close(survey):
+                messages.error(request, _("The export is available once the survey has closed."))
+            else:
+                messages.error(request, _("Fewer than three people have answered; the export is not available."))
             return redirect(_survey_url(survey, "surveys:survey_results"))
         if fmt == "xlsx":
             return exports.xlsx_response(survey)

@@ -1,0 +1,149 @@
+"""What is said in the set stays in the set (issue 9, point 4).
+
+Meetings, actions and reflections are for the set's members, its set facilitator, the cohort's
+facilitators and staff. Other participants of the cohort see the set's name, members and project.
+"""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cohorts.models import Membership
+from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
+from projects import services
+from projects.models import ActionLearningSet
+from projects.tests.factories import ActionLearningSetFactory, ImprovementProjectFactory, participant_in_set
+
+pytestmark = pytest.mark.django_db
+
+NOTES = "Talked in confidence about the ward manager"
+REFLECTIONS = "We learnt to say when we are stuck"
+ACTION = "Ask occupational health about the rota"
+MEMBER_NAME = "Priya Setmember"
+PROJECT = "Safer handovers"
+
+
+@pytest.fixture
+def world(cohort, facilitator):
+    set_a = ActionLearningSetFactory(cohort=cohort, name="Alder set")
+    set_b = ActionLearningSetFactory(cohort=cohort, name="Birch set")
+    member = participant_in_set(set_a, person__full_name=MEMBER_NAME)
+    membership = Membership.objects.get(person__user=member)
+    set_facilitator = MembershipFactory(cohort=cohort, role=Membership.Role.SET_FACILITATOR, person__user=UserFactory())
+    set_a.set_facilitator = set_facilitator
+    set_a.reflections = REFLECTIONS
+    set_a.save()
+    other_set_facilitator = MembershipFactory(
+        cohort=cohort, role=Membership.Role.SET_FACILITATOR, person__user=UserFactory()
+    )
+    set_b.set_facilitator = other_set_facilitator
+    set_b.save()
+    ImprovementProjectFactory(action_learning_set=set_a, title=PROJECT)
+    meeting = services.set_meeting_record(
+        action_learning_set=set_a, meeting=None, date=datetime.date(2026, 2, 10), attendees=[membership], notes=NOTES
+    )
+    action = services.set_action_add(action_learning_set=set_a, description=ACTION, owner=membership, due_date=None)
+    return {
+        "cohort": cohort,
+        "set": set_a,
+        "meeting": meeting,
+        "action": action,
+        "member": member,
+        "set_facilitator": set_facilitator.person.user,
+        "cohort_facilitator": facilitator,
+        "staff": UserFactory(is_staff=True),
+        "other_set_member": participant_in_set(set_b),
+        "participant_in_no_set": MembershipFactory(cohort=cohort, person__user=UserFactory()).person.user,
+        "other_set_facilitator": other_set_facilitator.person.user,
+        "other_cohort_participant": MembershipFactory(cohort=CohortFactory(), person__user=UserFactory()).person.user,
+    }
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _set_url(world, name="set_detail", **extra):
+    return reverse(f"projects:{name}", kwargs={"cohort_pk": world["cohort"].pk, "set_pk": world["set"].pk, **extra})
+
+
+def _private_urls(world):
+    """(method, url) of every page that holds or changes only the set's private work."""
+    return [
+        ("get", _set_url(world, "set_meeting_update", meeting_pk=world["meeting"].pk)),
+        ("post", _set_url(world, "set_meeting_update", meeting_pk=world["meeting"].pk)),
+        ("get", _set_url(world, "set_meeting_create")),
+        ("post", _set_url(world, "set_meeting_create")),
+        ("get", _set_url(world, "set_action_create")),
+        ("post", _set_url(world, "set_action_create")),
+        ("post", _set_url(world, "set_action_mark", action_pk=world["action"].pk)),
+        ("get", _set_url(world, "set_reflections_update")),
+        ("post", _set_url(world, "set_reflections_update")),
+    ]
+
+
+INSIDERS = ["member", "set_facilitator", "cohort_facilitator", "staff"]
+OUTSIDERS = ["other_set_member", "participant_in_no_set", "other_set_facilitator"]
+
+
+@pytest.mark.parametrize("role", INSIDERS)
+def test_set_detail_shows_meetings_actions_and_reflections_to_the_set(world, role):
+    page = _client(world[role]).get(_set_url(world))
+    assert page.status_code == 200
+    for text in [NOTES, REFLECTIONS, ACTION, MEMBER_NAME, PROJECT]:
+        assert text in page.text
+
+
+@pytest.mark.parametrize("role", OUTSIDERS)
+def test_set_detail_shows_other_participants_name_members_and_project_only(world, role):
+    page = _client(world[role]).get(_set_url(world))
+    assert page.status_code == 200
+    for text in ["Alder set", MEMBER_NAME, PROJECT]:
+        assert text in page.text
+    for text in [NOTES, REFLECTIONS, ACTION, "Who came", "Record a meeting", "Write reflections"]:
+        assert text not in page.text
+    assert _set_url(world, "set_meeting_update", meeting_pk=world["meeting"].pk) not in page.text
+
+
+def test_set_detail_is_not_found_for_another_cohort(world):
+    assert _client(world["other_cohort_participant"]).get(_set_url(world)).status_code == 404
+
+
+@pytest.mark.parametrize("role", [*OUTSIDERS, "other_cohort_participant"])
+def test_set_private_pages_are_not_found_for_outsiders(world, role):
+    client = _client(world[role])
+    for method, url in _private_urls(world):
+        assert getattr(client, method)(url).status_code == 404, url
+    world["set"].refresh_from_db()
+    assert world["set"].reflections == REFLECTIONS
+    assert world["set"].meetings.count() == 1
+
+
+@pytest.mark.parametrize("role", INSIDERS)
+def test_set_private_pages_open_to_the_set(world, role):
+    client = _client(world[role])
+    for method, url in _private_urls(world):
+        if method == "get":
+            assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"), [("member", True), ("cohort_facilitator", True), ("other_set_member", False)]
+)
+def test_showcase_shows_reflections_to_the_set_only(world, role, sees):
+    for name in ["showcase", "showcase_print"]:
+        page = _client(world[role]).get(reverse(f"projects:{name}", kwargs={"cohort_pk": world["cohort"].pk}))
+        assert page.status_code == 200
+        assert PROJECT in page.text
+        assert (REFLECTIONS in page.text) is sees
+
+
+def test_private_to_is_the_one_rule(world):
+    for role in INSIDERS:
+        assert ActionLearningSet.objects.private_to(world[role]).filter(pk=world["set"].pk).exists(), role
+    for role in [*OUTSIDERS, "other_cohort_participant"]:
+        assert not ActionLearningSet.objects.private_to(world[role]).filter(pk=world["set"].pk).exists(), role
