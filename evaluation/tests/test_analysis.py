@@ -24,7 +24,7 @@ from evaluation.analysis import (
     analyse_items,
     paired_change,
 )
-from surveys import selectors as survey_selectors
+from surveys import disclosure
 
 # Hollander, Wolfe & Chicken, Nonparametric Statistical Methods, 3rd ed. (Wiley 2014), Example 3.1:
 # Hamilton depression scale factor IV of 9 patients at the first visit (x) and at the second visit,
@@ -64,7 +64,7 @@ def _exact_two_sided_p(differences):
 
 def test_min_group_is_the_surveys_constant():
     # One rule, one owner: the evaluation never shows a smaller group than survey results do.
-    assert analysis.MIN_GROUP is survey_selectors.MIN_GROUP
+    assert analysis.MIN_GROUP is disclosure.MIN_GROUP
     assert analysis.MIN_GROUP == 3
 
 
