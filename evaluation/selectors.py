@@ -214,7 +214,8 @@ def _intervals(cohort: Cohort, modules: list[Module]) -> tuple[list[datetime.dat
 
     Interval 0 is before the first module (listed only if the cohort starts earlier); interval k
     runs from module k's day to the day before the next module; the last one is after the last
-    module. A moment on a module's day counts after that module.
+    module. A moment on a module's day counts after that module. Intervals that have not begun are
+    left out: no moment can be dated in the future.
     """
     modules = sorted(modules, key=lambda m: (m.starts_at, m.number))
     if not modules:
@@ -223,7 +224,10 @@ def _intervals(cohort: Cohort, modules: list[Module]) -> tuple[list[datetime.dat
     labels = []
     if cohort.start_date < dates[0]:
         labels.append((0, _("Before module %(n)s") % {"n": modules[0].number}))
+    today = timezone.localdate()
     for k, module in enumerate(modules, start=1):
+        if dates[k - 1] > today:
+            break
         if k < len(modules):
             label = _("Between module %(n)s and module %(next)s") % {"n": module.number, "next": modules[k].number}
         else:
@@ -276,7 +280,12 @@ def practice_summary(*, cohort: Cohort) -> PracticeSummary:
     breakdowns = [
         _breakdown("method", _("Moments by method"), _("Method"), PracticeMoment.Method.choices, rows, "method"),
         _breakdown(
-            "with_whom", _("Moments by whom with"), _("With whom"), PracticeMoment.WithWhom.choices, rows, "with_whom"
+            "with_whom",
+            _("Who the moments were with"),
+            _("With whom"),
+            PracticeMoment.WithWhom.choices,
+            rows,
+            "with_whom",
         ),
         _breakdown("interval", _("Moments by module interval"), _("When"), interval_labels, rows, "interval"),
     ]

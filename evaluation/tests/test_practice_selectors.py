@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,6 +25,7 @@ from .factories import PracticeMomentFactory, participant
 
 M = PracticeMoment.Method
 W = PracticeMoment.WithWhom
+LONDON = timezone.get_current_timezone()
 
 
 # -- suppression, as a pure function ------------------------------------------------------------
@@ -163,6 +165,23 @@ def test_practice_summary_counts_a_moment_on_a_module_day_after_that_module(coho
 
     assert by_interval["After module 2"].moments == 3
     assert by_interval["Between module 1 and module 2"].state == SMALL
+
+
+@pytest.mark.django_db
+def test_practice_summary_leaves_out_intervals_that_have_not_begun(cohort):
+    today = timezone.localdate()
+    cohort.start_date = today - datetime.timedelta(days=30)
+    cohort.save()
+    for number, days in ((1, -30), (2, 0), (3, 1)):
+        starts_at = datetime.datetime.combine(today + datetime.timedelta(days=days), datetime.time(9), tzinfo=LONDON)
+        ModuleFactory(cohort=cohort, number=number, starts_at=starts_at)
+    for _ in range(3):
+        PracticeMomentFactory(membership=participant(cohort), date=today)
+
+    by_interval = _cells(practice_summary(cohort=cohort), "interval")
+
+    assert list(by_interval) == ["Between module 1 and module 2", "Between module 2 and module 3"]
+    assert by_interval["Between module 2 and module 3"].moments == 3
 
 
 @pytest.mark.django_db
