@@ -4,11 +4,14 @@ import datetime
 import re
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
 from evaluation.models import PracticeMoment
+from evaluation.tests.factories import PracticeMomentFactory, participant
 from projects.tests.factories import ActionLearningSetFactory, participant_in_set
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.django_db(transaction=True)]
@@ -60,3 +63,49 @@ def test_participant_logs_a_practice_moment_on_a_phone(phone_page, live_server, 
     moment = PracticeMoment.objects.get()
     assert (moment.membership.person.user, moment.date) == (user, timezone.localdate())
     assert (moment.method, moment.with_whom, moment.shared_with_set) == ("appreciative_inquiry", "team", True)
+
+
+WCAG_22_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_practice_pages_have_no_wcag_violations(browser, live_server, participant_user, width):
+    cohort, user = participant_user
+    moment = PracticeMomentFactory(
+        membership=user.person.memberships.get(), reflection=REFLECTION, shared_with_set=True
+    )
+    for _ in range(3):
+        PracticeMomentFactory(membership=participant(cohort))
+    facilitator = MembershipFactory(cohort=cohort, role="facilitator", person__user=UserFactory()).person.user
+    pages = {
+        user: [
+            reverse("evaluation:practice_moment_list", kwargs={"cohort_pk": cohort.pk}),
+            reverse("evaluation:practice_moment_create", kwargs={"cohort_pk": cohort.pk}),
+            reverse("evaluation:practice_moment_update", kwargs={"cohort_pk": cohort.pk, "moment_pk": moment.pk}),
+            reverse("evaluation:practice_moment_delete", kwargs={"cohort_pk": cohort.pk, "moment_pk": moment.pk}),
+            reverse("evaluation:practice_nudges_update", kwargs={"cohort_pk": cohort.pk}),
+            reverse("evaluation:practice_set_reflections", kwargs={"cohort_pk": cohort.pk}),
+        ],
+        facilitator: [reverse("evaluation:practice_summary", kwargs={"cohort_pk": cohort.pk})],
+    }
+    violations = []
+    for who, urls in pages.items():
+        # axe is injected by the test driver, so this context lets it past the page's CSP.
+        context = browser.new_context(viewport={"width": width, "height": 800}, bypass_csp=True, locale="en-GB")
+        context.add_cookies([_session_cookie(live_server, who)])
+        page = context.new_page()
+        for url in urls:
+            assert page.goto(live_server.url + url).status == 200, url
+            results = Axe().run(page, options=WCAG_22_AA)
+            violations += [f"{url}: {v['id']}: {v['help']}" for v in results.response["violations"]]
+            if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
+                violations.append(f"{url}: the page scrolls sideways at {width} px")
+        context.close()
+    assert violations == []
+
+
+def _session_cookie(live_server, user):
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies["sessionid"]
+    return {"name": "sessionid", "value": cookie.value, "url": live_server.url}
