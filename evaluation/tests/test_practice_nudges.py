@@ -213,3 +213,16 @@ def test_practice_nudges_job_is_scheduled_hourly_with_beat(settings):
     assert entry["schedule"] == 3600.0
     app.loader.import_default_modules()
     assert entry["task"] in app.tasks
+
+
+def test_practice_nudge_month_is_a_first_day_and_unique_per_membership(running):
+    from django.db import IntegrityError, transaction
+
+    quiet = participant(running)
+    PracticeNudge.objects.create(membership=quiet, month=datetime.date(2026, 11, 1))
+
+    for month in (datetime.date(2026, 11, 1), datetime.date(2026, 12, 2)):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            PracticeNudge.objects.create(membership=quiet, month=month)
+    PracticeNudge.objects.create(membership=quiet, month=datetime.date(2026, 12, 1))
+    assert PracticeNudge.objects.filter(membership=quiet).count() == 2

@@ -326,3 +326,31 @@ def test_practice_moment_list_query_count_is_constant(django_assert_num_queries,
 
     with django_assert_num_queries(8):
         assert client.get(url("practice_moment_list", cohort)).status_code == 200
+
+
+def test_practice_summary_does_not_count_one_or_two_who_have_not_logged(world):
+    for membership in (world["mate"], world["other"]):
+        PracticeMomentFactory(membership=membership)
+    participant(world["cohort"])  # the only one who has logged nothing
+
+    text = client_for(world["facilitator"]).get(url("practice_summary", world["cohort"])).text
+
+    assert "All but fewer than 3 of the 4 participants have logged at least one practice moment" in text
+    assert "(75%)" not in text
+
+
+# -- the admin ------------------------------------------------------------------------------------
+
+
+def test_admin_never_shows_a_private_reflection(world, staff_user):
+    client = client_for(staff_user)
+    changelist = client.get(reverse("admin:evaluation_practicemoment_changelist"))
+    private = client.get(reverse("admin:evaluation_practicemoment_change", args=[world["mine"].pk]))
+    shared = client.get(reverse("admin:evaluation_practicemoment_change", args=[world["shared"].pk]))
+
+    assert changelist.status_code == private.status_code == shared.status_code == 200
+    assert PRIVATE not in changelist.text
+    assert PRIVATE not in private.text
+    assert "(private: only the participant can read it)" in private.text
+    assert SHARED in shared.text
+    assert 'name="reflection"' not in private.text + shared.text  # read-only: no field to edit
