@@ -49,9 +49,9 @@ def practice_moments_of(*, membership: Membership) -> list[PracticeMoment]:
     return list(PracticeMoment.objects.filter(membership=membership))
 
 
-def practice_moment_get_own(*, membership: Membership, pk: int) -> PracticeMoment:
-    """The participant's own moment; anyone else's (or a moment of another cohort) is a 404."""
-    return get_object_or_404(PracticeMoment.objects.select_related("membership__cohort"), membership=membership, pk=pk)
+def practice_moment_get(*, cohort: Cohort, pk: int) -> PracticeMoment:
+    """A moment of this cohort (404 otherwise); whose it is, the caller checks."""
+    return get_object_or_404(PracticeMoment, membership__cohort=cohort, pk=pk)
 
 
 def practice_nudges_are_on(*, membership: Membership) -> bool:

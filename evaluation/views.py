@@ -3,7 +3,7 @@ counts facilitators see. Who may open a page is checked by CohortAccessMiddlewar
 whose moments a page may touch is checked here: only the participant's own."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -23,19 +23,25 @@ def _list_url(cohort):
 
 
 class ParticipantMixin:
-    """Pages of a participant's own log: the cohort's other members (and staff) get a 404, and so
-    does anyone asking for a moment that is not their own."""
+    """Pages of a participant's own log.
+
+    A moment of another cohort is a 404 for everyone. The log belongs to the participants, so the
+    cohort's facilitators and staff (who see the counts) get a 403, and a participant asking for
+    someone else's moment gets a 404, as if it did not exist.
+    """
 
     cohort_access = MEMBER
     moment = None
 
     def dispatch(self, request, *args, **kwargs):
+        if "moment_pk" in kwargs:
+            self.moment = selectors.practice_moment_get(cohort=request.cohort, pk=kwargs["moment_pk"])
         membership = request.cohort_membership
         if membership is None or membership.role != Membership.Role.PARTICIPANT:
+            raise PermissionDenied
+        if self.moment is not None and self.moment.membership_id != membership.pk:
             raise Http404
         self.membership = membership
-        if "moment_pk" in kwargs:
-            self.moment = selectors.practice_moment_get_own(membership=membership, pk=kwargs["moment_pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
 from evaluation.models import PracticeMoment, PracticeNudgePreference
@@ -85,10 +86,8 @@ def test_practice_moment_form_is_the_one_minute_form(world):
     assert len(re.findall(r'type="radio"[^>]*name="with_whom"', text)) == len(PracticeMoment.WithWhom.choices)
     assert "Keep it private: only you can read it" in text
     # The participant sees who would read a shared reflection.
-    assert (
-        f"Share it with my set, Set A: its members and its facilitator, {world['set_facilitator'].person.full_name}"
-        in text
-    )
+    name = escape(world["set_facilitator"].person.full_name)
+    assert f"Share it with my set, Set A: its members and its facilitator, {name}" in text
     assert re.search(r'value="private"[^>]*checked', text)
 
 
@@ -182,12 +181,27 @@ def test_practice_moment_delete_asks_first_and_deletes_on_post(world):
 
 
 @pytest.mark.parametrize("who", ["facilitator", "set_facilitator", "staff"])
-def test_participant_pages_are_404_to_everyone_else(world, staff_user, who):
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_participant_pages_are_forbidden_to_everyone_else(world, staff_user, who, method):
     user = staff_user if who == "staff" else world[who].person.user if who == "set_facilitator" else world[who]
     client = client_for(user)
     for name in ("practice_moment_list", "practice_moment_create", "practice_nudges_update"):
-        assert client.get(url(name, world["cohort"])).status_code == 404, name
-    assert client.get(url("practice_moment_update", world["cohort"], moment_pk=world["mine"].pk)).status_code == 404
+        assert getattr(client, method)(url(name, world["cohort"])).status_code == 403, name
+    for name in ("practice_moment_update", "practice_moment_delete"):
+        response = getattr(client, method)(url(name, world["cohort"], moment_pk=world["mine"].pk))
+        assert response.status_code == 403, name
+        assert PRIVATE not in response.content.decode()
+    assert PracticeMoment.objects.filter(pk=world["mine"].pk, reflection=PRIVATE).exists()
+
+
+def test_a_moment_of_another_cohort_is_404_even_to_a_facilitator(world):
+    elsewhere = PracticeMomentFactory(membership=participant(CohortFactory()))
+
+    response = client_for(world["facilitator"]).get(
+        url("practice_moment_update", world["cohort"], moment_pk=elsewhere.pk)
+    )
+
+    assert response.status_code == 404
 
 
 def test_practice_nudges_update_switches_reminders_off_and_on(world):
@@ -220,7 +234,7 @@ def test_set_reflections_page_shows_the_sets_shared_reflections(world, who):
 
     assert response.status_code == 200
     assert SHARED in response.text
-    assert world["mate"].person.full_name in response.text
+    assert escape(world["mate"].person.full_name) in response.text
     assert PRIVATE not in response.text
 
 
