@@ -152,7 +152,7 @@ def _left_behind_after() -> datetime.timedelta:
 def practice_nudges_publish(*, nudge_ids: list[int]) -> int:
     """Publish one send task per chunk now; on a broker failure log it and stop (the rows stay queued
     and the next hourly run publishes them again). Returns the number of tasks published."""
-    from .tasks import practice_nudges_send_task
+    from .tasks import practice_nudges_send_task  # tasks.py imports this module; as in surveys.services.mailing
 
     ids = sorted(set(nudge_ids))
     published = 0

@@ -9,10 +9,12 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cohorts.tests.factories import CohortFactory, MembershipFactory
 from common.models import SentEmail
+from config.celery import app
 from evaluation import services
 from evaluation.models import PracticeNudge
 from evaluation.selectors import nudge_month
@@ -206,8 +208,6 @@ def test_practice_nudge_left_queued_is_published_again_by_the_next_run(running, 
 
 
 def test_practice_nudges_job_is_scheduled_hourly_with_beat(settings):
-    from config.celery import app
-
     entry = settings.CELERY_BEAT_SCHEDULE["practice-nudges-queue-due"]
 
     assert entry["schedule"] == 3600.0
@@ -216,8 +216,6 @@ def test_practice_nudges_job_is_scheduled_hourly_with_beat(settings):
 
 
 def test_practice_nudge_month_is_a_first_day_and_unique_per_membership(running):
-    from django.db import IntegrityError, transaction
-
     quiet = participant(running)
     PracticeNudge.objects.create(membership=quiet, month=datetime.date(2026, 11, 1))
 

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cohorts.tests.factories import CohortFactory, MembershipFactory
+from evaluation import selectors as practice_selectors
 from evaluation.models import PracticeMoment
 from evaluation.selectors import (
     COMPLEMENTARY,
@@ -20,6 +21,7 @@ from evaluation.selectors import (
 )
 from modules.tests.factories import ModuleFactory
 from projects.tests.factories import ActionLearningSetFactory, SetMembershipFactory
+from surveys import selectors as survey_selectors
 
 from .factories import PracticeMomentFactory, participant
 
@@ -29,6 +31,10 @@ LONDON = timezone.get_current_timezone()
 
 
 # -- suppression, as a pure function ------------------------------------------------------------
+
+
+def test_min_group_is_the_surveys_constant():
+    assert practice_selectors.MIN_GROUP is survey_selectors.MIN_GROUP == 3
 
 
 def test_suppress_small_groups_hides_cells_under_three_people():
