@@ -219,6 +219,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "surveys-close-due": {"task": "surveys.tasks.surveys_close_due", "schedule": 60.0},
     # Reminders to non-responders; reminder_after_days is counted in days, so every 15 minutes is plenty.
     "reminders-queue-due": {"task": "surveys.tasks.reminders_queue_due", "schedule": 900.0},
+    # The practice log's monthly nudge. Hourly, but it only nudges in the first week of a month
+    # (weekdays from 10:00) and at most once a month per participant (evaluation/services.py), so
+    # a beat or worker outage on the 1st delays the nudges instead of losing them.
+    "practice-nudges-queue-due": {"task": "evaluation.tasks.practice_nudges_queue_due", "schedule": 3600.0},
 }
 
 # LOGGING
