@@ -31,6 +31,7 @@ from django.urls import URLResolver, get_resolver, resolve, reverse
 
 from cohorts.models import Membership
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
+from evaluation.tests.factories import PracticeMomentFactory
 from modules.tests.factories import ActItemFactory, ModuleFactory, PDSACycleFactory
 from projects.models import DataPoint, SetAction, SetMeeting
 from projects.tests.factories import (
@@ -108,6 +109,7 @@ REGISTRY = {
     "point_pk": Entry(lambda w: w.point.pk, parent="measure_pk", sibling=lambda w: w.other_measure_point.pk),
     "cycle_pk": Entry(lambda w: w.cycle.pk, parent="project_pk", sibling=lambda w: w.other_project_cycle.pk),
     "presentation_pk": Entry(lambda w: w.presentation.pk),
+    "moment_pk": Entry(lambda w: w.moment.pk),
 }
 
 
@@ -205,6 +207,7 @@ def _world(cohort, *, module_numbers):
         cycle=first.cycle,
         other_project_cycle=second.cycle,
         presentation=presentation,
+        moment=PracticeMomentFactory(membership=participant),
     )
 
 
