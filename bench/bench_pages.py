@@ -74,7 +74,7 @@ def main():
     ]
     for label, url in pages:
         measure(facilitator, label, url)
-    measure(participant, "My programme (participant)", reverse("projects:my_programme"))
+    measure(participant, "My programme (participant)", reverse("accounts:my_programme"))
 
 
 if __name__ == "__main__":

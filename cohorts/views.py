@@ -34,7 +34,7 @@ class HomeView(TemplateView):
         self.cohorts = list(selectors.cohort_list_for_user(user=user))
         self.member_cohorts = [] if user.is_staff else list(selectors.cohort_list_for_member(user=user))
         if not self.cohorts and self.member_cohorts:
-            return redirect("projects:my_programme")
+            return redirect("accounts:my_programme")
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

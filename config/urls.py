@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("modules.urls")),
     path("", include("surveys.urls")),
     path("", include("projects.urls")),
+    path("", include("accounts.urls")),
     # Before the auth URLs: the same name and template, with rate limits (common/views.py).
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),

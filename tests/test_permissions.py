@@ -26,9 +26,9 @@ PUBLIC_URL_NAMES = {
     "password_reset_complete",
     "surveys:answer_start",
     "surveys:answer",
-    "projects:sign_in_link_request",
-    "projects:sign_in_link_sent",
-    "projects:sign_in_link_use",
+    "accounts:sign_in_link_request",
+    "accounts:sign_in_link_sent",
+    "accounts:sign_in_link_use",
 }
 
 SAMPLE_VALUES = {"int": 1, "str": "sample", "slug": "sample", "path": "sample", "uuid": uuid.uuid4()}

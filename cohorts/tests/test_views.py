@@ -84,7 +84,7 @@ def test_home_sends_a_participant_to_my_programme_with_their_cohort_and_module_d
 
     response = client.get(reverse("home"), follow=True)
 
-    assert response.redirect_chain == [(reverse("projects:my_programme"), 302)]
+    assert response.redirect_chain == [(reverse("accounts:my_programme"), 302)]
     assert response.status_code == 200
     assert "My programme" in response.text
     assert cohort.name in response.text
@@ -432,7 +432,7 @@ def test_home_query_count_for_a_participant(client, cohort, django_assert_num_qu
     with django_assert_num_queries(5 + 2):
         response = client.get(reverse("home"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("projects:my_programme")
+    assert response["Location"] == reverse("accounts:my_programme")
 
 
 # IN THE BROWSER

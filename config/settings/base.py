@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "surveys",
     "projects",
     "evaluation",
+    "accounts",
 ]
 
 # AUTHENTICATION

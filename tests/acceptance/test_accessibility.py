@@ -123,7 +123,7 @@ def test_participant_and_public_pages_have_no_wcag_violations(browser, live_serv
     context, page = _context(browser, live_server, viewport)
     try:
         violations = _violations(page, live_server.url + reverse("login"))
-        violations += _violations(page, live_server.url + reverse("projects:sign_in_link_request"))
+        violations += _violations(page, live_server.url + reverse("accounts:sign_in_link_request"))
         violations += _violations(page, live_server.url + reverse("surveys:answer_start", kwargs={"token": token}))
         page.get_by_role("button", name="Send my answers").click()  # nothing filled in: the error summary
         page.wait_for_selector("#error-summary, .alert-danger")
@@ -132,7 +132,7 @@ def test_participant_and_public_pages_have_no_wcag_violations(browser, live_serv
         context.close()
     context, page = _context(browser, live_server, viewport, "participant")
     try:
-        violations += _violations(page, live_server.url + reverse("projects:my_programme"))
+        violations += _violations(page, live_server.url + reverse("accounts:my_programme"))
     finally:
         context.close()
     assert violations == [], "\n".join(violations)
