@@ -1,6 +1,6 @@
 """Facilitator pages for a cohort's modules and their PDSA record.
 
-Access to every URL here is checked by common.middleware.CohortAccessMiddleware (facilitators
+Access to every URL here is checked by cohorts.middleware.CohortAccessMiddleware (facilitators
 of the cohort and staff); sub-objects are looked up inside ``request.cohort``.
 """
 

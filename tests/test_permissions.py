@@ -12,8 +12,9 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
+from cohorts.access import FACILITATOR
+from cohorts.middleware import _required_access
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
-from common.middleware import FACILITATOR, _required_access
 
 pytestmark = pytest.mark.django_db
 

@@ -97,8 +97,8 @@ MIDDLEWARE = [
     "common.middleware.PrivatePagesNoStoreMiddleware",
     # Every view needs a signed-in user unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    # Every URL with a cohort_pk is checked here, and only here (common/middleware.py).
-    "common.middleware.CohortAccessMiddleware",
+    # Every URL with a cohort_pk is checked here, and only here (cohorts/middleware.py).
+    "cohorts.middleware.CohortAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

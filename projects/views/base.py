@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.views.generic import FormView
 
-from common.middleware import MEMBER
+from cohorts.access import MEMBER
 
 from .. import selectors
 from ..models import ActionLearningSet, ImprovementProject

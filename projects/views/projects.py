@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from cohorts.access import MEMBER
 from common.forms import form_add_service_errors
-from common.middleware import MEMBER
 
 from .. import selectors, services
 from ..forms import (
