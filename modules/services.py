@@ -16,9 +16,6 @@ from .models import ActItem, Attendance, Module, PDSACycle
 
 logger = logging.getLogger(__name__)
 
-# The modules that are followed by a survey and so have a PDSA cycle.
-PDSA_MODULE_NUMBERS = range(1, 6)
-
 
 @transaction.atomic
 def attendance_record(*, module: Module, statuses: dict[int, str], by=None) -> int:
@@ -133,7 +130,7 @@ def module_update(
 
 
 def _require_pdsa_module(module: Module) -> None:
-    if module.number not in PDSA_MODULE_NUMBERS:
+    if not module.has_survey:
         raise ValidationError(_("Only modules 1 to 5 have a PDSA cycle."), code="no_pdsa")
 
 
