@@ -6,10 +6,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from modules.models import Module
-from projects.services import set_membership_remove_withdrawn
 
 from .imports import ImportCheck, participant_rows_check
 from .models import Cohort, Membership, Organisation, Person, Programme
+from .signals import membership_withdrawn
 
 # A face-to-face module runs 09:30 to 16:30 unless the outline says otherwise.
 MODULE_START_TIME = datetime.time(9, 30)
@@ -67,14 +67,15 @@ def membership_add(*, cohort: Cohort, person: Person, role: str = Membership.Rol
 
 @transaction.atomic
 def membership_withdraw(*, membership: Membership, on: datetime.date | None = None) -> Membership:
-    """Mark a membership withdrawn on a date (today by default) and take them out of their
-    action-learning set; attendance and survey history are kept."""
+    """Mark a membership withdrawn on a date (today by default) and tell higher apps
+    (``signals.membership_withdrawn``: projects takes them out of their action-learning set);
+    attendance and survey history are kept."""
     if not membership.is_active:
         raise ValidationError(_("%(name)s has already withdrawn.") % {"name": membership.person.full_name})
     membership.status = Membership.Status.WITHDRAWN
     membership.withdrawn_on = on or timezone.localdate()
     membership.save(update_fields=["status", "withdrawn_on", "updated_at"])
-    set_membership_remove_withdrawn(membership=membership)
+    membership_withdrawn.send(sender=Membership, membership=membership)
     return membership
 
 

@@ -10,9 +10,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cohorts.models import Membership
-from surveys.services.mailing import survey_open_and_invite
 
 from .models import ActItem, Attendance, Module, PDSACycle
+from .signals import module_delivered
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,8 @@ def attendance_record(*, module: Module, statuses: dict[int, str], by=None) -> i
 
 @transaction.atomic
 def module_mark_delivered(*, module: Module, by=None) -> Module:
-    """Mark a module delivered and open its survey; marking it again changes nothing.
+    """Mark a module delivered and tell higher apps (``signals.module_delivered``: surveys opens the
+    module's survey); marking it again changes nothing.
 
     A module cannot be delivered before it has started.
     """
@@ -92,9 +93,9 @@ def module_mark_delivered(*, module: Module, by=None) -> Module:
     module.delivered_at = now
     module.save(update_fields=["state", "delivered_at", "updated_at"])
     logger.info("module %s marked delivered by %s", module.pk, getattr(by, "pk", None))
-    # Modules 1-5: the survey opens and the invitations are recorded in this transaction; the
-    # e-mails go out after commit.
-    survey_open_and_invite(module=module, now=now)
+    # In this transaction: surveys' receiver opens the survey of modules 1-5 and records the
+    # invitations (the e-mails go out after commit); if it fails, the module stays planned.
+    module_delivered.send(sender=Module, module=module, now=now)
     return module
 
 
