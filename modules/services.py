@@ -9,12 +9,16 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from cohorts.models import Membership
+from cohorts.models import Cohort, Membership
 
 from .models import ActItem, Attendance, Module, PDSACycle
 from .signals import module_delivered
 
 logger = logging.getLogger(__name__)
+
+# A module that ended longer ago than this and was never marked delivered is left alone: its
+# participants would get a survey about a day weeks past (e.g. a cohort entered late).
+ENDED_LOOKBACK = datetime.timedelta(days=14)
 
 
 @transaction.atomic
@@ -97,6 +101,25 @@ def module_mark_delivered(*, module: Module, by=None) -> Module:
     # invitations (the e-mails go out after commit); if it fails, the module stays planned.
     module_delivered.send(sender=Module, module=module, now=now)
     return module
+
+
+def modules_mark_ended_delivered(*, now: datetime.datetime | None = None) -> list[int]:
+    """Mark delivered the modules followed by a survey that have ended but that nobody marked, so that
+    their surveys open (through ``module_delivered``). Each module in its own transaction; returns
+    the ids of the modules marked."""
+    now = now or timezone.now()
+    modules = (
+        Module.objects.with_survey()
+        .filter(state=Module.State.PLANNED, ends_at__lte=now, ends_at__gte=now - ENDED_LOOKBACK)
+        .exclude(cohort__status=Cohort.Status.FINISHED)
+        .order_by("ends_at")
+    )
+    marked = []
+    for module in modules:
+        module = module_mark_delivered(module=module)
+        marked.append(module.pk)
+        logger.info("module %s ended without being marked delivered; marked now", module.pk)
+    return marked
 
 
 @transaction.atomic

@@ -214,6 +214,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Invitations left queued (broker down when the survey opened, a lost retry) or stuck in
     # "sending" (worker killed) are queued again. Every minute so that a broker outage costs little.
     "invitations-sweep": {"task": "surveys.tasks.invitations_sweep", "schedule": 60.0},
+    # Modules 1-5 whose end time has passed but that nobody marked delivered: mark them delivered
+    # (module_delivered then opens their surveys).
+    "modules-mark-ended-delivered": {"task": "modules.tasks.modules_mark_ended_delivered", "schedule": 300.0},
     # Modules whose end time has passed but that nobody marked delivered: mark them and open the survey.
     "surveys-open-due": {"task": "surveys.tasks.surveys_open_due", "schedule": 300.0},
     # Close surveys at their closing time (to the minute) and mail each facilitator a summary.
