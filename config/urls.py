@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from cohorts.views import HomeView
 from common.views import LoginView
+from modules.views import HomeView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),

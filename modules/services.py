@@ -1,4 +1,5 @@
-"""Writes for modules: attendance, delivery, module details and the PDSA record."""
+"""Writes for modules: a cohort's modules (made with the cohort, moved with it), attendance, delivery,
+module details and the PDSA record."""
 
 import datetime
 import logging
@@ -9,16 +10,92 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from cohorts.models import Cohort, Membership
+from cohorts.models import Cohort, Membership, Organisation, Person, Programme
+from cohorts.services import cohort_create, cohort_details_update
 
 from .models import ActItem, Attendance, Module, PDSACycle
 from .signals import module_delivered
 
 logger = logging.getLogger(__name__)
 
+# A face-to-face module runs 09:30 to 16:30 unless the outline says otherwise.
+MODULE_START_TIME = datetime.time(9, 30)
+
 # A module that ended longer ago than this and was never marked delivered is left alone: its
 # participants would get a survey about a day weeks past (e.g. a cohort entered late).
 ENDED_LOOKBACK = datetime.timedelta(days=14)
+
+
+@transaction.atomic
+def cohort_create_from_programme(
+    *,
+    programme: Programme,
+    commissioner: Organisation,
+    name: str,
+    start_date: datetime.date,
+    end_date: datetime.date | None = None,
+    facilitators: list[Person] = (),
+    status: str = Cohort.Status.PLANNED,
+) -> Cohort:
+    """Create a cohort with its six modules, dated from its start by the programme's outline."""
+    cohort = cohort_create(
+        programme=programme,
+        commissioner=commissioner,
+        name=name,
+        start_date=start_date,
+        end_date=end_date,
+        facilitators=facilitators,
+        status=status,
+    )
+    tz = timezone.get_current_timezone()
+    modules = []
+    for outline in programme.outlines.order_by("number"):
+        day = start_date + datetime.timedelta(weeks=outline.weeks_after_start)
+        starts_at = datetime.datetime.combine(day, MODULE_START_TIME, tzinfo=tz)
+        modules.append(
+            Module(
+                cohort=cohort,
+                number=outline.number,
+                title=outline.title,
+                topics=outline.topics,
+                is_celebration=outline.is_celebration,
+                starts_at=starts_at,
+                ends_at=starts_at + datetime.timedelta(hours=float(outline.duration_hours)),
+            )
+        )
+    Module.objects.bulk_create(modules)
+    return cohort
+
+
+@transaction.atomic
+def cohort_update(
+    *,
+    cohort: Cohort,
+    name: str,
+    start_date: datetime.date,
+    end_date: datetime.date | None,
+    status: str,
+    survey_audience: str,
+    move_planned_modules: bool = False,
+) -> Cohort:
+    """Change a cohort's details; optionally move its planned modules by as many days as the start moved."""
+    shift = start_date - cohort.start_date
+    cohort = cohort_details_update(
+        cohort=cohort,
+        name=name,
+        start_date=start_date,
+        end_date=end_date,
+        status=status,
+        survey_audience=survey_audience,
+    )
+    if move_planned_modules and shift:
+        modules = list(cohort.modules.filter(state=Module.State.PLANNED))
+        for module in modules:
+            # Shift in local time so that a 09:30 module stays at 09:30 across a clock change.
+            module.starts_at = timezone.localtime(module.starts_at) + shift
+            module.ends_at = timezone.localtime(module.ends_at) + shift
+        Module.objects.bulk_update(modules, ["starts_at", "ends_at"])
+    return cohort
 
 
 @transaction.atomic

@@ -36,8 +36,8 @@ def survey_token(cohort):
 
 def test_signed_in_pages_are_private_and_not_stored(facilitator_client, cohort):
     home = facilitator_client.get(reverse("home"))
-    cohort_page = facilitator_client.get(reverse("cohorts:cohort_detail", kwargs={"cohort_pk": cohort.pk}))
-    not_found = facilitator_client.get(reverse("cohorts:cohort_detail", kwargs={"cohort_pk": cohort.pk + 1000}))
+    cohort_page = facilitator_client.get(reverse("modules:cohort_detail", kwargs={"cohort_pk": cohort.pk}))
+    not_found = facilitator_client.get(reverse("modules:cohort_detail", kwargs={"cohort_pk": cohort.pk + 1000}))
 
     assert (home.status_code, cohort_page.status_code, not_found.status_code) == (200, 200, 404)
     assert _directives(home) >= PRIVATE

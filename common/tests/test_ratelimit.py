@@ -327,7 +327,7 @@ def test_survey_link_with_the_cache_down_still_opens_and_takes_answers(dead_cach
 
 def test_signed_in_pages_with_the_cache_down_pass_the_whole_middleware_stack(dead_cache, facilitator_client, cohort):
     home = facilitator_client.get(reverse("home"))
-    cohort_page = facilitator_client.get(reverse("cohorts:cohort_detail", kwargs={"cohort_pk": cohort.pk}))
+    cohort_page = facilitator_client.get(reverse("modules:cohort_detail", kwargs={"cohort_pk": cohort.pk}))
 
     assert home.status_code == 200
     assert cohort_page.status_code == 200

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "projects",
     "evaluation",
     "accounts",
+    "demo",
 ]
 
 # AUTHENTICATION

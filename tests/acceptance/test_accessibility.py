@@ -9,8 +9,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.urls import reverse
 
-from cohorts import demo
 from cohorts.models import Cohort
+from demo import scenario as demo
 from projects.models import ImprovementProject
 from surveys.models import Invitation
 from surveys.services import invitation_issue_token
@@ -83,7 +83,7 @@ def test_facilitator_pages_have_no_wcag_violations(browser, live_server, demo_da
     c = {"cohort_pk": cohort.pk}
     paths = [
         reverse("home"),
-        reverse("cohorts:cohort_detail", kwargs=c),
+        reverse("modules:cohort_detail", kwargs=c),
         reverse("cohorts:participant_add", kwargs=c),
         reverse("cohorts:participant_import", kwargs=c),
         reverse(
