@@ -235,6 +235,10 @@ def driver_diagram_replace(*, project: ImprovementProject, outline: str) -> list
     return kept
 
 
+def data_point_delete(*, point: DataPoint) -> None:
+    point.delete()
+
+
 @dataclass(frozen=True)
 class ImportResult:
     created: int
@@ -335,6 +339,11 @@ def slides_kind(uploaded_file) -> str | None:
         if "[Content_Types].xml" in names and "ppt/presentation.xml" in names:
             return "pptx"
     return None
+
+
+def presentation_delete(*, presentation: Presentation) -> None:
+    """Take a presentation off the module 6 schedule (its feedback goes with it)."""
+    presentation.delete()
 
 
 @transaction.atomic

@@ -87,7 +87,7 @@ def test_project_update_cannot_move_project_into_a_set_one_is_not_in(world):
 
     response = client_for(world["member_a"]).post(project_url(world, "project_update"), data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     world["project_a"].refresh_from_db()
     assert world["project_a"].action_learning_set_id == world["set_a"].pk
 
@@ -251,7 +251,7 @@ def test_data_points_import_view_reports_rows_and_saves_nothing(world):
         measure_url(world, "data_points_import"), {"text": "2026-05-04,10\nnot a date,11\n2026-05-18,abc"}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Row 2:" in response.text
     assert "Row 3:" in response.text
     assert DataPoint.objects.count() == before
@@ -271,7 +271,7 @@ def test_data_point_create_view_rejects_duplicate_date(world):
         measure_url(world, "data_point_create"), {"date": "2026-01-05", "value": "99"}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "already a value for this date" in response.text
     assert world["measure_a"].data_points.get(date=datetime.date(2026, 1, 5)).value == Decimal(40)
 
@@ -324,7 +324,7 @@ def test_pdsa_cycle_form_rejects_measure_of_another_project(world):
         {"title": "X", "start_date": "2026-02-16", "measures": [foreign.pk]},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert not world["project_a"].pdsa_cycles.exists()
 
 
@@ -536,7 +536,7 @@ def test_presentation_form_rejects_project_of_another_set(world, facilitator_cli
 
     response = facilitator_client.post(url, data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "belongs to another set" in response.text
     assert "must end after it starts" in response.text
     assert not Presentation.objects.exists()
