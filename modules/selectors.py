@@ -275,10 +275,6 @@ class PDSAEntry:
     next_module: Module | None = None
     moves: list[ScoreMove] = field(default_factory=list)
 
-    @property
-    def act_done(self) -> int:
-        return sum(1 for item in self.act_items if item.done)
-
 
 def score_moves(before: SurveySummary | None, after: SurveySummary | None) -> list[ScoreMove]:
     """Headline scores present in both summaries, paired by question code."""

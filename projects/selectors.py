@@ -123,10 +123,6 @@ def set_participants_for_assignment(*, cohort) -> list[Membership]:
     return memberships
 
 
-def set_of_membership(*, membership) -> ActionLearningSet | None:
-    return ActionLearningSet.objects.filter(set_memberships__membership=membership).first()
-
-
 def cohort_members_for_choice(*, cohort):
     return Membership.objects.active().filter(cohort=cohort).select_related("person").order_by("person__full_name")
 

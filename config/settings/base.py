@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "bootstrap",  # django-bootstrap-static: Bootstrap 5 CSS/JS served from the package
     "crispy_forms",
     "crispy_bootstrap5",
@@ -191,7 +190,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 # A send task that overruns is stopped; rows it left "sending" are taken up again only after the
-# hard limit has certainly killed it (surveys.services.mailing.SENDING_STALE_AFTER).
+# hard limit has certainly killed it (the sweep waits 1.5 × CELERY_TASK_TIME_LIMIT).
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
