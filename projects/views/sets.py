@@ -127,7 +127,7 @@ class SetUpdateView(FormPageView):
     success_message = _("Set saved.")
 
     def perform(self, form):
-        return form.save()  # plain CRUD of one row (STYLE: form.save() only for that)
+        return form.save()  # plain CRUD of one row: no service needed
 
 
 class SetDetailView(TemplateView):
