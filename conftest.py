@@ -5,6 +5,7 @@ missing service fails the test; on a newcomer's machine without them it is skipp
 reason, so that the README's test command still runs everything else.
 """
 
+import datetime
 import os
 import shutil
 import socket
@@ -14,6 +15,13 @@ from django.core.cache import cache
 from django.test import Client
 
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
+from projects.tests.factories import (
+    ActionLearningSetFactory,
+    DataPointFactory,
+    ImprovementProjectFactory,
+    MeasureFactory,
+    participant_in_set,
+)
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Flags that keep Chromium from reaching out to the closed network at every start.
@@ -130,3 +138,35 @@ def facilitator_client(facilitator):
 @pytest.fixture
 def staff_user(db):
     return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def world(cohort, facilitator):
+    """A cohort with two action-learning sets, a project each, a measure with twelve weekly points
+    and one participant in each set (projects' and accounts' tests)."""
+    set_a = ActionLearningSetFactory(cohort=cohort, name="Set A")
+    set_b = ActionLearningSetFactory(cohort=cohort, name="Set B")
+    project_a = ImprovementProjectFactory(action_learning_set=set_a, title="Safer handovers")
+    project_b = ImprovementProjectFactory(action_learning_set=set_b, title="Quicker discharge")
+    measure_a = MeasureFactory(project=project_a, name="Handovers using SBAR", baseline_points=6)
+    for week, value in enumerate([40, 42, 38, 41, 39, 43, 55, 58, 60, 57, 61, 62]):
+        DataPointFactory(
+            measure=measure_a, date=datetime.date(2026, 1, 5) + datetime.timedelta(weeks=week), value=value
+        )
+    return {
+        "cohort": cohort,
+        "facilitator": facilitator,
+        "set_a": set_a,
+        "set_b": set_b,
+        "project_a": project_a,
+        "project_b": project_b,
+        "measure_a": measure_a,
+        "member_a": participant_in_set(set_a),
+        "member_b": participant_in_set(set_b),
+    }
+
+
+@pytest.fixture
+def survey_answers():
+    """Valid answers to the default module survey (surveys/defaults.py), by question code."""
+    return {"usefulness": "4", "confidence": "3", "pace": "About right", "recommend": "9"}

@@ -22,8 +22,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from cohorts import demo  # noqa: E402
 from cohorts.models import Cohort  # noqa: E402
+from demo import scenario as demo  # noqa: E402
 from projects.models import ImprovementProject, Measure  # noqa: E402
 
 REPEATS = 5
@@ -55,7 +55,7 @@ def main():
     print("|---|---|---|")
     pages = [
         ("Home (facilitator)", reverse("home")),
-        ("Cohort page", reverse("cohorts:cohort_detail", kwargs=c)),
+        ("Cohort page", reverse("modules:cohort_detail", kwargs=c)),
         ("Add participant", reverse("cohorts:participant_add", kwargs=c)),
         ("Module page with register", reverse("modules:module_detail", kwargs={**c, "number": 4})),
         ("PDSA cycle of module 2", reverse("modules:pdsa_cycle_update", kwargs={**c, "number": 2})),
@@ -74,7 +74,7 @@ def main():
     ]
     for label, url in pages:
         measure(facilitator, label, url)
-    measure(participant, "My programme (participant)", reverse("projects:my_programme"))
+    measure(participant, "My programme (participant)", reverse("accounts:my_programme"))
 
 
 if __name__ == "__main__":

@@ -3,10 +3,8 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from modules.models import Module
-
 from .models import Cohort, Membership, ModuleOutline, Organisation, Person, Programme
-from .services import cohort_create_from_programme, membership_reinstate, membership_withdraw
+from .services import membership_reinstate, membership_withdraw
 
 TIMESTAMPS = ("created_at", "updated_at")
 
@@ -78,18 +76,6 @@ class ModuleOutlineAdmin(TimestampedAdmin):
     ordering = ("programme__name", "number")
 
 
-class ModuleInline(admin.TabularInline):
-    model = Module
-    fields = ("number", "title", "starts_at", "ends_at", "venue", "state", "delivered_at")
-    extra = 0
-    max_num = 6
-    show_change_link = True
-
-    def get_queryset(self, request):
-        # Each row shows the module's __str__, which names the cohort.
-        return super().get_queryset(request).select_related("cohort")
-
-
 class CohortMembershipInline(admin.TabularInline):
     model = Membership
     fk_name = "cohort"
@@ -111,6 +97,8 @@ class CohortMembershipInline(admin.TabularInline):
 
 @admin.register(Cohort)
 class CohortAdmin(TimestampedAdmin):
+    """The cohort's own fields and people; modules/admin.py registers it again with its modules."""
+
     list_display = (
         "name",
         "programme",
@@ -119,7 +107,6 @@ class CohortAdmin(TimestampedAdmin):
         "end_date",
         "status",
         "participant_count",
-        "modules_delivered",
     )
     list_filter = (
         "status",
@@ -133,11 +120,7 @@ class CohortAdmin(TimestampedAdmin):
     date_hierarchy = "start_date"
     actions = ("mark_running", "mark_finished")
 
-    def get_inlines(self, request, obj):
-        # On the add page the six modules do not exist yet: saving creates them from the outline.
-        if obj is None:
-            return (CohortMembershipInline,)
-        return (ModuleInline, CohortMembershipInline)
+    inlines = (CohortMembershipInline,)
 
     def get_queryset(self, request):
         return (
@@ -151,42 +134,12 @@ class CohortAdmin(TimestampedAdmin):
                     ),
                     distinct=True,
                 ),
-                modules_delivered=Count("modules", filter=Q(modules__state=Module.State.DELIVERED), distinct=True),
             )
         )
 
     @admin.display(description=_("active participants"), ordering="participant_count")
     def participant_count(self, obj):
         return obj.participant_count
-
-    @admin.display(description=_("modules delivered"), ordering="modules_delivered")
-    def modules_delivered(self, obj):
-        return obj.modules_delivered
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        created = cohort_create_from_programme(
-            programme=obj.programme,
-            commissioner=obj.commissioner,
-            name=obj.name,
-            start_date=obj.start_date,
-            end_date=obj.end_date,
-            status=obj.status,
-        )
-        # The form's instance becomes the created cohort, so that the inlines attach to it and
-        # fields the service does not take (e.g. survey_audience) are saved from the form.
-        obj.pk = created.pk
-        obj.created_at = created.created_at
-        obj._state.adding = False
-        obj._state.db = created._state.db
-        obj.save()
-        self.message_user(
-            request,
-            _("Its modules were created from the programme's outline; check their dates and venues."),
-            messages.INFO,
-        )
 
     def _set_status(self, request, queryset, status):
         updated = queryset.update(status=status)

@@ -1,34 +1,44 @@
+"""Who may see which cohort: the one owner of the access rule (cohorts.middleware and other apps'
+permission querysets build on ``Cohort.objects.for_user`` and ``for_member``)."""
+
 from django.db import models
 
 
 class CohortQuerySet(models.QuerySet):
+    def _membership_model(self):
+        # cohorts.models imports this module, so Membership (and its Role and Status) is reached
+        # through the relation instead of an import.
+        return self.model.memberships.rel.related_model
+
     def for_user(self, user):
         """Cohorts a user may manage: all for staff, else those they actively facilitate."""
         if not user.is_authenticated:
             return self.none()
         if user.is_staff:
             return self
+        Membership = self._membership_model()
         return self.filter(
             memberships__person__user=user,
-            memberships__role="facilitator",
-            memberships__status="active",
+            memberships__role=Membership.Role.FACILITATOR,
+            memberships__status=Membership.Status.ACTIVE,
         )
 
     def for_member(self, user):
-        """Cohorts a user belongs to in any role (participants included)."""
+        """Cohorts a user may see: all for staff, else those they actively belong to in any role."""
         if not user.is_authenticated:
             return self.none()
         if user.is_staff:
             return self
-        return self.filter(memberships__person__user=user, memberships__status="active")
+        Membership = self._membership_model()
+        return self.filter(memberships__person__user=user, memberships__status=Membership.Status.ACTIVE)
 
 
 class MembershipQuerySet(models.QuerySet):
     def participants(self):
-        return self.filter(role="participant")
+        return self.filter(role=self.model.Role.PARTICIPANT)
 
     def facilitators(self):
-        return self.filter(role="facilitator")
+        return self.filter(role=self.model.Role.FACILITATOR)
 
     def active(self):
-        return self.filter(status="active")
+        return self.filter(status=self.model.Status.ACTIVE)

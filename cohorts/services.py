@@ -5,18 +5,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from modules.models import Module
-from projects.services import set_membership_remove_withdrawn
-
 from .imports import ImportCheck, participant_rows_check
 from .models import Cohort, Membership, Organisation, Person, Programme
-
-# A face-to-face module runs 09:30 to 16:30 unless the outline says otherwise.
-MODULE_START_TIME = datetime.time(9, 30)
+from .signals import membership_withdrawn
 
 
 @transaction.atomic
-def cohort_create_from_programme(
+def cohort_create(
     *,
     programme: Programme,
     commissioner: Organisation,
@@ -26,7 +21,7 @@ def cohort_create_from_programme(
     facilitators: list[Person] = (),
     status: str = Cohort.Status.PLANNED,
 ) -> Cohort:
-    """Create a cohort with its six modules, dated from its start by the programme's outline."""
+    """Create a cohort with its facilitators. (With its six modules: modules.services.cohort_create_from_programme.)"""
     cohort = Cohort(
         programme=programme,
         commissioner=commissioner,
@@ -37,23 +32,6 @@ def cohort_create_from_programme(
     )
     cohort.full_clean()
     cohort.save()
-    tz = timezone.get_current_timezone()
-    modules = []
-    for outline in programme.outlines.order_by("number"):
-        day = start_date + datetime.timedelta(weeks=outline.weeks_after_start)
-        starts_at = datetime.datetime.combine(day, MODULE_START_TIME, tzinfo=tz)
-        modules.append(
-            Module(
-                cohort=cohort,
-                number=outline.number,
-                title=outline.title,
-                topics=outline.topics,
-                is_celebration=outline.is_celebration,
-                starts_at=starts_at,
-                ends_at=starts_at + datetime.timedelta(hours=float(outline.duration_hours)),
-            )
-        )
-    Module.objects.bulk_create(modules)
     for person in facilitators:
         membership_add(cohort=cohort, person=person, role=Membership.Role.FACILITATOR)
     return cohort
@@ -67,14 +45,15 @@ def membership_add(*, cohort: Cohort, person: Person, role: str = Membership.Rol
 
 @transaction.atomic
 def membership_withdraw(*, membership: Membership, on: datetime.date | None = None) -> Membership:
-    """Mark a membership withdrawn on a date (today by default) and take them out of their
-    action-learning set; attendance and survey history are kept."""
+    """Mark a membership withdrawn on a date (today by default) and tell higher apps
+    (``signals.membership_withdrawn``: projects takes them out of their action-learning set);
+    attendance and survey history are kept."""
     if not membership.is_active:
         raise ValidationError(_("%(name)s has already withdrawn.") % {"name": membership.person.full_name})
     membership.status = Membership.Status.WITHDRAWN
     membership.withdrawn_on = on or timezone.localdate()
     membership.save(update_fields=["status", "withdrawn_on", "updated_at"])
-    set_membership_remove_withdrawn(membership=membership)
+    membership_withdrawn.send(sender=Membership, membership=membership)
     return membership
 
 
@@ -87,7 +66,7 @@ def membership_reinstate(*, membership: Membership) -> Membership:
 
 
 @transaction.atomic
-def cohort_update(
+def cohort_details_update(
     *,
     cohort: Cohort,
     name: str,
@@ -95,10 +74,8 @@ def cohort_update(
     end_date: datetime.date | None,
     status: str,
     survey_audience: str,
-    move_planned_modules: bool = False,
 ) -> Cohort:
-    """Change a cohort's details; optionally move its planned modules by as many days as the start moved."""
-    shift = start_date - cohort.start_date
+    """Change a cohort's details. (Moving its planned modules along: modules.services.cohort_update.)"""
     cohort.name = name
     cohort.start_date = start_date
     cohort.end_date = end_date
@@ -106,13 +83,6 @@ def cohort_update(
     cohort.survey_audience = survey_audience
     cohort.full_clean()
     cohort.save()
-    if move_planned_modules and shift:
-        modules = list(cohort.modules.filter(state=Module.State.PLANNED))
-        for module in modules:
-            # Shift in local time so that a 09:30 module stays at 09:30 across a clock change.
-            module.starts_at = timezone.localtime(module.starts_at) + shift
-            module.ends_at = timezone.localtime(module.ends_at) + shift
-        Module.objects.bulk_update(modules, ["starts_at", "ends_at"])
     return cohort
 
 

@@ -4,10 +4,8 @@ from . import views
 
 app_name = "cohorts"
 
-# The home page ("/", URL name "home") is named outside this namespace in config/urls.py.
+# The home page ("home"), the cohort page and its edit page show modules too: modules/urls.py.
 urlpatterns = [
-    path("cohorts/<int:cohort_pk>/", views.CohortDetailView.as_view(), name="cohort_detail"),
-    path("cohorts/<int:cohort_pk>/edit/", views.CohortUpdateView.as_view(), name="cohort_update"),
     path("cohorts/<int:cohort_pk>/participants/add/", views.ParticipantAddView.as_view(), name="participant_add"),
     path(
         "cohorts/<int:cohort_pk>/participants/<int:membership_pk>/edit/",

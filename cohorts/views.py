@@ -1,185 +1,136 @@
-"""Facilitators' cohort pages. Access to every ``cohort_pk`` URL is decided by CohortAccessMiddleware."""
+"""Facilitators' participant pages. Access to every ``cohort_pk`` URL is decided by
+cohorts.middleware.CohortAccessMiddleware. (The home page, the cohort page and its edit page show the
+cohort's modules, so they live in modules/views.py.)"""
 
-import copy
 import csv
 import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 
-from . import imports, selectors, services
-from .forms import (
-    CohortUpdateForm,
-    ParticipantAddForm,
-    ParticipantImportForm,
-    ParticipantUpdateForm,
-    ParticipantWithdrawForm,
-)
+from common.views import CohortPageMixin, ServiceFormView
+
+from . import imports, services
+from .forms import ParticipantAddForm, ParticipantImportForm, ParticipantUpdateForm, ParticipantWithdrawForm
 from .models import Membership, Person
 
 
-class HomeView(TemplateView):
-    """Facilitators' cohorts; a participant who facilitates nothing goes to "my programme"."""
-
-    template_name = "cohorts/home.html"
-
-    def get(self, request, *args, **kwargs):
-        user = request.user
-        self.cohorts = list(selectors.cohort_list_for_user(user=user))
-        self.member_cohorts = [] if user.is_staff else list(selectors.cohort_list_for_member(user=user))
-        if not self.cohorts and self.member_cohorts:
-            return redirect("projects:my_programme")
-        return super().get(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["cohorts"] = self.cohorts
-        context["member_cohorts"] = self.member_cohorts
-        return context
+def _participants_url(cohort):
+    return reverse("modules:cohort_detail", kwargs={"cohort_pk": cohort.pk}) + "#participants"
 
 
-class CohortViewMixin:
-    """Puts the cohort (found by the middleware) in the context."""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["cohort"] = self.request.cohort
-        return context
-
-    def cohort_url(self, anchor=""):
-        return reverse("cohorts:cohort_detail", kwargs={"cohort_pk": self.request.cohort.pk}) + anchor
-
-
-def profession_chart(professions, *, row_height=20, bar_left=190, bar_max=170):
-    """Coordinates for the server-rendered SVG bar chart of the profession mix."""
-    largest = max((p.count for p in professions), default=0) or 1
-    bars = []
-    for index, profession in enumerate(professions):
-        width = round(bar_max * profession.count / largest, 1)
-        bars.append(
-            {
-                "label": profession.label,
-                "count": profession.count,
-                "y": index * row_height + 3,
-                "text_y": index * row_height + 14,
-                "width": width,
-                "count_x": bar_left + width + 4,
-            }
-        )
-    return {"bars": bars, "height": max(len(bars) * row_height, row_height)}
-
-
-class CohortDetailView(CohortViewMixin, TemplateView):
-    template_name = "cohorts/cohort_detail.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        overview = selectors.cohort_overview(cohort=self.request.cohort)
-        context["overview"] = overview
-        context["profession_chart"] = profession_chart(overview.professions)
-        return context
-
-
-class CohortUpdateView(CohortViewMixin, FormView):
-    template_name = "cohorts/cohort_update.html"
-    form_class = CohortUpdateForm
-
-    def get_form_kwargs(self):
-        # The form works on a copy so that the service still sees the cohort's old start date.
-        return {**super().get_form_kwargs(), "instance": copy.copy(self.request.cohort)}
-
-    def form_valid(self, form):
-        try:
-            services.cohort_update(cohort=self.request.cohort, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The cohort's details were saved."))
-        return redirect(self.cohort_url())
-
-
-class ParticipantAddView(CohortViewMixin, FormView):
+class ParticipantAddView(CohortPageMixin, ServiceFormView):
     template_name = "cohorts/participant_add.html"
     form_class = ParticipantAddForm
 
-    def form_valid(self, form):
-        try:
-            membership, created = services.participant_add(cohort=self.request.cohort, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        name = membership.person.full_name
+    def perform(self, form):
+        return services.participant_add(cohort=self.request.cohort, **form.cleaned_data)
+
+    def get_success_message(self):
+        membership, created = self.result
         if created:
-            messages.success(self.request, _("%(name)s was added to the cohort.") % {"name": name})
-        else:
-            messages.success(
-                self.request, _("%(name)s was added to the cohort (their existing record was reused).") % {"name": name}
-            )
+            return _("%(name)s was added to the cohort.") % {"name": membership.person.full_name}
+        return _("%(name)s was added to the cohort (their existing record was reused).") % {
+            "name": membership.person.full_name
+        }
+
+    def get_success_url(self):
         if "add_another" in self.request.POST:
-            return redirect("cohorts:participant_add", cohort_pk=self.request.cohort.pk)
-        return redirect(self.cohort_url("#participants"))
+            return reverse("cohorts:participant_add", kwargs={"cohort_pk": self.request.cohort.pk})
+        return _participants_url(self.request.cohort)
 
 
-class ParticipantMixin(CohortViewMixin):
-    def get_membership(self):
-        return get_object_or_404(
-            Membership.objects.select_related("person"),
-            cohort=self.request.cohort,
-            pk=self.kwargs["membership_pk"],
+class ParticipantMixin(CohortPageMixin):
+    """Pages about one participant of the cohort (``membership_pk``), found before anything else."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.membership = get_object_or_404(
+            Membership.objects.select_related("person__user"),
+            cohort=request.cohort,
+            pk=kwargs["membership_pk"],
             role=Membership.Role.PARTICIPANT,
         )
+        # Kept apart: a refused save may have changed the person object a form worked on.
+        self.person_name = self.membership.person.full_name
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_success_url(self):
+        return _participants_url(self.request.cohort)
 
 
-class ParticipantWithdrawView(ParticipantMixin, FormView):
+class ParticipantWithdrawView(ParticipantMixin, ServiceFormView):
     template_name = "cohorts/participant_withdraw.html"
     form_class = ParticipantWithdrawForm
 
-    def dispatch(self, request, *args, **kwargs):
-        self.membership = self.get_membership()
+    def get(self, request, *args, **kwargs):
         if not self.membership.is_active:
-            messages.info(request, _("%(name)s has already withdrawn.") % {"name": self.membership.person.full_name})
-            return redirect(self.cohort_url("#participants"))
-        return super().dispatch(request, *args, **kwargs)
+            return self._already_withdrawn()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if not self.membership.is_active:
+            return self._already_withdrawn()
+        return super().post(request, *args, **kwargs)
+
+    def _already_withdrawn(self):
+        messages.info(self.request, _("%(name)s has already withdrawn.") % {"name": self.person_name})
+        return HttpResponseRedirect(self.get_success_url())
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(membership=self.membership, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.membership_withdraw(membership=self.membership, on=form.cleaned_data["withdrawn_on"])
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request, _("%(name)s is now marked as withdrawn.") % {"name": self.membership.person.full_name}
-        )
-        return redirect(self.cohort_url("#participants"))
+    def perform(self, form):
+        return services.membership_withdraw(membership=self.membership, on=form.cleaned_data["withdrawn_on"])
+
+    def get_success_message(self):
+        return _("%(name)s is now marked as withdrawn.") % {"name": self.membership.person.full_name}
 
 
 class ParticipantReinstateView(ParticipantMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
-        membership = self.get_membership()
-        if membership.is_active:
-            messages.info(request, _("%(name)s is already active.") % {"name": membership.person.full_name})
+        name = self.membership.person.full_name
+        if self.membership.is_active:
+            messages.info(request, _("%(name)s is already active.") % {"name": name})
         else:
-            services.membership_reinstate(membership=membership)
-            messages.success(request, _("%(name)s is active again.") % {"name": membership.person.full_name})
-        return redirect(self.cohort_url("#participants"))
+            services.membership_reinstate(membership=self.membership)
+            messages.success(request, _("%(name)s is active again.") % {"name": name})
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class ParticipantUpdateView(ParticipantMixin, ServiceFormView):
+    """Edit a participant's details: name, e-mail, job title, profession, team, organisation."""
+
+    template_name = "cohorts/participant_update.html"
+    form_class = ParticipantUpdateForm
+
+    def get_form_kwargs(self):
+        person = self.membership.person
+        editable = services.person_email_editable(person=person, cohort=self.request.cohort, user=self.request.user)
+        return {**super().get_form_kwargs(), "person": person, "email_editable": editable}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(membership=self.membership, person_name=self.person_name, **kwargs)
+
+    def perform(self, form):
+        return services.person_update(person=self.membership.person, **form.cleaned_data)
+
+    def get_success_message(self):
+        return _("%(name)s's details were saved.") % {"name": self.membership.person.full_name}
 
 
 def _import_session_key(cohort):
     return f"cohorts.participant_import.{cohort.pk}"
 
 
-class ParticipantImportView(CohortViewMixin, FormView):
+class ParticipantImportView(CohortPageMixin, ServiceFormView):
     """Step 1: upload a registration list; it is read and kept in the session for the preview."""
 
     template_name = "cohorts/participant_import.html"
@@ -193,22 +144,24 @@ class ParticipantImportView(CohortViewMixin, FormView):
         context["max_rows"] = imports.MAX_ROWS
         return context
 
-    def form_valid(self, form):
+    def perform(self, form):
         upload = form.cleaned_data["file"]
         try:
             rows = imports.participant_file_read(upload)
         except imports.ImportFileError as error:
-            form.add_error("file", error.message)
-            return self.form_invalid(form)
+            raise ValidationError({"file": error.message}) from error
+        # Nothing is written yet: the rows wait in the session for the preview (step 2).
         self.request.session[_import_session_key(self.request.cohort)] = {
             "token": uuid.uuid4().hex,
             "file_name": upload.name,
             "rows": rows,
         }
-        return redirect("cohorts:participant_import_preview", cohort_pk=self.request.cohort.pk)
+
+    def get_success_url(self):
+        return reverse("cohorts:participant_import_preview", kwargs={"cohort_pk": self.request.cohort.pk})
 
 
-class ParticipantImportPreviewView(CohortViewMixin, TemplateView):
+class ParticipantImportPreviewView(CohortPageMixin, TemplateView):
     """Step 2: every row with what importing it would do; confirming imports all rows or none."""
 
     template_name = "cohorts/participant_import_preview.html"
@@ -220,11 +173,9 @@ class ParticipantImportPreviewView(CohortViewMixin, TemplateView):
             return redirect("cohorts:participant_import", cohort_pk=request.cohort.pk)
         return super().dispatch(request, *args, **kwargs)
 
-    def get_context_data(self, check=None, **kwargs):
+    def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["check"] = check or imports.participant_rows_check(
-            cohort=self.request.cohort, rows=self.pending["rows"]
-        )
+        context["check"] = imports.participant_rows_check(cohort=self.request.cohort, rows=self.pending["rows"])
         context["file_name"] = self.pending["file_name"]
         context["token"] = self.pending["token"]
         return context
@@ -250,16 +201,16 @@ class ParticipantImportPreviewView(CohortViewMixin, TemplateView):
                 "skipped": check.in_cohort_count,
             },
         )
-        return redirect(self.cohort_url("#participants"))
+        return HttpResponseRedirect(_participants_url(request.cohort))
 
 
-class ParticipantImportCancelView(CohortViewMixin, View):
+class ParticipantImportCancelView(View):
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
         request.session.pop(_import_session_key(request.cohort), None)
         messages.info(request, _("The import was cancelled; nothing was imported."))
-        return redirect(self.cohort_url("#participants"))
+        return HttpResponseRedirect(_participants_url(request.cohort))
 
 
 class ParticipantImportTemplateView(View):
@@ -273,38 +224,3 @@ class ParticipantImportTemplateView(View):
         writer = csv.writer(response)
         writer.writerows(imports.TEMPLATE_ROWS)
         return response
-
-
-class ParticipantUpdateView(CohortViewMixin, FormView):
-    """Edit a participant's details: name, e-mail, job title, profession, team, organisation."""
-
-    template_name = "cohorts/participant_update.html"
-    form_class = ParticipantUpdateForm
-
-    def dispatch(self, request, *args, **kwargs):
-        self.membership = get_object_or_404(
-            Membership.objects.select_related("person__user"),
-            cohort=request.cohort,
-            pk=kwargs["membership_pk"],
-            role=Membership.Role.PARTICIPANT,
-        )
-        # Kept apart: a failed save may have changed the person object the form worked on.
-        self.person_name = self.membership.person.full_name
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        person = self.membership.person
-        editable = services.person_email_editable(person=person, cohort=self.request.cohort, user=self.request.user)
-        return {**super().get_form_kwargs(), "person": person, "email_editable": editable}
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(membership=self.membership, person_name=self.person_name, **kwargs)
-
-    def form_valid(self, form):
-        try:
-            services.person_update(person=self.membership.person, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("%(name)s's details were saved.") % {"name": self.membership.person.full_name})
-        return redirect(self.cohort_url("#participants"))

@@ -12,7 +12,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
+from django.views import View
 from django.views.generic import FormView
+from django.views.generic.base import TemplateResponseMixin
+from django.views.generic.edit import FormMixin
 
 from . import ratelimit as limits
 from .forms import LoginForm, form_add_service_errors
@@ -52,10 +55,10 @@ class CohortPageMixin:
         return context
 
 
-class ServiceFormView(FormView):
-    """Subclasses set ``form_class`` and ``template_name`` and implement ``perform(form)`` (one service
-    call) and ``get_success_url()``. A form that does not validate, or a service that refuses, renders
-    the page again with status 400 and the errors on the form."""
+class ServiceFormMixin(FormMixin):
+    """The one form pattern: subclasses set ``form_class`` and implement ``perform(form)`` (one service
+    call, its result kept as ``self.result``) and ``get_success_url()``. A form that does not validate,
+    or a service that refuses, answers 400 with the errors on the form."""
 
     success_message = ""
 
@@ -78,3 +81,18 @@ class ServiceFormView(FormView):
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ServiceFormView(ServiceFormMixin, FormView):
+    """A page with a form (``template_name``): GET shows it, POST sends it."""
+
+
+class ServiceFormPostView(ServiceFormMixin, TemplateResponseMixin, View):
+    """A form sent from another page, with no page of its own: POST only. A refused form is shown on
+    that page again: subclasses override ``form_invalid`` to draw it (status 400)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from cohorts.views import HomeView
 from common.views import LoginView
+from modules.views import HomeView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("projects.urls")),
     path("", include("evaluation.urls")),
+    path("", include("accounts.urls")),
     # Before the auth URLs: the same name and template, with rate limits (common/views.py).
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -1,6 +1,6 @@
 """Demo data of the practice log: what Tamar Vale Cohort 1's participants logged between modules.
 
-``populate(*, demo)`` runs after cohorts.demo.populate (it gets its DemoData) and after
+``populate(*, demo)`` runs after demo.scenario.populate (it gets its DemoData) and after
 projects.demo.populate if the shared reflections should show on the sets' page (the sets come from
 there). About two thirds of the participants logged one to six moments each between module 1 and
 module 4, mostly GROW conversations and Appreciative Inquiry with their own team; a few wrote a

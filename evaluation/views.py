@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 
+from cohorts.access import FACILITATOR, MEMBER
 from cohorts.models import Membership
 from common.forms import form_add_service_errors
-from common.middleware import FACILITATOR, MEMBER
 
 from . import selectors, services
 from .forms import PracticeMomentForm, PracticeNudgesForm

@@ -6,10 +6,11 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cohorts.models import Membership
+from cohorts.admin import CohortAdmin, CohortMembershipInline
+from cohorts.models import Cohort, Membership
 
 from .models import Attendance, Module
-from .services import module_mark_delivered
+from .services import cohort_create_from_programme, module_mark_delivered
 
 TIMESTAMPS = ("created_at", "updated_at")
 
@@ -236,3 +237,69 @@ class ActItemAdmin(admin.ModelAdmin):
         if obj.done and obj.done_by_id is None:
             obj.done_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class ModuleInline(admin.TabularInline):
+    model = Module
+    fields = ("number", "title", "starts_at", "ends_at", "venue", "state", "delivered_at")
+    extra = 0
+    max_num = 6
+    show_change_link = True
+
+    def get_queryset(self, request):
+        # Each row shows the module's __str__, which names the cohort.
+        return super().get_queryset(request).select_related("cohort")
+
+
+# The cohort's admin (cohorts/admin.py) with what modules adds: its modules inline and "modules
+# delivered" column, and a new cohort gets its six modules from the programme's outline.
+admin.site.unregister(Cohort)
+
+
+@admin.register(Cohort)
+class CohortWithModulesAdmin(CohortAdmin):
+    list_display = (*CohortAdmin.list_display, "modules_delivered")
+
+    def get_inlines(self, request, obj):
+        # On the add page the six modules do not exist yet: saving creates them from the outline.
+        if obj is None:
+            return (CohortMembershipInline,)
+        return (ModuleInline, CohortMembershipInline)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                modules_delivered=Count("modules", filter=Q(modules__state=Module.State.DELIVERED), distinct=True)
+            )
+        )
+
+    @admin.display(description=_("modules delivered"), ordering="modules_delivered")
+    def modules_delivered(self, obj):
+        return obj.modules_delivered
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = cohort_create_from_programme(
+            programme=obj.programme,
+            commissioner=obj.commissioner,
+            name=obj.name,
+            start_date=obj.start_date,
+            end_date=obj.end_date,
+            status=obj.status,
+        )
+        # The form's instance becomes the created cohort, so that the inlines attach to it and
+        # fields the service does not take (e.g. survey_audience) are saved from the form.
+        obj.pk = created.pk
+        obj.created_at = created.created_at
+        obj._state.adding = False
+        obj._state.db = created._state.db
+        obj.save()
+        self.message_user(
+            request,
+            _("Its modules were created from the programme's outline; check their dates and venues."),
+            messages.INFO,
+        )

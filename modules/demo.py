@@ -105,7 +105,7 @@ CYCLES = {
 
 @transaction.atomic
 def populate(*, demo, stdout=None) -> list[PDSACycle]:
-    """Create the demo PDSA cycles of ``demo.cohort``; the modules must exist (cohorts.demo)."""
+    """Create the demo PDSA cycles of ``demo.cohort``; the modules must exist (demo/scenario.py)."""
     modules = {m.number: m for m in Module.objects.filter(cohort=demo.cohort)}
     facilitator = demo.facilitators[0].person.user if demo.facilitators else None
     cycles = []

@@ -56,8 +56,8 @@ class ModuleForm(forms.Form):
 
     def __init__(self, *args, module: Module, **kwargs):
         self.module = module
-        initial = {name: getattr(module, name) for name in MODULE_FIELDS}
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = {**{name: getattr(module, name) for name in MODULE_FIELDS}, **kwargs.get("initial", {})}
+        super().__init__(*args, **kwargs)
         self.fields.update(
             forms.fields_for_model(
                 Module,

@@ -1,4 +1,5 @@
-"""Writes for modules: attendance, delivery, module details and the PDSA record."""
+"""Writes for modules: a cohort's modules (made with the cohort, moved with it), attendance, delivery,
+module details and the PDSA record."""
 
 import datetime
 import logging
@@ -9,15 +10,92 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from cohorts.models import Membership
-from surveys.services.mailing import survey_open_and_invite
+from cohorts.models import Cohort, Membership, Organisation, Person, Programme
+from cohorts.services import cohort_create, cohort_details_update
 
 from .models import ActItem, Attendance, Module, PDSACycle
+from .signals import module_delivered
 
 logger = logging.getLogger(__name__)
 
-# The modules that are followed by a survey and so have a PDSA cycle.
-PDSA_MODULE_NUMBERS = range(1, 6)
+# A face-to-face module runs 09:30 to 16:30 unless the outline says otherwise.
+MODULE_START_TIME = datetime.time(9, 30)
+
+# A module that ended longer ago than this and was never marked delivered is left alone: its
+# participants would get a survey about a day weeks past (e.g. a cohort entered late).
+ENDED_LOOKBACK = datetime.timedelta(days=14)
+
+
+@transaction.atomic
+def cohort_create_from_programme(
+    *,
+    programme: Programme,
+    commissioner: Organisation,
+    name: str,
+    start_date: datetime.date,
+    end_date: datetime.date | None = None,
+    facilitators: list[Person] = (),
+    status: str = Cohort.Status.PLANNED,
+) -> Cohort:
+    """Create a cohort with its six modules, dated from its start by the programme's outline."""
+    cohort = cohort_create(
+        programme=programme,
+        commissioner=commissioner,
+        name=name,
+        start_date=start_date,
+        end_date=end_date,
+        facilitators=facilitators,
+        status=status,
+    )
+    tz = timezone.get_current_timezone()
+    modules = []
+    for outline in programme.outlines.order_by("number"):
+        day = start_date + datetime.timedelta(weeks=outline.weeks_after_start)
+        starts_at = datetime.datetime.combine(day, MODULE_START_TIME, tzinfo=tz)
+        modules.append(
+            Module(
+                cohort=cohort,
+                number=outline.number,
+                title=outline.title,
+                topics=outline.topics,
+                is_celebration=outline.is_celebration,
+                starts_at=starts_at,
+                ends_at=starts_at + datetime.timedelta(hours=float(outline.duration_hours)),
+            )
+        )
+    Module.objects.bulk_create(modules)
+    return cohort
+
+
+@transaction.atomic
+def cohort_update(
+    *,
+    cohort: Cohort,
+    name: str,
+    start_date: datetime.date,
+    end_date: datetime.date | None,
+    status: str,
+    survey_audience: str,
+    move_planned_modules: bool = False,
+) -> Cohort:
+    """Change a cohort's details; optionally move its planned modules by as many days as the start moved."""
+    shift = start_date - cohort.start_date
+    cohort = cohort_details_update(
+        cohort=cohort,
+        name=name,
+        start_date=start_date,
+        end_date=end_date,
+        status=status,
+        survey_audience=survey_audience,
+    )
+    if move_planned_modules and shift:
+        modules = list(cohort.modules.filter(state=Module.State.PLANNED))
+        for module in modules:
+            # Shift in local time so that a 09:30 module stays at 09:30 across a clock change.
+            module.starts_at = timezone.localtime(module.starts_at) + shift
+            module.ends_at = timezone.localtime(module.ends_at) + shift
+        Module.objects.bulk_update(modules, ["starts_at", "ends_at"])
+    return cohort
 
 
 @transaction.atomic
@@ -74,7 +152,8 @@ def attendance_record(*, module: Module, statuses: dict[int, str], by=None) -> i
 
 @transaction.atomic
 def module_mark_delivered(*, module: Module, by=None) -> Module:
-    """Mark a module delivered and open its survey; marking it again changes nothing.
+    """Mark a module delivered and tell higher apps (``signals.module_delivered``: surveys opens the
+    module's survey); marking it again changes nothing.
 
     A module cannot be delivered before it has started.
     """
@@ -95,10 +174,29 @@ def module_mark_delivered(*, module: Module, by=None) -> Module:
     module.delivered_at = now
     module.save(update_fields=["state", "delivered_at", "updated_at"])
     logger.info("module %s marked delivered by %s", module.pk, getattr(by, "pk", None))
-    # Modules 1-5: the survey opens and the invitations are recorded in this transaction; the
-    # e-mails go out after commit.
-    survey_open_and_invite(module=module, now=now)
+    # In this transaction: surveys' receiver opens the survey of modules 1-5 and records the
+    # invitations (the e-mails go out after commit); if it fails, the module stays planned.
+    module_delivered.send(sender=Module, module=module, now=now)
     return module
+
+
+def modules_mark_ended_delivered(*, now: datetime.datetime | None = None) -> list[int]:
+    """Mark delivered the modules followed by a survey that have ended but that nobody marked, so that
+    their surveys open (through ``module_delivered``). Each module in its own transaction; returns
+    the ids of the modules marked."""
+    now = now or timezone.now()
+    modules = (
+        Module.objects.with_survey()
+        .filter(state=Module.State.PLANNED, ends_at__lte=now, ends_at__gte=now - ENDED_LOOKBACK)
+        .exclude(cohort__status=Cohort.Status.FINISHED)
+        .order_by("ends_at")
+    )
+    marked = []
+    for module in modules:
+        module = module_mark_delivered(module=module)
+        marked.append(module.pk)
+        logger.info("module %s ended without being marked delivered; marked now", module.pk)
+    return marked
 
 
 @transaction.atomic
@@ -133,7 +231,7 @@ def module_update(
 
 
 def _require_pdsa_module(module: Module) -> None:
-    if module.number not in PDSA_MODULE_NUMBERS:
+    if not module.has_survey:
         raise ValidationError(_("Only modules 1 to 5 have a PDSA cycle."), code="no_pdsa")
 
 

@@ -1,20 +1,28 @@
-"""Facilitator pages for a cohort's modules and their PDSA record.
+"""Facilitator pages for a cohort's modules and their PDSA record, and the pages that show a cohort
+with its modules: the home page, the cohort page and the cohort's edit page (which moves planned
+modules along). They live here, not in cohorts, because cohorts sits below modules (ARCHITECTURE.md).
 
-Access to every URL here is checked by common.middleware.CohortAccessMiddleware (facilitators
+Access to every URL here is checked by cohorts.middleware.CohortAccessMiddleware (facilitators
 of the cohort and staff); sub-objects are looked up inside ``request.cohort``.
 """
+
+import copy
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
+from django.views.generic import TemplateView
 
+from cohorts.charts import profession_chart
+from cohorts.forms import CohortUpdateForm
 from common.forms import form_add_service_errors
+from common.views import CohortPageMixin, ServiceFormView
 
 from . import selectors, services
 from .forms import AttendanceRegisterForm, ModuleForm, PDSACycleForm, act_item_formset
@@ -25,63 +33,108 @@ def _module_url(module, name="modules:module_detail"):
     return reverse(name, kwargs={"cohort_pk": module.cohort_id, "number": module.number})
 
 
+def _cohort_url(cohort):
+    return reverse("modules:cohort_detail", kwargs={"cohort_pk": cohort.pk})
+
+
 def _context(request, **kwargs) -> dict:
     return {"cohort": request.cohort, **kwargs}
 
 
-class ModulePageMixin:
-    def _page(self, request, number) -> selectors.ModulePage:
-        page = selectors.module_page(cohort=request.cohort, number=number)
-        if page is None:
+# The home page and the cohort pages ----------------------------------------------------------
+
+
+class HomeView(TemplateView):
+    """Facilitators' cohorts; a participant who facilitates nothing goes to "my programme"."""
+
+    template_name = "cohorts/home.html"
+
+    def get(self, request, *args, **kwargs):
+        user = request.user
+        self.cohorts = list(selectors.cohort_list_for_user(user=user))
+        self.member_cohorts = [] if user.is_staff else list(selectors.cohort_list_for_member(user=user))
+        if not self.cohorts and self.member_cohorts:
+            return redirect("accounts:my_programme")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(cohorts=self.cohorts, member_cohorts=self.member_cohorts, **kwargs)
+
+
+class CohortDetailView(CohortPageMixin, TemplateView):
+    template_name = "cohorts/cohort_detail.html"
+
+    def get_context_data(self, **kwargs):
+        overview = selectors.cohort_overview(cohort=self.request.cohort)
+        return super().get_context_data(
+            overview=overview, profession_chart=profession_chart(overview.professions), **kwargs
+        )
+
+
+class CohortUpdateView(CohortPageMixin, ServiceFormView):
+    template_name = "cohorts/cohort_update.html"
+    form_class = CohortUpdateForm
+    success_message = gettext_lazy("The cohort's details were saved.")
+
+    def get_form_kwargs(self):
+        # The form works on a copy so that the service still sees the cohort's old start date.
+        return {**super().get_form_kwargs(), "instance": copy.copy(self.request.cohort)}
+
+    def perform(self, form):
+        return services.cohort_update(cohort=self.request.cohort, **form.cleaned_data)
+
+    def get_success_url(self):
+        return _cohort_url(self.request.cohort)
+
+
+# Module pages ---------------------------------------------------------------------------------
+
+
+class ModulePageMixin(CohortPageMixin):
+    """Pages of one module of the cohort (``number``): its page data is read once, before anything else."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.page = selectors.module_page(cohort=request.cohort, number=kwargs["number"])
+        if self.page is None:
             raise Http404
-        return page
+        return super().dispatch(request, *args, **kwargs)
 
-    def _render(self, request, page, form, status=200):
-        context = _context(request, page=page, module=page.module, form=form)
-        return render(request, self.template_name, context, status=status)
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(page=self.page, module=self.page.module, **kwargs)
+
+    def get_success_url(self):
+        return _module_url(self.page.module)
 
 
-class ModuleDetailView(ModulePageMixin, View):
+class ModuleDetailView(ModulePageMixin, ServiceFormView):
     """The module page: details, the attendance register (one form), planned adjustments."""
 
     template_name = "modules/module_detail.html"
+    form_class = AttendanceRegisterForm
 
-    def get(self, request, cohort_pk, number):
-        page = self._page(request, number)
-        return self._render(request, page, AttendanceRegisterForm(register=page.register))
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "register": self.page.register}
 
-    def post(self, request, cohort_pk, number):
-        page = self._page(request, number)
-        form = AttendanceRegisterForm(request.POST, register=page.register)
-        if form.is_valid():
-            try:
-                changed = services.attendance_record(module=page.module, statuses=form.statuses(), by=request.user)
-            except ValidationError as error:
-                form_add_service_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    ngettext("Attendance saved: %(count)d change.", "Attendance saved: %(count)d changes.", changed)
-                    % {"count": changed},
-                )
-                return HttpResponseRedirect(_module_url(page.module))
-        return self._render(request, page, form, status=400)
+    def perform(self, form):
+        return services.attendance_record(module=self.page.module, statuses=form.statuses(), by=self.request.user)
+
+    def get_success_message(self):
+        return ngettext("Attendance saved: %(count)d change.", "Attendance saved: %(count)d changes.", self.result) % {
+            "count": self.result
+        }
 
 
-class ModuleMarkDeliveredView(ModulePageMixin, View):
+class ModuleMarkDeliveredView(ModulePageMixin, TemplateView):
     """GET asks for confirmation; POST marks the module delivered."""
 
     template_name = "modules/module_mark_delivered.html"
 
-    def get(self, request, cohort_pk, number):
-        page = self._page(request, number)
-        context = _context(request, page=page, module=page.module, has_started=page.module.starts_at <= timezone.now())
-        return render(request, self.template_name, context)
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(has_started=self.page.module.starts_at <= timezone.now(), **kwargs)
 
-    def post(self, request, cohort_pk, number):
-        page = self._page(request, number)
+    def post(self, request, *args, **kwargs):
         try:
-            module = services.module_mark_delivered(module=page.module, by=request.user)
+            module = services.module_mark_delivered(module=self.page.module, by=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -89,28 +142,19 @@ class ModuleMarkDeliveredView(ModulePageMixin, View):
             if module.has_survey:
                 text += " " + _("Its survey is open and the invitations are on their way.")
             messages.success(request, text)
-        return HttpResponseRedirect(_module_url(page.module))
+        return HttpResponseRedirect(self.get_success_url())
 
 
-class ModuleUpdateView(ModulePageMixin, View):
+class ModuleUpdateView(ModulePageMixin, ServiceFormView):
     template_name = "modules/module_update.html"
+    form_class = ModuleForm
+    success_message = gettext_lazy("Module details saved.")
 
-    def get(self, request, cohort_pk, number):
-        page = self._page(request, number)
-        return self._render(request, page, ModuleForm(module=page.module))
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "module": self.page.module}
 
-    def post(self, request, cohort_pk, number):
-        page = self._page(request, number)
-        form = ModuleForm(request.POST, module=page.module)
-        if form.is_valid():
-            try:
-                services.module_update(module=page.module, by=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                form_add_service_errors(form, error)
-            else:
-                messages.success(request, _("Module details saved."))
-                return HttpResponseRedirect(_module_url(page.module))
-        return self._render(request, page, form, status=400)
+    def perform(self, form):
+        return services.module_update(module=self.page.module, by=self.request.user, **form.cleaned_data)
 
 
 class PDSACycleUpdateView(View):

@@ -1,6 +1,6 @@
 """Demo data of the projects app: five action-learning sets with improvement projects.
 
-``populate(*, demo)`` runs after cohorts.demo.populate (it gets its DemoData). Everything is
+``populate(*, demo)`` runs after demo.scenario.populate (it gets its DemoData). Everything is
 invented. Running it again changes nothing. Weekly data start twelve weeks before the cohort
 does (the baseline) and end last week; the first change is tested three weeks into the
 programme, so by module 4 the first measure of every project shows a shift.

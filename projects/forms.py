@@ -304,7 +304,3 @@ class FeedbackForm(forms.ModelForm):
             "went_well": forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
             "even_better_if": forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
         }
-
-
-class SignInLinkForm(forms.Form):
-    email = forms.EmailField(label=_("Your work e-mail address"), max_length=254)

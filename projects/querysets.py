@@ -1,6 +1,8 @@
-"""Permission-aware querysets of the projects app.
+"""Permission-aware querysets of the projects app, built on cohorts' access rule
+(``Cohort.objects.for_user`` and ``for_member``; cohort-level access itself is checked by
+cohorts.middleware.CohortAccessMiddleware).
 
-Who may do what (cohort-level access itself is checked by CohortAccessMiddleware):
+Who may do what:
 - staff and active facilitators of a cohort: see and edit everything of that cohort;
 - a set facilitator: edits the sets they facilitate and those sets' projects;
 - an active participant in a set: edits their set's meetings, actions and projects;
@@ -12,30 +14,12 @@ Withdrawn memberships give no rights at all.
 from django.db import models
 from django.db.models import Q
 
-ACTIVE = "active"
-
-
-def _facilitated_cohorts_q(user, prefix):
-    """Rows whose cohort (reached through ``prefix``) the user actively facilitates."""
-    return Q(
-        **{
-            f"{prefix}memberships__person__user": user,
-            f"{prefix}memberships__role": "facilitator",
-            f"{prefix}memberships__status": ACTIVE,
-        }
-    )
+from cohorts.models import Cohort, Membership
 
 
 class ActionLearningSetQuerySet(models.QuerySet):
     def for_cohort(self, cohort):
         return self.filter(cohort=cohort)
-
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(cohort__memberships__person__user=user, cohort__memberships__status=ACTIVE).distinct()
 
     def private_to(self, user):
         """Sets whose meetings, actions and reflections the user may read.
@@ -48,11 +32,12 @@ class ActionLearningSetQuerySet(models.QuerySet):
             return self.none()
         if user.is_staff:
             return self
-        facilitated = self.filter(_facilitated_cohorts_q(user, "cohort__")).values("pk")
-        set_facilitated = self.filter(set_facilitator__person__user=user, set_facilitator__status=ACTIVE).values("pk")
+        active = Membership.Status.ACTIVE
+        facilitated = self.filter(cohort__in=Cohort.objects.for_user(user)).values("pk")
+        set_facilitated = self.filter(set_facilitator__person__user=user, set_facilitator__status=active).values("pk")
         member_of = self.filter(
             set_memberships__membership__person__user=user,
-            set_memberships__membership__status=ACTIVE,
+            set_memberships__membership__status=active,
         ).values("pk")
         return self.filter(Q(pk__in=facilitated) | Q(pk__in=set_facilitated) | Q(pk__in=member_of))
 
@@ -66,19 +51,9 @@ class ImprovementProjectQuerySet(models.QuerySet):
     def for_cohort(self, cohort):
         return self.filter(action_learning_set__cohort=cohort)
 
-    def visible_to(self, user):
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_staff:
-            return self
-        return self.filter(
-            action_learning_set__cohort__memberships__person__user=user,
-            action_learning_set__cohort__memberships__status=ACTIVE,
-        ).distinct()
-
     def editable_by(self, user):
-        from .models import ActionLearningSet
-
+        # projects.models imports this module, so ActionLearningSet is reached through the relation.
+        ActionLearningSet = self.model.action_learning_set.field.related_model
         return self.filter(action_learning_set__in=ActionLearningSet.objects.editable_by(user).values("pk"))
 
 

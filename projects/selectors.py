@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Membership
 from modules.models import Module
-from surveys.selectors import open_invitations_for_user
 
 from . import runchart
 from .charts import Marker, run_chart_layout
@@ -122,10 +121,6 @@ def set_participants_for_assignment(*, cohort) -> list[Membership]:
     for membership in memberships:
         membership.current_set_id = current.get(membership.pk)
     return memberships
-
-
-def set_of_membership(*, membership) -> ActionLearningSet | None:
-    return ActionLearningSet.objects.filter(set_memberships__membership=membership).first()
 
 
 def cohort_members_for_choice(*, cohort):
@@ -344,59 +339,3 @@ def showcase_for_cohort(*, cohort) -> list[ActionLearningSet]:
         for project in action_learning_set.projects.all():
             _attach_derived(project)
     return sets
-
-
-# My programme -------------------------------------------------------------------------------------
-
-
-@dataclass
-class ProgrammeEntry:
-    membership: Membership
-    modules: list
-    action_learning_set: ActionLearningSet | None
-    projects: list
-    open_surveys: list = field(default_factory=list)
-
-
-def my_programme(*, user) -> list[ProgrammeEntry]:
-    """The signed-in person's active cohorts: module dates, open surveys, their set and its projects."""
-    memberships = list(
-        Membership.objects.active()
-        .filter(person__user=user)
-        .select_related("cohort__programme", "person")
-        .prefetch_related(
-            Prefetch("cohort__modules", queryset=Module.objects.order_by("number")),
-            Prefetch(
-                "set_memberships",
-                queryset=SetMembership.objects.select_related("action_learning_set").prefetch_related(
-                    Prefetch("action_learning_set__projects", queryset=ImprovementProject.objects.order_by("title"))
-                ),
-            ),
-            Prefetch(
-                "facilitated_sets",
-                queryset=ActionLearningSet.objects.prefetch_related(
-                    Prefetch("projects", queryset=ImprovementProject.objects.order_by("title"))
-                ),
-            ),
-        )
-        .order_by("-cohort__start_date")
-    )
-    open_surveys: dict[int, list] = {}
-    for row in open_invitations_for_user(user=user):
-        open_surveys.setdefault(row.invitation.membership_id, []).append(row)
-    entries = []
-    for membership in memberships:
-        set_links = list(membership.set_memberships.all())
-        action_learning_set = set_links[0].action_learning_set if set_links else None
-        if action_learning_set is None and membership.facilitated_sets.all():
-            action_learning_set = membership.facilitated_sets.all()[0]
-        entries.append(
-            ProgrammeEntry(
-                membership=membership,
-                modules=list(membership.cohort.modules.all()),
-                action_learning_set=action_learning_set,
-                projects=list(action_learning_set.projects.all()) if action_learning_set else [],
-                open_surveys=open_surveys.get(membership.pk, []),
-            )
-        )
-    return entries

@@ -1,4 +1,4 @@
-"""Writes of the projects app: sets, projects, measures, PDSA cycles, module 6, sign-in links."""
+"""Writes of the projects app: sets, projects, measures, PDSA cycles, module 6."""
 
 from __future__ import annotations
 
@@ -9,18 +9,13 @@ import zipfile
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from sesame.utils import get_query_string
 
-from cohorts.models import Cohort, Membership, Person
+from cohorts.models import Cohort, Membership
 
 from .models import (
     PROGRESS_SCORES,
@@ -240,6 +235,10 @@ def driver_diagram_replace(*, project: ImprovementProject, outline: str) -> list
     return kept
 
 
+def data_point_delete(*, point: DataPoint) -> None:
+    point.delete()
+
+
 @dataclass(frozen=True)
 class ImportResult:
     created: int
@@ -342,6 +341,11 @@ def slides_kind(uploaded_file) -> str | None:
     return None
 
 
+def presentation_delete(*, presentation: Presentation) -> None:
+    """Take a presentation off the module 6 schedule (its feedback goes with it)."""
+    presentation.delete()
+
+
 @transaction.atomic
 def presentation_slides_upload(*, presentation: Presentation, uploaded_file) -> Presentation:
     if uploaded_file.size > SLIDES_MAX_BYTES:
@@ -376,31 +380,3 @@ def presentation_feedback_give(
         defaults={"went_well": went_well, "even_better_if": even_better_if},
     )
     return feedback
-
-
-# Sign-in links -----------------------------------------------------------------------------------
-
-
-def sign_in_link_send(*, email: str) -> bool:
-    """E-mail a short-lived, single-use sign-in link to the person with this address, if they
-    have an account and belong to a cohort. Returns whether a mail was sent; callers must not
-    tell the visitor (no account enumeration)."""
-    email = email.strip().lower()
-    person = (
-        Person.objects.filter(email=email, user__isnull=False, user__is_active=True, memberships__status="active")
-        .select_related("user")
-        .first()
-    )
-    if person is None:
-        return False
-    user = person.user
-    link = settings.SITE_URL.rstrip("/") + reverse("projects:sign_in_link_use") + get_query_string(user)
-    context = {"person": person, "link": link, "minutes": settings.SESAME_MAX_AGE // 60}
-    message = EmailMultiAlternatives(
-        subject=render_to_string("projects/emails/sign_in_link_subject.txt", context).strip(),
-        body=render_to_string("projects/emails/sign_in_link.txt", context),
-        to=[person.email],
-        reply_to=settings.EMAIL_REPLY_TO or None,
-    )
-    message.send()
-    return True

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
@@ -48,16 +48,4 @@ urlpatterns = [
     path(T + "slides/", views.SlidesUploadView.as_view(), name="slides_upload"),
     path(T + "slides/download/", views.SlidesDownloadView.as_view(), name="slides_download"),
     path(T + "feedback/", views.FeedbackGiveView.as_view(), name="feedback_give"),
-    # Participants' way in
-    path("me/", views.MyProgrammeView.as_view(), name="my_programme"),
-    path(
-        "sign-in/link/",
-        include(
-            [
-                path("", views.SignInLinkRequestView.as_view(), name="sign_in_link_request"),
-                path("sent/", views.SignInLinkSentView.as_view(), name="sign_in_link_sent"),
-                path("use/", views.SignInLinkUseView.as_view(), name="sign_in_link_use"),
-            ]
-        ),
-    ),
 ]

@@ -12,8 +12,9 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
+from cohorts.access import FACILITATOR
+from cohorts.middleware import _required_access
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
-from common.middleware import FACILITATOR, _required_access
 
 pytestmark = pytest.mark.django_db
 
@@ -26,9 +27,9 @@ PUBLIC_URL_NAMES = {
     "password_reset_complete",
     "surveys:answer_start",
     "surveys:answer",
-    "projects:sign_in_link_request",
-    "projects:sign_in_link_sent",
-    "projects:sign_in_link_use",
+    "accounts:sign_in_link_request",
+    "accounts:sign_in_link_sent",
+    "accounts:sign_in_link_use",
 }
 
 SAMPLE_VALUES = {"int": 1, "str": "sample", "slug": "sample", "path": "sample", "uuid": uuid.uuid4()}

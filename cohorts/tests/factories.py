@@ -2,6 +2,7 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from cohorts.models import Cohort, Membership, ModuleOutline, Organisation, Person, Programme
 
@@ -70,3 +71,10 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     cohort = factory.SubFactory(CohortFactory)
     person = factory.SubFactory(PersonFactory)
     role = Membership.Role.PARTICIPANT
+
+
+def client_for(user) -> Client:
+    """A test client signed in as ``user``."""
+    client = Client()
+    client.force_login(user)
+    return client

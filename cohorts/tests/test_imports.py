@@ -350,7 +350,7 @@ def test_import_confirm_with_a_stale_token_imports_nothing(facilitator_client, c
 def test_import_upload_bad_file_shows_a_message_and_stores_nothing(facilitator_client, cohort, upload, message):
     response = facilitator_client.post(upload_url(cohort), {"file": upload()})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.text
     assert "cohorts.participant_import." + str(cohort.pk) not in facilitator_client.session
 

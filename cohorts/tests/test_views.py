@@ -5,226 +5,17 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
-from cohorts.models import Cohort, Membership, Organisation, Person
+from cohorts.models import Membership, Organisation, Person
 from cohorts.tests.factories import CohortFactory, MembershipFactory, OrganisationFactory, PersonFactory, UserFactory
-from modules.models import Attendance, Module
-from modules.tests.factories import AttendanceFactory, ModuleFactory
+from modules.tests.factories import add_participants, make_modules
 
 pytestmark = pytest.mark.django_db
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 
 
-def make_modules(cohort, delivered=3):
-    start = datetime.datetime(2026, 1, 12, 9, 30, tzinfo=LONDON)
-    modules = []
-    for number in range(1, 7):
-        is_delivered = number <= delivered
-        modules.append(
-            ModuleFactory(
-                cohort=cohort,
-                number=number,
-                title=f"Topic {number}",
-                starts_at=start + datetime.timedelta(weeks=4 * (number - 1)),
-                ends_at=start + datetime.timedelta(weeks=4 * (number - 1), hours=7),
-                state=Module.State.DELIVERED if is_delivered else Module.State.PLANNED,
-                delivered_at=timezone.now() if is_delivered else None,
-            )
-        )
-    return modules
-
-
-def add_participants(cohort, modules, count):
-    professions = list(Person.Profession.values)
-    delivered = [m for m in modules if m.is_delivered]
-    for index in range(count):
-        membership = MembershipFactory(cohort=cohort, person__profession=professions[index % len(professions)])
-        for module in delivered:
-            AttendanceFactory(module=module, membership=membership, status=Attendance.Status.PRESENT)
-
-
 def detail_url(cohort):
-    return reverse("cohorts:cohort_detail", kwargs={"cohort_pk": cohort.pk})
-
-
-# HOME
-
-
-def test_home_lists_facilitated_cohorts_with_progress(facilitator_client, cohort):
-    make_modules(cohort, delivered=2)
-    other = CohortFactory(name="Someone else's cohort")
-
-    response = facilitator_client.get(reverse("home"))
-
-    assert response.status_code == 200
-    assert cohort.name in response.text
-    assert other.name not in response.text
-    assert "2 of 6 modules delivered" in response.text
-    assert "Module 3: Topic 3" in response.text
-    assert detail_url(cohort) in response.text
-
-
-def test_home_shows_all_cohorts_to_staff(client, staff_user):
-    first, second = CohortFactory(), CohortFactory()
-    client.force_login(staff_user)
-
-    response = client.get(reverse("home"))
-
-    assert first.name in response.text
-    assert second.name in response.text
-
-
-def test_home_sends_a_participant_to_my_programme_with_their_cohort_and_module_dates(client, cohort):
-    make_modules(cohort)
-    user = UserFactory()
-    MembershipFactory(cohort=cohort, person__user=user)
-    CohortFactory(name="Not mine")
-    client.force_login(user)
-
-    response = client.get(reverse("home"), follow=True)
-
-    assert response.redirect_chain == [(reverse("projects:my_programme"), 302)]
-    assert response.status_code == 200
-    assert "My programme" in response.text
-    assert cohort.name in response.text
-    assert "Not mine" not in response.text
-    assert "Monday 12 January 2026, 09:30" in response.text
-    # Participants do not get a link to the facilitators' cohort page.
-    assert f'href="{detail_url(cohort)}"' not in response.text
-
-
-def test_home_query_count_is_the_same_for_5_and_50_participants(client, django_assert_num_queries):
-    user = UserFactory()
-    person = PersonFactory(user=user)
-    for size in (5, 50):
-        cohort = CohortFactory()
-        add_participants(cohort, make_modules(cohort), size)
-        MembershipFactory(cohort=cohort, role=Membership.Role.FACILITATOR, person=person)
-    client.force_login(user)
-    client.get(reverse("home"))  # warm the session
-
-    # session, user, cohorts with progress, their facilitators, cohorts taken part in; plus the
-    # SAVEPOINT/RELEASE pair that ATOMIC_REQUESTS opens inside the test's transaction.
-    with django_assert_num_queries(5 + 2):
-        response = client.get(reverse("home"))
-    assert response.text.count("3 of 6 modules delivered") == 2
-    assert "50 active participants" in response.text
-
-
-# COHORT PAGE
-
-
-def test_cohort_detail_shows_timeline_participants_and_attendance(facilitator_client, cohort):
-    modules = make_modules(cohort, delivered=3)
-    nurse = MembershipFactory(cohort=cohort, person__full_name="Nia Nurse", person__profession="nurse")
-    AttendanceFactory(module=modules[0], membership=nurse, status=Attendance.Status.PRESENT)
-    AttendanceFactory(module=modules[1], membership=nurse, status=Attendance.Status.APOLOGIES)
-    MembershipFactory(
-        cohort=cohort,
-        person__full_name="Wes Withdrawn",
-        status=Membership.Status.WITHDRAWN,
-        withdrawn_on=datetime.date(2026, 2, 1),
-    )
-
-    response = facilitator_client.get(detail_url(cohort))
-
-    assert response.status_code == 200
-    text = response.text
-    assert "3 of 6 modules delivered" in text
-    for number in range(1, 7):
-        assert f"Module {number}: Topic {number}" in text
-    assert 'aria-current="step"' in text
-    assert "Nia Nurse" in text
-    assert "present 1 of 3 delivered modules" in text
-    assert "1 apology" in text
-    assert "Withdrawn on 1 Feb 2026" in text
-    assert reverse("cohorts:participant_withdraw", kwargs={"cohort_pk": cohort.pk, "membership_pk": nurse.pk}) in text
-    overview = response.context["overview"]
-    assert [p.label for p in overview.professions] == ["Nursing"]  # withdrawn people are not in the mix
-
-
-def test_cohort_detail_links_to_module_pages(facilitator_client, cohort):
-    make_modules(cohort)
-
-    response = facilitator_client.get(detail_url(cohort))
-
-    assert reverse("modules:module_detail", kwargs={"cohort_pk": cohort.pk, "number": 4}) in response.text
-
-
-def test_cohort_detail_is_404_for_a_facilitator_of_another_cohort(facilitator_client):
-    other = CohortFactory()
-
-    assert facilitator_client.get(detail_url(other)).status_code == 404
-
-
-def test_cohort_detail_is_404_for_a_participant(client, cohort):
-    user = UserFactory()
-    MembershipFactory(cohort=cohort, person__user=user)
-    client.force_login(user)
-
-    assert client.get(detail_url(cohort)).status_code == 404
-
-
-@pytest.mark.parametrize("size", [5, 50])
-def test_cohort_detail_query_count_is_constant(facilitator_client, cohort, size, django_assert_num_queries):
-    add_participants(cohort, make_modules(cohort), size)
-    facilitator_client.get(detail_url(cohort))
-
-    # session, user, middleware: cohort and membership; page: modules, memberships with counts;
-    # plus the SAVEPOINT/RELEASE pair of ATOMIC_REQUESTS inside the test's transaction.
-    with django_assert_num_queries(6 + 2):
-        response = facilitator_client.get(detail_url(cohort))
-    assert response.text.count("present 3 of 3 delivered modules") == size
-
-
-# EDIT COHORT
-
-
-def test_cohort_update_saves_and_moves_planned_modules(facilitator_client, cohort):
-    modules = make_modules(cohort, delivered=1)
-    url = reverse("cohorts:cohort_update", kwargs={"cohort_pk": cohort.pk})
-
-    response = facilitator_client.post(
-        url,
-        {
-            "name": "Renamed cohort",
-            "start_date": "2026-01-19",
-            "end_date": "2026-07-01",
-            "status": "running",
-            "survey_audience": "present_only",
-            "move_planned_modules": "on",
-        },
-    )
-
-    assert response.status_code == 302
-    cohort.refresh_from_db()
-    assert cohort.name == "Renamed cohort"
-    assert cohort.survey_audience == Cohort.SurveyAudience.PRESENT_ONLY
-    first, second = Module.objects.get(pk=modules[0].pk), Module.objects.get(pk=modules[1].pk)
-    assert first.starts_at == modules[0].starts_at  # delivered: stays
-    assert second.starts_at == modules[1].starts_at + datetime.timedelta(days=7)
-
-
-def test_cohort_update_end_before_start_keeps_input(facilitator_client, cohort):
-    url = reverse("cohorts:cohort_update", kwargs={"cohort_pk": cohort.pk})
-
-    response = facilitator_client.post(
-        url,
-        {
-            "name": "Typed name",
-            "start_date": "2026-03-01",
-            "end_date": "2026-02-01",
-            "status": "running",
-            "survey_audience": "all_active",
-        },
-    )
-
-    assert response.status_code == 200
-    assert "The end date must be on or after the start date." in response.text
-    assert 'value="Typed name"' in response.text
-    cohort.refresh_from_db()
-    assert cohort.name != "Typed name"
+    return reverse("modules:cohort_detail", kwargs={"cohort_pk": cohort.pk})
 
 
 # ADD PARTICIPANT
@@ -274,7 +65,7 @@ def test_participant_add_already_in_cohort_is_a_form_error(facilitator_client, c
 
     response = facilitator_client.post(url, participant_data())
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Pat P is already a participant in this cohort." in response.text
     assert 'value="Crisis team"' in response.text
     assert Membership.objects.filter(cohort=cohort).participants().count() == 1
@@ -285,7 +76,7 @@ def test_participant_add_bad_email_keeps_input(facilitator_client, cohort):
 
     response = facilitator_client.post(url, participant_data(email="not-an-address"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'value="not-an-address"' in response.text
     assert "error-summary" in response.text
     assert not Membership.objects.filter(cohort=cohort).participants().exists()
@@ -324,7 +115,7 @@ def test_participant_withdraw_without_date_changes_nothing(facilitator_client, c
 
     response = facilitator_client.post(url, {"withdrawn_on": ""})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "error-summary" in response.text
     membership.refresh_from_db()
     assert membership.status == Membership.Status.ACTIVE
@@ -356,9 +147,9 @@ def test_participant_reinstate_is_post_only_and_reactivates(facilitator_client, 
 
 
 COHORT_URLS = [
-    ("get", "cohorts:cohort_detail", False),
-    ("get", "cohorts:cohort_update", False),
-    ("post", "cohorts:cohort_update", False),
+    ("get", "modules:cohort_detail", False),
+    ("get", "modules:cohort_update", False),
+    ("post", "modules:cohort_update", False),
     ("get", "cohorts:participant_add", False),
     ("post", "cohorts:participant_add", False),
     ("get", "cohorts:participant_withdraw", True),
@@ -417,22 +208,8 @@ def test_cohort_urls_are_open_to_staff(method, name, with_membership, cohort, cl
 
     response = getattr(client, method)(cohort_url(name, cohort, with_membership))
 
-    # 200 for pages and re-shown forms, 302 for redirects after an action.
-    assert response.status_code in (200, 302)
-
-
-def test_home_query_count_for_a_participant(client, cohort, django_assert_num_queries):
-    make_modules(cohort)
-    user = UserFactory()
-    MembershipFactory(cohort=cohort, person__user=user)
-    client.force_login(user)
-    client.get(reverse("home"))
-
-    # session, user, facilitated cohorts (none), cohorts taken part in, their modules; + savepoint pair
-    with django_assert_num_queries(5 + 2):
-        response = client.get(reverse("home"))
-    assert response.status_code == 302
-    assert response["Location"] == reverse("projects:my_programme")
+    # 200 for pages, 400 for re-shown forms (an empty POST), 302 for redirects after an action.
+    assert response.status_code in (200, 302, 400)
 
 
 # IN THE BROWSER
@@ -562,7 +339,7 @@ def test_participant_update_duplicate_email_is_a_form_error_and_changes_nothing(
         update_url(cohort, membership), _details(full_name="Jodie Changed", email="TAKEN@example.org")
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "error-summary" in response.text
     assert "Another person already has this e-mail address." in response.text
     assert 'value="TAKEN@example.org"' in response.text
@@ -584,7 +361,7 @@ def test_participant_update_invalid_email_keeps_input(facilitator_client, cohort
 
     response = facilitator_client.post(update_url(cohort, membership), _details(email="not an address", team="Kept"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'value="Kept"' in response.text
     assert Person.objects.get(pk=membership.person_id).email == "jodie@example.org"
 

@@ -36,8 +36,8 @@ def survey_token(cohort):
 
 def test_signed_in_pages_are_private_and_not_stored(facilitator_client, cohort):
     home = facilitator_client.get(reverse("home"))
-    cohort_page = facilitator_client.get(reverse("cohorts:cohort_detail", kwargs={"cohort_pk": cohort.pk}))
-    not_found = facilitator_client.get(reverse("cohorts:cohort_detail", kwargs={"cohort_pk": cohort.pk + 1000}))
+    cohort_page = facilitator_client.get(reverse("modules:cohort_detail", kwargs={"cohort_pk": cohort.pk}))
+    not_found = facilitator_client.get(reverse("modules:cohort_detail", kwargs={"cohort_pk": cohort.pk + 1000}))
 
     assert (home.status_code, cohort_page.status_code, not_found.status_code) == (200, 200, 404)
     assert _directives(home) >= PRIVATE
@@ -62,7 +62,7 @@ def test_survey_start_answer_and_unknown_link_pages_are_private_and_not_stored(s
 
 def test_anonymous_public_pages_keep_their_own_headers():
     login = Client().get(reverse("login"))
-    link_sent = Client().get(reverse("projects:sign_in_link_sent"))
+    link_sent = Client().get(reverse("accounts:sign_in_link_sent"))
 
     assert login.status_code == link_sent.status_code == 200
     # Django's LoginView is never_cache: max-age=0, no-cache, no-store, must-revalidate, private.

@@ -105,7 +105,7 @@ def participant_email(cohort):
 
 
 def _request_link(client, email, **extra):
-    return client.post(reverse("projects:sign_in_link_request"), {"email": email}, **extra)
+    return client.post(reverse("accounts:sign_in_link_request"), {"email": email}, **extra)
 
 
 def test_sign_in_link_fourth_request_for_an_address_gets_the_same_answer_and_no_mail(participant_email):
@@ -116,7 +116,7 @@ def test_sign_in_link_fourth_request_for_an_address_gets_the_same_answer_and_no_
 
     assert [r.status_code for r in first_three] == [302] * 3
     assert fourth.status_code == 302
-    assert fourth["Location"] == first_three[0]["Location"] == reverse("projects:sign_in_link_sent")
+    assert fourth["Location"] == first_three[0]["Location"] == reverse("accounts:sign_in_link_sent")
     assert len(mail.outbox) == 3
 
 
@@ -150,7 +150,7 @@ def test_sign_in_link_page_itself_is_not_limited(participant_email):
     for index in range(20):
         _request_link(client, f"someone{index}@example.org")
 
-    assert client.get(reverse("projects:sign_in_link_request")).status_code == 200
+    assert client.get(reverse("accounts:sign_in_link_request")).status_code == 200
 
 
 # SURVEY LINKS
@@ -302,7 +302,7 @@ def test_sign_in_link_request_with_the_cache_down_still_mails_the_link(dead_cach
     response = _request_link(Client(), participant_email)
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("projects:sign_in_link_sent")
+    assert response["Location"] == reverse("accounts:sign_in_link_sent")
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [participant_email]
     assert _cache_warnings(dead_cache)
@@ -327,7 +327,7 @@ def test_survey_link_with_the_cache_down_still_opens_and_takes_answers(dead_cach
 
 def test_signed_in_pages_with_the_cache_down_pass_the_whole_middleware_stack(dead_cache, facilitator_client, cohort):
     home = facilitator_client.get(reverse("home"))
-    cohort_page = facilitator_client.get(reverse("cohorts:cohort_detail", kwargs={"cohort_pk": cohort.pk}))
+    cohort_page = facilitator_client.get(reverse("modules:cohort_detail", kwargs={"cohort_pk": cohort.pk}))
 
     assert home.status_code == 200
     assert cohort_page.status_code == 200

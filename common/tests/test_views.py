@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.template import engines
 from django.test import RequestFactory
 
-from common.views import ServiceFormView
+from common.views import ServiceFormPostView, ServiceFormView
 
 
 class NameForm(forms.Form):
@@ -66,3 +66,35 @@ def test_service_form_view_puts_service_and_form_errors_on_the_form_with_400(nam
     assert error in response.content.decode()
     assert calls == []
     assert list(get_messages(request)) == []
+
+
+class RenamePostView(ServiceFormPostView):
+    form_class = NameForm
+    calls = None
+
+    def perform(self, form):
+        self.calls.append(form.cleaned_data["name"])
+
+    def form_invalid(self, form):
+        return HttpResponse(str(form.errors), status=400)
+
+    def get_success_url(self):
+        return "/done/"
+
+
+@pytest.mark.django_db
+def test_service_form_post_view_answers_post_only_with_the_same_pattern():
+    calls = []
+    view = RenamePostView.as_view(calls=calls)
+
+    get = view(RequestFactory().get("/"))
+    request = RequestFactory().post("/", {"name": "Tamar"})
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    sent = view(request)
+    refused = view(RequestFactory().post("/", {"name": ""}))
+
+    assert (get.status_code, sent.status_code, sent["Location"], calls) == (405, 302, "/done/", ["Tamar"])
+    assert refused.status_code == 400
+    assert "required" in refused.content.decode()
+    assert not hasattr(RenamePostView, "get")

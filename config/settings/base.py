@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "bootstrap",  # django-bootstrap-static: Bootstrap 5 CSS/JS served from the package
     "crispy_forms",
     "crispy_bootstrap5",
@@ -59,6 +58,8 @@ INSTALLED_APPS = [
     "surveys",
     "projects",
     "evaluation",
+    "accounts",
+    "demo",
 ]
 
 # AUTHENTICATION
@@ -96,8 +97,8 @@ MIDDLEWARE = [
     "common.middleware.PrivatePagesNoStoreMiddleware",
     # Every view needs a signed-in user unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    # Every URL with a cohort_pk is checked here, and only here (common/middleware.py).
-    "common.middleware.CohortAccessMiddleware",
+    # Every URL with a cohort_pk is checked here, and only here (cohorts/middleware.py).
+    "cohorts.middleware.CohortAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -189,7 +190,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 # A send task that overruns is stopped; rows it left "sending" are taken up again only after the
-# hard limit has certainly killed it (surveys.services.mailing.SENDING_STALE_AFTER).
+# hard limit has certainly killed it (the sweep waits 1.5 × CELERY_TASK_TIME_LIMIT).
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -213,6 +214,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Invitations left queued (broker down when the survey opened, a lost retry) or stuck in
     # "sending" (worker killed) are queued again. Every minute so that a broker outage costs little.
     "invitations-sweep": {"task": "surveys.tasks.invitations_sweep", "schedule": 60.0},
+    # Modules 1-5 whose end time has passed but that nobody marked delivered: mark them delivered
+    # (module_delivered then opens their surveys).
+    "modules-mark-ended-delivered": {"task": "modules.tasks.modules_mark_ended_delivered", "schedule": 300.0},
     # Modules whose end time has passed but that nobody marked delivered: mark them and open the survey.
     "surveys-open-due": {"task": "surveys.tasks.surveys_open_due", "schedule": 300.0},
     # Close surveys at their closing time (to the minute) and mail each facilitator a summary.

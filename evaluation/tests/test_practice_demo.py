@@ -2,7 +2,7 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
-from cohorts import demo as cohorts_demo
+from demo import scenario as cohorts_demo
 from evaluation import demo, selectors
 from evaluation.models import PracticeMoment
 from projects import demo as projects_demo

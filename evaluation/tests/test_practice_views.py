@@ -220,7 +220,7 @@ def test_practice_nudges_update_switches_reminders_off_and_on(world):
 
 
 def test_my_programme_links_the_practice_log(world):
-    response = client_for(world["me"].person.user).get(reverse("projects:my_programme"))
+    response = client_for(world["me"].person.user).get(reverse("accounts:my_programme"))
 
     assert url("practice_moment_list", world["cohort"]) in response.text
 

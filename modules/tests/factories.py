@@ -1,8 +1,10 @@
 import datetime
+import zoneinfo
 
 import factory
 from django.utils import timezone
 
+from cohorts.models import Person
 from cohorts.tests.factories import CohortFactory, MembershipFactory
 from modules.models import ActItem, Attendance, Module, PDSACycle
 
@@ -54,3 +56,36 @@ def modules_for_cohort(cohort, *, first_starts_at=None, weeks_apart=4):
         )
         for number in range(1, 7)
     ]
+
+
+# A cohort's six modules four weeks apart from Monday 12 January 2026, 09:30 London time, the first
+# ``delivered`` of them delivered; and participants present at every delivered module.
+COHORT_START = datetime.datetime(2026, 1, 12, 9, 30, tzinfo=zoneinfo.ZoneInfo("Europe/London"))
+
+
+def make_modules(cohort, delivered=3):
+    start = COHORT_START
+    modules = []
+    for number in range(1, 7):
+        is_delivered = number <= delivered
+        modules.append(
+            ModuleFactory(
+                cohort=cohort,
+                number=number,
+                title=f"Topic {number}",
+                starts_at=start + datetime.timedelta(weeks=4 * (number - 1)),
+                ends_at=start + datetime.timedelta(weeks=4 * (number - 1), hours=7),
+                state=Module.State.DELIVERED if is_delivered else Module.State.PLANNED,
+                delivered_at=timezone.now() if is_delivered else None,
+            )
+        )
+    return modules
+
+
+def add_participants(cohort, modules, count):
+    professions = list(Person.Profession.values)
+    delivered = [m for m in modules if m.is_delivered]
+    for index in range(count):
+        membership = MembershipFactory(cohort=cohort, person__profession=professions[index % len(professions)])
+        for module in delivered:
+            AttendanceFactory(module=module, membership=membership, status=Attendance.Status.PRESENT)

@@ -1,6 +1,6 @@
 import pytest
 
-from cohorts import demo as cohorts_demo
+from demo import scenario as cohorts_demo
 from modules import demo
 from modules.models import ActItem, PDSACycle
 from modules.selectors import module_page, pdsa_timeline_for_cohort

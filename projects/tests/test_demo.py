@@ -1,6 +1,6 @@
 import pytest
 
-from cohorts import demo as cohorts_demo
+from demo import scenario as cohorts_demo
 from projects import demo, selectors
 from projects.models import ActionLearningSet, DataPoint, Presentation, ProjectPDSACycle, SetMembership
 

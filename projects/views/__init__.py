@@ -1,4 +1,3 @@
-from .access import MyProgrammeView, SignInLinkRequestView, SignInLinkSentView, SignInLinkUseView
 from .projects import (
     DataPointCreateView,
     DataPointDeleteView,
@@ -44,7 +43,6 @@ __all__ = [
     "FeedbackGiveView",
     "MeasureDetailView",
     "MeasureFormView",
-    "MyProgrammeView",
     "PDSACycleFormView",
     "PresentationDeleteView",
     "PresentationDetailView",
@@ -66,9 +64,6 @@ __all__ = [
     "SetUpdateView",
     "ShowcasePrintView",
     "ShowcaseView",
-    "SignInLinkRequestView",
-    "SignInLinkSentView",
-    "SignInLinkUseView",
     "SlidesDownloadView",
     "SlidesUploadView",
 ]

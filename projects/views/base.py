@@ -2,32 +2,34 @@
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from django.views.generic import FormView
 
-from common.middleware import MEMBER
+from cohorts.access import MEMBER
+from common.views import CohortPageMixin, ServiceFormView
 
 from .. import selectors
 from ..models import ActionLearningSet, ImprovementProject
 
 
-class FormPageView(FormView):
-    """A page holding one form, drawn by projects/form_page.html."""
+class FormPageView(CohortPageMixin, ServiceFormView):
+    """common.views.ServiceFormView drawn by projects/form_page.html: a title, the form, a submit
+    button and a cancel link (by default back to where success leads)."""
 
     template_name = "projects/form_page.html"
     page_title = ""
     submit_label = ""
     multipart = False
 
+    def get_cancel_url(self):
+        return self.get_success_url()
+
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(
+        return super().get_context_data(
             page_title=self.page_title,
             submit_label=self.submit_label,
             multipart=self.multipart,
-            cancel_url=self.get_success_url(),
-            cohort=self.request.cohort,
+            cancel_url=self.get_cancel_url(),
+            **kwargs,
         )
-        return context
 
 
 class SetEditMixin:

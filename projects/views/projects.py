@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from common.forms import form_add_service_errors
-from common.middleware import MEMBER
+from cohorts.access import MEMBER
+from common.views import ServiceFormPostView
 
 from .. import selectors, services
 from ..forms import (
@@ -67,13 +67,16 @@ class ProjectCreateView(FormPageView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "sets": self.sets}
 
-    def get_success_url(self):
+    success_message = _("Project started. Next: the driver diagram and your measures.")
+
+    def get_cancel_url(self):
         return reverse("projects:project_list", kwargs={"cohort_pk": self.request.cohort.pk})
 
-    def form_valid(self, form):
-        project = form.save()
-        messages.success(self.request, _("Project started. Next: the driver diagram and your measures."))
-        return HttpResponseRedirect(_project_url(project))
+    def perform(self, form):
+        return form.save()  # plain CRUD of one row
+
+    def get_success_url(self):
+        return _project_url(self.result)
 
 
 class ProjectDetailView(TemplateView):
@@ -102,10 +105,10 @@ class ProjectUpdateView(ProjectEditMixin, FormPageView):
     def get_success_url(self):
         return _project_url(self.project)
 
-    def form_valid(self, form):
-        form.save()
-        messages.success(self.request, _("Project saved."))
-        return super().form_valid(form)
+    success_message = _("Project saved.")
+
+    def perform(self, form):
+        return form.save()  # plain CRUD of one row
 
 
 class ProgressScoreRecordView(ProjectEditMixin, FormPageView):
@@ -118,19 +121,15 @@ class ProgressScoreRecordView(ProjectEditMixin, FormPageView):
     def get_success_url(self):
         return _project_url(self.project)
 
-    def form_valid(self, form):
-        try:
-            services.progress_score_record(
-                project=self.project,
-                score=form.cleaned_data["score"],
-                note=form.cleaned_data["note"],
-                recorded_by=self.request.cohort_membership,
-            )
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Progress score recorded."))
-        return super().form_valid(form)
+    success_message = _("Progress score recorded.")
+
+    def perform(self, form):
+        return services.progress_score_record(
+            project=self.project,
+            score=form.cleaned_data["score"],
+            note=form.cleaned_data["note"],
+            recorded_by=self.request.cohort_membership,
+        )
 
 
 class DriverDiagramUpdateView(ProjectEditMixin, FormPageView):
@@ -147,14 +146,10 @@ class DriverDiagramUpdateView(ProjectEditMixin, FormPageView):
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "project": self.project}
 
-    def form_valid(self, form):
-        try:
-            services.driver_diagram_replace(project=self.project, outline=form.cleaned_data["outline"])
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Driver diagram saved."))
-        return super().form_valid(form)
+    success_message = _("Driver diagram saved.")
+
+    def perform(self, form):
+        return services.driver_diagram_replace(project=self.project, outline=form.cleaned_data["outline"])
 
 
 class MeasureFormView(ProjectEditMixin, FormPageView):
@@ -169,13 +164,16 @@ class MeasureFormView(ProjectEditMixin, FormPageView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": self.get_measure()}
 
-    def get_success_url(self):
+    success_message = _("Measure saved.")
+
+    def get_cancel_url(self):
         return _project_url(self.project) + "#measures"
 
-    def form_valid(self, form):
-        measure = form.save()
-        messages.success(self.request, _("Measure saved."))
-        return HttpResponseRedirect(_measure_url(measure, self.project))
+    def perform(self, form):
+        return form.save()  # plain CRUD of one row
+
+    def get_success_url(self):
+        return _measure_url(self.result, self.project)
 
 
 class MeasureDetailView(TemplateView):
@@ -201,42 +199,47 @@ class MeasureEditMixin(ProjectEditMixin):
     def get_measure(self):
         return get_object_or_404(Measure, project=self.project, pk=self.kwargs["measure_pk"])
 
-    def measure_page(self, **context):
+
+class MeasureFormPostView(MeasureEditMixin, ServiceFormPostView):
+    """A form on the measure page (data entry): success goes back to the chart; a refused form shows
+    the measure page again with the form's errors (status 400)."""
+
+    form_context_name = ""
+
+    def post(self, request, *args, **kwargs):
+        self.measure = self.get_measure()
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
         view = MeasureDetailView(request=self.request, kwargs=self.kwargs, args=())
-        return view.render_to_response(view.get_context_data(**context))
+        return view.render_to_response(view.get_context_data(**{self.form_context_name: form}), status=400)
+
+    def get_success_url(self):
+        return _measure_url(self.measure, self.project) + "#chart"
 
 
-class DataPointCreateView(MeasureEditMixin, View):
-    http_method_names = ["post"]
+class DataPointCreateView(MeasureFormPostView):
+    form_class = DataPointForm
+    form_context_name = "point_form"
+    success_message = _("Data point added.")
 
-    def post(self, request, *args, **kwargs):
-        measure = self.get_measure()
-        form = DataPointForm(request.POST, measure=measure)
-        if not form.is_valid():
-            return self.measure_page(point_form=form)
-        form.save()
-        messages.success(request, _("Data point added."))
-        return HttpResponseRedirect(_measure_url(measure, self.project) + "#chart")
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "measure": self.measure}
+
+    def perform(self, form):
+        return form.save()  # plain CRUD of one row
 
 
-class DataPointsImportView(MeasureEditMixin, View):
-    http_method_names = ["post"]
+class DataPointsImportView(MeasureFormPostView):
+    form_class = DataImportForm
+    form_context_name = "import_form"
 
-    def post(self, request, *args, **kwargs):
-        measure = self.get_measure()
-        form = DataImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                result = services.data_points_import(measure=measure, text=form.cleaned_data["text"])
-            except ValidationError as error:
-                form.add_error(None, error.messages)
-            else:
-                messages.success(
-                    request,
-                    _("Imported: %(c)s new data points, %(u)s updated.") % {"c": result.created, "u": result.updated},
-                )
-                return HttpResponseRedirect(_measure_url(measure, self.project) + "#chart")
-        return self.measure_page(import_form=form)
+    def perform(self, form):
+        return services.data_points_import(measure=self.measure, text=form.cleaned_data["text"])
+
+    def get_success_message(self):
+        result = self.result
+        return _("Imported: %(c)s new data points, %(u)s updated.") % {"c": result.created, "u": result.updated}
 
 
 class DataPointDeleteView(MeasureEditMixin, View):
@@ -245,7 +248,7 @@ class DataPointDeleteView(MeasureEditMixin, View):
     def post(self, request, *args, **kwargs):
         measure = self.get_measure()
         point = get_object_or_404(DataPoint, measure=measure, pk=kwargs["point_pk"])
-        point.delete()
+        services.data_point_delete(point=point)
         messages.success(request, _("Data point for %(date)s deleted.") % {"date": point.date})
         return HttpResponseRedirect(_measure_url(measure, self.project) + "#data")
 
@@ -265,7 +268,7 @@ class PDSACycleFormView(ProjectEditMixin, FormPageView):
     def get_success_url(self):
         return _project_url(self.project) + "#pdsa"
 
-    def form_valid(self, form):
-        form.save()
-        messages.success(self.request, _("PDSA cycle saved."))
-        return super().form_valid(form)
+    success_message = _("PDSA cycle saved.")
+
+    def perform(self, form):
+        return form.save()  # the cycle and its measures: plain CRUD

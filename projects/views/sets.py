@@ -1,14 +1,11 @@
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from common.forms import form_add_service_errors
-from common.middleware import MEMBER
+from cohorts.access import MEMBER
 
 from .. import selectors, services
 from ..forms import SetActionForm, SetAssignForm, SetForm, SetMeetingForm, SetReflectionsForm, SetSplitForm
@@ -64,18 +61,15 @@ class SetCreateView(FormPageView):
     def get_success_url(self):
         return _set_list_url(self.request.cohort)
 
-    def form_valid(self, form):
-        try:
-            created = services.set_create(
-                cohort=self.request.cohort,
-                name=form.cleaned_data["name"],
-                set_facilitator=form.cleaned_data["set_facilitator"],
-            )
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("%(set)s added.") % {"set": created.name})
-        return super().form_valid(form)
+    def perform(self, form):
+        return services.set_create(
+            cohort=self.request.cohort,
+            name=form.cleaned_data["name"],
+            set_facilitator=form.cleaned_data["set_facilitator"],
+        )
+
+    def get_success_message(self):
+        return _("%(set)s added.") % {"set": self.result.name}
 
 
 class SetSplitView(FormPageView):
@@ -85,14 +79,10 @@ class SetSplitView(FormPageView):
     def get_success_url(self):
         return reverse("projects:set_assign", kwargs={"cohort_pk": self.request.cohort.pk})
 
-    def form_valid(self, form):
-        try:
-            services.set_split_evenly(cohort=self.request.cohort, number_of_sets=form.cleaned_data["number_of_sets"])
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Participants shared out. Check the sets and move anyone as needed."))
-        return super().form_valid(form)
+    success_message = _("Participants shared out. Check the sets and move anyone as needed.")
+
+    def perform(self, form):
+        return services.set_split_evenly(cohort=self.request.cohort, number_of_sets=form.cleaned_data["number_of_sets"])
 
 
 class SetAssignView(FormPageView):
@@ -113,14 +103,11 @@ class SetAssignView(FormPageView):
     def get_success_url(self):
         return _set_list_url(self.request.cohort)
 
-    def form_valid(self, form):
-        try:
-            moved = services.set_members_assign(cohort=self.request.cohort, assignments=form.assignments())
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Sets saved: %(n)s participants moved.") % {"n": moved})
-        return super().form_valid(form)
+    def perform(self, form):
+        return services.set_members_assign(cohort=self.request.cohort, assignments=form.assignments())
+
+    def get_success_message(self):
+        return _("Sets saved: %(n)s participants moved.") % {"n": self.result}
 
 
 class SetUpdateView(FormPageView):
@@ -137,10 +124,10 @@ class SetUpdateView(FormPageView):
     def get_success_url(self):
         return _set_url(self.object)
 
-    def form_valid(self, form):
-        form.save()
-        messages.success(self.request, _("Set saved."))
-        return super().form_valid(form)
+    success_message = _("Set saved.")
+
+    def perform(self, form):
+        return form.save()  # plain CRUD of one row: no service needed
 
 
 class SetDetailView(TemplateView):
@@ -175,20 +162,16 @@ class SetMeetingFormView(SetEditMixin, FormPageView):
     def get_success_url(self):
         return _set_url(self.action_learning_set)
 
-    def form_valid(self, form):
-        try:
-            services.set_meeting_record(
-                action_learning_set=self.action_learning_set,
-                meeting=self.get_meeting(),
-                date=form.cleaned_data["date"],
-                attendees=list(form.cleaned_data["attendees"]),
-                notes=form.cleaned_data["notes"],
-            )
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Meeting saved."))
-        return super().form_valid(form)
+    success_message = _("Meeting saved.")
+
+    def perform(self, form):
+        return services.set_meeting_record(
+            action_learning_set=self.action_learning_set,
+            meeting=self.get_meeting(),
+            date=form.cleaned_data["date"],
+            attendees=list(form.cleaned_data["attendees"]),
+            notes=form.cleaned_data["notes"],
+        )
 
 
 class SetActionCreateView(SetEditMixin, FormPageView):
@@ -202,14 +185,10 @@ class SetActionCreateView(SetEditMixin, FormPageView):
     def get_success_url(self):
         return _set_url(self.action_learning_set)
 
-    def form_valid(self, form):
-        try:
-            services.set_action_add(action_learning_set=self.action_learning_set, **form.cleaned_data)
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Action added."))
-        return super().form_valid(form)
+    success_message = _("Action added.")
+
+    def perform(self, form):
+        return services.set_action_add(action_learning_set=self.action_learning_set, **form.cleaned_data)
 
 
 class SetActionMarkView(SetEditMixin, View):
@@ -231,7 +210,7 @@ class SetReflectionsUpdateView(SetEditMixin, FormPageView):
     def get_success_url(self):
         return _set_url(self.action_learning_set)
 
-    def form_valid(self, form):
-        form.save()
-        messages.success(self.request, _("Reflections saved."))
-        return redirect(self.get_success_url())
+    success_message = _("Reflections saved.")
+
+    def perform(self, form):
+        return form.save()  # plain CRUD of one field

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from common.forms import form_add_service_errors
-from common.middleware import MEMBER
+from cohorts.access import MEMBER
+from common.views import ServiceFormPostView
 
 from .. import selectors, services
 from ..forms import FeedbackForm, PresentationForm, SlidesForm
@@ -72,10 +72,10 @@ class PresentationFormView(FormPageView):
     def get_success_url(self):
         return _showcase_url(self.request.cohort) + "#schedule"
 
-    def form_valid(self, form):
-        form.save()
-        messages.success(self.request, _("Schedule saved."))
-        return super().form_valid(form)
+    success_message = _("Schedule saved.")
+
+    def perform(self, form):
+        return form.save()  # plain CRUD of one row
 
 
 class PresentationDeleteView(View):
@@ -83,7 +83,7 @@ class PresentationDeleteView(View):
 
     def post(self, request, *args, **kwargs):
         presentation = selectors.presentation_get(cohort=request.cohort, pk=kwargs["presentation_pk"])
-        presentation.delete()
+        services.presentation_delete(presentation=presentation)
         messages.success(request, _("Presentation removed from the schedule."))
         return HttpResponseRedirect(_showcase_url(request.cohort) + "#schedule")
 
@@ -96,18 +96,19 @@ class PresentationDetailView(TemplateView):
         context = super().get_context_data(**kwargs)
         request = self.request
         presentation = selectors.presentation_get(cohort=request.cohort, pk=self.kwargs["presentation_pk"])
-        presenting = selectors.set_is_editable_by(
-            action_learning_set=presentation.action_learning_set, user=request.user
-        )
         in_set = bool(
             request.cohort_membership
             and presentation.action_learning_set.set_memberships.filter(membership=request.cohort_membership).exists()
         )
-        show_feedback = request.is_cohort_facilitator or presenting
+        show_feedback = selectors.presentation_feedback_visible_to(
+            presentation=presentation, user=request.user, is_cohort_facilitator=request.is_cohort_facilitator
+        )
         context.update(
             cohort=request.cohort,
             presentation=presentation,
-            can_upload=presenting,
+            # Those who see the feedback are those who may change the presenting set's slides: its
+            # members, its set facilitator, the cohort's facilitators and staff (editable_by).
+            can_upload=show_feedback,
             can_give_feedback=request.cohort_membership is not None and not in_set,
             feedback=list(presentation.feedback.select_related("author__person")) if show_feedback else None,
         )
@@ -118,27 +119,43 @@ class PresentationDetailView(TemplateView):
         return context
 
 
-class SlidesUploadView(View):
+class PresentationFormPostView(ServiceFormPostView):
+    """A form on the presentation page: success goes back to it; a refused form shows the page again
+    with the form's errors (status 400)."""
+
     cohort_access = MEMBER
-    http_method_names = ["post"]
+    form_context_name = ""
 
     def post(self, request, *args, **kwargs):
-        presentation = selectors.presentation_get(cohort=request.cohort, pk=kwargs["presentation_pk"])
-        if not selectors.set_is_editable_by(action_learning_set=presentation.action_learning_set, user=request.user):
+        self.presentation = selectors.presentation_get(cohort=request.cohort, pk=kwargs["presentation_pk"])
+        self.check_allowed()
+        return super().post(request, *args, **kwargs)
+
+    def check_allowed(self):
+        """Raise PermissionDenied for those who may see the page but not send this form."""
+
+    def form_invalid(self, form):
+        view = PresentationDetailView(request=self.request, kwargs=self.kwargs, args=())
+        return view.render_to_response(view.get_context_data(**{self.form_context_name: form}), status=400)
+
+    def get_success_url(self):
+        return _presentation_url(self.presentation)
+
+
+class SlidesUploadView(PresentationFormPostView):
+    form_class = SlidesForm
+    form_context_name = "slides_form"
+    success_message = _("Slides uploaded.")
+
+    def check_allowed(self):
+        action_learning_set = self.presentation.action_learning_set
+        if not selectors.set_is_editable_by(action_learning_set=action_learning_set, user=self.request.user):
             raise PermissionDenied
-        form = SlidesForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                services.presentation_slides_upload(
-                    presentation=presentation, uploaded_file=form.cleaned_data["slides"]
-                )
-            except ValidationError as error:
-                form_add_service_errors(form, error)
-            else:
-                messages.success(request, _("Slides uploaded."))
-                return HttpResponseRedirect(_presentation_url(presentation))
-        view = PresentationDetailView(request=request, kwargs=kwargs, args=())
-        return view.render_to_response(view.get_context_data(slides_form=form), status=400)
+
+    def perform(self, form):
+        return services.presentation_slides_upload(
+            presentation=self.presentation, uploaded_file=form.cleaned_data["slides"]
+        )
 
 
 class SlidesDownloadView(View):
@@ -166,24 +183,16 @@ class SlidesDownloadView(View):
         return response
 
 
-class FeedbackGiveView(View):
-    cohort_access = MEMBER
-    http_method_names = ["post"]
+class FeedbackGiveView(PresentationFormPostView):
+    form_class = FeedbackForm
+    form_context_name = "feedback_form"
+    success_message = _("Thank you: your feedback has been passed to the set.")
 
-    def post(self, request, *args, **kwargs):
-        presentation = selectors.presentation_get(cohort=request.cohort, pk=kwargs["presentation_pk"])
-        form = FeedbackForm(request.POST)
-        if request.cohort_membership is None:
+    def check_allowed(self):
+        if self.request.cohort_membership is None:
             raise PermissionDenied
-        if form.is_valid():
-            try:
-                services.presentation_feedback_give(
-                    presentation=presentation, author=request.cohort_membership, **form.cleaned_data
-                )
-            except ValidationError as error:
-                form_add_service_errors(form, error)
-            else:
-                messages.success(request, _("Thank you: your feedback has been passed to the set."))
-                return HttpResponseRedirect(_presentation_url(presentation))
-        view = PresentationDetailView(request=request, kwargs=kwargs, args=())
-        return view.render_to_response(view.get_context_data(feedback_form=form), status=400)
+
+    def perform(self, form):
+        return services.presentation_feedback_give(
+            presentation=self.presentation, author=self.request.cohort_membership, **form.cleaned_data
+        )

@@ -9,8 +9,8 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.urls import reverse
 
-from cohorts import demo
 from cohorts.models import Cohort
+from demo import scenario as demo
 from projects.models import ImprovementProject
 from surveys.models import Invitation
 from surveys.services import invitation_issue_token
@@ -83,7 +83,7 @@ def test_facilitator_pages_have_no_wcag_violations(browser, live_server, demo_da
     c = {"cohort_pk": cohort.pk}
     paths = [
         reverse("home"),
-        reverse("cohorts:cohort_detail", kwargs=c),
+        reverse("modules:cohort_detail", kwargs=c),
         reverse("cohorts:participant_add", kwargs=c),
         reverse("cohorts:participant_import", kwargs=c),
         reverse(
@@ -123,7 +123,7 @@ def test_participant_and_public_pages_have_no_wcag_violations(browser, live_serv
     context, page = _context(browser, live_server, viewport)
     try:
         violations = _violations(page, live_server.url + reverse("login"))
-        violations += _violations(page, live_server.url + reverse("projects:sign_in_link_request"))
+        violations += _violations(page, live_server.url + reverse("accounts:sign_in_link_request"))
         violations += _violations(page, live_server.url + reverse("surveys:answer_start", kwargs={"token": token}))
         page.get_by_role("button", name="Send my answers").click()  # nothing filled in: the error summary
         page.wait_for_selector("#error-summary, .alert-danger")
@@ -132,7 +132,7 @@ def test_participant_and_public_pages_have_no_wcag_violations(browser, live_serv
         context.close()
     context, page = _context(browser, live_server, viewport, "participant")
     try:
-        violations += _violations(page, live_server.url + reverse("projects:my_programme"))
+        violations += _violations(page, live_server.url + reverse("accounts:my_programme"))
     finally:
         context.close()
     assert violations == [], "\n".join(violations)

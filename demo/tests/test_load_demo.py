@@ -7,9 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from cohorts import demo
 from cohorts.models import Cohort, Membership, ModuleOutline, Organisation, Person, Programme
 from cohorts.tests.factories import CohortFactory
+from demo import scenario as demo
 from modules.models import Attendance, Module
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,8 @@
-"""A realistic, invented demo: the Collective Leadership Programme run for a mental-health trust.
+"""The demo's scenario: the Collective Leadership Programme run for a mental-health trust.
+
+Organisations, the programme and its outline, people and their log-ins, two cohorts with their
+modules, memberships, and the attendance of the delivered modules: what every app's own demo
+builds on (it spans cohorts and modules, so it lives here in the demo app, above both).
 
 Every person and organisation here is invented. ``populate()`` is idempotent: it looks each
 thing up by its natural key (organisation name, e-mail, username, cohort name) and creates
@@ -7,7 +11,7 @@ day the cohorts are first created: modules 1-3 of the running cohort lie in the 
 delivered, module 4 falls within the next fortnight.
 
 Other apps add to the demo with their own ``<app>/demo.py`` exposing ``populate(*, demo)``,
-which receives the ``DemoData`` returned here.
+which receives the ``DemoData`` returned here (demo/management/commands/load_demo.py runs them).
 """
 
 import datetime
@@ -19,11 +23,10 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
+from cohorts.models import Cohort, Membership, ModuleOutline, Organisation, Person, Programme
+from cohorts.services import membership_add
 from modules.models import Attendance, Module
-from modules.services import attendance_record
-
-from .models import Cohort, Membership, ModuleOutline, Organisation, Person, Programme
-from .services import cohort_create_from_programme, membership_add
+from modules.services import attendance_record, cohort_create_from_programme
 
 User = get_user_model()
 

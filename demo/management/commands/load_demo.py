@@ -1,17 +1,22 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils.module_loading import import_string
 
-from cohorts import demo
+from demo import scenario
+from evaluation import demo as evaluation_demo
+from modules import demo as modules_demo
+from projects import demo as projects_demo
+from surveys import demo as surveys_demo
 
-# Other apps' demo modules, run in this order after the cohorts demo. Each is a callable
-# ``populate(*, demo: cohorts.demo.DemoData)`` that is idempotent like cohorts.demo.populate;
-# adding one is one line here, e.g. "surveys.demo.populate".
-APP_DEMOS: list[str] = [
-    "surveys.demo.populate",
-    "modules.demo.populate",
-    "projects.demo.populate",
+# Each app's own demo, run in this order after the scenario (demo/scenario.py). Each is a callable
+# ``populate(*, demo: demo.scenario.DemoData)`` that is idempotent like demo.scenario.populate;
+# adding one is one line here.
+APP_DEMOS = [
+    surveys_demo.populate,
+    modules_demo.populate,
+    projects_demo.populate,
+    # After projects: the practice log's shared reflections belong to the sets made there.
+    evaluation_demo.populate,
 ]
 
 
@@ -21,7 +26,7 @@ class Command(BaseCommand):
         "participants at a mental-health trust (modules 1-3 delivered with attendance, 4-6 planned) and "
         "a second cohort with its own facilitator. Running it again changes nothing; --reset wipes the "
         "demo first (and re-dates it from today). DEMO-ONLY: it creates log-ins with published passwords "
-        f"(admin / {demo.ADMIN_LOGIN[1]}, facilitator / {demo.FACILITATOR_LOGIN[1]}, ...), so never run it "
+        f"(admin / {scenario.ADMIN_LOGIN[1]}, facilitator / {scenario.FACILITATOR_LOGIN[1]}, ...), so never run it "
         "against a real system."
     )
 
@@ -42,14 +47,14 @@ class Command(BaseCommand):
         with transaction.atomic():
             if reset:
                 try:
-                    demo.reset(stdout=self.stdout)
-                except demo.DemoResetError as error:
+                    scenario.reset(stdout=self.stdout)
+                except scenario.DemoResetError as error:
                     raise CommandError(str(error)) from error
-            data = demo.populate(stdout=self.stdout)
-            for path in APP_DEMOS:
-                import_string(path)(demo=data)
-                self.stdout.write(f"Ran {path}.")
+            data = scenario.populate(stdout=self.stdout)
+            for populate in APP_DEMOS:
+                populate(demo=data)
+                self.stdout.write(f"Ran {populate.__module__}.{populate.__name__}.")
         self.stdout.write(self.style.SUCCESS("Demo loaded. Demo-only log-ins (never use these on a real system):"))
-        width = max(len(username) for username, _, _ in demo.DEMO_LOGINS)
-        for username, password, who in demo.DEMO_LOGINS:
+        width = max(len(username) for username, _, _ in scenario.DEMO_LOGINS)
+        for username, password, who in scenario.DEMO_LOGINS:
             self.stdout.write(f"  {username.ljust(width)}  {password.ljust(28)}  {who}")

@@ -6,18 +6,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 from sesame import settings as sesame_settings
 
 from common import ratelimit as limits
 from common.ratelimit import ratelimit
+from common.views import ServiceFormView
 
-from .. import selectors, services
-from ..forms import SignInLinkForm
+from . import selectors, services
+from .forms import SignInLinkForm
 
 
 class MyProgrammeView(TemplateView):
-    template_name = "projects/my_programme.html"
+    template_name = "accounts/my_programme.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -43,20 +44,22 @@ class MyProgrammeView(TemplateView):
     ),
     name="post",
 )
-class SignInLinkRequestView(FormView):
+class SignInLinkRequestView(ServiceFormView):
     form_class = SignInLinkForm
-    template_name = "projects/sign_in_link_request.html"
+    template_name = "accounts/sign_in_link_request.html"
 
-    def form_valid(self, form):
+    def perform(self, form):
         # The same answer whether or not the address is known: nobody learns who has an account.
         if not getattr(self.request, "limited", False):
             services.sign_in_link_send(email=form.cleaned_data["email"])
-        return redirect("projects:sign_in_link_sent")
+
+    def get_success_url(self):
+        return reverse("accounts:sign_in_link_sent")
 
 
 @method_decorator(login_not_required, name="dispatch")
 class SignInLinkSentView(TemplateView):
-    template_name = "projects/sign_in_link_sent.html"
+    template_name = "accounts/sign_in_link_sent.html"
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -64,7 +67,7 @@ class SignInLinkUseView(View):
     """Opening the link shows a button; only the POST signs in. Mail scanners that follow
     links (e.g. Safe Links in NHS mail) therefore cannot use up the single-use token."""
 
-    template_name = "projects/sign_in_link_use.html"
+    template_name = "accounts/sign_in_link_use.html"
 
     def get(self, request):
         token = request.GET.get(sesame_settings.TOKEN_NAME, "")
@@ -76,4 +79,4 @@ class SignInLinkUseView(View):
         if user is None:
             return render(request, self.template_name, {"token": "", "failed": True}, status=400)
         login(request, user, backend="sesame.backends.ModelBackend")
-        return redirect(reverse("projects:my_programme"))
+        return redirect(reverse("accounts:my_programme"))

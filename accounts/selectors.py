@@ -1,0 +1,63 @@
+"""Reads of the participants' way in: the "my programme" page."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from cohorts.models import Membership
+from modules.models import Module
+from projects.models import ActionLearningSet, ImprovementProject, SetMembership
+from surveys.selectors import open_invitations_for_user
+
+
+@dataclass
+class ProgrammeEntry:
+    membership: Membership
+    modules: list
+    action_learning_set: ActionLearningSet | None
+    projects: list
+    open_surveys: list = field(default_factory=list)
+
+
+def my_programme(*, user) -> list[ProgrammeEntry]:
+    """The signed-in person's active cohorts: module dates, open surveys, their set and its projects."""
+    memberships = list(
+        Membership.objects.active()
+        .filter(person__user=user)
+        .select_related("cohort__programme", "person")
+        .prefetch_related(
+            Prefetch("cohort__modules", queryset=Module.objects.order_by("number")),
+            Prefetch(
+                "set_memberships",
+                queryset=SetMembership.objects.select_related("action_learning_set").prefetch_related(
+                    Prefetch("action_learning_set__projects", queryset=ImprovementProject.objects.order_by("title"))
+                ),
+            ),
+            Prefetch(
+                "facilitated_sets",
+                queryset=ActionLearningSet.objects.prefetch_related(
+                    Prefetch("projects", queryset=ImprovementProject.objects.order_by("title"))
+                ),
+            ),
+        )
+        .order_by("-cohort__start_date")
+    )
+    open_surveys: dict[int, list] = {}
+    for row in open_invitations_for_user(user=user):
+        open_surveys.setdefault(row.invitation.membership_id, []).append(row)
+    entries = []
+    for membership in memberships:
+        set_links = list(membership.set_memberships.all())
+        action_learning_set = set_links[0].action_learning_set if set_links else None
+        if action_learning_set is None and membership.facilitated_sets.all():
+            action_learning_set = membership.facilitated_sets.all()[0]
+        entries.append(
+            ProgrammeEntry(
+                membership=membership,
+                modules=list(membership.cohort.modules.all()),
+                action_learning_set=action_learning_set,
+                projects=list(action_learning_set.projects.all()) if action_learning_set else [],
+                open_surveys=open_surveys.get(membership.pk, []),
+            )
+        )
+    return entries
