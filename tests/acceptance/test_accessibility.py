@@ -89,6 +89,24 @@ def site(browser, django_db_setup, django_db_blocker):
             Session.objects.all().delete()
 
 
+# Every chart (an SVG image) has a table beside it, within its section, holding the figures its
+# marks carry (a run chart's points: "3 Mar 2026: 18.5"), so nobody depends on seeing the chart.
+CHARTS_WITHOUT_THEIR_DATA = """() => [...document.querySelectorAll('svg[role="img"]')].flatMap((svg) => {
+  const name = (svg.querySelector("title") || {}).textContent || svg.getAttribute("aria-labelledby");
+  let block = svg.parentElement;
+  while (!block.querySelector("table") && !block.matches("section, article, main")) block = block.parentElement;
+  const tables = [...block.querySelectorAll("table")];
+  if (!tables.length) return [`chart "${name}" has no table of its figures beside it`];
+  const cells = tables.flatMap((table) => [...table.querySelectorAll("th, td")])
+    .map((cell) => cell.textContent.replace(/\\s+/g, " ").trim());
+  // A mark's title is "label: value (note)": the label starts a cell, the value is a cell.
+  return [...svg.querySelectorAll("circle > title, rect > title, polygon > title, path > title")]
+    .map((title) => title.textContent.replace(/ \\(.*\\)$/, "").split(": "))
+    .filter(([label, value]) => !(cells.some((c) => c.startsWith(label)) && cells.includes(value)))
+    .map((parts) => `chart "${name}": ${parts.join(": ")} is not in its table`);
+})"""
+
+
 def _violations(tab):
     results = Axe().run(tab, options=WCAG_22_AA)
     found = [
@@ -100,7 +118,7 @@ def _violations(tab):
     # their own focusable box) may make the whole page scroll sideways.
     if tab.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
         found.append(f"the page scrolls sideways at {tab.viewport_size['width']} px")
-    return found
+    return found + tab.evaluate(CHARTS_WITHOUT_THEIR_DATA)
 
 
 def _field(tab, label):
