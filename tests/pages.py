@@ -23,11 +23,16 @@ browser test does the pressing, so that other generated tests (e.g. query counts
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.db.models import Max
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -36,6 +41,7 @@ from sesame.utils import get_query_string
 from cohorts import demo
 from cohorts.models import Cohort, Membership
 from common.middleware import FACILITATOR, MEMBER, _required_access
+from common.models import SentEmail
 from projects.models import ActionLearningSet, ImprovementProject, Presentation
 from surveys.services import invitation_issue_token
 from surveys.services.mailing import survey_open_and_invite
@@ -290,6 +296,32 @@ def uncovered() -> list[str]:
         for pattern in url_patterns()
         if pattern.name not in covered and pattern.name not in EXCLUDED and not is_post_only(pattern)
     )
+
+
+def _row_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+@contextlib.contextmanager
+def demo_loaded():
+    """The demo, committed, for a group of tests that share it; afterwards the demo and what the
+    tests added meanwhile (sessions, the mail log) are removed again.
+
+    Needs the database unblocked. Not a flush: the database tests that run afterwards expect the
+    rows the migrations made, and find the same rows as before (checked).
+    """
+    sessions = set(Session.objects.values_list("session_key", flat=True))
+    last_mail = SentEmail.objects.aggregate(last=Max("pk"))["last"] or 0
+    before = _row_counts()
+    call_command("load_demo", "--force", verbosity=0)
+    try:
+        yield Cohort.objects.get(name=demo.COHORT)
+    finally:
+        demo.reset()
+        Session.objects.exclude(session_key__in=sessions).delete()
+        SentEmail.objects.filter(pk__gt=last_mail).delete()
+        left = {label: (before.get(label), count) for label, count in _row_counts().items() if count != before[label]}
+        assert not left, f"rows left behind (before, after): {left}"
 
 
 def demo_prepare() -> dict:

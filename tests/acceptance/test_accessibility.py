@@ -19,14 +19,11 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
-from django.contrib.sessions.models import Session
-from django.core.management import call_command
 from django.test import Client
 from django.test.utils import modify_settings
 from django.urls import resolve
 from pytest_django.live_server_helper import LiveServer
 
-from cohorts import demo
 from tests import pages
 from tests.pages import Role
 
@@ -67,26 +64,21 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(browser, django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("load_demo", "--force", verbosity=0)
+    with django_db_blocker.unblock(), pages.demo_loaded():
         values = pages.demo_prepare()
         session_cookies = {}
         for role, user in pages.role_users().items():
             client = Client()
             client.force_login(user)
             session_cookies[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
-    server = LiveServer("localhost")
-    try:
-        with modify_settings(ALLOWED_HOSTS={"append": "localhost"}):
-            site = Site(browser, server.url, values, session_cookies)
-            yield site
-            site.close()
-    finally:
-        server.stop()
-        with django_db_blocker.unblock():
-            # Not a flush: the database tests that run after these expect the migrations' rows.
-            demo.reset()
-            Session.objects.all().delete()
+        server = LiveServer("localhost")
+        try:
+            with modify_settings(ALLOWED_HOSTS={"append": "localhost"}):
+                site = Site(browser, server.url, values, session_cookies)
+                yield site
+                site.close()
+        finally:
+            server.stop()
 
 
 # Every chart (an SVG image) has a table beside it, within its section, holding the figures its
