@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cohorts.views import HomeView
-from common.views import LoginView
+from common.views import AccessibilityStatementView, LoginView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -13,5 +13,6 @@ urlpatterns = [
     # Before the auth URLs: the same name and template, with rate limits (common/views.py).
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("accessibility/", AccessibilityStatementView.as_view(), name="accessibility_statement"),
     path("admin/", admin.site.urls),
 ]

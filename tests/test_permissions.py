@@ -29,6 +29,7 @@ PUBLIC_URL_NAMES = {
     "projects:sign_in_link_request",
     "projects:sign_in_link_sent",
     "projects:sign_in_link_use",
+    "accessibility_statement",
 }
 
 SAMPLE_VALUES = {"int": 1, "str": "sample", "slug": "sample", "path": "sample", "uuid": uuid.uuid4()}

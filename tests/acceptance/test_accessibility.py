@@ -147,6 +147,7 @@ def test_page_meets_wcag_22_aa(site, viewport, spec):
         assert tab.evaluate("document.activeElement.id") == "error-summary"
     violations = _violations(tab)
     assert violations == [], f"{tab.url}\n" + "\n".join(violations)
+    assert tab.locator("footer").get_by_role("link", name="Accessibility statement").count() == 1
 
 
 def test_every_url_pattern_is_checked_or_excluded():
