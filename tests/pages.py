@@ -12,7 +12,7 @@ A page added later is picked up without anyone listing it:
    URLs participants may open (they see different controls), every signed-in role for the
    rest.
 4. URL keyword arguments are filled from the demo (``manage.py load_demo``) by their name
-   (``demo_url_values``); a new page whose URL uses a new name fails loudly until a value is
+   (``demo_prepare``); a new page whose URL uses a new name fails loudly until a value is
    added there.
 5. ``VARIANTS`` adds states the default fill does not reach: another module's state, error
    states of the main forms, links that no longer work, the 403 and 404 pages.
@@ -183,7 +183,7 @@ def page_path(name: str, values: dict, overrides: dict | None = None, query_key:
         else:
             raise KeyError(
                 f"{name}: the demo has no value for the URL keyword {kwarg!r}; add one to tests/pages.py "
-                "(demo_url_values) so that this page is checked"
+                "(demo_prepare) so that this page is checked"
             )
     path = reverse(name, kwargs=kwargs)
     return f"{path}?{values[query_key]}" if query_key else path
