@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from cohorts.views import HomeView
-from common.views import AccessibilityStatementView, LoginView
+from common.accessibility import AccessibilityStatementView
+from common.views import LoginView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),

@@ -1,4 +1,4 @@
-"""Project-wide pages in common/views.py: the accessibility statement."""
+"""The accessibility statement (common/accessibility.py) and the link to it in every page's footer."""
 
 import pytest
 from django.test import Client
