@@ -18,13 +18,8 @@ from cohorts.models import Cohort
 from modules.models import Attendance, Module
 from projects.models import DataPoint, Measure
 from surveys.models import Response, Survey
-from surveys.services import (
-    cohort_survey_settings_update,
-    invitation_issue_token,
-    question_create,
-    question_set_create,
-    survey_open_for_module,
-)
+from surveys.services import cohort_survey_settings_update, invitation_issue_token, survey_open_for_module
+from surveys.tests.factories import ChoiceFactory, QuestionFactory, QuestionSetFactory
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.django_db(transaction=True)]
 
@@ -123,29 +118,42 @@ def test_facilitator_records_attendance_and_marks_the_module_delivered(page, liv
     assert module.state == Module.State.DELIVERED
 
 
+# code, kind, text, choices, extra fields: every kind of question, and one shown only after an answer.
+QUESTIONS = [
+    ("useful", "likert5", "The day was useful for my work.", [], {}),
+    ("pace", "single_choice", "How did the pace feel?", ["Too slow", "About right", "Too fast"], {}),
+    ("rushed", "short_text", "Which part felt rushed?", [], {"required": False, "condition": ("pace", "Too fast")}),
+    (
+        "helped",
+        "multiple_choice",
+        "What helped you most?",
+        ["Group work", "Input", "Reflection"],
+        {"required": False, "max_choices": 2},
+    ),
+    ("well", "long_text", "What went well?", [], {"required": False}),
+    ("recommend", "rating0_10", "How likely are you to recommend the programme?", [], {}),
+]
+
+
 @pytest.fixture
 def survey_link(demo_cohort):
     """Module 4's survey, opened with a question set of all six kinds and a conditional question."""
-    question_set = question_set_create(name="Every kind of question")
-    for kind, code, text, extra in [
-        ("likert5", "useful", "The day was useful for my work.", {}),
-        ("single_choice", "pace", "How did the pace feel?", {"choices": ["Too slow", "About right", "Too fast"]}),
-        (
-            "short_text",
-            "rushed",
-            "Which part felt rushed?",
-            {"required": False, "condition_code": "pace", "condition_value": "Too fast"},
-        ),
-        (
-            "multiple_choice",
-            "helped",
-            "What helped you most?",
-            {"choices": ["Group work", "Input", "Reflection"], "required": False, "max_choices": 2},
-        ),
-        ("long_text", "well", "What went well?", {"required": False}),
-        ("rating0_10", "recommend", "How likely are you to recommend the programme?", {}),
-    ]:
-        question_create(question_set=question_set, kind=kind, code=code, text=text, **extra)
+    question_set = QuestionSetFactory(name="Every kind of question")
+    made = {}
+    for order, (code, kind, text, choices, extra) in enumerate(QUESTIONS):
+        condition = extra.pop("condition", None)
+        made[code] = QuestionFactory(
+            question_set=question_set,
+            order=order,
+            code=code,
+            kind=kind,
+            text=text,
+            condition_question=made[condition[0]] if condition else None,
+            condition_value=condition[1] if condition else "",
+            **extra,
+        )
+        for number, label in enumerate(choices):
+            ChoiceFactory(question=made[code], order=number, label=label)
     cohort_survey_settings_update(cohort=demo_cohort, question_set=question_set, privacy=Survey.Privacy.NAMED)
     survey = survey_open_for_module(module=demo_cohort.modules.get(number=4))
     invitation = survey.invitations.get(membership__person__user__username=demo.PARTICIPANT_LOGIN[0])
