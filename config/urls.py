@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from common.accessibility import AccessibilityStatementView
 from common.views import LoginView
 from modules.views import HomeView
 
@@ -15,5 +16,6 @@ urlpatterns = [
     # Before the auth URLs: the same name and template, with rate limits (common/views.py).
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("accessibility/", AccessibilityStatementView.as_view(), name="accessibility_statement"),
     path("admin/", admin.site.urls),
 ]

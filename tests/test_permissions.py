@@ -30,6 +30,7 @@ PUBLIC_URL_NAMES = {
     "accounts:sign_in_link_request",
     "accounts:sign_in_link_sent",
     "accounts:sign_in_link_use",
+    "accessibility_statement",
 }
 
 SAMPLE_VALUES = {"int": 1, "str": "sample", "slug": "sample", "path": "sample", "uuid": uuid.uuid4()}

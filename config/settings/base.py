@@ -180,6 +180,10 @@ EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=BASE_DIR / "var" / "mail")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Leadership Cohorts <noreply@leadership-cohorts.example>")
 EMAIL_REPLY_TO = env.list("EMAIL_REPLY_TO", default=[])
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the accessibility statement asks people to report a problem; the reply-to address if unset.
+ACCESSIBILITY_CONTACT_EMAIL = env(
+    "ACCESSIBILITY_CONTACT_EMAIL", default=(EMAIL_REPLY_TO or ["accessibility@leadership-cohorts.example"])[0]
+)
 
 # CELERY
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
