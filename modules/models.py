@@ -6,11 +6,16 @@ from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
 
+from .querysets import ModuleQuerySet
+
 
 class Module(TimeStampedModel):
     class State(models.TextChoices):
         PLANNED = "planned", _("Planned")
         DELIVERED = "delivered", _("Delivered")
+
+    # Modules 1-5 are followed by a survey (and so have a PDSA cycle); module 6 is the celebration.
+    SURVEY_NUMBERS = range(1, 6)
 
     cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE, related_name="modules")
     number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1), MaxValueValidator(6)])
@@ -22,6 +27,8 @@ class Module(TimeStampedModel):
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PLANNED)
     delivered_at = models.DateTimeField(_("marked delivered at"), null=True, blank=True)
     is_celebration = models.BooleanField(_("celebration event"), default=False)
+
+    objects = ModuleQuerySet.as_manager()
 
     class Meta:
         ordering = ["cohort", "number"]
@@ -48,8 +55,7 @@ class Module(TimeStampedModel):
 
     @property
     def has_survey(self):
-        """Modules 1-5 are followed by a survey; module 6 is the celebration."""
-        return self.number <= 5
+        return self.number in self.SURVEY_NUMBERS
 
 
 class Attendance(TimeStampedModel):
