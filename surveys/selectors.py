@@ -6,14 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort
 from modules.models import Module
 from surveys import disclosure
 from surveys.defaults import HEADLINE_QUESTIONS
-from surveys.services.mailing import invitation_new_link_locks_out
 
 from .models import Answer, Choice, Invitation, Question, QuestionSet, Response, Survey
 
@@ -42,12 +40,6 @@ def _score(kind: str, distribution: dict[int, int]) -> tuple[float | None, str]:
     if kind == Question.Kind.RATING0_10:
         return nps(distribution), "nps"
     return mean(distribution), "mean"
-
-
-def results_url(survey: Survey) -> str:
-    return reverse(
-        "surveys:survey_results", kwargs={"cohort_pk": survey.module.cohort_id, "number": survey.module.number}
-    )
 
 
 def _results_visible(survey: Survey, responded: int) -> bool:
@@ -133,7 +125,7 @@ def survey_summaries_for_cohort(*, cohort: Cohort) -> dict[int, SurveySummary]:
             responded=responded,
             response_rate=responded / invited if invited else None,
             headline=headline,
-            results_url=results_url(survey),
+            results_url=survey.results_url(),
             waits_for_close=disclosure.figures_wait_for_close(survey),
         )
     return summaries
@@ -455,7 +447,7 @@ def open_invitations_for_user(*, user) -> list[OpenInvitation]:
             module=invitation.survey.module,
             closes_at=invitation.survey.closes_at,
             responded=invitation.has_responded,
-            can_answer=not invitation_new_link_locks_out(invitation),
+            can_answer=not invitation.answer_is_final,
         )
         for invitation in invitations
     ]

@@ -257,12 +257,9 @@ def invitations_send(*, invitation_ids: list[int], now: datetime.datetime | None
     with transaction.atomic():
         result.failed.extend(_fail_unsendable(invitation_ids, now))
         eligible = list(
-            Invitation.objects.filter(
-                pk__in=invitation_ids,
-                survey__status=Survey.Status.OPEN,
-                survey__closes_at__gt=now,
-                membership__status=Membership.Status.ACTIVE,
-            ).values_list("pk", flat=True)
+            Invitation.objects.with_active_membership()
+            .filter(pk__in=invitation_ids, survey__status=Survey.Status.OPEN, survey__closes_at__gt=now)
+            .values_list("pk", flat=True)
         )
         claimed = _claim(eligible, now)
         # Least tried first: a row whose message keeps breaking the connection does not stand in
@@ -443,16 +440,6 @@ def _release(invitations: list[Invitation], *, reminder: bool, error: str = "") 
             )
 
 
-def invitation_new_link_locks_out(invitation: Invitation) -> bool:
-    """Whether a new link would be of no use: it could not reach answers already given.
-
-    Nothing ties an anonymous response to a person, only to the link that submitted it, so once they
-    have answered, another link cannot reach their response (that link itself still can). Also used
-    by "my programme".
-    """
-    return invitation.survey.is_anonymous and invitation.has_responded
-
-
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, now: datetime.datetime | None = None) -> Invitation:
     """Send an invitation again with a new link (earlier links keep working), after commit."""
@@ -462,7 +449,7 @@ def invitation_resend(*, invitation: Invitation, now: datetime.datetime | None =
         raise ValidationError(_("The survey is not open, so no invitation can be sent."), code="survey_not_open")
     if not invitation.membership.is_active:
         raise ValidationError(_("This participant has withdrawn from the cohort."), code="withdrawn")
-    if invitation_new_link_locks_out(invitation):
+    if invitation.answer_is_final:
         raise ValidationError(
             _("This participant has answered an anonymous survey; a new link would not reach their answers."),
             code="anonymous_responded",
@@ -507,17 +494,13 @@ def reminders_due(*, now: datetime.datetime | None = None) -> list[int]:
     """Invitations owed a reminder: delivered, no answer, still a participant, survey open for a while yet."""
     now = now or timezone.now()
     ids: list[int] = []
-    surveys = Survey.objects.filter(status=Survey.Status.OPEN, closes_at__gt=now + REMINDER_MIN_TIME_LEFT)
+    surveys = Survey.objects.open().filter(closes_at__gt=now + REMINDER_MIN_TIME_LEFT)
     for survey in surveys.only("pk", "reminder_after_days", "max_reminders"):
         cutoff = now - datetime.timedelta(days=survey.reminder_after_days)
         ids.extend(
-            Invitation.objects.filter(
-                survey=survey,
-                status=Invitation.Status.SENT,
-                responded_at__isnull=True,
-                membership__status=Membership.Status.ACTIVE,
-                reminders_sent__lt=survey.max_reminders,
-            )
+            Invitation.objects.with_active_membership()
+            .not_responded()
+            .filter(survey=survey, status=Invitation.Status.SENT, reminders_sent__lt=survey.max_reminders)
             .filter(Q(last_reminder_at__isnull=True, sent_at__lte=cutoff) | Q(last_reminder_at__lte=cutoff))
             .values_list("pk", flat=True)
         )
@@ -635,8 +618,6 @@ def summary_queue(*, survey: Survey) -> None:
 
 
 def _summary_context(survey: Survey) -> dict:
-    from surveys.selectors import results_url
-
     counts = survey.invitations.aggregate(
         invited=Count("pk"),
         delivered=Count("pk", filter=Q(status=Invitation.Status.SENT)),
@@ -650,7 +631,7 @@ def _summary_context(survey: Survey) -> dict:
         "cohort": survey.module.cohort,
         "counts": counts,
         "rate": rate,
-        "results_link": settings.SITE_URL.rstrip("/") + results_url(survey),
+        "results_link": settings.SITE_URL.rstrip("/") + survey.results_url(),
         "closed_at": timezone.localtime(survey.closed_at or timezone.now()),
     }
 
@@ -771,9 +752,7 @@ def invitations_resend_failed(*, survey: Survey, now: datetime.datetime | None =
     now = now or timezone.now()
     if survey.status != Survey.Status.OPEN or survey.closes_at <= now:
         raise ValidationError(_("The survey is not open, so no invitation can be sent."), code="survey_not_open")
-    rows = Invitation.objects.filter(
-        survey=survey, status=Invitation.Status.FAILED, membership__status=Membership.Status.ACTIVE
-    )
+    rows = Invitation.objects.with_active_membership().filter(survey=survey, status=Invitation.Status.FAILED)
     ids = list(rows.values_list("pk", flat=True))
     Invitation.objects.filter(pk__in=ids, status=Invitation.Status.FAILED).update(
         status=Invitation.Status.QUEUED, queued_at=now, last_error="", updated_at=now

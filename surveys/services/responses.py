@@ -159,7 +159,7 @@ def response_submit(
     lookup = _respondent_lookup(survey=survey, invitation=invitation, token=token)
     response = Response.objects.select_for_update().filter(survey=survey, **lookup).first()
     if response is None:
-        if anonymous and invitation.responded_at is not None:
+        if invitation.answer_is_final:
             raise ResponseLockedError
         profession = "" if anonymous else invitation.membership.person.profession
         try:

@@ -107,7 +107,7 @@ class AnswerView(View):
 
     def get(self, request):
         response = response_for_token(invitation=self.invitation, token=self.token)
-        if response is None and self.invitation.survey.is_anonymous and self.invitation.has_responded:
+        if response is None and self.invitation.answer_is_final:
             return _private(render(request, "surveys/answer_locked.html", {"survey": self.invitation.survey}))
         form = SurveyAnswerForm(questions=self.questions, initial=SurveyAnswerForm.initial_from(response))
         return self._render(form, response=response, saved=request.GET.get("saved") == "1")
