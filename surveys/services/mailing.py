@@ -30,8 +30,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -42,6 +41,7 @@ from common.mail import mail_error_is_transient, mail_error_text, mail_message, 
 from common.models import SentEmail
 from modules.models import Module
 from surveys.models import Invitation, Survey
+from surveys.selectors import survey_summary_counts
 
 from .surveys import invitation_issue_token, invitation_link_withdraw, survey_close, survey_open_for_module
 
@@ -618,19 +618,13 @@ def summary_queue(*, survey: Survey) -> None:
 
 
 def _summary_context(survey: Survey) -> dict:
-    counts = survey.invitations.aggregate(
-        invited=Count("pk"),
-        delivered=Count("pk", filter=Q(status=Invitation.Status.SENT)),
-        failed=Count("pk", filter=Q(status=Invitation.Status.FAILED)),
-        responded=Count("pk", filter=Q(responded_at__isnull=False)),
-    )
-    rate = round(100 * counts["responded"] / counts["invited"]) if counts["invited"] else None
+    counts = survey_summary_counts(survey=survey)
     return {
         "survey": survey,
         "module": survey.module,
         "cohort": survey.module.cohort,
         "counts": counts,
-        "rate": rate,
+        "rate": counts.rate,
         "results_link": settings.SITE_URL.rstrip("/") + survey.results_url(),
         "closed_at": timezone.localtime(survey.closed_at or timezone.now()),
     }
@@ -711,39 +705,6 @@ def summary_send(*, survey_id: int) -> SendResult:
     if result.transient_error is None:
         Survey.objects.filter(pk=survey.pk, summary_sent_at__isnull=True).update(summary_sent_at=timezone.now())
     return result
-
-
-# -- read side: the facilitators' delivery page ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeliveryCounts:
-    invited: int
-    queued: int
-    sending: int
-    sent: int
-    failed: int
-    responded: int
-    reminders: int
-
-
-def invitation_delivery_for_survey(*, survey: Survey) -> tuple[list[Invitation], DeliveryCounts]:
-    """Every invitation of the survey with its person, and the totals (two queries)."""
-    invitations = list(
-        Invitation.objects.filter(survey=survey)
-        .select_related("membership__person")
-        .order_by("membership__person__full_name", "pk")
-    )
-    counts = Invitation.objects.filter(survey=survey).aggregate(
-        invited=Count("pk"),
-        queued=Count("pk", filter=Q(status=Invitation.Status.QUEUED)),
-        sending=Count("pk", filter=Q(status=Invitation.Status.SENDING)),
-        sent=Count("pk", filter=Q(status=Invitation.Status.SENT)),
-        failed=Count("pk", filter=Q(status=Invitation.Status.FAILED)),
-        responded=Count("pk", filter=Q(responded_at__isnull=False)),
-        reminders=Coalesce(Sum("reminders_sent"), 0),
-    )
-    return invitations, DeliveryCounts(**counts)
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from modules.models import Module
+from surveys import selectors
 from surveys.models import Invitation, Survey
 from surveys.services import mailing
 
@@ -38,7 +39,7 @@ class InvitationDeliveryView(View):
 
     def get(self, request, cohort_pk, number):
         survey = _survey(request, number)
-        invitations, counts = mailing.invitation_delivery_for_survey(survey=survey)
+        invitations, counts = selectors.invitation_delivery_for_survey(survey=survey)
         context = {
             "cohort": request.cohort,
             "module": survey.module,
