@@ -10,7 +10,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cohorts.models import Membership
-from surveys.services.mailing import survey_open_and_invite
+from surveys.services import survey_open_and_invite
 
 from .models import ActItem, Attendance, Module, PDSACycle
 

@@ -22,10 +22,10 @@ from surveys.services import (
     invitation_issue_token,
     question_set_default,
     response_submit,
+    summary_send,
     survey_close,
     survey_open_for_module,
 )
-from surveys.services.mailing import summary_send
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,8 @@ from django.utils.translation import ngettext
 from django.views import View
 
 from modules.models import Module
-from surveys import selectors
+from surveys import selectors, services
 from surveys.models import Invitation, Survey
-from surveys.services import mailing
 
 
 def _survey(request, number) -> Survey:
@@ -58,7 +57,7 @@ class InvitationResendView(View):
         survey = _survey(request, number)
         invitation = get_object_or_404(Invitation.objects.select_related("membership__person"), survey=survey, pk=pk)
         try:
-            mailing.invitation_resend(invitation=invitation)
+            services.invitation_resend(invitation=invitation)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -76,7 +75,7 @@ class InvitationResendFailedView(View):
     def post(self, request, cohort_pk, number):
         survey = _survey(request, number)
         try:
-            count = mailing.invitations_resend_failed(survey=survey)
+            count = services.invitations_resend_failed(survey=survey)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -17,7 +17,6 @@ from modules.models import Module
 from surveys import charts, disclosure, exports, selectors, services
 from surveys.forms import CohortSurveySettingsForm, SurveySettingsForm
 from surveys.models import Invitation, Survey
-from surveys.services.mailing import survey_open_and_invite
 
 
 def _survey(request, number) -> Survey:
@@ -117,7 +116,7 @@ class SurveyOpenView(View):
 
     def post(self, request, cohort_pk, number):
         module = get_object_or_404(Module, cohort=request.cohort, number=number, number__lte=5)
-        survey = survey_open_and_invite(module=module)
+        survey = services.survey_open_and_invite(module=module)
         messages.success(request, _("The survey is open; the invitations are being sent."))
         return redirect(_survey_url(survey))
 
