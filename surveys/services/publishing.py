@@ -33,13 +33,18 @@ SEND_CHUNK_SIZE = 25
 QUEUED_GRACE = datetime.timedelta(minutes=2)
 
 
-def task_publish(name: str, *, args: list, countdown: int | None = None) -> None:
-    """Publish the task registered under ``name``; the broker's error, if any, is raised."""
+def registered_task(name: str) -> celery.Task:
+    """The task registered under ``name``. A worker imports every app's tasks module when it starts;
+    a web process or a command has not, so it does so here, once."""
     app = celery.current_app
     if name not in app.tasks:
-        # A worker imports every app's tasks module when it starts; a web process does it here, once.
         app.loader.import_default_modules()
-    app.tasks[name].apply_async(args=args, countdown=countdown, retry=False)
+    return app.tasks[name]
+
+
+def task_publish(name: str, *, args: list, countdown: int | None = None) -> None:
+    """Publish the task registered under ``name``; the broker's error, if any, is raised."""
+    registered_task(name).apply_async(args=args, countdown=countdown, retry=False)
 
 
 def _chunks(ids: list[int], size: int = SEND_CHUNK_SIZE) -> list[list[int]]:

@@ -5,6 +5,9 @@ The same tasks against a real worker, Redis and SMTP server: tests/acceptance/te
 
 import collections
 import datetime
+import os
+import subprocess
+import sys
 
 import pytest
 from django.conf import settings
@@ -27,6 +30,22 @@ def test_send_tasks_are_late_acknowledged_and_bounded():
     assert app.conf.task_serializer == "json"
     assert app.conf.accept_content == ["json"]
     assert app.conf.task_soft_time_limit < app.conf.task_time_limit
+
+
+def test_services_find_tasks_by_name_in_a_process_that_never_imported_them():
+    """A web process imports no tasks module, yet the services publish tasks by name."""
+    script = (
+        "import django; django.setup(); import celery; "
+        "from surveys.services.publishing import SUMMARY_SEND_TASK, registered_task; "
+        "assert SUMMARY_SEND_TASK not in celery.current_app.tasks; "
+        "print(registered_task(SUMMARY_SEND_TASK).name)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    done = subprocess.run(  # noqa: S603 - our own command line
+        [sys.executable, "-c", script], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=False
+    )
+
+    assert (done.returncode, done.stdout.strip()) == (0, "surveys.tasks.summary_send"), done.stderr
 
 
 def test_beat_schedule_names_registered_tasks():
