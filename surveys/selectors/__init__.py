@@ -8,6 +8,7 @@ from .figures import mean, nps
 from .mail import DeliveryCounts, SummaryCounts, invitation_delivery_for_survey, survey_summary_counts
 from .mine import OpenInvitation, open_invitations_for_user
 from .pages import invitation_list_for_survey, question_set_detail, question_set_list, survey_list_for_cohort
+from .pdsa import PDSAEntry, ScoreMove, pdsa_entry_for_module, pdsa_timeline_for_cohort, score_moves
 from .results import (
     MIN_GROUP,
     Bar,
@@ -26,9 +27,11 @@ __all__ = [
     "Bar",
     "DeliveryCounts",
     "OpenInvitation",
+    "PDSAEntry",
     "ProfessionRate",
     "ProfessionScore",
     "QuestionResult",
+    "ScoreMove",
     "SummaryCounts",
     "SurveyResults",
     "SurveySummary",
@@ -39,8 +42,11 @@ __all__ = [
     "mean",
     "nps",
     "open_invitations_for_user",
+    "pdsa_entry_for_module",
+    "pdsa_timeline_for_cohort",
     "question_set_detail",
     "question_set_list",
+    "score_moves",
     "survey_list_for_cohort",
     "survey_results",
     "survey_summaries_for_cohort",

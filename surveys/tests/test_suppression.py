@@ -367,7 +367,7 @@ def test_trends_page_leaves_out_open_non_named_survey(facilitator_client, cohort
 
 def test_pdsa_pages_show_headline_of_non_named_survey_only_once_closed(facilitator_client, cohort):
     survey = _small_group(cohort, 1, close=False)
-    url = reverse("modules:pdsa_timeline", kwargs={"cohort_pk": cohort.pk})
+    url = reverse("surveys:pdsa_timeline", kwargs={"cohort_pk": cohort.pk})
     page = facilitator_client.get(url).content.decode()
     assert "5 of 5 invited responded" in page
     assert "4.2<" not in page
