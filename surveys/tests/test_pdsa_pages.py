@@ -241,6 +241,12 @@ def test_pdsa_timeline_shows_five_cycles_and_changes(facilitator_client, cohort,
     assert "Module 6" not in content
 
 
+def test_cohort_page_links_to_the_pdsa_timeline(facilitator_client, cohort, modules):
+    content = facilitator_client.get(reverse("cohorts:cohort_detail", kwargs={"cohort_pk": cohort.pk})).content.decode()
+
+    assert f'href="{_url("surveys:pdsa_timeline", cohort)}"' in content
+
+
 # Permissions: every PDSA page answers 404 to anyone but the cohort's facilitators and staff
 
 
