@@ -3,6 +3,7 @@ import pytest
 from cohorts.tests.factories import MembershipFactory
 from modules.tests.factories import ModuleFactory
 from surveys.services import invitation_issue_token, survey_open_for_module
+from surveys.tests.factories import ANSWERS  # noqa: F401 - projects/tests imports it from here until the lead's sed
 from tests.acceptance.smtp import SMTPServer
 
 
@@ -28,9 +29,6 @@ def linked(open_survey):
     for invitation in open_survey.invitations.order_by("membership_id"):
         pairs.append((invitation, invitation_issue_token(invitation=invitation)))
     return pairs
-
-
-ANSWERS = {"usefulness": "4", "confidence": "3", "pace": "About right", "recommend": "9"}
 
 
 @pytest.fixture

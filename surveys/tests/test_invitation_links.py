@@ -18,9 +18,7 @@ from django.utils import timezone
 from surveys import services
 from surveys.models import Invitation, Response, Survey
 from surveys.services import survey_close
-from surveys.tests.factories import InvitationFactory
-
-from .conftest import ANSWERS
+from surveys.tests.factories import ANSWERS, InvitationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cohorts.services import membership_withdraw
 from cohorts.tests.factories import MembershipFactory, PersonFactory
+from common.mail import mail_error_is_transient
 from common.models import SentEmail
 from modules.models import Module
 from modules.tests.factories import ModuleFactory
@@ -411,8 +412,6 @@ def test_invitations_send_message_is_plain_text_with_html_alternative(smtp_serve
     ],
 )
 def test_mail_error_is_transient(error, transient):
-    from common.mail import mail_error_is_transient
-
     assert mail_error_is_transient(error) is transient
 
 

@@ -20,10 +20,8 @@ from surveys.services import (
     survey_close,
     survey_open_for_module,
 )
-from surveys.tests.factories import InvitationFactory, SurveyFactory
+from surveys.tests.factories import ANSWERS, InvitationFactory, SurveyFactory
 from surveys.views.answer import COOKIE
-
-from .conftest import ANSWERS
 
 pytestmark = pytest.mark.django_db
 

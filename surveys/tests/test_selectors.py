@@ -12,9 +12,7 @@ from surveys.selectors import (
     survey_trends_for_cohort,
 )
 from surveys.services import response_submit, survey_close
-from surveys.tests.factories import responses_bulk_create
-
-from .conftest import ANSWERS
+from surveys.tests.factories import ANSWERS, responses_bulk_create
 
 pytestmark = pytest.mark.django_db
 

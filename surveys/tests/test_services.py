@@ -26,10 +26,8 @@ from surveys.services import (
     survey_open_for_module,
     survey_update,
 )
-from surveys.tests.factories import ChoiceFactory, QuestionFactory, QuestionSetFactory
+from surveys.tests.factories import ANSWERS, ChoiceFactory, QuestionFactory, QuestionSetFactory
 from surveys.tokens import TOKEN_BYTES, token_hash
-
-from .conftest import ANSWERS
 
 pytestmark = pytest.mark.django_db
 

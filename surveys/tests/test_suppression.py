@@ -14,6 +14,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone
+from openpyxl import load_workbook
 
 from cohorts.tests.factories import MembershipFactory
 from modules.tests.factories import ModuleFactory
@@ -95,8 +96,6 @@ def _csv_rows(client, survey):
 
 
 def _xlsx_rows(client, survey):
-    from openpyxl import load_workbook
-
     response = client.get(_url(survey, "survey_export", fmt="xlsx"))
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active

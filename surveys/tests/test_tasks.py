@@ -8,12 +8,15 @@ import datetime
 import os
 import subprocess
 import sys
+from io import StringIO
 
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
+from cohorts.tests.factories import MembershipFactory
 from common.models import SentEmail
 from config.celery import app
 from surveys import services, tasks
@@ -169,8 +172,6 @@ def test_invitations_send_task_permanent_error_is_not_retried(smtp_server):
 
 
 def test_summary_send_task_mails_facilitators_once(django_capture_on_commit_callbacks):
-    from cohorts.tests.factories import MembershipFactory
-
     now = timezone.now()
     survey = SurveyFactory(
         status=Survey.Status.CLOSED,
@@ -198,10 +199,6 @@ def test_periodic_tasks_run_their_services(django_capture_on_commit_callbacks):
 
 
 def test_survey_mail_jobs_command_runs_every_job(django_capture_on_commit_callbacks):
-    from io import StringIO
-
-    from django.core.management import call_command
-
     now = timezone.now()
     SurveyFactory(opens_at=now - datetime.timedelta(days=7), closes_at=now - datetime.timedelta(seconds=1))
     out = StringIO()

@@ -4,15 +4,14 @@ import io
 import pytest
 from django.test import Client
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from cohorts.services import membership_withdraw
 from cohorts.tests.factories import MembershipFactory, UserFactory
 from surveys.models import Response
 from surveys.services import response_submit, survey_close
-from surveys.tests.factories import responses_bulk_create
+from surveys.tests.factories import ANSWERS, responses_bulk_create
 from surveys.views.answer import COOKIE
-
-from .conftest import ANSWERS
 
 pytestmark = pytest.mark.django_db
 
@@ -126,8 +125,6 @@ def test_survey_export_csv_neutralises_formulas(facilitator_client, open_survey,
 
 
 def test_survey_export_xlsx_neutralises_formulas(facilitator_client, open_survey, cohort):
-    from openpyxl import load_workbook
-
     responses_bulk_create(open_survey, 3, text="@SUM(A1)")
     survey_close(survey=open_survey)  # non-named figures wait for the close
     url = reverse("surveys:survey_export", kwargs={"cohort_pk": cohort.pk, "number": 1, "fmt": "xlsx"})

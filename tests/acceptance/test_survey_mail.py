@@ -21,8 +21,7 @@ from modules.services import module_mark_delivered
 from modules.tests.factories import ModuleFactory
 from surveys import services
 from surveys.models import Invitation, Survey
-from surveys.tests.conftest import ANSWERS
-from surveys.tests.factories import InvitationFactory, SurveyFactory
+from surveys.tests.factories import ANSWERS, InvitationFactory, SurveyFactory
 from surveys.tokens import token_hash
 from tests.acceptance.conftest import use_broker
 
