@@ -86,16 +86,13 @@ class SurveySettingsForm(forms.Form):
     max_reminders = forms.IntegerField(label=_("Maximum reminders"), min_value=0, max_value=10)
 
     def __init__(self, *args, survey: Survey, **kwargs):
-        kwargs.setdefault(
-            "initial",
-            {
-                "question_set": survey.question_set,
-                "privacy": survey.privacy,
-                "closes_at": survey.closes_at,
-                "reminder_after_days": survey.reminder_after_days,
-                "max_reminders": survey.max_reminders,
-            },
-        )
+        kwargs["initial"] = kwargs.get("initial") or {
+            "question_set": survey.question_set,
+            "privacy": survey.privacy,
+            "closes_at": survey.closes_at,
+            "reminder_after_days": survey.reminder_after_days,
+            "max_reminders": survey.max_reminders,
+        }
         super().__init__(*args, **kwargs)
         # The version the survey has now stays choosable even if it is no longer current.
         visible = QuestionSet.objects.visible_to_cohort(survey.module.cohort).current()
@@ -155,21 +152,18 @@ class QuestionForm(forms.Form):
     )
 
     def __init__(self, *args, question_set: QuestionSet, question: Question | None = None, **kwargs):
-        if question is not None:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "text": question.text,
-                    "kind": question.kind,
-                    "code": question.code,
-                    "help_text": question.help_text,
-                    "required": question.required,
-                    "choices": "\n".join(c.label for c in question.choices.all()),
-                    "max_choices": question.max_choices,
-                    "condition_code": question.condition_question.code if question.condition_question else "",
-                    "condition_value": question.condition_value,
-                },
-            )
+        if question is not None and not kwargs.get("initial"):
+            kwargs["initial"] = {
+                "text": question.text,
+                "kind": question.kind,
+                "code": question.code,
+                "help_text": question.help_text,
+                "required": question.required,
+                "choices": "\n".join(c.label for c in question.choices.all()),
+                "max_choices": question.max_choices,
+                "condition_code": question.condition_question.code if question.condition_question else "",
+                "condition_value": question.condition_value,
+            }
         super().__init__(*args, **kwargs)
         others = [q for q in question_set.questions.all() if question is None or q.pk != question.pk]
         self.fields["condition_code"].choices = [("", _("Always show")), *[(q.code, q.text) for q in others]]
