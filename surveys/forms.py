@@ -40,15 +40,16 @@ class SurveyAnswerForm(forms.Form):
         return forms.CharField(widget=forms.Textarea(attrs={"class": "form-control", "rows": 4}), **common)
 
     def clean(self):
+        """The one check of the answers: ``answers`` holds them cleaned, by question id, for
+        ``response_save``."""
         cleaned = super().clean()
         raw = {q.code: cleaned.get(field_name(q)) for q in self.questions}
         try:
-            answers_clean(questions=self.questions, raw=raw)
+            self.answers = answers_clean(questions=self.questions, raw=raw)
         except ValidationError as exc:
             for code, messages in exc.message_dict.items():
                 for message in messages:
                     self.add_error(f"q_{code}", message)
-        self.raw_answers = raw
         return cleaned
 
     def rows(self):

@@ -46,6 +46,7 @@ from .responses import (
     answers_clean,
     condition_met,
     response_for_token,
+    response_save,
     response_submit,
     survey_questions,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "reminders_queue_due",
     "reminders_send",
     "response_for_token",
+    "response_save",
     "response_submit",
     "sending_stale_after",
     "summary_send",

@@ -2,7 +2,9 @@ import csv
 import io
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -165,3 +167,18 @@ def test_answer_post_without_token_cookie_is_refused(linked):
     response = Client().post(reverse("surveys:answer"), _form())
     assert response.status_code == 404
     assert not Response.objects.exists()
+
+
+def test_answer_post_reads_and_checks_the_questions_once(linked):
+    _invitation, token = linked[0]
+    client = Client()
+    client.get(reverse("surveys:answer_start", kwargs={"token": token}))
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("surveys:answer"), _form())
+
+    assert response.status_code == 302
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert sum('FROM "surveys_question" ' in sql for sql in reads) == 1
+    assert sum('FROM "surveys_choice" ' in sql for sql in reads) == 1
+    assert Response.objects.count() == 1
