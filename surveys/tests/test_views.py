@@ -182,3 +182,15 @@ def test_answer_post_reads_and_checks_the_questions_once(linked):
     assert sum('FROM "surveys_question" ' in sql for sql in reads) == 1
     assert sum('FROM "surveys_choice" ' in sql for sql in reads) == 1
     assert Response.objects.count() == 1
+
+
+def test_answer_invalid_post_from_the_saved_page_does_not_say_saved(linked):
+    _invitation, token = linked[0]
+    client = Client()
+    client.get(reverse("surveys:answer_start", kwargs={"token": token}))
+
+    response = client.post(reverse("surveys:answer") + "?saved=1", _form(q_usefulness=""))
+
+    assert response.status_code == 400
+    assert response.context["saved"] is False
+    assert response["Referrer-Policy"] == "no-referrer"
