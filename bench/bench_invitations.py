@@ -76,8 +76,8 @@ from django.utils import timezone  # noqa: E402
 
 from cohorts.models import Cohort, Membership, Organisation, Person, Programme  # noqa: E402
 from modules.models import Module  # noqa: E402
+from surveys import services  # noqa: E402
 from surveys.models import Invitation  # noqa: E402
-from surveys.services import mailing  # noqa: E402
 from surveys.tokens import token_new  # noqa: E402
 
 
@@ -106,7 +106,7 @@ def build(n: int) -> Module:
 def invitations_for_baseline(module: Module) -> list[Invitation]:
     """The invitations the pipeline will send (made in a transaction that is then rolled back)."""
     with transaction.atomic():
-        survey = mailing.survey_open_for_module(module=module)
+        survey = services.survey_open_for_module(module=module)
         invitations = list(survey.invitations.select_related("survey__module__cohort", "membership__person"))
         transaction.set_rollback(True)
     return invitations
@@ -119,7 +119,7 @@ def plain_loop(invitations, *, prerendered: bool) -> float:
     rendered = []
     if prerendered:
         for invitation in invitations:
-            message = mailing.invitation_message(invitation, token_new())
+            message = services.invitation_message(invitation, token_new())
             rendered.append((message.to[0], message.message().as_bytes(linesep="\r\n")))
     started = time.perf_counter()
     with smtplib.SMTP(smtp.host, smtp.port) as connection:
@@ -128,7 +128,7 @@ def plain_loop(invitations, *, prerendered: bool) -> float:
                 connection.sendmail(settings.DEFAULT_FROM_EMAIL, [to], data)
         else:
             for invitation in invitations:
-                message = mailing.invitation_message(invitation, token_new())
+                message = services.invitation_message(invitation, token_new())
                 data = message.message().as_bytes(linesep="\r\n")
                 connection.sendmail(settings.DEFAULT_FROM_EMAIL, [message.to[0]], data)
     return time.perf_counter() - started
@@ -169,7 +169,7 @@ def main():
     worker = start_worker(args.concurrency)
     try:
         started = time.perf_counter()
-        mailing.survey_open_and_invite(module=module)
+        services.survey_open_and_invite(module=module)
         smtp.wait_for(n, timeout=300)
         pipeline_seconds = time.perf_counter() - started
     finally:

@@ -1,5 +1,5 @@
-"""Reads for the module pages, the home and cohort pages and the PDSA record; each runs a fixed number
-of queries."""
+"""Reads for the module pages and the home and cohort pages; each runs a fixed number of queries.
+(The PDSA pages, which show survey results too, read in ``surveys.selectors.pdsa``.)"""
 
 from dataclasses import dataclass, field
 
@@ -8,7 +8,6 @@ from django.db.models.functions import Coalesce
 
 from cohorts.models import Cohort, Membership
 from cohorts.selectors import ProfessionCount, profession_mix
-from surveys.selectors import SurveySummary, survey_summaries_for_cohort
 
 from .models import ActItem, Attendance, Module, PDSACycle
 
@@ -51,7 +50,7 @@ class ModulePage:
     cycle: PDSACycle | None
 
 
-def _neighbours(modules: list[Module], number: int) -> tuple[Module | None, Module | None, Module | None]:
+def module_neighbours(modules: list[Module], number: int) -> tuple[Module | None, Module | None, Module | None]:
     by_number = {m.number: m for m in modules}
     return by_number.get(number), by_number.get(number - 1), by_number.get(number + 1)
 
@@ -75,7 +74,7 @@ def module_register(*, module: Module) -> list[RegisterRow]:
     return [RegisterRow(membership=m, status=m.attendance_status) for m in memberships]
 
 
-def _figures_from_register(register: list[RegisterRow]) -> AttendanceFigures:
+def attendance_figures_from_register(register: list[RegisterRow]) -> AttendanceFigures:
     counts = dict.fromkeys(Attendance.Status.values, 0)
     not_recorded = 0
     for row in register:
@@ -100,7 +99,7 @@ def act_items_planned_for(*, cohort: Cohort, number: int) -> list[ActItem]:
 def module_page(*, cohort: Cohort, number: int) -> ModulePage | None:
     """Everything the module page shows, or None when the cohort has no such module."""
     modules = module_list_for_cohort(cohort=cohort)
-    module, previous, following = _neighbours(modules, number)
+    module, previous, following = module_neighbours(modules, number)
     if module is None:
         return None
     register = module_register(module=module)
@@ -110,7 +109,7 @@ def module_page(*, cohort: Cohort, number: int) -> ModulePage | None:
         previous=previous,
         next=following,
         register=register,
-        figures=_figures_from_register(register),
+        figures=attendance_figures_from_register(register),
         planned_adjustments=act_items_planned_for(cohort=cohort, number=number),
         cycle=getattr(module, "pdsa_cycle", None),
     )
@@ -233,148 +232,3 @@ def cohort_overview(*, cohort: Cohort) -> CohortOverview:
         next_module=next((m for m in modules if not m.is_delivered), None),
         professions=profession_mix(active),
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# The PDSA record
-
-
-@dataclass(frozen=True)
-class ScoreMove:
-    """How one headline score moved from the module where a change was decided to the next one."""
-
-    code: str
-    label: str
-    kind: str
-    before: float
-    after: float
-
-    @property
-    def precision(self) -> int:
-        return 0 if self.kind == "nps" else 1
-
-    @property
-    def direction(self) -> str:
-        before, after = round(self.before, self.precision), round(self.after, self.precision)
-        if after > before:
-            return "up"
-        if after < before:
-            return "down"
-        return "same"
-
-
-@dataclass
-class PDSAEntry:
-    module: Module
-    cycle: PDSACycle | None
-    figures: AttendanceFigures
-    survey: SurveySummary | None
-    act_items: list[ActItem] = field(default_factory=list)
-    planned_from_previous: list[ActItem] = field(default_factory=list)
-    previous_module: Module | None = None
-    next_module: Module | None = None
-    moves: list[ScoreMove] = field(default_factory=list)
-
-
-def score_moves(before: SurveySummary | None, after: SurveySummary | None) -> list[ScoreMove]:
-    """Headline scores present in both summaries, paired by question code."""
-    if before is None or after is None:
-        return []
-    after_by_code = {code: (label, value, kind) for code, label, value, kind in after.headline}
-    moves = []
-    for code, label, value, kind in before.headline:
-        later = after_by_code.get(code)
-        if value is None or later is None or later[1] is None:
-            continue
-        moves.append(ScoreMove(code=code, label=label, kind=kind, before=value, after=later[1]))
-    return moves
-
-
-def _modules_with_figures(*, cohort: Cohort) -> list[tuple[Module, AttendanceFigures]]:
-    """A cohort's modules (PDSA cycles joined) with their attendance counted in the database."""
-    active = Membership.objects.active().participants().filter(cohort=OuterRef("cohort")).values("cohort")
-    rows = (
-        Module.objects.filter(cohort=cohort)
-        .select_related("pdsa_cycle")
-        .annotate(
-            n_present=Count("attendances", filter=Q(attendances__status=Attendance.Status.PRESENT)),
-            n_apologies=Count("attendances", filter=Q(attendances__status=Attendance.Status.APOLOGIES)),
-            n_absent=Count("attendances", filter=Q(attendances__status=Attendance.Status.ABSENT)),
-            n_active_recorded=Count("attendances", filter=Q(attendances__membership__status=Membership.Status.ACTIVE)),
-            n_active=Subquery(active.annotate(n=Count("pk")).values("n")[:1]),
-        )
-        .order_by("number")
-    )
-    return [
-        (
-            m,
-            AttendanceFigures(
-                present=m.n_present,
-                apologies=m.n_apologies,
-                absent=m.n_absent,
-                not_recorded=max((m.n_active or 0) - m.n_active_recorded, 0),
-            ),
-        )
-        for m in rows
-    ]
-
-
-def pdsa_timeline_for_cohort(*, cohort: Cohort) -> list[PDSAEntry]:
-    """The five PDSA cycles of a cohort with what changed and how the headline scores moved after."""
-    with_figures = _modules_with_figures(cohort=cohort)
-    modules = [m for m, _figures in with_figures]
-    figures = {m.pk: f for m, f in with_figures}
-    items_by_number: dict[int, list[ActItem]] = {}
-    for item in (
-        ActItem.objects.filter(cycle__module__cohort=cohort)
-        .select_related("done_by", "cycle__module")
-        .order_by("created_at", "pk")
-    ):
-        items_by_number.setdefault(item.cycle.module.number, []).append(item)
-    summaries = survey_summaries_for_cohort(cohort=cohort)
-    by_number = {m.number: m for m in modules}
-    entries = []
-    for module in modules:
-        if module.number > 5:
-            continue
-        survey = summaries.get(module.number)
-        entries.append(
-            PDSAEntry(
-                module=module,
-                cycle=getattr(module, "pdsa_cycle", None),
-                figures=figures.get(module.pk, AttendanceFigures()),
-                survey=survey,
-                act_items=items_by_number.get(module.number, []),
-                planned_from_previous=items_by_number.get(module.number - 1, []),
-                previous_module=by_number.get(module.number - 1),
-                next_module=by_number.get(module.number + 1),
-                moves=score_moves(survey, summaries.get(module.number + 1)),
-            )
-        )
-    return entries
-
-
-def pdsa_entry_for_module(*, cohort: Cohort, number: int) -> tuple[PDSAEntry | None, list[Module]]:
-    """One module's PDSA cycle with everything its edit page shows, and the cohort's modules for navigation."""
-    modules = module_list_for_cohort(cohort=cohort)
-    module, previous, following = _neighbours(modules, number)
-    if module is None or module.number > 5:
-        return None, modules
-    items = list(
-        ActItem.objects.filter(cycle__module__cohort=cohort, cycle__module__number__in=[number - 1, number])
-        .select_related("done_by", "cycle__module")
-        .order_by("created_at", "pk")
-    )
-    summaries = survey_summaries_for_cohort(cohort=cohort)
-    entry = PDSAEntry(
-        module=module,
-        cycle=getattr(module, "pdsa_cycle", None),
-        figures=_figures_from_register(module_register(module=module)),
-        survey=summaries.get(number),
-        act_items=[i for i in items if i.cycle.module.number == number],
-        planned_from_previous=[i for i in items if i.cycle.module.number == number - 1],
-        previous_module=previous,
-        next_module=following,
-        moves=score_moves(summaries.get(number), summaries.get(number + 1)),
-    )
-    return entry, modules

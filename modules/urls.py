@@ -16,14 +16,8 @@ urlpatterns = [
         name="module_mark_delivered",
     ),
     path(
-        "cohorts/<int:cohort_pk>/modules/<int:number>/pdsa/",
-        views.PDSACycleUpdateView.as_view(),
-        name="pdsa_cycle_update",
-    ),
-    path(
         "cohorts/<int:cohort_pk>/modules/<int:number>/adjustments/<int:item_pk>/",
         views.ActItemToggleView.as_view(),
         name="act_item_toggle",
     ),
-    path("cohorts/<int:cohort_pk>/pdsa/", views.PDSATimelineView.as_view(), name="pdsa_timeline"),
 ]

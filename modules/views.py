@@ -1,6 +1,7 @@
-"""Facilitator pages for a cohort's modules and their PDSA record, and the pages that show a cohort
-with its modules: the home page, the cohort page and the cohort's edit page (which moves planned
-modules along). They live here, not in cohorts, because cohorts sits below modules (ARCHITECTURE.md).
+"""Facilitator pages for a cohort's modules, and the pages that show a cohort with its modules: the
+home page, the cohort page and the cohort's edit page (which moves planned modules along). They live
+here, not in cohorts, because cohorts sits below modules (ARCHITECTURE.md). The PDSA pages, which show
+survey results, are in surveys.views.pdsa.
 
 Access to every URL here is checked by cohorts.middleware.CohortAccessMiddleware (facilitators
 of the cohort and staff); sub-objects are looked up inside ``request.cohort``.
@@ -11,7 +12,7 @@ import copy
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,11 +22,10 @@ from django.views.generic import TemplateView
 
 from cohorts.charts import profession_chart
 from cohorts.forms import CohortUpdateForm
-from common.forms import form_add_service_errors
 from common.views import CohortPageMixin, ServiceFormView
 
 from . import selectors, services
-from .forms import AttendanceRegisterForm, ModuleForm, PDSACycleForm, act_item_formset
+from .forms import AttendanceRegisterForm, ModuleForm
 from .models import ActItem
 
 
@@ -157,42 +157,6 @@ class ModuleUpdateView(ModulePageMixin, ServiceFormView):
         return services.module_update(module=self.page.module, by=self.request.user, **form.cleaned_data)
 
 
-class PDSACycleUpdateView(View):
-    """Record a module's PDSA cycle: Plan, Do, Study and the Act list."""
-
-    template_name = "modules/pdsacycle_update.html"
-
-    def _entry(self, request, number):
-        entry, modules = selectors.pdsa_entry_for_module(cohort=request.cohort, number=number)
-        if entry is None:
-            raise Http404
-        return entry, modules
-
-    def _render(self, request, entry, modules, form, formset, status=200):
-        context = _context(request, entry=entry, module=entry.module, modules=modules, form=form, formset=formset)
-        return render(request, self.template_name, context, status=status)
-
-    def get(self, request, cohort_pk, number):
-        entry, modules = self._entry(request, number)
-        form = PDSACycleForm(cycle=entry.cycle)
-        return self._render(request, entry, modules, form, act_item_formset(items=entry.act_items))
-
-    def post(self, request, cohort_pk, number):
-        entry, modules = self._entry(request, number)
-        form = PDSACycleForm(request.POST, cycle=entry.cycle)
-        formset = act_item_formset(data=request.POST, items=entry.act_items)
-        if form.is_valid() and formset.is_valid():
-            changes = [change for f in formset.forms if (change := f.change()) is not None]
-            try:
-                services.pdsa_cycle_update(module=entry.module, act_items=changes, by=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                form_add_service_errors(form, error)
-            else:
-                messages.success(request, _("PDSA cycle for module %(number)s saved.") % {"number": number})
-                return HttpResponseRedirect(_module_url(entry.module, "modules:pdsa_cycle_update"))
-        return self._render(request, entry, modules, form, formset, status=400)
-
-
 class ActItemToggleView(View):
     """Tick a planned adjustment off on the module it was planned for (POST ``done=1`` or ``done=0``)."""
 
@@ -211,11 +175,3 @@ class ActItemToggleView(View):
                 messages.success(request, _("Marked as not done yet: %(text)s") % {"text": item.text})
         url = reverse("modules:module_detail", kwargs={"cohort_pk": request.cohort.pk, "number": number})
         return HttpResponseRedirect(url)
-
-
-class PDSATimelineView(View):
-    template_name = "modules/pdsa_timeline.html"
-
-    def get(self, request, cohort_pk):
-        entries = selectors.pdsa_timeline_for_cohort(cohort=request.cohort)
-        return render(request, self.template_name, _context(request, entries=entries))

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
 
 from .models import Answer, Question, Response, Survey
 
@@ -155,8 +156,6 @@ def csv_response(survey: Survey) -> StreamingHttpResponse:
 
 
 def xlsx_write(survey: Survey, target) -> None:
-    from openpyxl import Workbook
-
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Responses")[:31])
     for row in rows(survey):

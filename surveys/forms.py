@@ -40,15 +40,16 @@ class SurveyAnswerForm(forms.Form):
         return forms.CharField(widget=forms.Textarea(attrs={"class": "form-control", "rows": 4}), **common)
 
     def clean(self):
+        """The one check of the answers: ``answers`` holds them cleaned, by question id, for
+        ``response_save``."""
         cleaned = super().clean()
         raw = {q.code: cleaned.get(field_name(q)) for q in self.questions}
         try:
-            answers_clean(questions=self.questions, raw=raw)
+            self.answers = answers_clean(questions=self.questions, raw=raw)
         except ValidationError as exc:
             for code, messages in exc.message_dict.items():
                 for message in messages:
                     self.add_error(f"q_{code}", message)
-        self.raw_answers = raw
         return cleaned
 
     def rows(self):
@@ -86,16 +87,13 @@ class SurveySettingsForm(forms.Form):
     max_reminders = forms.IntegerField(label=_("Maximum reminders"), min_value=0, max_value=10)
 
     def __init__(self, *args, survey: Survey, **kwargs):
-        kwargs.setdefault(
-            "initial",
-            {
-                "question_set": survey.question_set,
-                "privacy": survey.privacy,
-                "closes_at": survey.closes_at,
-                "reminder_after_days": survey.reminder_after_days,
-                "max_reminders": survey.max_reminders,
-            },
-        )
+        kwargs["initial"] = kwargs.get("initial") or {
+            "question_set": survey.question_set,
+            "privacy": survey.privacy,
+            "closes_at": survey.closes_at,
+            "reminder_after_days": survey.reminder_after_days,
+            "max_reminders": survey.max_reminders,
+        }
         super().__init__(*args, **kwargs)
         # The version the survey has now stays choosable even if it is no longer current.
         visible = QuestionSet.objects.visible_to_cohort(survey.module.cohort).current()
@@ -155,21 +153,18 @@ class QuestionForm(forms.Form):
     )
 
     def __init__(self, *args, question_set: QuestionSet, question: Question | None = None, **kwargs):
-        if question is not None:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "text": question.text,
-                    "kind": question.kind,
-                    "code": question.code,
-                    "help_text": question.help_text,
-                    "required": question.required,
-                    "choices": "\n".join(c.label for c in question.choices.all()),
-                    "max_choices": question.max_choices,
-                    "condition_code": question.condition_question.code if question.condition_question else "",
-                    "condition_value": question.condition_value,
-                },
-            )
+        if question is not None and not kwargs.get("initial"):
+            kwargs["initial"] = {
+                "text": question.text,
+                "kind": question.kind,
+                "code": question.code,
+                "help_text": question.help_text,
+                "required": question.required,
+                "choices": "\n".join(c.label for c in question.choices.all()),
+                "max_choices": question.max_choices,
+                "condition_code": question.condition_question.code if question.condition_question else "",
+                "condition_value": question.condition_value,
+            }
         super().__init__(*args, **kwargs)
         others = [q for q in question_set.questions.all() if question is None or q.pk != question.pk]
         self.fields["condition_code"].choices = [("", _("Always show")), *[(q.code, q.text) for q in others]]

@@ -13,11 +13,12 @@ Privacy is decided by what is *stored*, not by what pages show:
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
 
-from .querysets import InvitationQuerySet, QuestionSetQuerySet, ResponseQuerySet, SurveyQuerySet
+from .querysets import InvitationQuerySet, QuestionSetQuerySet, SurveyQuerySet
 
 DEFAULT_QUESTION_SET_SLUG = "module-feedback"
 
@@ -196,10 +197,6 @@ class Question(models.Model):
         return self.kind in self.TEXT_KINDS
 
     @property
-    def is_closed(self):
-        return not self.is_text
-
-    @property
     def scale(self):
         """The possible numeric values of a scale question."""
         if self.kind == self.Kind.LIKERT5:
@@ -296,6 +293,12 @@ class Survey(TimeStampedModel):
     def is_anonymous(self):
         return self.privacy == self.Privacy.ANONYMOUS
 
+    def results_url(self) -> str:
+        """The facilitators' results page (needs ``module``, which has the cohort id and number)."""
+        return reverse(
+            "surveys:survey_results", kwargs={"cohort_pk": self.module.cohort_id, "number": self.module.number}
+        )
+
     def is_accepting_at(self, moment):
         """Whether answers can be given or changed at ``moment``."""
         return (
@@ -347,6 +350,16 @@ class Invitation(TimeStampedModel):
     def has_responded(self):
         return self.responded_at is not None
 
+    @property
+    def answer_is_final(self) -> bool:
+        """An anonymous answer, once given, is final except through the link that gave it.
+
+        Nothing ties an anonymous response to a person, only to the link that submitted it (see
+        ``InvitationLink``), so a new link (a resent invitation, "my programme") or another of the
+        invitation's links cannot reach it: they show "you have already answered" instead.
+        """
+        return self.survey.is_anonymous and self.has_responded
+
 
 class InvitationLink(models.Model):
     """One link issued for an invitation: the invitation mail, each reminder, "my programme", a
@@ -394,8 +407,6 @@ class Response(models.Model):
     profession = models.CharField(_("profession"), max_length=40, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"))
     updated_at = models.DateTimeField(_("updated at"))
-
-    objects = ResponseQuerySet.as_manager()
 
     class Meta:
         ordering = ["survey", "id"]

@@ -2,7 +2,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from cohorts.models import Cohort
+from cohorts.models import Cohort, Membership
 
 
 class QuestionSetQuerySet(models.QuerySet):
@@ -56,27 +56,13 @@ class SurveyQuerySet(models.QuerySet):
 
 
 class InvitationQuerySet(models.QuerySet):
-    def for_survey(self, survey):
-        return self.filter(survey=survey)
-
-    def responded(self):
-        return self.filter(responded_at__isnull=False)
-
     def not_responded(self):
         return self.filter(responded_at__isnull=True)
 
     def with_active_membership(self):
-        return self.filter(membership__status="active")
+        """Invitations of people still taking part (withdrawn participants get no mail)."""
+        return self.filter(membership__status=Membership.Status.ACTIVE)
 
     def by_token_hash(self, token_hash):
         """The invitation any of whose links has this hash (at most one: hashes are unique)."""
         return self.filter(links__token_hash=token_hash)
-
-    def pending(self):
-        """Rows the mailer still has to deliver."""
-        return self.filter(Q(status=self.model.Status.QUEUED) | Q(status=self.model.Status.SENDING))
-
-
-class ResponseQuerySet(models.QuerySet):
-    def for_survey(self, survey):
-        return self.filter(survey=survey)

@@ -1,6 +1,6 @@
 """surveys' reactions to lower apps' events (connected in SurveysConfig.ready)."""
 
-from .services.mailing import survey_open_and_invite
+from .services import survey_open_and_invite
 
 
 def survey_open_on_module_delivered(sender, *, module, now=None, **kwargs):

@@ -14,8 +14,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 
 from common.mail import mail_resender
+from surveys import services
 from surveys.models import Invitation
-from surveys.services import mailing
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def _retry_later(task, error: BaseException, *, args: list | None = None):
     if retries >= task.max_retries:
         logger.warning("%s: giving up after %d retries (%s); the sweeper takes over", task.name, retries, error)
         return None
-    countdown = mailing.mail_retry_countdown(retries)
+    countdown = services.mail_retry_countdown(retries)
     logger.info("%s: temporary mail error (%s), retry %d in %ds", task.name, error, retries + 1, countdown)
     # throw=False and return it: a worker publishes the retry and acknowledges this run; in eager
     # mode (the embedded set-up) Celery runs the returned retry at once, in-process, and no
@@ -41,7 +41,7 @@ def _retry_later(task, error: BaseException, *, args: list | None = None):
     return task.retry(args=args, countdown=countdown, throw=False)
 
 
-def _retry_each_alone(result: mailing.SendResult) -> None:
+def _retry_each_alone(result: services.SendResult) -> None:
     """Retry every invitation a recipient's server refused for now on its own, by its own attempts."""
     for invitation_id, attempts in result.retry_alone.items():
         if attempts > MAX_TASK_RETRIES:
@@ -49,12 +49,12 @@ def _retry_each_alone(result: mailing.SendResult) -> None:
                 "invitation %s: giving up after %d attempts; the sweeper takes over", invitation_id, attempts
             )
             continue
-        mailing.invitation_publish_retry(
-            invitation_id=invitation_id, countdown=mailing.mail_retry_countdown(attempts - 1)
+        services.invitation_publish_retry(
+            invitation_id=invitation_id, countdown=services.mail_retry_countdown(attempts - 1)
         )
 
 
-def _outcome(result: mailing.SendResult) -> dict:
+def _outcome(result: services.SendResult) -> dict:
     return {
         "sent": len(result.sent),
         "failed": len(result.failed),
@@ -66,7 +66,7 @@ def _outcome(result: mailing.SendResult) -> dict:
 @shared_task(name="surveys.tasks.invitations_send", **SEND_TASK_OPTIONS)
 def invitations_send_task(self, invitation_ids: list[int]):
     try:
-        result = mailing.invitations_send(invitation_ids=invitation_ids)
+        result = services.invitations_send(invitation_ids=invitation_ids)
     except SoftTimeLimitExceeded:
         # The unsent rows were put back to queued; carry on in a fresh task at once.
         return self.retry(countdown=0, throw=False)
@@ -79,7 +79,7 @@ def invitations_send_task(self, invitation_ids: list[int]):
 @shared_task(name="surveys.tasks.reminders_send", **SEND_TASK_OPTIONS)
 def reminders_send_task(self, invitation_ids: list[int]):
     try:
-        result = mailing.reminders_send(invitation_ids=invitation_ids)
+        result = services.reminders_send(invitation_ids=invitation_ids)
     except SoftTimeLimitExceeded:
         return self.retry(countdown=0, throw=False)
     if result.retry_together:
@@ -89,7 +89,7 @@ def reminders_send_task(self, invitation_ids: list[int]):
 
 @shared_task(name="surveys.tasks.summary_send", **SEND_TASK_OPTIONS)
 def summary_send_task(self, survey_id: int):
-    result = mailing.summary_send(survey_id=survey_id)
+    result = services.summary_send(survey_id=survey_id)
     if result.transient_error is not None:
         return _retry_later(self, result.transient_error) or _outcome(result)
     return _outcome(result)
@@ -100,35 +100,35 @@ def summary_send_task(self, survey_id: int):
 
 @shared_task(name="surveys.tasks.invitations_sweep")
 def invitations_sweep_task() -> int:
-    return mailing.invitations_sweep()
+    return services.invitations_sweep()
 
 
-@shared_task(name="surveys.tasks.surveys_open_due")
-def surveys_open_due_task() -> list[int]:
-    return mailing.surveys_open_due()
+@shared_task(name="surveys.tasks.surveys_open_for_delivered_modules")
+def surveys_open_for_delivered_modules_task() -> list[int]:
+    return services.surveys_open_for_delivered_modules()
 
 
 @shared_task(name="surveys.tasks.surveys_close_due")
 def surveys_close_due_task() -> list[int]:
-    return mailing.surveys_close_due()
+    return services.surveys_close_due()
 
 
 @shared_task(name="surveys.tasks.reminders_queue_due")
 def reminders_queue_due_task() -> int:
-    return mailing.reminders_queue_due()
+    return services.reminders_queue_due()
 
 
 # Resending from the admin's mail log: a fresh message with a fresh link.
 
 
-@mail_resender(mailing.KIND_INVITATION)
-@mail_resender(mailing.KIND_REMINDER)
+@mail_resender(services.KIND_INVITATION)
+@mail_resender(services.KIND_REMINDER)
 def _resend_invitation(sent_email) -> str:
     invitation = Invitation.objects.filter(pk=sent_email.object_id).first()
     if invitation is None:
         return "impossible"
     try:
-        mailing.invitation_resend(invitation=invitation)
+        services.invitation_resend(invitation=invitation)
     except ValidationError:
         return "impossible"
     return "queued"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import answer, invitations, mine, question_sets, surveys
+from .views import answer, invitations, mine, pdsa, question_sets, surveys
 
 app_name = "surveys"
 
@@ -34,6 +34,13 @@ urlpatterns = [
         invitations.InvitationResendFailedView.as_view(),
         name="invitations_resend_failed",
     ),
+    # The PDSA pages (the records belong to modules; the Study step shows survey results).
+    path(
+        "cohorts/<int:cohort_pk>/modules/<int:number>/pdsa/",
+        pdsa.PDSACycleUpdateView.as_view(),
+        name="pdsa_cycle_update",
+    ),
+    path("cohorts/<int:cohort_pk>/pdsa/", pdsa.PDSATimelineView.as_view(), name="pdsa_timeline"),
     path(sets, question_sets.QuestionSetListView.as_view(), name="question_set_list"),
     path(f"{sets}<int:pk>/", question_sets.QuestionSetDetailView.as_view(), name="question_set_detail"),
     path(f"{sets}<int:pk>/copy/", question_sets.QuestionSetCopyView.as_view(), name="question_set_copy"),

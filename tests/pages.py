@@ -44,8 +44,7 @@ from cohorts.models import Cohort, Membership
 from common.models import SentEmail
 from demo import scenario as demo
 from projects.models import ActionLearningSet, ImprovementProject, Presentation
-from surveys.services import invitation_issue_token
-from surveys.services.mailing import survey_open_and_invite
+from surveys.services import invitation_issue_token, survey_open_and_invite
 
 
 class Role(enum.StrEnum):

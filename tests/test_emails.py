@@ -22,8 +22,7 @@ from cohorts.models import Membership
 from evaluation.models import PracticeNudge
 from evaluation.services import practice_nudge_message
 from surveys.models import Invitation, Survey
-from surveys.services import invitation_issue_token
-from surveys.services.mailing import invitation_message, summary_send
+from surveys.services import invitation_issue_token, invitation_message, summary_send
 from tests.pages import demo_loaded
 
 pytestmark = pytest.mark.django_db

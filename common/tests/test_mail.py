@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from common.mail import FolderEmailBackend, RenderedMail, mail_message, sent_email_record, sent_email_resend
 from common.models import SentEmail
+from surveys import services
 from surveys.models import Invitation
-from surveys.services import mailing
 from surveys.tests.factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_sent_email_resend_refuses_a_redacted_mail_without_resender():
 
 def test_sent_email_resend_of_an_invitation_makes_a_fresh_one(django_capture_on_commit_callbacks):
     invitation = InvitationFactory()
-    mailing.invitations_send(invitation_ids=[invitation.pk])
+    services.invitations_send(invitation_ids=[invitation.pk])
     row = SentEmail.objects.get()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -74,7 +74,7 @@ def test_admin_lists_and_filters_sent_mail(client, staff_user):
 
 def test_admin_resend_action(client, staff_user, django_capture_on_commit_callbacks):
     invitation = InvitationFactory()
-    mailing.invitations_send(invitation_ids=[invitation.pk])
+    services.invitations_send(invitation_ids=[invitation.pk])
     row = SentEmail.objects.get()
     client.force_login(staff_user)
 

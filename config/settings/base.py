@@ -221,8 +221,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Modules 1-5 whose end time has passed but that nobody marked delivered: mark them delivered
     # (module_delivered then opens their surveys).
     "modules-mark-ended-delivered": {"task": "modules.tasks.modules_mark_ended_delivered", "schedule": 300.0},
-    # Modules whose end time has passed but that nobody marked delivered: mark them and open the survey.
-    "surveys-open-due": {"task": "surveys.tasks.surveys_open_due", "schedule": 300.0},
+    # Catch-up: open the survey of a module marked delivered whose survey never opened.
+    "surveys-open-missing": {"task": "surveys.tasks.surveys_open_for_delivered_modules", "schedule": 300.0},
     # Close surveys at their closing time (to the minute) and mail each facilitator a summary.
     "surveys-close-due": {"task": "surveys.tasks.surveys_close_due", "schedule": 60.0},
     # Reminders to non-responders; reminder_after_days is counted in days, so every 15 minutes is plenty.

@@ -3,7 +3,8 @@ import pytest
 from demo import scenario as cohorts_demo
 from modules import demo
 from modules.models import ActItem, PDSACycle
-from modules.selectors import module_page, pdsa_timeline_for_cohort
+from modules.selectors import module_page
+from surveys.selectors import pdsa_timeline_for_cohort
 
 pytestmark = pytest.mark.django_db
 

@@ -6,9 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
-from modules.models import ActItem, Attendance, Module, PDSACycle
+from modules.models import ActItem, Attendance, Module
 from modules.tests.factories import ActItemFactory, AttendanceFactory, PDSACycleFactory, modules_for_cohort
-from modules.tests.surveydata import survey_with_results
 
 pytestmark = pytest.mark.django_db
 
@@ -190,93 +189,7 @@ def test_module_update_form_shows_current_values(facilitator_client, cohort, mod
     assert 'type="datetime-local"' in content
 
 
-# PDSA cycle page, planned adjustments and the timeline
-
-
-def test_pdsa_cycle_update_saves_cycle_and_act_items(facilitator_client, cohort, modules):
-    data = {
-        "plan_intent": "Introduce collective leadership",
-        "plan_prediction": "Most will rate usefulness 4+",
-        "do_notes": "Good energy",
-        "study_reading": "They want more group work",
-        "act-TOTAL_FORMS": "2",
-        "act-INITIAL_FORMS": "0",
-        "act-MIN_NUM_FORMS": "0",
-        "act-MAX_NUM_FORMS": "30",
-        "act-0-text": "More small-group time in module 2",
-        "act-1-text": "",
-    }
-
-    response = facilitator_client.post(_url("modules:pdsa_cycle_update", cohort, 1), data)
-
-    assert response.status_code == 302
-    cycle = PDSACycle.objects.get(module=modules[0])
-    assert cycle.study_reading == "They want more group work"
-    assert list(cycle.act_items.values_list("text", flat=True)) == ["More small-group time in module 2"]
-    page = facilitator_client.get(_url("modules:module_detail", cohort, 2)).content.decode()
-    assert "More small-group time in module 2" in page
-    assert "Tick off as done" in page
-
-
-def _pdsa_post(items, **fields):
-    data = {
-        "plan_intent": "Changed intent",
-        "plan_prediction": "",
-        "do_notes": "",
-        "study_reading": "",
-        "act-TOTAL_FORMS": str(len(items)),
-        "act-INITIAL_FORMS": "0",
-        "act-MIN_NUM_FORMS": "0",
-        "act-MAX_NUM_FORMS": "30",
-        **fields,
-    }
-    for index, (pk, text) in enumerate(items):
-        data[f"act-{index}-pk"] = "" if pk is None else str(pk)
-        data[f"act-{index}-text"] = text
-    return data
-
-
-def test_pdsa_cycle_update_emptied_item_is_an_error_and_nothing_changes(facilitator_client, cohort, modules):
-    item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0], plan_intent="Original"), text="Keep me")
-
-    response = facilitator_client.post(
-        _url("modules:pdsa_cycle_update", cohort, 1), _pdsa_post([(item.pk, ""), (None, "New change")])
-    )
-
-    assert response.status_code == 400
-    assert "Write the change, or tick “Remove” to delete it." in response.content.decode()
-    item.refresh_from_db()
-    assert item.text == "Keep me"
-    assert item.cycle.act_items.count() == 1
-    assert PDSACycle.objects.get(module=modules[0]).plan_intent == "Original"
-
-
-def test_pdsa_cycle_update_with_another_cycles_item_is_refused(facilitator_client, cohort, modules):
-    other = ActItemFactory(text="Other cohort's change")
-
-    response = facilitator_client.post(
-        _url("modules:pdsa_cycle_update", cohort, 1), _pdsa_post([(other.pk, "Taken over")])
-    )
-
-    assert response.status_code == 400
-    assert "no longer exists" in response.content.decode()
-    other.refresh_from_db()
-    assert other.text == "Other cohort's change"
-    assert not PDSACycle.objects.filter(module=modules[0]).exists()
-
-
-def test_pdsa_cycle_update_get_shows_saved_items(facilitator_client, cohort, modules):
-    item = ActItemFactory(cycle=PDSACycleFactory(module=modules[1], plan_intent="Work on wicked problems"))
-
-    content = facilitator_client.get(_url("modules:pdsa_cycle_update", cohort, 2)).content.decode()
-
-    assert "Work on wicked problems" in content
-    assert f'value="{item.text}"' in content
-    assert 'name="act-0-delete"' in content
-
-
-def test_pdsa_cycle_update_for_module_6_is_404(facilitator_client, cohort, modules):
-    assert facilitator_client.get(_url("modules:pdsa_cycle_update", cohort, 6)).status_code == 404
+# Planned adjustments, ticked off on the module page
 
 
 def test_act_item_toggle_ticks_off_and_back(facilitator_client, facilitator, cohort, modules):
@@ -330,37 +243,6 @@ def test_act_item_toggle_of_another_cohorts_item_is_404(facilitator_client, coho
     assert not item.done
 
 
-def test_pdsa_timeline_shows_whether_scores_moved_in_words(facilitator_client, cohort, modules):
-    people = MembershipFactory.create_batch(3, cohort=cohort)
-    survey_with_results(module=modules[0], memberships=people, usefulness=[3, 3, 3], recommend=[9, 9, 5])
-    survey_with_results(module=modules[1], memberships=people, usefulness=[4, 4, 5], recommend=[9, 5, 5])
-    ActItemFactory(cycle=PDSACycleFactory(module=modules[0]), text="Use participants' own cases")
-
-    content = facilitator_client.get(_url("modules:pdsa_timeline", cohort)).content.decode()
-
-    assert "Headline scores, module 1 → module 2" in content
-    assert '<td class="move-up"><span aria-hidden="true">▲</span> up</td>' in content
-    assert '<td class="move-down"><span aria-hidden="true">▼</span> down</td>' in content
-    assert "3.0" in content
-    assert "4.3" in content
-    assert "3 of 3 invited responded (100%)" in content
-
-
-def test_pdsa_timeline_shows_five_cycles_and_changes(facilitator_client, cohort, modules, participants):
-    cycle = PDSACycleFactory(module=modules[0], study_reading="They asked for more group work")
-    ActItemFactory(cycle=cycle, text="More small-group time", done=True, done_at=timezone.now())
-    AttendanceFactory(module=modules[0], membership=participants[0], status="present")
-
-    response = facilitator_client.get(_url("modules:pdsa_timeline", cohort))
-
-    content = response.content.decode()
-    assert response.status_code == 200
-    assert content.count('class="h4" id="cycle-') == 5
-    assert "They asked for more group work" in content
-    assert "More small-group time" in content
-    assert "Module 6" not in content
-
-
 # Permissions: every URL of this app answers 404 to anyone but the cohort's facilitators and staff
 
 
@@ -372,10 +254,7 @@ def _all_urls(cohort, item):
         ("post", _url("modules:module_update", cohort, 2)),
         ("get", _url("modules:module_mark_delivered", cohort, 2)),
         ("post", _url("modules:module_mark_delivered", cohort, 2)),
-        ("get", _url("modules:pdsa_cycle_update", cohort, 2)),
-        ("post", _url("modules:pdsa_cycle_update", cohort, 2)),
         ("post", _url("modules:act_item_toggle", cohort, 2, item_pk=item.pk)),
-        ("get", _url("modules:pdsa_timeline", cohort)),
     ]
 
 
@@ -434,9 +313,7 @@ def test_every_get_url_opens_for_the_facilitator_and_staff(facilitator_client, s
 
 def _fill_cohort(cohort, modules, n):
     participants = MembershipFactory.create_batch(n, cohort=cohort)
-    for number, module in enumerate(modules[:3], start=1):
-        scores = [(i + number) % 5 + 1 for i in range(n)]
-        survey_with_results(module=module, memberships=participants, usefulness=scores, recommend=scores)
+    for module in modules[:3]:
         Attendance.objects.bulk_create(Attendance(module=module, membership=m, status="present") for m in participants)
         cycle = PDSACycleFactory(module=module, updated_by=UserFactory())
         ActItemFactory.create_batch(n // 5, cycle=cycle, done=True, done_at=timezone.now(), done_by=UserFactory())
@@ -447,11 +324,10 @@ def _fill_cohort(cohort, modules, n):
 
 
 # Measured: the session, the user, the cohort and membership (middleware), the request's
-# savepoint pair (ATOMIC_REQUESTS inside the test transaction) and the page's own queries;
-# the PDSA pages include the surveys app's four queries for the survey summaries.
+# savepoint pair (ATOMIC_REQUESTS inside the test transaction) and the page's own queries.
 @pytest.mark.parametrize(
     ("name", "number", "expected"),
-    [("modules:module_detail", 2, 9), ("modules:pdsa_cycle_update", 2, 13), ("modules:pdsa_timeline", None, 12)],
+    [("modules:module_detail", 2, 9)],
 )
 @pytest.mark.parametrize("size", [5, 50])
 def test_page_query_count_is_constant_in_cohort_size(

@@ -217,12 +217,6 @@ def _clean_choices(choices) -> list[str]:
     return cleaned
 
 
-def _is_earlier(first: Question, second: Question) -> bool:
-    if first.order != second.order:
-        return first.order < second.order
-    return second.pk is None or (first.pk or 0) < second.pk
-
-
 def question_validate(*, question: Question, choices: list[str]) -> None:
     """Raise ValidationError (keyed by field) if the question cannot be asked as described."""
     errors = {}

@@ -130,36 +130,76 @@ def _day(moment: datetime.datetime) -> datetime.datetime:
     return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-@transaction.atomic
-def response_submit(
-    *, invitation: Invitation, token: str, raw_answers: dict, now: datetime.datetime | None = None
-) -> Response:
-    """Save the link holder's answers: the first submit creates the response, later ones replace its answers.
-
-    Idempotent under double submit and retries: the invitation row is locked, and the unique keys on
-    Response (membership, pseudonym or edit key) stop a second row even without the lock.
-    """
-    now = now or timezone.now()
-    # Locked, and the link re-checked under the lock: it must be one of this invitation's links.
-    invitation = (
+def _invitation_locked(*, invitation: Invitation, token: str, now: datetime.datetime) -> Invitation:
+    """The invitation row, locked, and re-checked under the lock: the link must still be one of this
+    invitation's links, and its survey must still accept answers."""
+    locked = (
         Invitation.objects.select_for_update()
         .select_related("survey__question_set", "membership__person")
         .by_token_hash(token_hash(token))
         .filter(pk=invitation.pk)
         .first()
     )
-    if invitation is None or not invitation.survey.is_accepting_at(now):
+    if locked is None or not locked.survey.is_accepting_at(now):
         raise ValidationError(_("This survey link is no longer valid."), code="invalid_link")
-    survey = invitation.survey
-    questions = survey_questions(survey)
-    cleaned = answers_clean(questions=questions, raw=raw_answers)
+    return locked
 
+
+@transaction.atomic
+def response_submit(
+    *, invitation: Invitation, token: str, raw_answers: dict, now: datetime.datetime | None = None
+) -> Response:
+    """Check raw answers (keyed by question code) and save them, for callers without the answering
+    form (demo data, scripts). The answering page validates in its form and calls ``response_save``."""
+    now = now or timezone.now()
+    invitation = _invitation_locked(invitation=invitation, token=token, now=now)
+    questions = survey_questions(invitation.survey)
+    answers = answers_clean(questions=questions, raw=raw_answers)
+    return _response_write(invitation=invitation, token=token, questions=questions, answers=answers, now=now)
+
+
+@transaction.atomic
+def response_save(
+    *,
+    invitation: Invitation,
+    token: str,
+    questions: list[Question],
+    answers: dict,
+    now: datetime.datetime | None = None,
+) -> Response:
+    """Save answers already checked by ``answers_clean`` against ``questions``, which are
+    ``survey_questions(invitation.survey)`` as the answering form saw them.
+
+    Under the row lock only what can change while someone answers is checked again: the link and
+    the survey's window, the survey's question set (facilitators may switch it until someone has
+    answered) and whether an anonymous answer is already final.
+    """
+    now = now or timezone.now()
+    locked = _invitation_locked(invitation=invitation, token=token, now=now)
+    if locked.survey.question_set_id != invitation.survey.question_set_id:
+        raise ValidationError(
+            _("The questions of this survey changed while you were answering. Check your answers and send them again."),
+            code="questions_changed",
+        )
+    return _response_write(invitation=locked, token=token, questions=questions, answers=answers, now=now)
+
+
+def _response_write(
+    *, invitation: Invitation, token: str, questions: list[Question], answers: dict, now: datetime.datetime
+) -> Response:
+    """The first submit creates the response, later ones replace its answers. Call with the invitation
+    row locked (``_invitation_locked``).
+
+    Idempotent under double submit and retries: the invitation row is locked, and the unique keys on
+    Response (membership, pseudonym or edit key) stop a second row even without the lock.
+    """
+    survey = invitation.survey
     anonymous = survey.privacy == Survey.Privacy.ANONYMOUS
     stamp = _day(now) if anonymous else now
     lookup = _respondent_lookup(survey=survey, invitation=invitation, token=token)
     response = Response.objects.select_for_update().filter(survey=survey, **lookup).first()
     if response is None:
-        if anonymous and invitation.responded_at is not None:
+        if invitation.answer_is_final:
             raise ResponseLockedError
         profession = "" if anonymous else invitation.membership.person.profession
         try:
@@ -176,10 +216,10 @@ def response_submit(
 
     response.answers.all().delete()
     by_id = {q.pk: q for q in questions}
-    answers = []
-    for question_id, value in cleaned.items():
+    rows = []
+    for question_id, value in answers.items():
         question = by_id[question_id]
-        answers.append(
+        rows.append(
             Answer(
                 response=response,
                 question=question,
@@ -187,13 +227,13 @@ def response_submit(
                 text=value if question.is_text else "",
             )
         )
-    Answer.objects.bulk_create(answers)
+    Answer.objects.bulk_create(rows)
     through = Answer.choices.through
     links = []
-    for answer in answers:
+    for answer in rows:
         question = by_id[answer.question_id]
         if question.is_choice:
-            labels = cleaned[question.pk]
+            labels = answers[question.pk]
             labels = labels if isinstance(labels, list) else [labels]
             choice_ids = {c.label: c.pk for c in question.choices.all()}
             links += [through(answer_id=answer.pk, choice_id=choice_ids[label]) for label in labels]

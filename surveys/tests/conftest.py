@@ -30,9 +30,6 @@ def linked(open_survey):
     return pairs
 
 
-ANSWERS = {"usefulness": "4", "confidence": "3", "pace": "About right", "recommend": "9"}
-
-
 @pytest.fixture
 def smtp_server(settings):
     """A real SMTP server in this process, with Django's SMTP backend pointed at it."""

@@ -4,7 +4,10 @@ import factory
 from django.utils import timezone
 
 from modules.tests.factories import ModuleFactory
-from surveys.models import Choice, Invitation, Question, QuestionSet, Survey
+from surveys.models import Answer, Choice, Invitation, Question, QuestionSet, Response, Survey
+
+# Valid answers to the default question set, keyed by question code.
+ANSWERS = {"usefulness": "4", "confidence": "3", "pace": "About right", "recommend": "9"}
 
 
 class QuestionSetFactory(factory.django.DjangoModelFactory):
@@ -61,8 +64,6 @@ class InvitationFactory(factory.django.DjangoModelFactory):
 
 def responses_bulk_create(survey, n, *, usefulness=lambda i: 1 + i % 5, recommend=lambda i: i % 11, text="Fine"):
     """``n`` pseudonymous responses with answers, written in bulk (for figures and query counts)."""
-    from surveys.models import Answer, Response
-
     now = timezone.now()
     questions = {q.code: q for q in survey.question_set.questions.prefetch_related("choices")}
     responses = Response.objects.bulk_create(

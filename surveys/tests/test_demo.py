@@ -1,6 +1,6 @@
 import pytest
 
-from cohorts import demo as cohorts_demo
+from demo import scenario as cohorts_demo
 from surveys import demo
 from surveys.models import Invitation, Response
 from surveys.selectors import survey_summaries_for_cohort

@@ -4,8 +4,7 @@ from django.urls import reverse
 from modules.tests.factories import ModuleFactory
 from surveys.models import CohortSurveySettings, Question, QuestionSet, Survey
 from surveys.services import question_set_copy, question_set_default, response_submit, survey_close
-
-from .conftest import ANSWERS
+from surveys.tests.factories import ANSWERS
 
 pytestmark = pytest.mark.django_db
 

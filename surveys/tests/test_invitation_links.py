@@ -15,11 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from surveys import services
 from surveys.models import Invitation, Response, Survey
-from surveys.services import mailing, survey_close
-from surveys.tests.factories import InvitationFactory
-
-from .conftest import ANSWERS
+from surveys.services import survey_close
+from surveys.tests.factories import ANSWERS, InvitationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,14 +54,14 @@ def _open(path: str) -> Client:
 def invited(open_survey, participants):
     """The first participant's invitation, mailed; returns (invitation, the first mail's link path)."""
     invitation = open_survey.invitations.get(membership=participants[0])
-    mailing.invitations_send(invitation_ids=[invitation.pk])
+    services.invitations_send(invitation_ids=[invitation.pk])
     return invitation, _last_link()
 
 
 def remind(invitation) -> str:
     """Send the reminder that is due (days later) and return its link path."""
     later = timezone.now() + datetime.timedelta(days=invitation.survey.reminder_after_days, hours=1)
-    result = mailing.reminders_send(invitation_ids=[invitation.pk], now=later)
+    result = services.reminders_send(invitation_ids=[invitation.pk], now=later)
     assert result.sent == [invitation.pk]
     assert mail.outbox[-1].subject.startswith("Reminder")
     return _last_link()
@@ -181,11 +180,11 @@ def test_the_database_never_holds_a_link_token(open_survey, invited):
 
 def test_resend_adds_a_link_and_keeps_the_first(django_capture_on_commit_callbacks):
     invitation = InvitationFactory()
-    mailing.invitations_send(invitation_ids=[invitation.pk])
+    services.invitations_send(invitation_ids=[invitation.pk])
     first = _last_link()
 
     with django_capture_on_commit_callbacks(execute=True):
-        mailing.invitation_resend(invitation=invitation)
+        services.invitation_resend(invitation=invitation)
 
     second = _last_link()
     assert second != first

@@ -14,11 +14,13 @@ from django.utils import timezone
 
 from cohorts.services import membership_withdraw
 from cohorts.tests.factories import MembershipFactory, PersonFactory
+from common.mail import mail_error_is_transient
 from common.models import SentEmail
 from modules.models import Module
 from modules.tests.factories import ModuleFactory
+from surveys import services
 from surveys.models import Invitation, Survey
-from surveys.services import mailing
+from surveys.services.publishing import _chunks
 from surveys.tests.factories import InvitationFactory, SurveyFactory
 from surveys.tokens import token_hash
 from tests.acceptance.smtp import SMTPServer
@@ -42,7 +44,7 @@ def participants(cohort):
 
 def open_and_invite(module, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        return mailing.survey_open_and_invite(module=module)
+        return services.survey_open_and_invite(module=module)
 
 
 def sent_invitation(**kwargs):
@@ -104,7 +106,7 @@ def test_survey_open_and_invite_reply_to_comes_from_settings(
 def test_survey_open_and_invite_rollback_sends_nothing(module, participants, django_capture_on_commit_callbacks):
     def deliver_then_fail():
         with transaction.atomic():
-            mailing.survey_open_and_invite(module=module)
+            services.survey_open_and_invite(module=module)
             raise RuntimeError("the module could not be marked delivered")
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
@@ -118,7 +120,7 @@ def test_survey_open_and_invite_rollback_sends_nothing(module, participants, dja
 
 def test_survey_open_and_invite_queues_nothing_before_commit(module, participants, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        mailing.survey_open_and_invite(module=module)
+        services.survey_open_and_invite(module=module)
         # Inside the transaction: rows recorded, nothing sent.
         assert Invitation.objects.filter(status=Invitation.Status.QUEUED).count() == 3
         assert mail.outbox == []
@@ -171,7 +173,7 @@ def test_invitation_link_opens_the_participants_survey(module, participants, dja
 def test_invitation_log_never_stores_the_link(module, participants, django_capture_on_commit_callbacks):
     open_and_invite(module, django_capture_on_commit_callbacks)
 
-    logged = list(SentEmail.objects.filter(kind=mailing.KIND_INVITATION))
+    logged = list(SentEmail.objects.filter(kind=services.KIND_INVITATION))
     assert len(logged) == 3
     tokens = {LINK.search(m.body).group(0).rstrip("/").rsplit("/", 1)[1] for m in mail.outbox}
     for row in logged:
@@ -188,8 +190,8 @@ def test_invitations_send_twice_sends_one_email_each():
     invitations = InvitationFactory.create_batch(3)
     ids = [i.pk for i in invitations]
 
-    first = mailing.invitations_send(invitation_ids=ids)
-    second = mailing.invitations_send(invitation_ids=ids)
+    first = services.invitations_send(invitation_ids=ids)
+    second = services.invitations_send(invitation_ids=ids)
 
     assert sorted(first.sent) == sorted(ids)
     assert second.sent == []
@@ -200,17 +202,17 @@ def test_invitations_send_twice_sends_one_email_each():
 def test_invitations_send_leaves_a_row_another_worker_is_sending():
     invitation = InvitationFactory(status=Invitation.Status.SENDING, sending_started_at=timezone.now())
 
-    result = mailing.invitations_send(invitation_ids=[invitation.pk])
+    result = services.invitations_send(invitation_ids=[invitation.pk])
 
     assert result.skipped == [invitation.pk]
     assert mail.outbox == []
 
 
 def test_invitations_send_takes_over_a_row_whose_worker_died():
-    started = timezone.now() - mailing.sending_stale_after() - datetime.timedelta(seconds=1)
+    started = timezone.now() - services.sending_stale_after() - datetime.timedelta(seconds=1)
     invitation = InvitationFactory(status=Invitation.Status.SENDING, sending_started_at=started, attempts=1)
 
-    result = mailing.invitations_send(invitation_ids=[invitation.pk])
+    result = services.invitations_send(invitation_ids=[invitation.pk])
 
     assert result.sent == [invitation.pk]
     invitation.refresh_from_db()
@@ -226,7 +228,7 @@ def test_invitations_send_does_not_send_to_a_closed_survey():
         survey__closes_at=now,
     )
 
-    result = mailing.invitations_send(invitation_ids=[invitation.pk])
+    result = services.invitations_send(invitation_ids=[invitation.pk])
 
     assert result.failed == [invitation.pk]
     invitation.refresh_from_db()
@@ -239,9 +241,9 @@ def test_invitations_send_runs_constant_queries_per_invitation(django_assert_max
     ten = [i.pk for i in InvitationFactory.create_batch(10)]
     twenty = [i.pk for i in InvitationFactory.create_batch(20)]
     with django_assert_max_num_queries(80) as ten_queries:
-        mailing.invitations_send(invitation_ids=ten)
+        services.invitations_send(invitation_ids=ten)
     with django_assert_max_num_queries(160) as twenty_queries:
-        mailing.invitations_send(invitation_ids=twenty)
+        services.invitations_send(invitation_ids=twenty)
 
     # Per invitation: claim (SQLite only; one statement on PostgreSQL), count the attempt, issue the
     # link, mark sent and log (in a savepoint, two more in a test); plus a fixed number per batch.
@@ -257,7 +259,7 @@ def test_invitations_send_temporary_refusal_requeues_that_invitation_alone(smtp_
     first, second, third = InvitationFactory.create_batch(3)
     smtp_server.reply(second.membership.person.email, "451 4.3.0 Mailbox busy, try later", times=1)
 
-    result = mailing.invitations_send(invitation_ids=[first.pk, second.pk, third.pk])
+    result = services.invitations_send(invitation_ids=[first.pk, second.pk, third.pk])
 
     assert result.sent == [first.pk, third.pk]
     assert result.deferred == [second.pk]
@@ -269,7 +271,7 @@ def test_invitations_send_temporary_refusal_requeues_that_invitation_alone(smtp_
     assert sorted(smtp_server.recipients()) == sorted(i.membership.person.email for i in (first, third))
     assert SentEmail.objects.get(to=second.membership.person.email).status == SentEmail.Status.DEFERRED
 
-    retry = mailing.invitations_send(invitation_ids=[second.pk])
+    retry = services.invitations_send(invitation_ids=[second.pk])
 
     assert retry.sent == [second.pk]
     assert sorted(smtp_server.recipients()) == sorted(i.membership.person.email for i in (first, second, third))
@@ -282,7 +284,7 @@ def test_invitations_send_one_full_mailbox_does_not_hold_back_the_other_29(smtp_
     smtp_server.reply(full.membership.person.email, "452 4.2.2 Mailbox full")
     ids = [i.pk for i in invitations]
 
-    results = [mailing.invitations_send(invitation_ids=chunk) for chunk in mailing._chunks(ids)]
+    results = [services.invitations_send(invitation_ids=chunk) for chunk in _chunks(ids)]
 
     others = invitations[1:]
     assert sorted(smtp_server.recipients()) == sorted(i.membership.person.email for i in others)
@@ -302,7 +304,7 @@ def test_invitations_send_connection_drop_leaves_untried_rows_queued_and_uncount
     dropped = invitations[2]
     smtp_server.disconnect(dropped.membership.person.email)
 
-    result = mailing.invitations_send(invitation_ids=[i.pk for i in invitations])
+    result = services.invitations_send(invitation_ids=[i.pk for i in invitations])
 
     assert result.sent == [invitations[0].pk, invitations[1].pk]
     assert isinstance(result.transient_error, smtplib.SMTPServerDisconnected)
@@ -314,7 +316,7 @@ def test_invitations_send_connection_drop_leaves_untried_rows_queued_and_uncount
     statuses = dict(Invitation.objects.filter(survey=survey).values_list("pk", "status"))
     assert [statuses[i.pk] for i in invitations[2:]] == [Invitation.Status.QUEUED] * 3
 
-    retry = mailing.invitations_send(invitation_ids=result.retry_together)
+    retry = services.invitations_send(invitation_ids=result.retry_together)
 
     # The row that was in flight when the connection dropped goes last.
     assert retry.sent == [invitations[3].pk, invitations[4].pk, dropped.pk]
@@ -330,7 +332,7 @@ def test_invitations_send_service_unavailable_stops_the_batch(smtp_server):
     first, second, third = InvitationFactory.create_batch(3, survey=survey)
     smtp_server.reply(second.membership.person.email, "421 4.3.2 Service not available, closing channel")
 
-    result = mailing.invitations_send(invitation_ids=[first.pk, second.pk, third.pk])
+    result = services.invitations_send(invitation_ids=[first.pk, second.pk, third.pk])
 
     assert result.sent == [first.pk]
     assert isinstance(result.transient_error, smtplib.SMTPRecipientsRefused)
@@ -343,9 +345,9 @@ def test_invitations_send_refused_message_leaves_no_link_behind(smtp_server):
     invitation = InvitationFactory()
     smtp_server.reply(invitation.membership.person.email, "452 4.2.2 Mailbox full", times=1)
 
-    mailing.invitations_send(invitation_ids=[invitation.pk])
+    services.invitations_send(invitation_ids=[invitation.pk])
     assert not invitation.links.exists()
-    mailing.invitations_send(invitation_ids=[invitation.pk])
+    services.invitations_send(invitation_ids=[invitation.pk])
 
     (message,) = smtp_server.messages_to(invitation.membership.person.email)
     link = LINK.search(message.get_body(preferencelist=("plain",)).get_content()).group(0)
@@ -357,7 +359,7 @@ def test_invitations_send_permanent_error_marks_failed_and_goes_on(smtp_server):
     first, second = InvitationFactory.create_batch(2)
     smtp_server.reply(first.membership.person.email, "550 5.1.1 No such user here")
 
-    result = mailing.invitations_send(invitation_ids=[first.pk, second.pk])
+    result = services.invitations_send(invitation_ids=[first.pk, second.pk])
 
     assert result.failed == [first.pk]
     assert result.sent == [second.pk]
@@ -373,7 +375,7 @@ def test_invitations_send_mail_server_down_defers_everything(settings):
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", SMTPServer().port  # nothing listens there
     invitations = InvitationFactory.create_batch(2)
 
-    result = mailing.invitations_send(invitation_ids=[i.pk for i in invitations])
+    result = services.invitations_send(invitation_ids=[i.pk for i in invitations])
 
     assert sorted(result.deferred) == sorted(i.pk for i in invitations)
     assert isinstance(result.transient_error, ConnectionRefusedError)
@@ -383,7 +385,7 @@ def test_invitations_send_mail_server_down_defers_everything(settings):
 def test_invitations_send_message_is_plain_text_with_html_alternative(smtp_server):
     invitation = InvitationFactory(survey__module__title="Systems thinking")
 
-    mailing.invitations_send(invitation_ids=[invitation.pk])
+    services.invitations_send(invitation_ids=[invitation.pk])
 
     (message,) = smtp_server.messages_to(invitation.membership.person.email)
     assert message.get_content_type() == "multipart/alternative"
@@ -410,8 +412,6 @@ def test_invitations_send_message_is_plain_text_with_html_alternative(smtp_serve
     ],
 )
 def test_mail_error_is_transient(error, transient):
-    from common.mail import mail_error_is_transient
-
     assert mail_error_is_transient(error) is transient
 
 
@@ -423,13 +423,13 @@ def test_invitations_sweep_sends_what_was_left_behind():
     long_ago = now - datetime.timedelta(minutes=30)
     never_published = InvitationFactory(queued_at=long_ago)
     dead_worker = InvitationFactory(
-        status=Invitation.Status.SENDING, queued_at=long_ago, sending_started_at=now - mailing.sending_stale_after()
+        status=Invitation.Status.SENDING, queued_at=long_ago, sending_started_at=now - services.sending_stale_after()
     )
     just_queued = InvitationFactory(queued_at=now)
     being_sent = InvitationFactory(status=Invitation.Status.SENDING, queued_at=long_ago, sending_started_at=now)
     waiting_for_retry = InvitationFactory(queued_at=long_ago, sending_started_at=now - datetime.timedelta(seconds=5))
 
-    swept = mailing.invitations_sweep(now=now + datetime.timedelta(seconds=1))
+    swept = services.invitations_sweep(now=now + datetime.timedelta(seconds=1))
 
     assert swept == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
@@ -450,7 +450,7 @@ def test_invitations_sweep_ignores_closed_surveys():
         survey__closes_at=now - datetime.timedelta(minutes=1),
     )
 
-    assert mailing.invitations_sweep(now=now) == 0
+    assert services.invitations_sweep(now=now) == 0
     assert mail.outbox == []
 
 
@@ -459,11 +459,11 @@ def test_invitations_sweep_ignores_closed_surveys():
 
 def test_invitation_resend_sends_a_new_link_and_the_first_keeps_working(django_capture_on_commit_callbacks):
     invitation = InvitationFactory()
-    mailing.invitations_send(invitation_ids=[invitation.pk])
+    services.invitations_send(invitation_ids=[invitation.pk])
     old_link = LINK.search(mail.outbox[0].body).group(0)
 
     with django_capture_on_commit_callbacks(execute=True):
-        mailing.invitation_resend(invitation=invitation)
+        services.invitation_resend(invitation=invitation)
 
     assert len(mail.outbox) == 2
     new_link = LINK.search(mail.outbox[1].body).group(0)
@@ -482,7 +482,7 @@ def test_invitation_resend_refuses_a_closed_survey():
     )
 
     with pytest.raises(Exception, match="not open"):
-        mailing.invitation_resend(invitation=invitation)
+        services.invitation_resend(invitation=invitation)
     assert mail.outbox == []
 
 
@@ -500,9 +500,9 @@ def test_reminders_due_only_non_responders_still_taking_part():
     enough = sent_invitation(survey=survey, reminders_sent=2, last_reminder_at=now - datetime.timedelta(days=4))
     not_delivered = sent_invitation(survey=survey, status=Invitation.Status.FAILED)
 
-    assert mailing.reminders_due(now=now) == [due.pk]
+    assert services.reminders_due(now=now) == [due.pk]
     assert {responded.pk, withdrawn.pk, too_recent.pk, enough.pk, not_delivered.pk}.isdisjoint(
-        mailing.reminders_due(now=now)
+        services.reminders_due(now=now)
     )
 
 
@@ -510,12 +510,12 @@ def test_reminders_due_respects_the_surveys_interval_and_maximum():
     invitation = sent_invitation(survey__reminder_after_days=2, survey__max_reminders=2)
     now = timezone.now()
 
-    assert mailing.reminders_due(now=now) == [invitation.pk]
-    mailing.reminders_send(invitation_ids=[invitation.pk], now=now)
-    assert mailing.reminders_due(now=now + datetime.timedelta(days=1)) == []
-    assert mailing.reminders_due(now=now + datetime.timedelta(days=2)) == [invitation.pk]
-    mailing.reminders_send(invitation_ids=[invitation.pk], now=now + datetime.timedelta(days=2))
-    assert mailing.reminders_due(now=now + datetime.timedelta(days=4)) == []
+    assert services.reminders_due(now=now) == [invitation.pk]
+    services.reminders_send(invitation_ids=[invitation.pk], now=now)
+    assert services.reminders_due(now=now + datetime.timedelta(days=1)) == []
+    assert services.reminders_due(now=now + datetime.timedelta(days=2)) == [invitation.pk]
+    services.reminders_send(invitation_ids=[invitation.pk], now=now + datetime.timedelta(days=2))
+    assert services.reminders_due(now=now + datetime.timedelta(days=4)) == []
     invitation.refresh_from_db()
     assert invitation.reminders_sent == 2
 
@@ -524,7 +524,7 @@ def test_reminders_never_after_close():
     invitation = sent_invitation()
     after_close = invitation.survey.closes_at + datetime.timedelta(minutes=1)
 
-    result = mailing.reminders_send(invitation_ids=[invitation.pk], now=after_close)
+    result = services.reminders_send(invitation_ids=[invitation.pk], now=after_close)
 
     assert result.sent == []
     assert mail.outbox == []
@@ -534,8 +534,8 @@ def test_reminders_send_twice_reminds_once():
     invitation = sent_invitation()
     now = timezone.now()
 
-    first = mailing.reminders_send(invitation_ids=[invitation.pk], now=now)
-    second = mailing.reminders_send(invitation_ids=[invitation.pk], now=now)
+    first = services.reminders_send(invitation_ids=[invitation.pk], now=now)
+    second = services.reminders_send(invitation_ids=[invitation.pk], now=now)
 
     assert (first.sent, second.sent) == ([invitation.pk], [])
     assert len(mail.outbox) == 1
@@ -549,12 +549,12 @@ def test_reminders_send_temporary_error_uncounts_the_reminder(smtp_server):
     invitation = sent_invitation()
     smtp_server.reply(invitation.membership.person.email, "421 4.7.0 Too many connections", times=1)
 
-    result = mailing.reminders_send(invitation_ids=[invitation.pk])
+    result = services.reminders_send(invitation_ids=[invitation.pk])
 
     assert result.deferred == [invitation.pk]
     invitation.refresh_from_db()
     assert (invitation.reminders_sent, invitation.last_reminder_at) == (0, None)
-    assert mailing.reminders_send(invitation_ids=[invitation.pk]).sent == [invitation.pk]
+    assert services.reminders_send(invitation_ids=[invitation.pk]).sent == [invitation.pk]
     assert len(smtp_server.messages_to(invitation.membership.person.email)) == 1
 
 
@@ -564,7 +564,7 @@ def test_reminders_send_one_full_mailbox_does_not_hold_back_the_others(smtp_serv
     smtp_server.reply(first.membership.person.email, "452 4.2.2 Mailbox full")
     now = timezone.now()
 
-    result = mailing.reminders_send(invitation_ids=[first.pk] + [i.pk for i in others], now=now)
+    result = services.reminders_send(invitation_ids=[first.pk] + [i.pk for i in others], now=now)
 
     assert result.sent == [i.pk for i in others]
     assert result.deferred == [first.pk]
@@ -573,7 +573,7 @@ def test_reminders_send_one_full_mailbox_does_not_hold_back_the_others(smtp_serv
     first.refresh_from_db()
     # Not counted, so still due: the next run of reminders_queue_due offers it again.
     assert (first.reminders_sent, first.last_reminder_at) == (0, None)
-    assert mailing.reminders_due(now=now) == [first.pk]
+    assert services.reminders_due(now=now) == [first.pk]
     assert set(Invitation.objects.filter(pk__in=[i.pk for i in others]).values_list("reminders_sent", flat=True)) == {1}
 
 
@@ -581,7 +581,7 @@ def test_reminders_queue_due_sends_them(django_capture_on_commit_callbacks):
     due = sent_invitation()
     sent_invitation(survey=due.survey, responded_at=timezone.now())
 
-    assert mailing.reminders_queue_due() == 1
+    assert services.reminders_queue_due() == 1
     assert [m.to[0] for m in mail.outbox] == [due.membership.person.email]
 
 
@@ -601,10 +601,10 @@ def test_surveys_close_due_closes_and_mails_each_facilitator_once(django_capture
     never_sent = InvitationFactory(survey=survey, queued_at=now - datetime.timedelta(days=7))
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert mailing.surveys_close_due(now=now) == [survey.pk]
+        assert services.surveys_close_due(now=now) == [survey.pk]
     with django_capture_on_commit_callbacks(execute=True):
-        assert mailing.surveys_close_due(now=now) == []
-    mailing.summary_send(survey_id=survey.pk)
+        assert services.surveys_close_due(now=now) == []
+    services.summary_send(survey_id=survey.pk)
 
     survey.refresh_from_db()
     assert survey.status == Survey.Status.CLOSED
@@ -628,14 +628,14 @@ def test_summary_send_one_full_mailbox_does_not_hold_back_the_other_facilitators
     )
     smtp_server.reply(full.person.email, "452 4.2.2 Mailbox full", times=1)
 
-    first = mailing.summary_send(survey_id=survey.pk)
+    first = services.summary_send(survey_id=survey.pk)
 
     assert smtp_server.recipients() == [other.person.email]
     assert first.transient_error is not None
     survey.refresh_from_db()
     assert survey.summary_sent_at is None
 
-    mailing.summary_send(survey_id=survey.pk)
+    services.summary_send(survey_id=survey.pk)
 
     assert sorted(smtp_server.recipients()) == sorted([full.person.email, other.person.email])
     survey.refresh_from_db()
@@ -645,41 +645,52 @@ def test_summary_send_one_full_mailbox_does_not_hold_back_the_other_facilitators
 def test_surveys_close_due_leaves_open_surveys():
     survey = SurveyFactory()
 
-    assert mailing.surveys_close_due() == []
+    assert services.surveys_close_due() == []
     survey.refresh_from_db()
     assert survey.status == Survey.Status.OPEN
 
 
-# -- modules nobody marked delivered -----------------------------------------------------------
+# -- delivered modules whose survey never opened ----------------------------------------------
 
 
-def test_surveys_open_due_marks_ended_modules_delivered_and_invites(cohort, django_capture_on_commit_callbacks):
+def test_surveys_open_for_delivered_modules_opens_each_missing_survey_once(cohort, django_capture_on_commit_callbacks):
     now = timezone.now()
-    ended = ModuleFactory(cohort=cohort, number=3, starts_at=now - datetime.timedelta(hours=9))
-    ModuleFactory(cohort=cohort, number=4, starts_at=now - datetime.timedelta(hours=1))  # still running
-    ModuleFactory(cohort=cohort, number=6, starts_at=now - datetime.timedelta(hours=9))  # no survey
-    ModuleFactory(cohort=cohort, number=1, starts_at=now - datetime.timedelta(days=60))  # long past
+
+    def module(number, hours_ago, **kwargs):
+        return ModuleFactory(
+            cohort=cohort, number=number, starts_at=now - datetime.timedelta(hours=hours_ago), **kwargs
+        )
+
+    delivered = {"state": Module.State.DELIVERED, "delivered_at": now - datetime.timedelta(hours=1)}
+    without_survey = module(2, 10, **delivered)
+    with_draft = module(3, 9, **delivered)
+    SurveyFactory(module=with_draft, status=Survey.Status.DRAFT, opens_at=None, closes_at=None)
+    module(1, 9)  # ended but not marked delivered: the modules app marks it, which opens its survey
+    module(6, 9, **delivered)  # no survey
+    module(4, 24 * 60, **delivered)  # long past
+    already_open = module(5, 9, **delivered)
+    SurveyFactory(module=already_open)
     person = PersonFactory()
     MembershipFactory(cohort=cohort, person=person)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert mailing.surveys_open_due(now=now) == [ended.pk]
+        assert services.surveys_open_for_delivered_modules(now=now) == [without_survey.pk, with_draft.pk]
 
-    ended.refresh_from_db()
-    assert ended.state == Module.State.DELIVERED
-    assert ended.survey.status == Survey.Status.OPEN
-    assert [m.to[0] for m in mail.outbox] == [person.email]
+    assert Survey.objects.get(module=without_survey).status == Survey.Status.OPEN
+    assert Survey.objects.get(module=with_draft).status == Survey.Status.OPEN
+    assert not Survey.objects.filter(module__number__in=[1, 4, 6]).exists()
+    assert [m.to[0] for m in mail.outbox] == [person.email, person.email]
     with django_capture_on_commit_callbacks(execute=True):
-        assert mailing.surveys_open_due(now=now) == []
-    assert len(mail.outbox) == 1
+        assert services.surveys_open_for_delivered_modules(now=now) == []
+    assert len(mail.outbox) == 2
 
 
 def test_retry_countdowns_are_shorter_than_the_visibility_timeout():
     visibility_timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-    countdowns = [mailing.mail_retry_countdown(retries) for retries in range(20)]
+    countdowns = [services.mail_retry_countdown(retries) for retries in range(20)]
 
     assert countdowns == sorted(countdowns)
     assert countdowns[0] > 0
     assert max(countdowns) < visibility_timeout
     # The sweeper waits out the longest backoff, so it never races a live retry.
-    assert mailing.sending_stale_after().total_seconds() > settings.CELERY_TASK_TIME_LIMIT
+    assert services.sending_stale_after().total_seconds() > settings.CELERY_TASK_TIME_LIMIT

@@ -20,10 +20,8 @@ from surveys.services import (
     survey_close,
     survey_open_for_module,
 )
-from surveys.tests.factories import InvitationFactory, SurveyFactory
+from surveys.tests.factories import ANSWERS, InvitationFactory, SurveyFactory
 from surveys.views.answer import COOKIE
-
-from .conftest import ANSWERS
 
 pytestmark = pytest.mark.django_db
 
@@ -185,7 +183,7 @@ def test_my_invitation_answer_refuses_a_new_link_for_an_answered_anonymous_surve
     response = client.post(answer_url(my_invitation), follow=True)
 
     assert my_invitation.links.count() == 1
-    assert response.redirect_chain == [(reverse("projects:my_programme"), 302)]
+    assert response.redirect_chain == [(reverse("accounts:my_programme"), 302)]
     assert "already answered this anonymous survey" in response.text
 
 
@@ -276,7 +274,7 @@ def test_participant_answers_from_my_programme_on_a_phone_and_comes_back_to_chan
     phone.get_by_label("Username").fill(user.username)
     phone.get_by_label("Password").fill(PASSWORD)
     phone.get_by_role("button", name="Sign in").click()
-    phone.goto(f"{live_server.url}{reverse('projects:my_programme')}")
+    phone.goto(f"{live_server.url}{reverse('accounts:my_programme')}")
 
     surveys = phone.get_by_role("heading", name="My open surveys").locator("xpath=following-sibling::ul[1]")
     assert "Module 2: Leading teams" in surveys.inner_text()
@@ -291,7 +289,7 @@ def test_participant_answers_from_my_programme_on_a_phone_and_comes_back_to_chan
     phone.get_by_role("button", name="Send my answers").click()
     phone.get_by_text("Thank you – your answers are saved").wait_for()
 
-    phone.goto(f"{live_server.url}{reverse('projects:my_programme')}")
+    phone.goto(f"{live_server.url}{reverse('accounts:my_programme')}")
     assert "Answered, thank you" in surveys.inner_text()
     surveys.get_by_role("button", name=re.compile("^Change my answers")).click()
     phone.wait_for_url(re.compile(r"/s/answer/$"))

@@ -29,9 +29,7 @@ from surveys.services import (
     survey_get_or_create_draft,
     survey_open_for_module,
 )
-from surveys.tests.factories import QuestionSetFactory, SurveyFactory
-
-from .conftest import ANSWERS
+from surveys.tests.factories import ANSWERS, QuestionSetFactory, SurveyFactory
 
 pytestmark = pytest.mark.django_db
 

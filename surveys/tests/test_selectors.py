@@ -1,16 +1,18 @@
 import pytest
+from django.utils import timezone
 
+from surveys.models import Invitation
 from surveys.selectors import (
+    SummaryCounts,
     mean,
     nps,
     survey_results,
     survey_summaries_for_cohort,
+    survey_summary_counts,
     survey_trends_for_cohort,
 )
 from surveys.services import response_submit, survey_close
-from surveys.tests.factories import responses_bulk_create
-
-from .conftest import ANSWERS
+from surveys.tests.factories import ANSWERS, responses_bulk_create
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +103,15 @@ def test_survey_summaries_and_trends_query_count_is_constant(open_survey, django
     with django_assert_num_queries(4):
         _surveys, trends = survey_trends_for_cohort(cohort=cohort)
     assert {t.code: t.points for t in trends}["recommend"][0] == (1, pytest.approx(100.0))
+
+
+def test_survey_summary_counts_and_rate(open_survey):
+    invitations = list(open_survey.invitations.order_by("pk"))
+    Invitation.objects.filter(pk__in=[i.pk for i in invitations[:3]]).update(status=Invitation.Status.SENT)
+    Invitation.objects.filter(pk=invitations[3].pk).update(status=Invitation.Status.FAILED)
+    Invitation.objects.filter(pk=invitations[0].pk).update(responded_at=timezone.now())
+
+    counts = survey_summary_counts(survey=open_survey)
+
+    assert (counts.invited, counts.delivered, counts.failed, counts.responded, counts.rate) == (4, 3, 1, 1, 25)
+    assert SummaryCounts(invited=0, delivered=0, failed=0, responded=0).rate is None

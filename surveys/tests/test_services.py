@@ -18,18 +18,19 @@ from surveys.services import (
     invitation_for_token,
     invitation_issue_token,
     question_create,
+    question_set_copy,
     question_set_default,
     question_update,
     question_validate,
+    response_save,
     response_submit,
     survey_close,
     survey_open_for_module,
+    survey_questions,
     survey_update,
 )
-from surveys.tests.factories import ChoiceFactory, QuestionFactory, QuestionSetFactory
+from surveys.tests.factories import ANSWERS, ChoiceFactory, QuestionFactory, QuestionSetFactory
 from surveys.tokens import TOKEN_BYTES, token_hash
-
-from .conftest import ANSWERS
 
 pytestmark = pytest.mark.django_db
 
@@ -379,3 +380,69 @@ def test_survey_update_refuses_privacy_change_after_responses(open_survey, linke
     assert "privacy" in exc.value.message_dict
     open_survey.refresh_from_db()
     assert open_survey.privacy == Survey.Privacy.PSEUDONYMOUS
+
+
+def _checked(invitation):
+    """What the answering form hands to response_save: the survey's questions and ANSWERS, checked once."""
+    questions = survey_questions(invitation.survey)
+    return questions, answers_clean(questions=questions, raw=ANSWERS)
+
+
+def test_response_save_stores_answers_the_form_checked(open_survey, linked):
+    invitation, token = linked[0]
+    questions, answers = _checked(invitation)
+
+    response = response_save(invitation=invitation, token=token, questions=questions, answers=answers)
+
+    assert {a.question.code: a.number for a in response.answers.filter(number__isnull=False)} == {
+        "usefulness": 4,
+        "confidence": 3,
+        "recommend": 9,
+    }
+    invitation.refresh_from_db()
+    assert invitation.has_responded
+
+
+def test_response_save_refuses_answers_to_a_question_set_switched_meanwhile(open_survey, linked):
+    invitation, token = linked[0]
+    questions, answers = _checked(invitation)
+    other = question_set_copy(question_set=open_survey.question_set, name="Switched", cohort=open_survey.module.cohort)
+    Survey.objects.filter(pk=open_survey.pk).update(question_set=other)
+
+    with pytest.raises(ValidationError) as exc:
+        response_save(invitation=invitation, token=token, questions=questions, answers=answers)
+
+    assert exc.value.code == "questions_changed"
+    assert not Response.objects.exists()
+
+
+def test_response_save_rechecks_the_link_and_the_window_under_the_lock(open_survey, linked):
+    (invitation, token), (_other, others_token) = linked[0], linked[1]
+    questions, answers = _checked(invitation)
+
+    with pytest.raises(ValidationError) as wrong_link:
+        response_save(invitation=invitation, token=others_token, questions=questions, answers=answers)
+    survey_close(survey=open_survey)
+    with pytest.raises(ValidationError) as closed:
+        response_save(invitation=invitation, token=token, questions=questions, answers=answers)
+
+    assert (wrong_link.value.code, closed.value.code) == ("invalid_link", "invalid_link")
+    assert not Response.objects.exists()
+
+
+def test_response_save_keeps_an_anonymous_answer_final(open_survey, linked):
+    _survey_with_privacy(open_survey, Survey.Privacy.ANONYMOUS)
+    invitation, token = linked[0]
+    response_submit(invitation=invitation, token=token, raw_answers=ANSWERS)
+    invitation.refresh_from_db()
+    questions, answers = _checked(invitation)
+
+    with pytest.raises(ResponseLockedError):
+        response_save(
+            invitation=invitation,
+            token=invitation_issue_token(invitation=invitation),
+            questions=questions,
+            answers=answers,
+        )
+
+    assert Response.objects.count() == 1

@@ -14,6 +14,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone
+from openpyxl import load_workbook
 
 from cohorts.tests.factories import MembershipFactory
 from modules.tests.factories import ModuleFactory
@@ -22,10 +23,10 @@ from surveys.services import (
     invitation_issue_token,
     question_set_default,
     response_submit,
+    summary_send,
     survey_close,
     survey_open_for_module,
 )
-from surveys.services.mailing import summary_send
 
 pytestmark = pytest.mark.django_db
 
@@ -95,8 +96,6 @@ def _csv_rows(client, survey):
 
 
 def _xlsx_rows(client, survey):
-    from openpyxl import load_workbook
-
     response = client.get(_url(survey, "survey_export", fmt="xlsx"))
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
@@ -367,7 +366,7 @@ def test_trends_page_leaves_out_open_non_named_survey(facilitator_client, cohort
 
 def test_pdsa_pages_show_headline_of_non_named_survey_only_once_closed(facilitator_client, cohort):
     survey = _small_group(cohort, 1, close=False)
-    url = reverse("modules:pdsa_timeline", kwargs={"cohort_pk": cohort.pk})
+    url = reverse("surveys:pdsa_timeline", kwargs={"cohort_pk": cohort.pk})
     page = facilitator_client.get(url).content.decode()
     assert "5 of 5 invited responded" in page
     assert "4.2<" not in page

@@ -5,17 +5,22 @@ The same tasks against a real worker, Redis and SMTP server: tests/acceptance/te
 
 import collections
 import datetime
+import os
+import subprocess
+import sys
+from io import StringIO
 
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
+from cohorts.tests.factories import MembershipFactory
 from common.models import SentEmail
 from config.celery import app
-from surveys import tasks
+from surveys import services, tasks
 from surveys.models import Invitation, Survey
-from surveys.services import mailing
 from surveys.tests.factories import InvitationFactory, SurveyFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +35,22 @@ def test_send_tasks_are_late_acknowledged_and_bounded():
     assert app.conf.task_soft_time_limit < app.conf.task_time_limit
 
 
+def test_services_find_tasks_by_name_in_a_process_that_never_imported_them():
+    """A web process imports no tasks module, yet the services publish tasks by name."""
+    script = (
+        "import django; django.setup(); import celery; "
+        "from surveys.services.publishing import SUMMARY_SEND_TASK, registered_task; "
+        "assert SUMMARY_SEND_TASK not in celery.current_app.tasks; "
+        "print(registered_task(SUMMARY_SEND_TASK).name)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    done = subprocess.run(  # noqa: S603 - our own command line
+        [sys.executable, "-c", script], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, check=False
+    )
+
+    assert (done.returncode, done.stdout.strip()) == (0, "surveys.tasks.summary_send"), done.stderr
+
+
 def test_beat_schedule_names_registered_tasks():
     app.loader.import_default_modules()
 
@@ -40,7 +61,7 @@ def test_beat_schedule_names_registered_tasks():
 
 def test_retry_countdowns_stay_below_the_broker_visibility_timeout():
     visibility_timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-    countdowns = [mailing.mail_retry_countdown(retries) for retries in range(tasks.MAX_TASK_RETRIES + 1)]
+    countdowns = [services.mail_retry_countdown(retries) for retries in range(tasks.MAX_TASK_RETRIES + 1)]
 
     assert all(0 < countdown < visibility_timeout for countdown in countdowns)
     assert countdowns == sorted(countdowns)
@@ -82,24 +103,24 @@ def test_invitations_send_task_gives_up_for_now_and_leaves_the_row_to_the_sweepe
     assert invitation.status == Invitation.Status.QUEUED
     assert invitation.attempts == tasks.MAX_TASK_RETRIES + 1
     assert invitation.last_error.endswith("421 4.3.2 System not accepting messages")
-    later = timezone.now() + datetime.timedelta(seconds=max(settings.MAIL_RETRY_COUNTDOWNS)) + mailing.QUEUED_GRACE
+    later = timezone.now() + datetime.timedelta(seconds=max(settings.MAIL_RETRY_COUNTDOWNS)) + services.QUEUED_GRACE
     smtp_server.clear()
 
     assert tasks.invitations_sweep_task.delay().get() == 0  # still inside the last backoff
-    assert mailing.invitations_sweep(now=later + datetime.timedelta(seconds=1)) == 1
+    assert services.invitations_sweep(now=later + datetime.timedelta(seconds=1)) == 1
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.SENT
 
 
 def test_invitations_send_task_retries_a_full_mailbox_alone_while_the_others_go(smtp_server):
     survey = SurveyFactory()
-    invitations = InvitationFactory.create_batch(mailing.SEND_CHUNK_SIZE, survey=survey)
+    invitations = InvitationFactory.create_batch(services.SEND_CHUNK_SIZE, survey=survey)
     full = invitations[0]
     smtp_server.reply(full.membership.person.email, "452 4.2.2 Mailbox full", times=2)
 
     outcome = tasks.invitations_send_task.delay([i.pk for i in invitations]).get()
 
-    assert outcome == {"sent": mailing.SEND_CHUNK_SIZE - 1, "failed": 0, "deferred": 1, "skipped": 0}
+    assert outcome == {"sent": services.SEND_CHUNK_SIZE - 1, "failed": 0, "deferred": 1, "skipped": 0}
     counts = collections.Counter(smtp_server.recipients())
     assert sorted(counts) == sorted(i.membership.person.email for i in invitations)
     assert set(counts.values()) == {1}
@@ -151,8 +172,6 @@ def test_invitations_send_task_permanent_error_is_not_retried(smtp_server):
 
 
 def test_summary_send_task_mails_facilitators_once(django_capture_on_commit_callbacks):
-    from cohorts.tests.factories import MembershipFactory
-
     now = timezone.now()
     survey = SurveyFactory(
         status=Survey.Status.CLOSED,
@@ -175,15 +194,11 @@ def test_periodic_tasks_run_their_services(django_capture_on_commit_callbacks):
 
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.surveys_close_due_task.delay().get() == [due.pk]
-    assert tasks.surveys_open_due_task.delay().get() == []
+    assert tasks.surveys_open_for_delivered_modules_task.delay().get() == []
     assert tasks.reminders_queue_due_task.delay().get() == 0
 
 
 def test_survey_mail_jobs_command_runs_every_job(django_capture_on_commit_callbacks):
-    from io import StringIO
-
-    from django.core.management import call_command
-
     now = timezone.now()
     SurveyFactory(opens_at=now - datetime.timedelta(days=7), closes_at=now - datetime.timedelta(seconds=1))
     out = StringIO()

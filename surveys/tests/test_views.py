@@ -2,17 +2,18 @@ import csv
 import io
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from cohorts.services import membership_withdraw
 from cohorts.tests.factories import MembershipFactory, UserFactory
 from surveys.models import Response
 from surveys.services import response_submit, survey_close
-from surveys.tests.factories import responses_bulk_create
+from surveys.tests.factories import ANSWERS, responses_bulk_create
 from surveys.views.answer import COOKIE
-
-from .conftest import ANSWERS
 
 pytestmark = pytest.mark.django_db
 
@@ -126,8 +127,6 @@ def test_survey_export_csv_neutralises_formulas(facilitator_client, open_survey,
 
 
 def test_survey_export_xlsx_neutralises_formulas(facilitator_client, open_survey, cohort):
-    from openpyxl import load_workbook
-
     responses_bulk_create(open_survey, 3, text="@SUM(A1)")
     survey_close(survey=open_survey)  # non-named figures wait for the close
     url = reverse("surveys:survey_export", kwargs={"cohort_pk": cohort.pk, "number": 1, "fmt": "xlsx"})
@@ -168,3 +167,30 @@ def test_answer_post_without_token_cookie_is_refused(linked):
     response = Client().post(reverse("surveys:answer"), _form())
     assert response.status_code == 404
     assert not Response.objects.exists()
+
+
+def test_answer_post_reads_and_checks_the_questions_once(linked):
+    _invitation, token = linked[0]
+    client = Client()
+    client.get(reverse("surveys:answer_start", kwargs={"token": token}))
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(reverse("surveys:answer"), _form())
+
+    assert response.status_code == 302
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    assert sum('FROM "surveys_question" ' in sql for sql in reads) == 1
+    assert sum('FROM "surveys_choice" ' in sql for sql in reads) == 1
+    assert Response.objects.count() == 1
+
+
+def test_answer_invalid_post_from_the_saved_page_does_not_say_saved(linked):
+    _invitation, token = linked[0]
+    client = Client()
+    client.get(reverse("surveys:answer_start", kwargs={"token": token}))
+
+    response = client.post(reverse("surveys:answer") + "?saved=1", _form(q_usefulness=""))
+
+    assert response.status_code == 400
+    assert response.context["saved"] is False
+    assert response["Referrer-Policy"] == "no-referrer"

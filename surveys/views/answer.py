@@ -14,7 +14,7 @@ Fetch Metadata check refusing any POST the browser marks as cross-site.
 """
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -23,12 +23,13 @@ from django.views.decorators.csrf import csrf_exempt
 
 from common import ratelimit as limits
 from common.ratelimit import ratelimit
+from common.views import ServiceFormView
 from surveys.forms import SurveyAnswerForm
 from surveys.services import (
     ResponseLockedError,
     invitation_for_token,
     response_for_token,
-    response_submit,
+    response_save,
     survey_questions,
 )
 
@@ -79,8 +80,13 @@ class AnswerStartView(View):
 
 
 @method_decorator([login_not_required, csrf_exempt], name="dispatch")
-class AnswerView(View):
+class AnswerView(ServiceFormView):
+    """The participant's questions; their answers are checked once, by the form, and saved by
+    ``response_save``. Two outcomes are pages of their own rather than errors on the form: a link
+    that stopped working while they answered, and an anonymous answer already given elsewhere."""
+
     template_name = "surveys/answer_form.html"
+    form_class = SurveyAnswerForm
 
     def dispatch(self, request, *args, **kwargs):
         if request.method == "POST" and request.headers.get("Sec-Fetch-Site", "same-origin") not in (
@@ -93,38 +99,47 @@ class AnswerView(View):
         if self.invitation is None:
             return link_not_valid(request)
         self.questions = survey_questions(self.invitation.survey)
-        return super().dispatch(request, *args, **kwargs)
+        self.response = None
+        return _private(super().dispatch(request, *args, **kwargs))
 
-    def _render(self, form, *, response=None, status=200, saved=False):
-        context = {
-            "form": form,
-            "survey": self.invitation.survey,
-            "module": self.invitation.survey.module,
-            "response": response,
-            "saved": saved,
-        }
-        return _private(render(self.request, self.template_name, context, status=status))
+    def get(self, request, *args, **kwargs):
+        self.response = response_for_token(invitation=self.invitation, token=self.token)
+        if self.response is None and self.invitation.answer_is_final:
+            return self._locked()
+        return super().get(request, *args, **kwargs)
 
-    def get(self, request):
-        response = response_for_token(invitation=self.invitation, token=self.token)
-        if response is None and self.invitation.survey.is_anonymous and self.invitation.has_responded:
-            return _private(render(request, "surveys/answer_locked.html", {"survey": self.invitation.survey}))
-        form = SurveyAnswerForm(questions=self.questions, initial=SurveyAnswerForm.initial_from(response))
-        return self._render(form, response=response, saved=request.GET.get("saved") == "1")
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "questions": self.questions}
 
-    def post(self, request):
-        form = SurveyAnswerForm(request.POST, questions=self.questions)
-        if not form.is_valid():
-            return self._render(form, status=400)
+    def get_initial(self):
+        return SurveyAnswerForm.initial_from(self.response)
+
+    def get_context_data(self, **kwargs):
+        survey = self.invitation.survey
+        saved = self.request.method == "GET" and self.request.GET.get("saved") == "1"
+        return super().get_context_data(
+            survey=survey, module=survey.module, response=self.response, saved=saved, **kwargs
+        )
+
+    def perform(self, form):
+        return response_save(
+            invitation=self.invitation, token=self.token, questions=self.questions, answers=form.answers
+        )
+
+    def form_valid(self, form):
         try:
-            response_submit(invitation=self.invitation, token=self.token, raw_answers=form.raw_answers)
+            return super().form_valid(form)
         except ResponseLockedError:
-            return _private(render(request, "surveys/answer_locked.html", {"survey": self.invitation.survey}))
-        except ValidationError as exc:
-            if getattr(exc, "code", None) == "invalid_link":
-                return link_not_valid(request)
-            for code, messages in exc.message_dict.items():
-                for message in messages:
-                    form.add_error(f"q_{code}" if f"q_{code}" in form.fields else None, message)
-            return self._render(form, status=400)
-        return _private(redirect(f"{request.path}?saved=1"))
+            return self._locked()
+
+    def form_invalid(self, form):
+        if form.has_error(NON_FIELD_ERRORS, code="invalid_link"):
+            # The survey closed (or the link went) while they were answering.
+            return link_not_valid(self.request)
+        return super().form_invalid(form)
+
+    def get_success_url(self):
+        return f"{self.request.path}?saved=1"
+
+    def _locked(self):
+        return render(self.request, "surveys/answer_locked.html", {"survey": self.invitation.survey})

@@ -1,63 +1,48 @@
 """Facilitators follow the survey mail: each invitation's delivery state, and resending.
 
-Access: only the cohort's facilitators and staff (common.middleware.CohortAccessMiddleware);
-the survey and invitation are looked up inside ``request.cohort``.
+Access: only the cohort's facilitators and staff (cohorts.middleware.CohortAccessMiddleware);
+the survey and invitation are looked up inside ``request.cohort`` (surveys.views.base).
 """
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
+from django.views.generic import TemplateView
 
-from modules.models import Module
+from common.views import CohortPageMixin
+from surveys import selectors, services
 from surveys.models import Invitation, Survey
-from surveys.services import mailing
+
+from .base import survey_of_module, survey_url
 
 
-def _survey(request, number) -> Survey:
-    module = get_object_or_404(Module.objects.select_related("cohort"), cohort=request.cohort, number=number)
-    survey = Survey.objects.filter(module=module).first()
-    if survey is None:
-        raise Http404
-    survey.module = module
-    return survey
-
-
-def _delivery_url(survey: Survey) -> str:
-    return reverse(
-        "surveys:invitation_delivery", kwargs={"cohort_pk": survey.module.cohort_id, "number": survey.module.number}
-    )
-
-
-class InvitationDeliveryView(View):
+class InvitationDeliveryView(CohortPageMixin, TemplateView):
     template_name = "surveys/invitation_delivery.html"
 
-    def get(self, request, cohort_pk, number):
-        survey = _survey(request, number)
-        invitations, counts = mailing.invitation_delivery_for_survey(survey=survey)
-        context = {
-            "cohort": request.cohort,
-            "module": survey.module,
-            "survey": survey,
-            "invitations": invitations,
-            "counts": counts,
-            "can_send": survey.status == Survey.Status.OPEN,
-        }
-        return render(request, self.template_name, context)
+    def get_context_data(self, **kwargs):
+        survey = survey_of_module(self.request, self.kwargs["number"])
+        invitations, counts = selectors.invitation_delivery_for_survey(survey=survey)
+        return super().get_context_data(
+            module=survey.module,
+            survey=survey,
+            invitations=invitations,
+            counts=counts,
+            can_send=survey.status == Survey.Status.OPEN,
+            **kwargs,
+        )
 
 
 class InvitationResendView(View):
     """POST: send one participant's invitation again, with a new link."""
 
     def post(self, request, cohort_pk, number, pk):
-        survey = _survey(request, number)
+        survey = survey_of_module(request, number)
         invitation = get_object_or_404(Invitation.objects.select_related("membership__person"), survey=survey, pk=pk)
         try:
-            mailing.invitation_resend(invitation=invitation)
+            services.invitation_resend(invitation=invitation)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -66,16 +51,16 @@ class InvitationResendView(View):
                 _("The invitation to %(name)s is on its way, with a new link.")
                 % {"name": invitation.membership.person.full_name},
             )
-        return redirect(_delivery_url(survey))
+        return redirect(survey_url(survey, "surveys:invitation_delivery"))
 
 
 class InvitationResendFailedView(View):
     """POST: send every failed invitation of the survey again."""
 
     def post(self, request, cohort_pk, number):
-        survey = _survey(request, number)
+        survey = survey_of_module(request, number)
         try:
-            count = mailing.invitations_resend_failed(survey=survey)
+            count = services.invitations_resend_failed(survey=survey)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -88,4 +73,4 @@ class InvitationResendFailedView(View):
                 )
                 % {"count": count},
             )
-        return redirect(_delivery_url(survey))
+        return redirect(survey_url(survey, "surveys:invitation_delivery"))

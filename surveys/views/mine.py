@@ -12,7 +12,6 @@ from django.views import View
 
 from surveys.models import Invitation, Survey
 from surveys.services import invitation_issue_token
-from surveys.services.mailing import invitation_new_link_locks_out
 
 
 class MyInvitationAnswerView(View):
@@ -25,7 +24,7 @@ class MyInvitationAnswerView(View):
             .select_related("survey"),
             pk=pk,
         )
-        if invitation_new_link_locks_out(invitation):
+        if invitation.answer_is_final:
             messages.info(
                 request,
                 _(
@@ -33,6 +32,6 @@ class MyInvitationAnswerView(View):
                     "changed from the link you used to give them."
                 ),
             )
-            return redirect("projects:my_programme")
+            return redirect("accounts:my_programme")
         token = invitation_issue_token(invitation=invitation)
         return redirect("surveys:answer_start", token=token)

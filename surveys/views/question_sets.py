@@ -6,18 +6,22 @@ another cohort's set, or another programme's, is a 404 like any object outside t
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
+from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
 from common.forms import form_add_service_errors
+from common.views import CohortPageMixin, ServiceFormView
 from surveys import selectors, services
 from surveys.forms import QuestionForm, QuestionSetCopyForm, QuestionSetCreateForm
 from surveys.models import QuestionSet
 
 
-def _set_url(cohort_pk, question_set):
-    return redirect("surveys:question_set_detail", cohort_pk=cohort_pk, pk=question_set.pk)
+def _set_url(cohort_pk, question_set) -> str:
+    return reverse("surveys:question_set_detail", kwargs={"cohort_pk": cohort_pk, "pk": question_set.pk})
 
 
 def _question_set(request, pk) -> QuestionSet:
@@ -25,126 +29,155 @@ def _question_set(request, pk) -> QuestionSet:
     return get_object_or_404(visible, pk=pk)
 
 
-def _say_where_the_edit_went(request, before: QuestionSet, after: QuestionSet, done: str) -> None:
+def _where_the_edit_went(before: QuestionSet, after: QuestionSet) -> str:
+    """What to tell an editor whose change did not land in the set she edited ("" when it did)."""
     if after.slug != before.slug:
-        messages.info(
-            request,
-            _(
-                "“%(set)s” is shared with other cohorts, so your change was made in this cohort's own copy, "
-                "“%(copy)s”. Where this cohort used the shared set, it now uses the copy."
-            )
-            % {"set": before.name, "copy": after.name},
-        )
-    elif after.pk != before.pk:
-        messages.info(
-            request,
-            _("People had already answered this set, so your change made version %(v)s.") % {"v": after.version},
-        )
-    else:
-        messages.success(request, done)
+        return _(
+            "“%(set)s” is shared with other cohorts, so your change was made in this cohort's own copy, "
+            "“%(copy)s”. Where this cohort used the shared set, it now uses the copy."
+        ) % {"set": before.name, "copy": after.name}
+    if after.pk != before.pk:
+        return _("People had already answered this set, so your change made version %(v)s.") % {"v": after.version}
+    return ""
 
 
-class QuestionSetListView(View):
+class QuestionEditMixin:
+    """A question change lands in the set edited, its cohort copy or its next version: the message
+    says which (at info level when it is not the set edited), and the page goes to that set."""
+
+    def edited_set(self) -> QuestionSet:
+        return self.result.question_set
+
+    def get_success_message(self):
+        notice = _where_the_edit_went(self.question_set, self.edited_set())
+        if notice:
+            messages.info(self.request, notice)
+            return ""
+        return self.success_message
+
+    def get_success_url(self):
+        return _set_url(self.request.cohort.pk, self.edited_set())
+
+
+class QuestionSetListView(CohortPageMixin, ServiceFormView):
     template_name = "surveys/question_set_list.html"
+    form_class = QuestionSetCreateForm
+    success_message = gettext_lazy("Question set created; add its questions.")
 
-    def get(self, request, cohort_pk, form=None, status=200):
-        context = {
-            "cohort": request.cohort,
-            "question_sets": selectors.question_set_list(cohort=request.cohort),
-            "form": form or QuestionSetCreateForm(),
-        }
-        return render(request, self.template_name, context, status=status)
+    def get_context_data(self, **kwargs):
+        question_sets = selectors.question_set_list(cohort=self.request.cohort)
+        return super().get_context_data(question_sets=question_sets, **kwargs)
 
-    def post(self, request, cohort_pk):
-        form = QuestionSetCreateForm(request.POST)
-        if not form.is_valid():
-            return self.get(request, cohort_pk, form=form, status=400)
-        question_set = services.question_set_create(**form.cleaned_data, cohort=request.cohort)
-        messages.success(request, _("Question set created; add its questions."))
-        return _set_url(cohort_pk, question_set)
+    def perform(self, form):
+        return services.question_set_create(**form.cleaned_data, cohort=self.request.cohort)
+
+    def get_success_url(self):
+        return _set_url(self.request.cohort.pk, self.result)
 
 
-class QuestionSetDetailView(View):
+class QuestionSetPageMixin(CohortPageMixin):
+    """The set's page, with its two forms: add a question, copy the set."""
+
     template_name = "surveys/question_set_detail.html"
 
-    def get(self, request, cohort_pk, pk, form=None, copy_form=None, status=200):
-        question_set = _question_set(request, pk)
-        context = {
-            "cohort": request.cohort,
-            "question_set": question_set,
-            "questions": selectors.question_set_detail(question_set=question_set),
-            "locked": services.question_set_is_locked(question_set=question_set),
-            "editable": QuestionSet.objects.editable_by(request.user, request.cohort).filter(pk=pk).exists(),
-            "form": form or QuestionForm(question_set=question_set),
-            "copy_form": copy_form or QuestionSetCopyForm(initial={"name": _("%s (copy)") % question_set.name}),
-        }
-        return render(request, self.template_name, context, status=status)
+    def dispatch(self, request, *args, **kwargs):
+        self.question_set = _question_set(request, kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
 
-    def post(self, request, cohort_pk, pk):
-        """Add a question."""
-        question_set = _question_set(request, pk)
-        form = QuestionForm(request.POST, question_set=question_set)
-        if form.is_valid():
-            try:
-                question = services.question_create(
-                    question_set=question_set, user=request.user, cohort=request.cohort, **form.service_kwargs()
-                )
-            except ValidationError as exc:
-                form_add_service_errors(form, exc)
-            else:
-                _say_where_the_edit_went(request, question_set, question.question_set, _("Question added."))
-                return _set_url(cohort_pk, question.question_set)
-        return self.get(request, cohort_pk, pk, form=form, status=400)
-
-
-class QuestionSetCopyView(View):
-    def post(self, request, cohort_pk, pk):
-        question_set = _question_set(request, pk)
-        form = QuestionSetCopyForm(request.POST)
-        if not form.is_valid():
-            return QuestionSetDetailView().get(request, cohort_pk, pk, copy_form=form, status=400)
-        copy = services.question_set_copy(
-            question_set=question_set, name=form.cleaned_data["name"], cohort=request.cohort
+    def get_context_data(self, **kwargs):
+        question_set = self.question_set
+        kwargs.setdefault("copy_form", QuestionSetCopyForm(initial={"name": _("%s (copy)") % question_set.name}))
+        return super().get_context_data(
+            question_set=question_set,
+            questions=selectors.question_set_detail(question_set=question_set),
+            locked=services.question_set_is_locked(question_set=question_set),
+            editable=QuestionSet.objects.editable_by(self.request.user, self.request.cohort)
+            .filter(pk=question_set.pk)
+            .exists(),
+            **kwargs,
         )
-        messages.success(request, _("A new question set was made; choose it in the cohort's survey settings."))
-        return _set_url(cohort_pk, copy)
 
 
-class QuestionUpdateView(View):
-    template_name = "surveys/question_update.html"
+class QuestionSetDetailView(QuestionEditMixin, QuestionSetPageMixin, ServiceFormView):
+    """The set and its questions; POST adds a question."""
 
-    def _question(self, request, pk, question_pk):
-        question_set = _question_set(request, pk)
-        return get_object_or_404(question_set.questions.prefetch_related("choices"), pk=question_pk)
+    form_class = QuestionForm
+    success_message = gettext_lazy("Question added.")
 
-    def get(self, request, cohort_pk, pk, question_pk, form=None, status=200):
-        question = self._question(request, pk, question_pk)
-        form = form or QuestionForm(question_set=question.question_set, question=question)
-        context = {"cohort": request.cohort, "question": question, "question_set": question.question_set, "form": form}
-        return render(request, self.template_name, context, status=status)
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "question_set": self.question_set}
 
-    def post(self, request, cohort_pk, pk, question_pk):
-        question = self._question(request, pk, question_pk)
-        editor = {"user": request.user, "cohort": request.cohort}
-        if "delete" in request.POST or "move" in request.POST:
-            try:
-                if "delete" in request.POST:
-                    question_set = services.question_delete(question=question, **editor)
-                else:
-                    question_set = services.question_move(question=question, up=request.POST["move"] == "up", **editor)
-            except ValidationError as exc:
-                messages.error(request, exc.messages[0])
-                return _set_url(cohort_pk, question.question_set)
-            done = _("Question removed.") if "delete" in request.POST else _("Question moved.")
-            _say_where_the_edit_went(request, question.question_set, question_set, done)
-            return _set_url(cohort_pk, question_set)
-        form = QuestionForm(request.POST, question_set=question.question_set, question=question)
+    def perform(self, form):
+        return services.question_create(
+            question_set=self.question_set, user=self.request.user, cohort=self.request.cohort, **form.service_kwargs()
+        )
+
+
+class QuestionSetCopyView(QuestionSetPageMixin, TemplateResponseMixin, ContextMixin, View):
+    """POST only: copy the set for this cohort. The set's page holds this second form, so an invalid
+    name shows that page again (400) with the errors on the copy form, as ServiceFormView would."""
+
+    def post(self, request, cohort_pk, pk):
+        form = QuestionSetCopyForm(request.POST)
         if form.is_valid():
             try:
-                updated = services.question_update(question=question, **editor, **form.service_kwargs())
-            except ValidationError as exc:
-                form_add_service_errors(form, exc)
+                copy = services.question_set_copy(
+                    question_set=self.question_set, name=form.cleaned_data["name"], cohort=request.cohort
+                )
+            except ValidationError as error:
+                form_add_service_errors(form, error)
             else:
-                _say_where_the_edit_went(request, question.question_set, updated.question_set, _("Question saved."))
-                return _set_url(cohort_pk, updated.question_set)
-        return self.get(request, cohort_pk, pk, question_pk, form=form, status=400)
+                messages.success(request, _("A new question set was made; choose it in the cohort's survey settings."))
+                return redirect(_set_url(cohort_pk, copy))
+        context = self.get_context_data(form=QuestionForm(question_set=self.question_set), copy_form=form)
+        return self.render_to_response(context, status=400)
+
+
+class QuestionUpdateView(QuestionEditMixin, CohortPageMixin, ServiceFormView):
+    """Change a question; its "move" and "delete" buttons post here too."""
+
+    template_name = "surveys/question_update.html"
+    form_class = QuestionForm
+    success_message = gettext_lazy("Question saved.")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.question_set = _question_set(request, kwargs["pk"])
+        self.question = get_object_or_404(
+            self.question_set.questions.prefetch_related("choices"), pk=kwargs["question_pk"]
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if "delete" in request.POST or "move" in request.POST:
+            return self.move_or_delete(request)
+        return super().post(request, *args, **kwargs)
+
+    def move_or_delete(self, request):
+        """The question's "move up/down" and "delete" buttons: one service call, then back to the set."""
+        editor = {"user": request.user, "cohort": request.cohort}
+        deleting = "delete" in request.POST
+        try:
+            if deleting:
+                question_set = services.question_delete(question=self.question, **editor)
+            else:
+                question_set = services.question_move(question=self.question, up=request.POST["move"] == "up", **editor)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+            return redirect(_set_url(request.cohort.pk, self.question_set))
+        notice = _where_the_edit_went(self.question_set, question_set)
+        if notice:
+            messages.info(request, notice)
+        else:
+            messages.success(request, _("Question removed.") if deleting else _("Question moved."))
+        return redirect(_set_url(request.cohort.pk, question_set))
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "question_set": self.question_set, "question": self.question}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(question=self.question, question_set=self.question_set, **kwargs)
+
+    def perform(self, form):
+        return services.question_update(
+            question=self.question, user=self.request.user, cohort=self.request.cohort, **form.service_kwargs()
+        )

@@ -19,10 +19,9 @@ from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactor
 from common.models import SentEmail
 from modules.services import module_mark_delivered
 from modules.tests.factories import ModuleFactory
+from surveys import services
 from surveys.models import Invitation, Survey
-from surveys.services import mailing
-from surveys.tests.conftest import ANSWERS
-from surveys.tests.factories import InvitationFactory, SurveyFactory
+from surveys.tests.factories import ANSWERS, InvitationFactory, SurveyFactory
 from surveys.tokens import token_hash
 from tests.acceptance.conftest import use_broker
 
@@ -66,7 +65,7 @@ def mark_delivered(module):
     """What the "mark delivered" request does, in one transaction (ATOMIC_REQUESTS)."""
     with transaction.atomic():
         module_mark_delivered(module=module)
-        return mailing.survey_open_and_invite(module=module)
+        return services.survey_open_and_invite(module=module)
 
 
 def open_survey_with_invitations(count):
@@ -109,7 +108,7 @@ def test_rollback_sends_nothing(worker, smtp, broker):
 
     def open_then_fail():
         with transaction.atomic():
-            mailing.survey_open_and_invite(module=module)
+            services.survey_open_and_invite(module=module)
             raise RuntimeError("something after opening the survey failed")
 
     with pytest.raises(RuntimeError):
@@ -128,24 +127,24 @@ def test_task_delivered_three_times_to_two_workers_sends_one_email_each(worker_f
     worker_factory(concurrency=2)
 
     for _ in range(3):
-        mailing.invitations_publish(invitation_ids=ids)
+        services.invitations_publish(invitation_ids=ids)
 
     wait_until(lambda: all_done(survey), message="all invitations sent")
     time.sleep(1)  # let any duplicate arrive before counting
     counts = collections.Counter(smtp.recipients())
     assert len(counts) == 60
     assert set(counts.values()) == {1}
-    assert SentEmail.objects.filter(kind=mailing.KIND_INVITATION, status=SentEmail.Status.SENT).count() == 60
+    assert SentEmail.objects.filter(kind=services.KIND_INVITATION, status=SentEmail.Status.SENT).count() == 60
 
 
 def test_worker_killed_mid_batch_then_restarted_sends_each_invitation_exactly_once(worker_factory, smtp):
-    _survey, ids = open_survey_with_invitations(mailing.SEND_CHUNK_SIZE)
+    _survey, ids = open_survey_with_invitations(services.SEND_CHUNK_SIZE)
     emails = dict(Invitation.objects.filter(pk__in=ids).values_list("pk", "membership__person__email"))
     stalled = emails[ids[9]]
     smtp.stall(stalled, seconds=60)
     first = worker_factory(concurrency=1)
 
-    mailing.invitations_publish(invitation_ids=ids)
+    services.invitations_publish(invitation_ids=ids)
     wait_until(lambda: len(smtp.recipients()) == 9, message="nine messages before the stall")
     time.sleep(0.3)  # the worker now waits on the server's answer to RCPT for the tenth
     first.kill()
@@ -248,7 +247,7 @@ def test_connection_dropped_mid_batch_the_rest_is_sent_on_the_retry_without_coun
     dropped = Invitation.objects.select_related("membership__person").get(pk=ids[3])
     smtp.disconnect(dropped.membership.person.email, times=1)
 
-    mailing.invitations_publish(invitation_ids=ids)
+    services.invitations_publish(invitation_ids=ids)
 
     wait_until(lambda: all_done(survey), message="every invitation sent")
     counts = collections.Counter(smtp.recipients())
@@ -277,7 +276,7 @@ def test_broker_down_request_is_fast_and_the_sweep_sends_later(
     # The broker is back; the periodic sweep finds what was left behind.
     use_broker(broker, redis_url)
     worker_factory()
-    swept = mailing.invitations_sweep(now=timezone.now() + mailing.QUEUED_GRACE + datetime.timedelta(seconds=1))
+    swept = services.invitations_sweep(now=timezone.now() + services.QUEUED_GRACE + datetime.timedelta(seconds=1))
 
     assert swept == 10
     wait_until(lambda: all_done(survey), message="delivery after the sweep")
@@ -304,7 +303,7 @@ def test_broker_down_resend_request_answers_fast_and_the_sweep_queues_it(postgre
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.QUEUED
     use_broker(broker, redis_url)
-    assert mailing.invitations_sweep(now=timezone.now() + mailing.QUEUED_GRACE + datetime.timedelta(seconds=1)) == 1
+    assert services.invitations_sweep(now=timezone.now() + services.QUEUED_GRACE + datetime.timedelta(seconds=1)) == 1
     assert broker.connection_for_write().default_channel.client.llen("celery") == 1
 
 
@@ -318,7 +317,7 @@ def test_a_reminder_leaves_the_first_link_working_and_both_mails_links_answer(wo
     long_ago = timezone.now() - datetime.timedelta(days=survey.reminder_after_days, hours=1)
     survey.invitations.update(sent_at=long_ago)
 
-    assert mailing.reminders_queue_due() == 3
+    assert services.reminders_queue_due() == 3
     wait_until(lambda: len(smtp.messages_to(member.person.email)) == 2, message="the reminder")
 
     first, second = (LINK.search(plain_text(m)).group(0) for m in smtp.messages_to(member.person.email))

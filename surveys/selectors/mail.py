@@ -1,0 +1,62 @@
+"""What the survey mail has done: the facilitators' delivery page and the closing summary's figures."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+
+from surveys.models import Invitation, Survey
+
+
+@dataclass(frozen=True)
+class DeliveryCounts:
+    invited: int
+    queued: int
+    sending: int
+    sent: int
+    failed: int
+    responded: int
+    reminders: int
+
+
+def invitation_delivery_for_survey(*, survey: Survey) -> tuple[list[Invitation], DeliveryCounts]:
+    """Every invitation of the survey with its person, and the totals (two queries)."""
+    invitations = list(
+        Invitation.objects.filter(survey=survey)
+        .select_related("membership__person")
+        .order_by("membership__person__full_name", "pk")
+    )
+    counts = Invitation.objects.filter(survey=survey).aggregate(
+        invited=Count("pk"),
+        queued=Count("pk", filter=Q(status=Invitation.Status.QUEUED)),
+        sending=Count("pk", filter=Q(status=Invitation.Status.SENDING)),
+        sent=Count("pk", filter=Q(status=Invitation.Status.SENT)),
+        failed=Count("pk", filter=Q(status=Invitation.Status.FAILED)),
+        responded=Count("pk", filter=Q(responded_at__isnull=False)),
+        reminders=Coalesce(Sum("reminders_sent"), 0),
+    )
+    return invitations, DeliveryCounts(**counts)
+
+
+@dataclass(frozen=True)
+class SummaryCounts:
+    invited: int
+    delivered: int
+    failed: int
+    responded: int
+
+    @property
+    def rate(self) -> int | None:
+        """Response rate in whole per cent, None when nobody was invited."""
+        return round(100 * self.responded / self.invited) if self.invited else None
+
+
+def survey_summary_counts(*, survey: Survey) -> SummaryCounts:
+    """The figures of the facilitators' summary mail of a closed survey (one query)."""
+    counts = survey.invitations.aggregate(
+        invited=Count("pk"),
+        delivered=Count("pk", filter=Q(status=Invitation.Status.SENT)),
+        failed=Count("pk", filter=Q(status=Invitation.Status.FAILED)),
+        responded=Count("pk", filter=Q(responded_at__isnull=False)),
+    )
+    return SummaryCounts(**counts)

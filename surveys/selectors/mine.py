@@ -1,0 +1,41 @@
+"""The participant's own surveys ("my programme")."""
+
+import datetime
+from dataclasses import dataclass
+
+from modules.models import Module
+from surveys.models import Invitation, Survey
+
+
+@dataclass(frozen=True)
+class OpenInvitation:
+    invitation: Invitation
+    survey: Survey
+    module: Module
+    closes_at: datetime.datetime
+    responded: bool
+    # False when a new link would cut the participant off from an anonymous answer they already gave.
+    can_answer: bool
+
+
+def open_invitations_for_user(*, user) -> list[OpenInvitation]:
+    """The user's invitations to surveys accepting answers now, soonest closing first. One query."""
+    if not user.is_authenticated:
+        return []
+    invitations = (
+        Invitation.objects.with_active_membership()
+        .filter(membership__person__user=user, survey__in=Survey.objects.accepting())
+        .select_related("survey__module")
+        .order_by("survey__closes_at", "survey__module__number", "pk")
+    )
+    return [
+        OpenInvitation(
+            invitation=invitation,
+            survey=invitation.survey,
+            module=invitation.survey.module,
+            closes_at=invitation.survey.closes_at,
+            responded=invitation.has_responded,
+            can_answer=not invitation.answer_is_final,
+        )
+        for invitation in invitations
+    ]

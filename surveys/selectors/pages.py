@@ -1,0 +1,49 @@
+"""Lists for the facilitators' survey and question-set pages."""
+
+from django.db.models import Count
+
+from cohorts.models import Cohort
+from modules.models import Module
+from surveys.models import Invitation, QuestionSet, Survey
+
+from .figures import invitation_counts
+
+
+def survey_list_for_cohort(*, cohort: Cohort):
+    """The cohort's modules 1-5 with their survey (or None) and invitation counts."""
+    modules = list(
+        Module.objects.with_survey().filter(cohort=cohort).select_related("survey__question_set").order_by("number")
+    )
+    surveys = [m.survey for m in modules if hasattr(m, "survey")]
+    counts = invitation_counts(surveys)
+    rows = []
+    for module in modules:
+        survey = getattr(module, "survey", None)
+        invited, responded = counts.get(survey.pk, (0, 0)) if survey else (0, 0)
+        rows.append({"module": module, "survey": survey, "invited": invited, "responded": responded})
+    return rows
+
+
+def invitation_list_for_survey(*, survey: Survey):
+    return (
+        Invitation.objects.filter(survey=survey)
+        .select_related("membership__person")
+        .order_by("membership__person__full_name")
+    )
+
+
+def question_set_list(*, cohort: Cohort):
+    """The current sets a cohort's facilitators may see: the library, the programme's and the cohort's own."""
+    return (
+        QuestionSet.objects.visible_to_cohort(cohort)
+        .current()
+        .select_related("programme", "cohort")
+        .annotate(n_questions=Count("questions"))
+        .order_by("name")
+    )
+
+
+def question_set_detail(*, question_set):
+    return (
+        question_set.questions.select_related("condition_question").prefetch_related("choices").order_by("order", "id")
+    )

@@ -1,0 +1,201 @@
+"""Everything the results page of one survey shows, computed in the database."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, Sum
+
+from surveys import disclosure
+from surveys.models import Answer, Choice, Invitation, Question, Survey
+
+from .figures import invitation_counts, response_counts, results_visible, score
+
+MIN_GROUP = disclosure.MIN_GROUP
+
+
+@dataclass
+class Bar:
+    label: str
+    count: int
+    share: float  # 0..1 of those who answered the question
+
+
+@dataclass
+class TextAnswer:
+    text: str
+    name: str | None  # only for named surveys
+
+
+@dataclass
+class ProfessionScore:
+    profession: str
+    count: int
+    mean: float
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    answered: int = 0
+    bars: list[Bar] = field(default_factory=list)
+    score: float | None = None
+    score_kind: str = ""  # "mean" | "nps" | ""
+    texts: list[TextAnswer] = field(default_factory=list)
+    by_profession: list[ProfessionScore] = field(default_factory=list)
+
+
+@dataclass
+class ProfessionRate:
+    profession: str
+    invited: int
+    responded: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.responded / self.invited if self.invited else None
+
+
+@dataclass
+class SurveyResults:
+    survey: Survey
+    invited: int
+    responded: int
+    responses: int
+    visible: bool
+    questions: list[QuestionResult]
+    professions: list[ProfessionRate]
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.responded / self.invited if self.invited else None
+
+    @property
+    def min_group(self) -> int:
+        return MIN_GROUP
+
+    @property
+    def waits_for_close(self) -> bool:
+        return disclosure.figures_wait_for_close(self.survey)
+
+
+def _profession_rates(survey: Survey) -> list[ProfessionRate]:
+    """Response rate by profession; outside named mode, grouped by disclosure.profession_groups."""
+    rows = (
+        Invitation.objects.filter(survey=survey)
+        .values("membership__person__profession")
+        .annotate(invited=Count("id"), responded=Count("id", filter=Q(responded_at__isnull=False)))
+        .order_by("membership__person__profession")
+    )
+    counts = {row["membership__person__profession"]: (row["invited"], row["responded"]) for row in rows}
+    if survey.is_named:
+        groups = {code: code for code in counts}
+    else:
+        groups = disclosure.profession_groups({code: responded for code, (_i, responded) in counts.items()})
+    totals: dict[str, list[int]] = {}
+    for code, (invited, responded) in counts.items():
+        if groups[code] is not disclosure.HIDDEN:
+            total = totals.setdefault(groups[code], [0, 0])
+            total[0], total[1] = total[0] + invited, total[1] + responded
+    return [
+        ProfessionRate(disclosure.group_label(group), *totals[group])
+        for group in sorted(totals, key=disclosure.group_order)
+    ]
+
+
+def _scores_by_profession(survey: Survey, answers) -> dict[int, list[ProfessionScore]]:
+    """Mean of each scale question by profession; outside named mode, by disclosure.profession_groups.
+
+    Grouped per question, since optional and conditional questions are answered by fewer people.
+    """
+    rows = (
+        answers.filter(number__isnull=False)
+        .values("question_id", "response__profession")
+        .annotate(n=Count("id"), total=Sum("number"))
+        .order_by("question_id", "response__profession")
+    )
+    by_question: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for row in rows:
+        by_question[row["question_id"]][row["response__profession"]] = (row["n"], row["total"])
+    scores = {}
+    for question_id, counts in by_question.items():
+        if survey.is_named:
+            groups = {code: code for code in counts}
+        else:
+            groups = disclosure.profession_groups({code: n for code, (n, _t) in counts.items()})
+        totals: dict[str, list[int]] = {}
+        for code, (n, total) in counts.items():
+            if groups[code] is not disclosure.HIDDEN:
+                sums = totals.setdefault(groups[code], [0, 0])
+                sums[0], sums[1] = sums[0] + n, sums[1] + total
+        scores[question_id] = [
+            ProfessionScore(disclosure.group_label(group), n, total / n)
+            for group, (n, total) in sorted(totals.items(), key=lambda item: disclosure.group_order(item[0]))
+        ]
+    return scores
+
+
+def survey_results(*, survey: Survey) -> SurveyResults:
+    """Everything the results page shows, in nine queries whatever the number of responses."""
+    survey = Survey.objects.select_related("module__cohort", "question_set").get(pk=survey.pk)
+    questions = list(survey.question_set.questions.select_related("condition_question").prefetch_related("choices"))
+    invited, responded = invitation_counts([survey]).get(survey.pk, (0, 0))
+    responses = response_counts([survey]).get(survey.pk, 0)
+    visible = results_visible(survey, responses)
+    results = {q.pk: QuestionResult(question=q) for q in questions}
+    professions = _profession_rates(survey)
+    if not visible:
+        return SurveyResults(survey, invited, responded, responses, False, list(results.values()), professions)
+
+    answers = Answer.objects.filter(response__survey=survey)
+    for row in answers.values("question_id").annotate(n=Count("id")).order_by():
+        results[row["question_id"]].answered = row["n"]
+
+    numeric: dict[int, dict[int, int]] = defaultdict(dict)
+    rows = answers.filter(number__isnull=False).values("question_id", "number").annotate(n=Count("id")).order_by()
+    for row in rows:
+        numeric[row["question_id"]][row["number"]] = row["n"]
+
+    choice_counts = dict(
+        Choice.objects.filter(question__question_set=survey.question_set)
+        .annotate(n=Count("answers", filter=Q(answers__response__survey=survey)))
+        .values_list("pk", "n")
+    )
+
+    # Response ids follow the order of answering, which the facilitator can watch on the survey page;
+    # outside named mode the texts are sorted by their wording instead.
+    text_order = "response_id" if survey.is_named else "text"
+    texts = (
+        answers.filter(question__kind__in=Question.TEXT_KINDS)
+        .exclude(text="")
+        .order_by("question_id", text_order, "response_id")
+        .values_list("question_id", "text", "response__membership__person__full_name")
+    )
+    for question_id, text, name in texts:
+        results[question_id].texts.append(TextAnswer(text, name if survey.is_named else None))
+
+    if survey.privacy != Survey.Privacy.ANONYMOUS:
+        for question_id, scores in _scores_by_profession(survey, answers).items():
+            results[question_id].by_profession = scores
+
+    for question in questions:
+        result = results[question.pk]
+        if question.is_numeric:
+            distribution = numeric.get(question.pk, {})
+            labels = dict(Question.LIKERT_LABELS) if question.kind == Question.Kind.LIKERT5 else {}
+            total = sum(distribution.values())
+            result.bars = [
+                Bar(
+                    f"{value} – {labels[value]}" if value in labels else str(value),
+                    distribution.get(value, 0),
+                    distribution.get(value, 0) / total if total else 0.0,
+                )
+                for value in question.scale
+            ]
+            result.score, result.score_kind = score(question.kind, distribution)
+        elif question.is_choice:
+            total = result.answered
+            result.bars = [
+                Bar(c.label, choice_counts.get(c.pk, 0), choice_counts.get(c.pk, 0) / total if total else 0.0)
+                for c in question.choices.all()
+            ]
+    return SurveyResults(survey, invited, responded, responses, True, list(results.values()), professions)

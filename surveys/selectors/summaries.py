@@ -1,0 +1,110 @@
+"""Headline figures across a cohort's module surveys: the PDSA pages' summaries and the trends page."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from cohorts.models import Cohort
+from modules.models import Module
+from surveys import disclosure
+from surveys.defaults import HEADLINE_QUESTIONS
+from surveys.models import Question, Survey
+
+from .figures import invitation_counts, mean, nps, numeric_distributions, response_counts, results_visible, score
+
+
+@dataclass(frozen=True)
+class SurveySummary:
+    survey: Survey
+    invited: int
+    responded: int
+    response_rate: float | None
+    # (question code, label, value or None when hidden/unanswered, "mean" | "nps")
+    headline: list[tuple[str, str, float | None, str]]
+    results_url: str
+    # True while a non-named survey is open: its figures are held back until it closes.
+    waits_for_close: bool = False
+
+
+HEADLINE_LABELS = {
+    "usefulness": _("Useful for my work (mean, 1-5)"),
+    "confidence": _("Confident to apply it (mean, 1-5)"),
+    "recommend": _("Would recommend (NPS)"),
+}
+
+
+def survey_summaries_for_cohort(*, cohort: Cohort) -> dict[int, SurveySummary]:
+    """Headline figures of each module survey of the cohort, keyed by module number. Four queries."""
+    surveys = list(
+        Survey.objects.for_cohort(cohort)
+        .filter(module__number__in=Module.SURVEY_NUMBERS)
+        .select_related("module", "question_set")
+    )
+    if not surveys:
+        return {}
+    counts = invitation_counts(surveys)
+    responses = response_counts(surveys)
+    codes = [code for code, _kind in HEADLINE_QUESTIONS]
+    distributions = numeric_distributions(surveys, codes)
+    summaries = {}
+    for survey in surveys:
+        invited, responded = counts.get(survey.pk, (0, 0))
+        visible = results_visible(survey, responses.get(survey.pk, 0))
+        headline = []
+        for code, kind in HEADLINE_QUESTIONS:
+            distribution = distributions.get((survey.pk, code), {})
+            value = (nps(distribution) if kind == "nps" else mean(distribution)) if visible else None
+            headline.append((code, str(HEADLINE_LABELS.get(code, code)), value, kind))
+        summaries[survey.module.number] = SurveySummary(
+            survey=survey,
+            invited=invited,
+            responded=responded,
+            response_rate=responded / invited if invited else None,
+            headline=headline,
+            results_url=survey.results_url(),
+            waits_for_close=disclosure.figures_wait_for_close(survey),
+        )
+    return summaries
+
+
+@dataclass
+class Trend:
+    code: str
+    label: str
+    kind: str  # "mean" | "nps"
+    points: list[tuple[int, float | None]]  # (module number, value or None) for each of modules 1-5
+
+
+def survey_trends_for_cohort(*, cohort: Cohort) -> tuple[list[Survey], list[Trend]]:
+    """Each scale question's score module by module, matched across versions by question code."""
+    surveys = list(
+        Survey.objects.for_cohort(cohort)
+        .filter(module__number__in=Module.SURVEY_NUMBERS)
+        .select_related("module")
+        .order_by("module__number")
+    )
+    if not surveys:
+        return [], []
+    responses = response_counts(surveys)
+    visible = {s.pk for s in surveys if results_visible(s, responses.get(s.pk, 0))}
+    questions = (
+        Question.objects.filter(question_set__surveys__in=[s.pk for s in surveys], kind__in=Question.NUMERIC_KINDS)
+        .order_by("question_set__surveys__module__number", "order")
+        .values_list("code", "text", "kind")
+    )
+    labels: dict[str, tuple[str, str]] = {}
+    for code, text, kind in questions:
+        labels[code] = (text, kind)  # the latest module's wording wins
+    distributions = numeric_distributions(surveys)
+    trends = []
+    for code, (text, kind) in labels.items():
+        by_number = {survey.module.number: survey for survey in surveys}
+        points = []
+        for number in Module.SURVEY_NUMBERS:
+            survey = by_number.get(number)
+            value = None
+            if survey is not None and survey.pk in visible:
+                value = score(kind, distributions.get((survey.pk, code), {}))[0]
+            points.append((number, value))
+        trends.append(Trend(code, text, "nps" if kind == Question.Kind.RATING0_10 else "mean", points))
+    return surveys, trends

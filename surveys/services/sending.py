@@ -1,0 +1,95 @@
+"""Sending invitations reliably: the invitation rows are the outbox (STYLE.md section 3).
+
+``invitations_send`` claims rows with a conditional UPDATE (queued -> sending, or a "sending" row
+older than any task can live), commits, sends outside any transaction over one SMTP connection
+(``delivery.deliver``), then marks each row sent as soon as the server has accepted it. A task
+delivered twice or run by two workers therefore sends each invitation once.
+"""
+
+import datetime
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cohorts.models import Membership
+from surveys.models import Invitation, Survey
+
+from .delivery import SendResult, sending_stale_after
+from .invitation_mail import KIND_INVITATION, invitation_mails_deliver
+
+
+def _claim(ids: list[int], now: datetime.datetime) -> list[int]:
+    """Move the given rows that are claimable to "sending"; returns the ids this call won.
+
+    Claimable: queued, or "sending" for longer than any task can live. Call inside a transaction.
+    On PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED (the condition is re-checked on
+    the locked row) and updated in one statement. Elsewhere (SQLite: one writer at a time) each
+    row gets a conditional UPDATE on its own columns, and its row count says who won it.
+    """
+    claimable = Q(status=Invitation.Status.QUEUED) | Q(
+        status=Invitation.Status.SENDING, sending_started_at__lt=now - sending_stale_after()
+    )
+    # No attempt is counted here: only for the messages actually handed to the server.
+    claim = {"status": Invitation.Status.SENDING, "sending_started_at": now, "updated_at": now}
+    ids = sorted(set(ids))
+    if connection.features.has_select_for_update_skip_locked:
+        won = list(
+            Invitation.objects.select_for_update(skip_locked=True)
+            .filter(claimable, pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        Invitation.objects.filter(pk__in=won).update(**claim)
+        return won
+    return [pk for pk in ids if Invitation.objects.filter(claimable, pk=pk).update(**claim)]
+
+
+def _fail_unsendable(ids: list[int], now: datetime.datetime) -> list[int]:
+    """Queued rows that must not be sent any more: closed survey, withdrawn participant."""
+    failed = []
+    rows = Invitation.objects.filter(pk__in=ids, status=Invitation.Status.QUEUED).filter(
+        Q(survey__status=Survey.Status.CLOSED)
+        | Q(survey__closes_at__lte=now)
+        | ~Q(membership__status=Membership.Status.ACTIVE)
+    )
+    for invitation in rows.select_related("survey", "membership"):
+        reason = (
+            _("Not sent: the participant has withdrawn.")
+            if not invitation.membership.is_active
+            else _("Not sent: the survey closed first.")
+        )
+        if Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.QUEUED).update(
+            status=Invitation.Status.FAILED, last_error=reason, updated_at=now
+        ):
+            failed.append(invitation.pk)
+    return failed
+
+
+def invitations_send(*, invitation_ids: list[int], now: datetime.datetime | None = None) -> SendResult:
+    """Send the given invitations that are still to be sent, over one mail connection.
+
+    Safe to call twice with the same ids, from two workers at once, or after a crash.
+    """
+    now = now or timezone.now()
+    result = SendResult()
+    with transaction.atomic():
+        result.failed.extend(_fail_unsendable(invitation_ids, now))
+        eligible = list(
+            Invitation.objects.with_active_membership()
+            .filter(pk__in=invitation_ids, survey__status=Survey.Status.OPEN, survey__closes_at__gt=now)
+            .values_list("pk", flat=True)
+        )
+        claimed = _claim(eligible, now)
+        # Least tried first: a row whose message keeps breaking the connection does not stand in
+        # front of the others on every retry.
+        invitations = list(
+            Invitation.objects.filter(pk__in=claimed)
+            .select_related("survey__module__cohort", "membership__person")
+            .order_by("attempts", "pk")
+        )
+    result.skipped = sorted(set(invitation_ids) - set(claimed) - set(result.failed))
+    if invitations:
+        invitation_mails_deliver(invitations=invitations, result=result, kind=KIND_INVITATION)
+    return result
