@@ -7,14 +7,16 @@ reason, so that the README's test command still runs everything else.
 
 import datetime
 import os
+import re
 import shutil
 import socket
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.urls import reverse
 
-from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
+from cohorts.tests.factories import PASSWORD, CohortFactory, MembershipFactory, UserFactory
 from projects.tests.factories import (
     ActionLearningSetFactory,
     DataPointFactory,
@@ -96,24 +98,32 @@ def browser(chromium_path):
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+def _browser_page(browser, **context_options):
+    """A page in a fresh browser context (its own cookies), closed with it after the test."""
+    context = browser.new_context(locale="en-GB", **context_options)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def page(browser):
+    yield from _browser_page(browser, viewport={"width": 1280, "height": 900})
 
 
 @pytest.fixture
 def phone_page(browser):
-    context = browser.new_context(
-        viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True, locale="en-GB"
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    yield from _browser_page(browser, viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+
+
+def sign_in(page, live_server, user):
+    """A browser test's first step: sign ``user`` (made by UserFactory) in on the sign-in page."""
+    page.goto(f"{live_server.url}{reverse('login')}")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
 
 
 @pytest.fixture

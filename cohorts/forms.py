@@ -34,17 +34,13 @@ class CohortUpdateForm(forms.ModelForm):
         return cleaned
 
 
-class ParticipantAddForm(forms.Form):
+class PersonDetailsForm(forms.Form):
+    """A person's details, as the pages that add a participant and change their details ask for them."""
+
     full_name = forms.CharField(label=_("Full name"), max_length=200)
-    email = forms.EmailField(
-        label=_("E-mail"),
-        max_length=254,
-        help_text=_("If someone with this e-mail is already known, their record is reused and completed."),
-    )
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
     job_title = forms.CharField(label=_("Job title"), max_length=200, required=False)
-    profession = forms.ChoiceField(
-        label=_("Profession or discipline"), choices=Person.Profession.choices, initial=Person.Profession.OTHER
-    )
+    profession = forms.ChoiceField(label=_("Profession or discipline"), choices=Person.Profession.choices)
     team = forms.CharField(label=_("Team"), max_length=200, required=False)
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
@@ -53,8 +49,14 @@ class ParticipantAddForm(forms.Form):
         empty_label=_("(none)"),
     )
 
+
+class ParticipantAddForm(PersonDetailsForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = _(
+            "If someone with this e-mail is already known, their record is reused and completed."
+        )
+        self.fields["profession"].initial = Person.Profession.OTHER
         self.fields["full_name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["job_title"].widget.attrs["autocomplete"] = "organization-title"
@@ -90,19 +92,7 @@ class ParticipantImportForm(forms.Form):
         }
 
 
-class ParticipantUpdateForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=200)
-    email = forms.EmailField(label=_("E-mail"), max_length=254)
-    job_title = forms.CharField(label=_("Job title"), max_length=200, required=False)
-    profession = forms.ChoiceField(label=_("Profession or discipline"), choices=Person.Profession.choices)
-    team = forms.CharField(label=_("Team"), max_length=200, required=False)
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"),
-        queryset=Organisation.objects.order_by("name"),
-        required=False,
-        empty_label=_("(none)"),
-    )
-
+class ParticipantUpdateForm(PersonDetailsForm):
     def __init__(self, *args, person, email_editable=True, **kwargs):
         kwargs["initial"] = {
             "full_name": person.full_name,

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from cohorts.models import Cohort, Membership, Organisation, Person, Programme
+from cohorts.models import Cohort, Membership, Programme
 from cohorts.services import cohort_create, cohort_details_update
 
 from .models import ActItem, Attendance, Module, PDSACycle
@@ -27,26 +27,12 @@ ENDED_LOOKBACK = datetime.timedelta(days=14)
 
 
 @transaction.atomic
-def cohort_create_from_programme(
-    *,
-    programme: Programme,
-    commissioner: Organisation,
-    name: str,
-    start_date: datetime.date,
-    end_date: datetime.date | None = None,
-    facilitators: list[Person] = (),
-    status: str = Cohort.Status.PLANNED,
-) -> Cohort:
-    """Create a cohort with its six modules, dated from its start by the programme's outline."""
-    cohort = cohort_create(
-        programme=programme,
-        commissioner=commissioner,
-        name=name,
-        start_date=start_date,
-        end_date=end_date,
-        facilitators=facilitators,
-        status=status,
-    )
+def cohort_create_from_programme(*, programme: Programme, start_date: datetime.date, **cohort_fields) -> Cohort:
+    """Create a cohort with its six modules, dated from its start by the programme's outline.
+
+    The cohort itself is ``cohorts.services.cohort_create``'s: ``cohort_fields`` are its other
+    arguments (commissioner, name, end_date, facilitators, status)."""
+    cohort = cohort_create(programme=programme, start_date=start_date, **cohort_fields)
     tz = timezone.get_current_timezone()
     modules = []
     for outline in programme.outlines.order_by("number"):
@@ -69,25 +55,14 @@ def cohort_create_from_programme(
 
 @transaction.atomic
 def cohort_update(
-    *,
-    cohort: Cohort,
-    name: str,
-    start_date: datetime.date,
-    end_date: datetime.date | None,
-    status: str,
-    survey_audience: str,
-    move_planned_modules: bool = False,
+    *, cohort: Cohort, start_date: datetime.date, move_planned_modules: bool = False, **details
 ) -> Cohort:
-    """Change a cohort's details; optionally move its planned modules by as many days as the start moved."""
+    """Change a cohort's details; optionally move its planned modules by as many days as the start moved.
+
+    The details are ``cohorts.services.cohort_details_update``'s: ``details`` are its other
+    arguments (name, end_date, status, survey_audience)."""
     shift = start_date - cohort.start_date
-    cohort = cohort_details_update(
-        cohort=cohort,
-        name=name,
-        start_date=start_date,
-        end_date=end_date,
-        status=status,
-        survey_audience=survey_audience,
-    )
+    cohort = cohort_details_update(cohort=cohort, start_date=start_date, **details)
     if move_planned_modules and shift:
         modules = list(cohort.modules.filter(state=Module.State.PLANNED))
         for module in modules:

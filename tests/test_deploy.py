@@ -11,6 +11,13 @@ ROOT = Path(__file__).resolve().parent.parent
 BASE_ENV = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
+def _run(args, env):
+    """Run our own interpreter with ``args`` in the project folder; the finished process."""
+    return subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
 def test_production_settings_pass_check_deploy_without_warnings():
     env = {
         **BASE_ENV,
@@ -18,15 +25,7 @@ def test_production_settings_pass_check_deploy_without_warnings():
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "cohorts.example.org",
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -34,15 +33,7 @@ def test_production_settings_pass_check_deploy_without_warnings():
 def test_production_settings_refuse_to_start_without_a_secret_key():
     env = {k: v for k, v in BASE_ENV.items() if k != "SECRET_KEY"}
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = _run(["manage.py", "check"], env)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 
@@ -53,9 +44,7 @@ def test_production_cache_gives_up_on_a_hanging_redis_within_a_second():
     code = (
         "import django; django.setup(); from django.conf import settings; print(settings.CACHES['default']['OPTIONS'])"
     )
-    result = subprocess.run(  # noqa: S603 - our own interpreter and code
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    result = _run(["-c", code], env)
     assert result.returncode == 0, result.stderr
     assert "'socket_connect_timeout': 1" in result.stdout
     assert "'socket_timeout': 1" in result.stdout

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from cohorts.models import Membership, Organisation, Person
 from cohorts.tests.factories import CohortFactory, MembershipFactory, OrganisationFactory, PersonFactory, UserFactory
+from conftest import sign_in
 from modules.tests.factories import add_participants, make_modules
 
 pytestmark = pytest.mark.django_db
@@ -213,13 +214,6 @@ def test_cohort_urls_are_open_to_staff(method, name, with_membership, cohort, cl
 
 
 # IN THE BROWSER
-
-
-def sign_in(page, live_server, user):
-    page.goto(f"{live_server.url}{reverse('login')}")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.acceptance

@@ -5,12 +5,11 @@ import re
 import pytest
 
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
+from conftest import sign_in
 from modules.models import Attendance
 from modules.tests.factories import modules_for_cohort
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"  # UserFactory's password
 
 
 @pytest.fixture
@@ -26,14 +25,6 @@ def running_cohort(transactional_db):
     return cohort, modules, user, participants
 
 
-def _log_in(page, live_server, user):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
-
-
 def _group(page, name):
     return page.get_by_role("group", name=re.compile(rf"^{name}"))
 
@@ -41,7 +32,7 @@ def _group(page, name):
 def test_facilitator_records_attendance_and_it_is_kept_after_reload(page, live_server, running_cohort):
     cohort, modules, user, _participants = running_cohort
 
-    _log_in(page, live_server, user)
+    sign_in(page, live_server, user)
     page.goto(f"{live_server.url}/cohorts/{cohort.pk}/")
     page.get_by_role("link", name=re.compile(r"^Module 1:")).click()
     page.wait_for_url(re.compile(rf"/cohorts/{cohort.pk}/modules/1/"))
@@ -67,7 +58,7 @@ def test_register_works_by_keyboard_on_a_phone(phone_page, live_server, running_
     cohort, modules, user, _participants = running_cohort
     page = phone_page
 
-    _log_in(page, live_server, user)
+    sign_in(page, live_server, user)
     page.goto(f"{live_server.url}/cohorts/{cohort.pk}/modules/1/")
     first = _group(page, "Aisha Khan").get_by_role("radio", name="Present")
     first.focus()

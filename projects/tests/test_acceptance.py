@@ -6,6 +6,7 @@ import re
 import pytest
 
 from cohorts.tests.factories import CohortFactory, UserFactory
+from conftest import sign_in
 from projects.tests.factories import (
     ActionLearningSetFactory,
     DataPointFactory,
@@ -15,8 +16,6 @@ from projects.tests.factories import (
 )
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"  # UserFactory's password
 
 
 @pytest.fixture
@@ -33,11 +32,7 @@ def measure_with_data(transactional_db):
 
 def test_participant_adds_data_point_and_sees_it_on_run_chart(page, live_server, measure_with_data):
     cohort, project, measure, user = measure_with_data
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
+    sign_in(page, live_server, user)
 
     page.goto(f"{live_server.url}/cohorts/{cohort.pk}/projects/{project.pk}/")
     page.get_by_role("link", name="Handovers using the SBAR sheet").click()

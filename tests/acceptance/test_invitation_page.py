@@ -7,13 +7,12 @@ from django.core import mail
 from django.utils import timezone
 
 from cohorts.tests.factories import MembershipFactory, UserFactory
+from conftest import sign_in
 from modules.tests.factories import ModuleFactory
 from surveys.models import Invitation
 from surveys.tests.factories import InvitationFactory, SurveyFactory
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"  # UserFactory's password
 
 
 def test_facilitator_sees_each_invitation_state_and_resends_on_a_phone(phone_page, live_server):
@@ -34,11 +33,7 @@ def test_facilitator_sees_each_invitation_state_and_resends_on_a_phone(phone_pag
     )
     page = phone_page
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(facilitator.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/$"))
+    sign_in(page, live_server, facilitator)
     page.goto(f"{live_server.url}/cohorts/{cohort.pk}/surveys/4/mail/")
 
     assert page.get_by_role("heading", level=1).inner_text().startswith("Survey mail for module 4")
