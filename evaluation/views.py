@@ -3,16 +3,16 @@ counts facilitators see. Who may open a page is checked by CohortAccessMiddlewar
 whose moments a page may touch is checked here: only the participant's own."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 
 from cohorts.access import FACILITATOR, MEMBER
 from cohorts.models import Membership
-from common.forms import form_add_service_errors
+from common.views import ServiceFormView
 
 from . import selectors, services
 from .forms import PracticeMomentForm, PracticeNudgesForm
@@ -78,28 +78,22 @@ class PracticeMomentFormMixin(ParticipantMixin):
         return super().get_context_data(moment=self.moment, **kwargs)
 
 
-class PracticeMomentCreateView(PracticeMomentFormMixin, FormView):
-    def form_valid(self, form):
-        try:
-            services.practice_moment_create(
-                cohort=self.request.cohort, membership=self.membership, **form.service_arguments()
-            )
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Practice moment logged. Thank you."))
-        return super().form_valid(form)
+class PracticeMomentCreateView(PracticeMomentFormMixin, ServiceFormView):
+    success_message = _("Practice moment logged. Thank you.")
+
+    def perform(self, form):
+        return services.practice_moment_create(
+            cohort=self.request.cohort, membership=self.membership, **form.service_arguments()
+        )
 
 
-class PracticeMomentUpdateView(PracticeMomentFormMixin, FormView):
-    def form_valid(self, form):
-        try:
-            services.practice_moment_update(moment=self.moment, membership=self.membership, **form.service_arguments())
-        except ValidationError as error:
-            form_add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("Practice moment saved."))
-        return super().form_valid(form)
+class PracticeMomentUpdateView(PracticeMomentFormMixin, ServiceFormView):
+    success_message = _("Practice moment saved.")
+
+    def perform(self, form):
+        return services.practice_moment_update(
+            moment=self.moment, membership=self.membership, **form.service_arguments()
+        )
 
 
 class PracticeMomentDeleteView(ParticipantMixin, TemplateView):
@@ -116,20 +110,23 @@ class PracticeMomentDeleteView(ParticipantMixin, TemplateView):
         return redirect(_list_url(request.cohort))
 
 
-class PracticeNudgesUpdateView(ParticipantMixin, FormView):
+class PracticeNudgesUpdateView(ParticipantMixin, ServiceFormView):
     form_class = PracticeNudgesForm
     template_name = "evaluation/practice_nudges_update.html"
 
     def get_initial(self):
         return {"nudges": "on" if selectors.practice_nudges_are_on(membership=self.membership) else "off"}
 
-    def form_valid(self, form):
-        services.practice_nudges_set(membership=self.membership, on=form.nudges_on)
-        if form.nudges_on:
-            messages.success(self.request, _("Monthly reminders are on."))
-        else:
-            messages.success(self.request, _("Monthly reminders are off. You can switch them on again here."))
-        return redirect(_list_url(self.request.cohort))
+    def perform(self, form):
+        return services.practice_nudges_set(membership=self.membership, on=form.nudges_on)
+
+    def get_success_message(self):
+        if self.result.nudges_on:
+            return _("Monthly reminders are on.")
+        return _("Monthly reminders are off. You can switch them on again here.")
+
+    def get_success_url(self):
+        return _list_url(self.request.cohort)
 
 
 class PracticeSetReflectionsView(TemplateView):

@@ -121,7 +121,7 @@ def test_practice_moment_create_shows_the_service_error_on_the_date(world):
         {"date": tomorrow.isoformat(), "method": "grow", "with_whom": "team", "visibility": "private"},
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "The date cannot be in the future." in response.text
     assert 'href="#id_date"' in response.text
     assert world["me"].practice_moments.count() == 1
