@@ -160,7 +160,7 @@ class Question(models.Model):
     # The retrospective "then" rating of a post self-assessment: looking back, where was I before the
     # programme? Asked beside the "now" rating; 5-point agreement scales only.
     asks_then = models.BooleanField(
-        _("also ask \"before the programme\""),
+        _('also ask "before the programme"'),
         default=False,
         help_text=_("Agreement scale only: a second rating, looking back to before the programme."),
     )
@@ -348,9 +348,7 @@ class Survey(TimeStampedModel):
         whose figures the evaluation pages show."""
         if self.module_id is None:
             return ""
-        return reverse(
-            "surveys:survey_results", kwargs={"cohort_pk": self.cohort_id, "number": self.module.number}
-        )
+        return reverse("surveys:survey_results", kwargs={"cohort_pk": self.cohort_id, "number": self.module.number})
 
     def is_accepting_at(self, moment):
         """Whether answers can be given or changed at ``moment``."""
