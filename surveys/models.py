@@ -288,7 +288,9 @@ class Survey(TimeStampedModel):
     objects = SurveyQuerySet.as_manager()
 
     class Meta:
-        ordering = ["cohort", "module__number", "kind"]
+        # Not by module number: that is an outer join now, and the answering code locks rows of tables
+        # ordered by survey (SELECT ... FOR UPDATE refuses the nullable side of an outer join).
+        ordering = ["cohort", "kind", "id"]
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
         constraints = [
