@@ -148,3 +148,30 @@ class PracticeNudge(TimeStampedModel):
 
     def __str__(self):
         return f"{self.membership} – {self.month:%B %Y}: {self.get_status_display()}"
+
+
+class CohortEvaluation(TimeStampedModel):
+    """A cohort's evaluation dates. Created when module 6 is delivered (or by the schedule); the
+    follow-up date defaults to module 6's day plus ``FOLLOW_UP_MONTHS`` and can be moved per cohort."""
+
+    FOLLOW_UP_MONTHS = 3
+
+    cohort = models.OneToOneField(
+        "cohorts.Cohort", on_delete=models.CASCADE, related_name="evaluation", verbose_name=_("cohort")
+    )
+    follow_up_on = models.DateField(
+        _("follow-up survey opens on"), null=True, blank=True, help_text=_("Default: three months after module 6.")
+    )
+    pre_closes_on = models.DateField(
+        _("self-assessment before the programme closes on"),
+        null=True,
+        blank=True,
+        help_text=_("Default: when module 1 starts, at most two weeks after the cohort starts."),
+    )
+
+    class Meta:
+        verbose_name = _("cohort evaluation")
+        verbose_name_plural = _("cohort evaluations")
+
+    def __str__(self):
+        return str(self.cohort)

@@ -356,3 +356,10 @@ def _record(nudge: PracticeNudge, message, mail_status: str, status: str, *, err
             changes["sent_at"] = now
         PracticeNudge.objects.filter(pk=nudge.pk, status=PracticeNudge.Status.SENDING).update(**changes)
         sent_email_record(message=message, kind=KIND_NUDGE, status=mail_status, target=nudge, error=error)
+
+
+# The evaluation surveys' schedule lives in its own module (this one holds the practice log).
+from .scheduling import cohort_evaluation_get_or_create as cohort_evaluation_get_or_create  # noqa: E402
+from .scheduling import evaluation_post_surveys_open as evaluation_post_surveys_open  # noqa: E402
+from .scheduling import evaluation_question_sets_ensure as evaluation_question_sets_ensure  # noqa: E402
+from .scheduling import evaluation_surveys_open_due as evaluation_surveys_open_due  # noqa: E402

@@ -49,3 +49,11 @@ def practice_nudges_send_task(self, nudge_ids: list[int]):
 @shared_task(name="evaluation.tasks.practice_nudges_queue_due")
 def practice_nudges_queue_due_task() -> int:
     return services.practice_nudges_queue_due()
+
+
+# Periodic job (schedule: CELERY_BEAT_SCHEDULE in config/settings/base.py).
+
+
+@shared_task(name="evaluation.tasks.evaluation_surveys_open_due")
+def evaluation_surveys_open_due_task() -> list[int]:
+    return services.evaluation_surveys_open_due()

@@ -231,6 +231,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # (weekdays from 10:00) and at most once a month per participant (evaluation/services.py), so
     # a beat or worker outage on the 1st delays the nudges instead of losing them.
     "practice-nudges-queue-due": {"task": "evaluation.tasks.practice_nudges_queue_due", "schedule": 3600.0},
+    # Open each cohort's self-assessment before the programme on its start date and its follow-up
+    # survey on its follow-up date. The dates are days, so every 15 minutes opens them early on the day.
+    "evaluation-surveys-open-due": {"task": "evaluation.tasks.evaluation_surveys_open_due", "schedule": 900.0},
 }
 
 # LOGGING
