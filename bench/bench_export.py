@@ -42,6 +42,7 @@ def build(n_responses: int):
     now = timezone.now()
     survey = Survey.objects.create(
         module=module,
+        cohort=cohort,
         question_set=question_set,
         privacy=Survey.Privacy.ANONYMOUS,
         status=Survey.Status.OPEN,

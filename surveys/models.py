@@ -157,6 +157,13 @@ class Question(models.Model):
         blank=True,
         help_text=_("A choice's label, or a number for a scale question."),
     )
+    # The retrospective "then" rating of a post self-assessment: looking back, where was I before the
+    # programme? Asked beside the "now" rating; 5-point agreement scales only.
+    asks_then = models.BooleanField(
+        _('also ask "before the programme"'),
+        default=False,
+        help_text=_("Agreement scale only: a second rating, looking back to before the programme."),
+    )
 
     class Meta:
         ordering = ["question_set", "order", "id"]
@@ -178,6 +185,9 @@ class Question(models.Model):
                 condition=Q(condition_question__isnull=True, condition_value="")
                 | Q(condition_question__isnull=False) & ~Q(condition_value=""),
                 name="question_condition_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(asks_then=False) | Q(kind="likert5"), name="question_asks_then_only_likert5"
             ),
         ]
 
@@ -234,10 +244,28 @@ class Survey(TimeStampedModel):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
+    class Kind(models.TextChoices):
+        MODULE = "module", _("After a module")
+        SELF_PRE = "self_pre", _("Self-assessment before the programme")
+        SELF_POST = "self_post", _("Self-assessment after the programme")
+        EVALUATION = "evaluation", _("End-of-programme evaluation")
+        FOLLOW_UP = "follow_up", _("Follow-up")
+
     DEFAULT_OPEN_DAYS = 7
 
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MODULE)
+    # The cohort is stored even for module surveys (it equals module.cohort): surveys that follow no
+    # module (self-assessments, evaluation, follow-up) belong to the cohort directly.
+    cohort = models.ForeignKey(
+        "cohorts.Cohort", on_delete=models.CASCADE, related_name="surveys", verbose_name=_("cohort")
+    )
     module = models.OneToOneField(
-        "modules.Module", on_delete=models.CASCADE, related_name="survey", verbose_name=_("module")
+        "modules.Module",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="survey",
+        verbose_name=_("module"),
     )
     # RESTRICT, not PROTECT: a set in use cannot be deleted, except together with its owner cohort,
     # whose surveys go in the same cascade.
@@ -260,10 +288,21 @@ class Survey(TimeStampedModel):
     objects = SurveyQuerySet.as_manager()
 
     class Meta:
-        ordering = ["module__cohort", "module__number"]
+        ordering = ["cohort", "module__number", "kind"]
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
         constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["module", "self_pre", "self_post", "evaluation", "follow_up"]),
+                name="survey_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="module", module__isnull=False) | ~Q(kind="module") & Q(module__isnull=True),
+                name="survey_module_iff_module_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["cohort", "kind"], condition=~Q(kind="module"), name="survey_one_per_cohort_kind"
+            ),
             models.CheckConstraint(
                 condition=Q(privacy__in=["named", "pseudonymous", "anonymous"]), name="survey_privacy_valid"
             ),
@@ -283,7 +322,18 @@ class Survey(TimeStampedModel):
         ]
 
     def __str__(self):
-        return _("Survey after %(module)s") % {"module": self.module}
+        return str(self.title)
+
+    @property
+    def title(self) -> str:
+        """What pages and mails call the survey (needs ``module`` loaded for module surveys)."""
+        if self.kind == self.Kind.MODULE:
+            return _("Survey after %(module)s") % {"module": self.module}
+        return self.Kind(self.kind).label
+
+    @property
+    def is_module_survey(self) -> bool:
+        return self.kind == self.Kind.MODULE
 
     @property
     def is_named(self):
@@ -294,10 +344,11 @@ class Survey(TimeStampedModel):
         return self.privacy == self.Privacy.ANONYMOUS
 
     def results_url(self) -> str:
-        """The facilitators' results page (needs ``module``, which has the cohort id and number)."""
-        return reverse(
-            "surveys:survey_results", kwargs={"cohort_pk": self.module.cohort_id, "number": self.module.number}
-        )
+        """The facilitators' results page of a module survey (needs ``module``); "" for the other kinds,
+        whose figures the evaluation pages show."""
+        if self.module_id is None:
+            return ""
+        return reverse("surveys:survey_results", kwargs={"cohort_pk": self.cohort_id, "number": self.module.number})
 
     def is_accepting_at(self, moment):
         """Whether answers can be given or changed at ``moment``."""
@@ -434,11 +485,26 @@ class Response(models.Model):
 
 
 class Answer(models.Model):
+    class QuoteConsent(models.TextChoices):
+        """May the provider quote this free-text answer in the impact report, and how attributed?"""
+
+        NONE = "none", _("No")
+        ANONYMOUS = "anonymous", _("Yes, anonymously")
+        ROLE = "role", _("Yes, with my role")
+        NAME_AND_ROLE = "name_and_role", _("Yes, with my name and role")
+
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.RESTRICT, related_name="answers")
     number = models.SmallIntegerField(_("number"), null=True, blank=True)
     text = models.TextField(_("text"), blank=True)
     choices = models.ManyToManyField(Choice, blank=True, related_name="answers", verbose_name=_("choices"))
+    # The retrospective "before the programme" rating of a question that ``asks_then``.
+    then_number = models.SmallIntegerField(_("before the programme"), null=True, blank=True)
+    # Part of the answer: changed with it while the survey is open (and withdrawn later from "my
+    # programme"). Which levels a survey offers depends on its privacy (``quote_consent_choices``).
+    quote_consent = models.CharField(
+        _("quote consent"), max_length=20, choices=QuoteConsent.choices, default=QuoteConsent.NONE
+    )
 
     class Meta:
         ordering = ["response", "question__order"]
@@ -448,6 +514,14 @@ class Answer(models.Model):
             models.UniqueConstraint(fields=["response", "question"], name="answer_unique_per_response_question"),
             models.CheckConstraint(
                 condition=Q(number__isnull=True) | Q(number__gte=0, number__lte=10), name="answer_number_0_to_10"
+            ),
+            models.CheckConstraint(
+                condition=Q(then_number__isnull=True) | Q(then_number__gte=1, then_number__lte=5),
+                name="answer_then_number_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(quote_consent__in=["none", "anonymous", "role", "name_and_role"]),
+                name="answer_quote_consent_valid",
             ),
         ]
 

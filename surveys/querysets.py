@@ -40,7 +40,7 @@ class QuestionSetQuerySet(models.QuerySet):
 
 class SurveyQuerySet(models.QuerySet):
     def for_cohort(self, cohort):
-        return self.filter(module__cohort=cohort)
+        return self.filter(cohort=cohort)
 
     def open(self):
         return self.filter(status=self.model.Status.OPEN)

@@ -1,4 +1,5 @@
-"""Opening a module's survey and inviting its participants; sending an invitation again.
+"""Opening a survey (a module's, or any of the cohort's other kinds) and inviting its participants;
+sending an invitation again.
 
 ``survey_open_and_invite`` opens the survey and records the invitations in the caller's transaction;
 send tasks are published only after commit (``publishing.invitations_queue``), and a broker failure
@@ -20,7 +21,7 @@ from surveys.models import Invitation, Survey
 
 from .delivery import sending_stale_after
 from .publishing import invitations_queue
-from .surveys import survey_open_for_module
+from .surveys import survey_open, survey_open_for_module
 
 logger = logging.getLogger(__name__)
 
@@ -30,16 +31,25 @@ OPEN_DUE_LOOKBACK = datetime.timedelta(days=14)
 
 
 @transaction.atomic
-def survey_open_and_invite(*, module: Module, now: datetime.datetime | None = None) -> Survey | None:
-    """Open the module's survey, record one invitation per invited participant, mail them after commit.
+def survey_open_and_invite(
+    *, module: Module | None = None, survey: Survey | None = None, now: datetime.datetime | None = None
+) -> Survey | None:
+    """Open a survey, record one invitation per invited participant, mail them after commit.
 
-    Call it inside the transaction that marks the module delivered. Idempotent: calling it again
-    invites only participants who were not invited yet (and re-publishes rows still queued).
-    Returns None for a module without a survey (module 6).
+    Pass ``module`` (its survey is created from the cohort's defaults if need be) or ``survey``
+    (any kind, e.g. from ``survey_create_for_cohort``). Call it inside the transaction that causes
+    it (a module marked delivered). Idempotent: calling it again invites only participants who were
+    not invited yet (and re-publishes rows still queued). Returns None for a module without a
+    survey (module 6).
     """
-    if not module.has_survey:
-        return None
-    survey = survey_open_for_module(module=module, now=now)
+    if (module is None) == (survey is None):
+        raise TypeError("survey_open_and_invite takes a module or a survey")
+    if module is not None:
+        if not module.has_survey:
+            return None
+        survey = survey_open_for_module(module=module, now=now)
+    else:
+        survey = survey_open(survey=survey, now=now)
     if survey.status == Survey.Status.OPEN:
         queued = list(survey.invitations.filter(status=Invitation.Status.QUEUED).values_list("pk", flat=True))
         invitations_queue(invitation_ids=queued)

@@ -1,4 +1,5 @@
-"""Opening, configuring and closing module surveys; invitation links."""
+"""Creating, opening, configuring and closing surveys (module surveys and the cohort's other
+kinds: self-assessments, evaluation, follow-up); invitation links."""
 
 import datetime
 
@@ -49,18 +50,64 @@ def survey_get_or_create_draft(*, module: Module) -> Survey:
     question_set, privacy = survey_defaults_for_cohort(cohort=module.cohort)
     try:
         with transaction.atomic():
-            return Survey.objects.create(module=module, question_set=question_set, privacy=privacy)
+            return Survey.objects.create(
+                kind=Survey.Kind.MODULE,
+                module=module,
+                cohort=module.cohort,
+                question_set=question_set,
+                privacy=privacy,
+            )
     except IntegrityError:
         # Someone else created it between our read and our insert.
         return Survey.objects.get(module=module)
 
 
-def _invitees(*, module: Module, cohort: Cohort):
+@transaction.atomic
+def survey_create_for_cohort(
+    *,
+    cohort: Cohort,
+    kind: str,
+    question_set: QuestionSet,
+    privacy: str,
+    opens_at: datetime.datetime | None = None,
+    closes_at: datetime.datetime | None = None,
+) -> Survey:
+    """The cohort's draft survey of a kind that follows no module (one per cohort and kind).
+
+    Idempotent: an existing survey of that kind is returned unchanged, whatever its state.
+    """
+    if kind == Survey.Kind.MODULE or kind not in Survey.Kind.values:
+        raise ValueError(f"survey_create_for_cohort makes the non-module kinds, not {kind!r}")
+    if privacy not in Survey.Privacy.values:
+        raise ValidationError({"privacy": _("Choose a privacy mode.")})
+    existing = Survey.objects.filter(cohort=cohort, kind=kind).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Survey.objects.create(
+                kind=kind,
+                cohort=cohort,
+                question_set=question_set,
+                privacy=privacy,
+                opens_at=opens_at,
+                closes_at=closes_at,
+            )
+    except IntegrityError:
+        return Survey.objects.get(cohort=cohort, kind=kind)
+
+
+def _invitees(*, survey: Survey):
+    """Who a survey invites: the cohort's active participants; for a module survey of a cohort that
+    surveys only those present, the participants present at the module."""
+    cohort = survey.cohort
     participants = Membership.objects.filter(
         cohort=cohort, role=Membership.Role.PARTICIPANT, status=Membership.Status.ACTIVE
     )
-    if cohort.survey_audience == Cohort.SurveyAudience.PRESENT_ONLY:
-        participants = participants.filter(attendances__module=module, attendances__status=Attendance.Status.PRESENT)
+    if survey.module_id is not None and cohort.survey_audience == Cohort.SurveyAudience.PRESENT_ONLY:
+        participants = participants.filter(
+            attendances__module_id=survey.module_id, attendances__status=Attendance.Status.PRESENT
+        )
     return participants
 
 
@@ -71,10 +118,17 @@ def survey_open_for_module(*, module: Module, now: datetime.datetime | None = No
     Idempotent: calling it again opens nothing twice and only adds invitations for participants
     who were not invited yet. Safe inside an outer transaction (it only adds a savepoint).
     """
-    now = now or timezone.now()
     module = Module.objects.select_related("cohort").get(pk=module.pk)
     survey = survey_get_or_create_draft(module=module)
-    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    return survey_open(survey=survey, now=now)
+
+
+@transaction.atomic
+def survey_open(*, survey: Survey, now: datetime.datetime | None = None) -> Survey:
+    """Open a draft survey now (keeping an earlier opening time it was given) and record
+    one invitation per invited participant. Idempotent, like ``survey_open_for_module``."""
+    now = now or timezone.now()
+    survey = Survey.objects.select_for_update().select_related("cohort").get(pk=survey.pk)
     if survey.status == Survey.Status.DRAFT:
         survey.status = Survey.Status.OPEN
         if survey.opens_at is None or survey.opens_at > now:
@@ -86,7 +140,7 @@ def survey_open_for_module(*, module: Module, now: datetime.datetime | None = No
         invited = set(survey.invitations.values_list("membership_id", flat=True))
         new = [
             Invitation(survey=survey, membership_id=pk, queued_at=now)
-            for pk in _invitees(module=module, cohort=module.cohort).values_list("pk", flat=True)
+            for pk in _invitees(survey=survey).values_list("pk", flat=True)
             if pk not in invited
         ]
         Invitation.objects.bulk_create(new, ignore_conflicts=True)
@@ -158,7 +212,7 @@ def invitation_for_token(*, token: str, now: datetime.datetime | None = None) ->
     if not token or len(token) > 200:
         return None
     invitation = (
-        Invitation.objects.select_related("survey__module__cohort", "membership__person")
+        Invitation.objects.select_related("survey__cohort", "survey__module", "membership__person")
         .by_token_hash(token_hash(token))
         .first()
     )

@@ -3,6 +3,7 @@ import datetime
 import factory
 from django.utils import timezone
 
+from cohorts.tests.factories import CohortFactory
 from modules.tests.factories import ModuleFactory
 from surveys.models import Answer, Choice, Invitation, Question, QuestionSet, Response, Survey
 
@@ -44,12 +45,23 @@ class SurveyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Survey
 
+    kind = Survey.Kind.MODULE
     module = factory.SubFactory(ModuleFactory)
+    cohort = factory.LazyAttribute(lambda s: s.module.cohort if s.module is not None else CohortFactory())
     question_set = factory.SubFactory(QuestionSetFactory)
     privacy = Survey.Privacy.NAMED
     status = Survey.Status.OPEN
     opens_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(hours=1))
     closes_at = factory.LazyAttribute(lambda s: s.opens_at + datetime.timedelta(days=7))
+
+
+class CohortSurveyFactory(SurveyFactory):
+    """An open survey that follows no module (a self-assessment, the evaluation, the follow-up)."""
+
+    kind = Survey.Kind.SELF_PRE
+    module = None
+    cohort = factory.SubFactory(CohortFactory)
+    privacy = Survey.Privacy.PSEUDONYMOUS
 
 
 class InvitationFactory(factory.django.DjangoModelFactory):
@@ -58,7 +70,7 @@ class InvitationFactory(factory.django.DjangoModelFactory):
 
     survey = factory.SubFactory(SurveyFactory)
     membership = factory.SubFactory(
-        "cohorts.tests.factories.MembershipFactory", cohort=factory.SelfAttribute("..survey.module.cohort")
+        "cohorts.tests.factories.MembershipFactory", cohort=factory.SelfAttribute("..survey.cohort")
     )
 
 
