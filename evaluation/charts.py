@@ -66,6 +66,8 @@ class LevelMarker:
     x: float
     y: float
     points: str = ""  # the diamond's corners
+    corner_x: float = 0.0  # the square's top left corner
+    corner_y: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,17 @@ def level_chart(rows, *, low: int = 1, high: int = 5, width: int = 640, label_wi
             if SHAPES[phase] == "diamond":
                 s = MARKER_SIZE + 1
                 points = f"{x},{y - s} {x + s},{y} {x},{y + s} {x - s},{y}"
-            markers.append(LevelMarker(phase=phase, shape=SHAPES[phase], x=x, y=y, points=points))
+            markers.append(
+                LevelMarker(
+                    phase=phase,
+                    shape=SHAPES[phase],
+                    x=x,
+                    y=y,
+                    points=points,
+                    corner_x=x - MARKER_SIZE + 1,
+                    corner_y=y - MARKER_SIZE + 1,
+                )
+            )
         label = row.label if len(row.label) <= 36 else row.label[:35] + "…"
         chart_rows.append(LevelRow(label=label, y=y, text_y=y + 4, markers=markers))
     axis_y = 10 + len(rows) * row_height + 6

@@ -98,3 +98,13 @@ class PracticeNudgesForm(forms.Form):
     @property
     def nudges_on(self) -> bool:
         return self.cleaned_data["nudges"] == "on"
+
+
+class QuoteSourceForm(forms.Form):
+    """A quote's source, as the quotes page names it ("answer-12", "moment-5")."""
+
+    source = forms.RegexField(regex=r"^(answer|moment)-\d+$", widget=forms.HiddenInput)
+
+
+class QuoteMoveForm(QuoteSourceForm):
+    direction = forms.ChoiceField(choices=[("up", _("Up")), ("down", _("Down"))], widget=forms.HiddenInput)

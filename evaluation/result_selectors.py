@@ -112,6 +112,10 @@ class ChangeRow:
     items: list[ChangeRow] = field(default_factory=list)
 
     @property
+    def levels(self) -> list[Level | None]:
+        return [self.pre, self.then, self.post]
+
+    @property
     def comparisons(self):
         """(change, sentence) for each comparison, for the templates."""
         return [(self.post_pre, self.sentence_post_pre), (self.post_then, self.sentence_post_then)]
