@@ -115,7 +115,9 @@ def _cohort_answers(cohort: Cohort) -> list[Answer]:
     counts = dict(Survey.objects.filter(cohort=cohort).annotate(n=Count("responses")).values_list("pk", "n"))
     answers = _answers().filter(response__survey__cohort=cohort).order_by("response__survey_id", "question__order")
     return [
-        a for a in answers if disclosure.figures_visible(survey=a.response.survey, responses=counts[a.response.survey_id])
+        a
+        for a in answers
+        if disclosure.figures_visible(survey=a.response.survey, responses=counts[a.response.survey_id])
     ]
 
 
@@ -141,7 +143,11 @@ def quote_board(*, cohort: Cohort) -> QuoteBoard:
     by_key = {q.key: q for q in quotes}
     selected = []
     for selection in QuoteSelection.objects.filter(cohort=cohort).order_by("order", "pk"):
-        key = source_key(ANSWER, selection.answer_id) if selection.answer_id else source_key(MOMENT, selection.practice_moment_id)
+        key = (
+            source_key(ANSWER, selection.answer_id)
+            if selection.answer_id
+            else source_key(MOMENT, selection.practice_moment_id)
+        )
         quote = by_key.get(key)
         if quote is not None:  # a source no longer consented (or not yet visible) is not a quote
             quote.selection = selection

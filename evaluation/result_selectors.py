@@ -210,7 +210,9 @@ def self_assessment_results(*, cohort: Cohort) -> SelfAssessmentResults:
         return results
     # Only items asked in both surveys, in the post survey's order (a cohort's copy may differ).
     questions = list(
-        Question.objects.filter(question_set__in=[pre.question_set_id, post.question_set_id], kind=Question.Kind.LIKERT5)
+        Question.objects.filter(
+            question_set__in=[pre.question_set_id, post.question_set_id], kind=Question.Kind.LIKERT5
+        )
         .order_by("question_set_id", "order", "pk")
         .values_list("question_set_id", "code", "text")
     )

@@ -25,9 +25,9 @@ class EvaluationOverviewView(EvaluationPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         cohort = self.request.cohort
+        surveys = result_selectors.evaluation_surveys(cohort=cohort)
         return super().get_context_data(
-            surveys=result_selectors.evaluation_surveys(cohort=cohort),
-            kinds=Survey.Kind,
+            survey_rows=[(kind, kind.label, surveys.get(kind)) for kind in Survey.Kind if kind != Survey.Kind.MODULE],
             practice=selectors.practice_summary(cohort=cohort),
             quotes=quote_selectors.quote_board(cohort=cohort),
             **kwargs,
