@@ -140,11 +140,11 @@ class QuestionAdmin(admin.ModelAdmin):
 
 @admin.register(Survey)
 class SurveyAdmin(admin.ModelAdmin):
-    list_display = ("module", "status", "privacy", "question_set", "opens_at", "closes_at")
-    list_filter = ("status", "privacy")
-    list_select_related = ("module__cohort", "question_set")
-    search_fields = ("module__cohort__name", "module__title")
-    raw_id_fields = ("module",)
+    list_display = ("__str__", "cohort", "kind", "status", "privacy", "question_set", "opens_at", "closes_at")
+    list_filter = ("kind", "status", "privacy")
+    list_select_related = ("module", "cohort", "question_set")
+    search_fields = ("cohort__name", "module__title")
+    raw_id_fields = ("module", "cohort")
 
 
 class InvitationLinkInline(admin.TabularInline):
@@ -164,7 +164,7 @@ class InvitationLinkInline(admin.TabularInline):
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ("membership", "survey", "status", "attempts", "sent_at", "responded_at", "reminders_sent")
     list_filter = ("status",)
-    list_select_related = ("membership__person", "membership__cohort", "survey__module__cohort")
+    list_select_related = ("membership__person", "membership__cohort", "survey__module", "survey__cohort")
     search_fields = ("membership__person__full_name", "membership__person__email")
     readonly_fields = ("attempts", "last_error", "sent_at", "responded_at")
     raw_id_fields = ("survey", "membership")
@@ -194,7 +194,7 @@ class ResponseAdmin(admin.ModelAdmin):
     """Read-only: answers change only through the participant's link."""
 
     list_display = ("id", "survey", "submitted", "last_changed")
-    list_select_related = ("survey__module__cohort",)
+    list_select_related = ("survey__module", "survey__cohort")
     list_filter = ("survey__privacy",)
     fields = ("survey", "named_profession", "submitted", "last_changed")
     readonly_fields = fields

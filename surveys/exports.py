@@ -134,7 +134,9 @@ def rows(survey: Survey) -> Iterator[list]:
 
 
 def filename(survey: Survey, extension: str) -> str:
-    return f"survey-cohort{survey.module.cohort_id}-module{survey.module.number}.{extension}"
+    if survey.module_id is None:
+        return f"survey-cohort{survey.cohort_id}-{survey.kind}.{extension}"
+    return f"survey-cohort{survey.cohort_id}-module{survey.module.number}.{extension}"
 
 
 class _Echo:

@@ -2,22 +2,36 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import Question, QuestionSet, Survey
+from .models import Answer, Question, QuestionSet, Survey
 from .services import answers_clean
 
 
-def field_name(question: Question) -> str:
-    return f"q_{question.code}"
+def field_name(question: Question, part: str = "") -> str:
+    """The form field of a question's answer, or of its "then" rating or quote consent (``part``)."""
+    return f"q_{question.code}__{part}" if part else f"q_{question.code}"
 
 
 class SurveyAnswerForm(forms.Form):
-    """One field per question; conditions and required-ness are checked by ``answers_clean``."""
+    """One field per question, plus the "then" rating of questions that ask it and the quote consent
+    of text questions; conditions and required-ness are checked by ``answers_clean``."""
 
-    def __init__(self, *args, questions: list[Question], **kwargs):
+    def __init__(self, *args, questions: list[Question], consent_levels=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = questions
+        self.consent_levels = list(consent_levels)
+        consent_choices = [(c.value, c.label) for c in Answer.QuoteConsent if c in self.consent_levels]
         for question in questions:
             self.fields[field_name(question)] = self._field_for(question)
+            if question.asks_then:
+                self.fields[field_name(question, "then")] = self._field_for(question)
+            if question.is_text and len(consent_choices) > 1:
+                self.fields[field_name(question, "consent")] = forms.ChoiceField(
+                    label=_("May we quote this in the impact report?"),
+                    choices=consent_choices,
+                    initial=Answer.QuoteConsent.NONE,
+                    required=False,
+                    widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                )
 
     @staticmethod
     def _field_for(question: Question) -> forms.Field:
@@ -43,9 +57,13 @@ class SurveyAnswerForm(forms.Form):
         """The one check of the answers: ``answers`` holds them cleaned, by question id, for
         ``response_save``."""
         cleaned = super().clean()
-        raw = {q.code: cleaned.get(field_name(q)) for q in self.questions}
+        raw = {}
+        for q in self.questions:
+            raw[q.code] = cleaned.get(field_name(q))
+            raw[f"{q.code}__then"] = cleaned.get(field_name(q, "then"))
+            raw[f"{q.code}__consent"] = cleaned.get(field_name(q, "consent"))
         try:
-            self.answers = answers_clean(questions=self.questions, raw=raw)
+            self.answers = answers_clean(questions=self.questions, raw=raw, consent_levels=self.consent_levels)
         except ValidationError as exc:
             for code, messages in exc.message_dict.items():
                 for message in messages:
@@ -53,8 +71,16 @@ class SurveyAnswerForm(forms.Form):
         return cleaned
 
     def rows(self):
-        """(question, bound field) pairs in order, for the template."""
-        return [(q, self[field_name(q)]) for q in self.questions]
+        """(question, bound field, "then" field or None, consent field or None) in order, for the template."""
+        return [
+            (
+                q,
+                self[field_name(q)],
+                self[field_name(q, "then")] if field_name(q, "then") in self.fields else None,
+                self[field_name(q, "consent")] if field_name(q, "consent") in self.fields else None,
+            )
+            for q in self.questions
+        ]
 
     @staticmethod
     def initial_from(response) -> dict:
@@ -66,12 +92,15 @@ class SurveyAnswerForm(forms.Form):
             name = f"q_{question.code}"
             if question.is_numeric:
                 initial[name] = str(answer.number)
+                if answer.then_number is not None:
+                    initial[f"{name}__then"] = str(answer.then_number)
             elif question.kind == Question.Kind.SINGLE_CHOICE:
                 initial[name] = next((c.label for c in answer.choices.all()), "")
             elif question.kind == Question.Kind.MULTIPLE_CHOICE:
                 initial[name] = [c.label for c in answer.choices.all()]
             else:
                 initial[name] = answer.text
+                initial[f"{name}__consent"] = answer.quote_consent
         return initial
 
 
@@ -96,7 +125,7 @@ class SurveySettingsForm(forms.Form):
         }
         super().__init__(*args, **kwargs)
         # The version the survey has now stays choosable even if it is no longer current.
-        visible = QuestionSet.objects.visible_to_cohort(survey.module.cohort).current()
+        visible = QuestionSet.objects.visible_to_cohort(survey.cohort).current()
         self.fields["question_set"].queryset = QuestionSet.objects.filter(pk=survey.question_set_id) | visible
 
 

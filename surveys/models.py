@@ -343,6 +343,21 @@ class Survey(TimeStampedModel):
     def is_anonymous(self):
         return self.privacy == self.Privacy.ANONYMOUS
 
+    @property
+    def quote_consent_levels(self) -> list[str]:
+        """Which quote consents a free-text answer of this survey can carry besides "no".
+
+        A name is offered only where the answers are named already: a named quote of a
+        pseudonymous answer would unmask the pseudonym and every answer behind it. An anonymous
+        survey offers "anonymously" only: a role would single people out in a small profession.
+        """
+        levels = [Answer.QuoteConsent.NONE, Answer.QuoteConsent.ANONYMOUS]
+        if self.privacy != self.Privacy.ANONYMOUS:
+            levels.append(Answer.QuoteConsent.ROLE)
+        if self.privacy == self.Privacy.NAMED:
+            levels.append(Answer.QuoteConsent.NAME_AND_ROLE)
+        return levels
+
     def results_url(self) -> str:
         """The facilitators' results page of a module survey (needs ``module``); "" for the other kinds,
         whose figures the evaluation pages show."""

@@ -11,7 +11,7 @@ from surveys.models import Invitation, Survey
 class OpenInvitation:
     invitation: Invitation
     survey: Survey
-    module: Module
+    module: Module | None  # None for the surveys that follow no module (see ``survey.title``)
     closes_at: datetime.datetime
     responded: bool
     # False when a new link would cut the participant off from an anonymous answer they already gave.
@@ -25,7 +25,7 @@ def open_invitations_for_user(*, user) -> list[OpenInvitation]:
     invitations = (
         Invitation.objects.with_active_membership()
         .filter(membership__person__user=user, survey__in=Survey.objects.accepting())
-        .select_related("survey__module")
+        .select_related("survey__module", "survey__cohort")
         .order_by("survey__closes_at", "survey__module__number", "pk")
     )
     return [

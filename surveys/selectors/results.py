@@ -136,7 +136,7 @@ def _scores_by_profession(survey: Survey, answers) -> dict[int, list[ProfessionS
 
 def survey_results(*, survey: Survey) -> SurveyResults:
     """Everything the results page shows, in nine queries whatever the number of responses."""
-    survey = Survey.objects.select_related("module__cohort", "question_set").get(pk=survey.pk)
+    survey = Survey.objects.select_related("module", "cohort", "question_set").get(pk=survey.pk)
     questions = list(survey.question_set.questions.select_related("condition_question").prefetch_related("choices"))
     invited, responded = invitation_counts([survey]).get(survey.pk, (0, 0))
     responses = response_counts([survey]).get(survey.pk, 0)

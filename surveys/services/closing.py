@@ -50,10 +50,10 @@ def _summary_context(survey: Survey) -> dict:
     return {
         "survey": survey,
         "module": survey.module,
-        "cohort": survey.module.cohort,
+        "cohort": survey.cohort,
         "counts": counts,
         "rate": counts.rate,
-        "results_link": settings.SITE_URL.rstrip("/") + survey.results_url(),
+        "results_link": settings.SITE_URL.rstrip("/") + survey.results_url() if survey.results_url() else "",
         "closed_at": timezone.localtime(survey.closed_at or timezone.now()),
     }
 
@@ -95,7 +95,7 @@ def summary_send(*, survey_id: int) -> SendResult:
     delivery of the task does not mail anyone twice.
     """
     result = SendResult()
-    survey = Survey.objects.select_related("module__cohort").filter(pk=survey_id, status=Survey.Status.CLOSED).first()
+    survey = Survey.objects.select_related("module", "cohort").filter(pk=survey_id, status=Survey.Status.CLOSED).first()
     if survey is None:
         return result
     already = set(
@@ -111,7 +111,7 @@ def summary_send(*, survey_id: int) -> SendResult:
         membership.person
         for membership in Membership.objects.active()
         .facilitators()
-        .filter(cohort=survey.module.cohort_id)
+        .filter(cohort=survey.cohort_id)
         .select_related("person")
         if membership.person.email not in already
     ]

@@ -35,11 +35,11 @@ def answer_url(token: str) -> str:
 
 def _invitation_context(invitation: Invitation, link: str, *, reminder: bool = False) -> dict:
     survey = invitation.survey
-    module = survey.module
     return {
         "person": invitation.membership.person,
-        "cohort": module.cohort,
-        "module": module,
+        "cohort": survey.cohort,
+        # None for the surveys that follow no module: the mails then name ``survey.title``.
+        "module": survey.module,
         "survey": survey,
         "closes_at": timezone.localtime(survey.closes_at),
         "link": link,

@@ -120,7 +120,7 @@ def _question_set_copy_for_cohort(*, question_set: QuestionSet, cohort: Cohort) 
     copy = question_set_copy(question_set=question_set, name=name[:200], cohort=cohort)
     if follows:
         CohortSurveySettings.objects.update_or_create(cohort=cohort, defaults={"question_set": copy})
-    _unanswered_surveys(question_set).filter(module__cohort=cohort).update(question_set=copy)
+    _unanswered_surveys(question_set).filter(cohort=cohort).update(question_set=copy)
     return copy
 
 
@@ -149,11 +149,11 @@ def _question_set_next_version(*, question_set: QuestionSet) -> QuestionSet:
     defaults = ProgrammeSurveyDefaults.objects.filter(question_set=question_set)
     settings = CohortSurveySettings.objects.filter(question_set=question_set)
     if question_set.cohort_id is not None:
-        surveys = surveys.filter(module__cohort_id=question_set.cohort_id)
+        surveys = surveys.filter(cohort_id=question_set.cohort_id)
         defaults = defaults.none()
         settings = settings.filter(cohort_id=question_set.cohort_id)
     elif question_set.programme_id is not None:
-        surveys = surveys.filter(module__cohort__programme_id=question_set.programme_id)
+        surveys = surveys.filter(cohort__programme_id=question_set.programme_id)
         defaults = defaults.filter(programme_id=question_set.programme_id)
         settings = settings.filter(cohort__programme_id=question_set.programme_id)
     # Surveys nobody has answered yet follow the edit; answered ones keep the version they were asked.

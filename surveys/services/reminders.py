@@ -50,7 +50,7 @@ def reminders_send(*, invitation_ids: list[int], now: datetime.datetime | None =
     rows = {
         invitation.pk: invitation
         for invitation in Invitation.objects.filter(pk__in=due)
-        .select_related("survey__module__cohort", "membership__person")
+        .select_related("survey__module", "survey__cohort", "membership__person")
         .order_by("pk")
     }
     claimed = []

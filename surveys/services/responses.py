@@ -14,6 +14,12 @@ from surveys.tokens import edit_key_for, pseudonym_for, token_hash
 SHORT_TEXT_MAX = 500
 LONG_TEXT_MAX = 5000
 
+# Raw answers are keyed by question code; a question's "then" rating and a text answer's quote
+# consent come as "<code>__then" and "<code>__consent". Cleaned, they sit beside the question's
+# value under (question id, THEN) and (question id, CONSENT).
+THEN = "then"
+CONSENT = "consent"
+
 
 class ResponseLockedError(Exception):
     """An anonymous participant who answered through one of their links tried another one: only the
@@ -75,11 +81,14 @@ def condition_met(*, question: Question, answers: dict) -> bool:
     return str(value) == question.condition_value
 
 
-def answers_clean(*, questions: list[Question], raw: dict) -> dict:
+def answers_clean(*, questions: list[Question], raw: dict, consent_levels: Iterable[str] = ()) -> dict:
     """Clean raw answers keyed by question code into {question id: value}, in question order.
 
     Answers to questions hidden by a condition are dropped; a required question is only required
-    when shown. Raises ValidationError keyed by question code.
+    when shown. A question that ``asks_then`` needs its "then" rating whenever it needs its "now"
+    rating, and a "then" rating is kept only beside a "now" one. A text answer's quote consent must be
+    one of ``consent_levels`` (the survey's ``quote_consent_levels``); "no" when absent. Raises
+    ValidationError keyed by question code ("<code>__then" for the "then" rating).
     """
     cleaned, errors = {}, {}
     for question in questions:
@@ -97,9 +106,35 @@ def answers_clean(*, questions: list[Question], raw: dict) -> dict:
                 errors[question.code] = [_("Answer this question.")]
             continue
         cleaned[question.pk] = value
+        if question.asks_then:
+            then = _then_clean(question=question, value=raw.get(f"{question.code}__then"), errors=errors)
+            if then is not None:
+                cleaned[question.pk, THEN] = then
+        if question.is_text:
+            consent = raw.get(f"{question.code}__consent") or Answer.QuoteConsent.NONE
+            if consent not in set(consent_levels) | {Answer.QuoteConsent.NONE}:
+                errors[question.code] = [_("Choose one of the options for quoting your answer.")]
+                continue
+            cleaned[question.pk, CONSENT] = consent
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _then_clean(*, question: Question, value, errors: dict) -> int | None:
+    key = f"{question.code}__then"
+    if _is_empty(value):
+        if question.required:
+            errors[key] = [_("Rate where you were before the programme too.")]
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        number = None
+    if number not in question.scale:
+        errors[key] = [_("Choose one of the options.")]
+        return None
+    return number
 
 
 def survey_questions(survey: Survey) -> list[Question]:
@@ -154,7 +189,7 @@ def response_submit(
     now = now or timezone.now()
     invitation = _invitation_locked(invitation=invitation, token=token, now=now)
     questions = survey_questions(invitation.survey)
-    answers = answers_clean(questions=questions, raw=raw_answers)
+    answers = answers_clean(questions=questions, raw=raw_answers, consent_levels=invitation.survey.quote_consent_levels)
     return _response_write(invitation=invitation, token=token, questions=questions, answers=answers, now=now)
 
 
@@ -218,13 +253,17 @@ def _response_write(
     by_id = {q.pk: q for q in questions}
     rows = []
     for question_id, value in answers.items():
+        if isinstance(question_id, tuple):
+            continue  # a "then" rating or a quote consent, saved with its question's answer
         question = by_id[question_id]
         rows.append(
             Answer(
                 response=response,
                 question=question,
                 number=value if question.is_numeric else None,
+                then_number=answers.get((question_id, THEN)),
                 text=value if question.is_text else "",
+                quote_consent=answers.get((question_id, CONSENT), Answer.QuoteConsent.NONE),
             )
         )
     Answer.objects.bulk_create(rows)

@@ -86,7 +86,7 @@ def invitations_send(*, invitation_ids: list[int], now: datetime.datetime | None
         # front of the others on every retry.
         invitations = list(
             Invitation.objects.filter(pk__in=claimed)
-            .select_related("survey__module__cohort", "membership__person")
+            .select_related("survey__module", "survey__cohort", "membership__person")
             .order_by("attempts", "pk")
         )
     result.skipped = sorted(set(invitation_ids) - set(claimed) - set(result.failed))

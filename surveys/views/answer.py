@@ -109,7 +109,11 @@ class AnswerView(ServiceFormView):
         return super().get(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "questions": self.questions}
+        return {
+            **super().get_form_kwargs(),
+            "questions": self.questions,
+            "consent_levels": self.invitation.survey.quote_consent_levels,
+        }
 
     def get_initial(self):
         return SurveyAnswerForm.initial_from(self.response)
