@@ -129,7 +129,7 @@ def test_self_assessment_page_reveals_nobody(cohort, facilitator_client):
         assert membership.person.full_name not in html
         assert membership.person.email not in html
         assert pseudonym_for(membership.pk) not in html
-    assert "Nurse" not in html  # no breakdown by profession at all
+    assert "Nursing" not in html  # no breakdown by profession at all
 
 
 def test_self_assessment_suppresses_fewer_than_three_pairs(cohort, facilitator_client):
