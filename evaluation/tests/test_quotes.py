@@ -106,7 +106,8 @@ def test_a_selection_whose_consent_changed_to_none_is_not_listed(cohort, named_s
     quote_services.quote_select(cohort=cohort, key=f"answer-{answer.pk}")
     Answer.objects.filter(pk=answer.pk).update(quote_consent=C.NONE)
     board = quote_board(cohort=cohort)
-    assert board.selected == [] and board.available == []
+    assert board.selected == []
+    assert board.available == []
 
 
 def test_participant_cannot_withdraw_someone_elses_consent(cohort, named_survey, member, client):
@@ -194,7 +195,8 @@ def test_quote_page_shows_the_chosen_attribution_and_orders(cohort, named_survey
     for answer in (first, second):
         quote_services.quote_select(cohort=cohort, key=f"answer-{answer.pk}")
     html = facilitator_client.get(board_url(cohort)).content.decode()
-    assert "Priya Shah, Ward Manager" in html and "A participant" in html
+    assert "Priya Shah, Ward Manager" in html
+    assert "A participant" in html
     facilitator_client.post(
         reverse("evaluation:quote_move", kwargs={"cohort_pk": cohort.pk}),
         {"source": f"answer-{second.pk}", "direction": "up"},
