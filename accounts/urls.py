@@ -6,6 +6,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("me/", views.MyProgrammeView.as_view(), name="my_programme"),
+    path("me/quotes/", views.MyQuotesView.as_view(), name="my_quotes"),
+    path("me/quotes/withdraw/", views.QuoteConsentWithdrawView.as_view(), name="quote_consent_withdraw"),
     path(
         "sign-in/link/",
         include(

@@ -5,13 +5,16 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from sesame import settings as sesame_settings
 
 from common import ratelimit as limits
 from common.ratelimit import ratelimit
-from common.views import ServiceFormView
+from common.views import ServiceFormPostView, ServiceFormView
+from evaluation import quote_selectors, quote_services
+from evaluation.forms import QuoteSourceForm
 
 from . import selectors, services
 from .forms import SignInLinkForm
@@ -24,6 +27,31 @@ class MyProgrammeView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["entries"] = selectors.my_programme(user=self.request.user)
         return context
+
+
+class MyQuotesView(TemplateView):
+    """A participant's own answers and reflections they let us quote, with "withdraw consent"."""
+
+    template_name = "accounts/my_quotes.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(quotes=quote_selectors.quotes_of_user(user=self.request.user), **kwargs)
+
+
+class QuoteConsentWithdrawView(ServiceFormPostView):
+    form_class = QuoteSourceForm
+    template_name = "accounts/my_quotes.html"
+    success_message = gettext_lazy("Consent withdrawn: this text will not be quoted.")
+
+    def perform(self, form):
+        return quote_services.quote_consent_withdraw(user=self.request.user, key=form.cleaned_data["source"])
+
+    def get_success_url(self):
+        return reverse("accounts:my_quotes")
+
+    def form_invalid(self, form):
+        quotes = quote_selectors.quotes_of_user(user=self.request.user)
+        return self.render_to_response({"view": self, "quotes": quotes, "error_form": form}, status=400)
 
 
 @method_decorator(login_not_required, name="dispatch")

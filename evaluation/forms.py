@@ -2,6 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from surveys.models import Answer
+
 from .models import REFLECTION_MAX_LENGTH, PracticeMoment
 
 PRIVATE = "private"
@@ -29,6 +31,17 @@ class PracticeMomentForm(forms.Form):
         help_text=_("A line or two: what happened, what you noticed, what you would do next time."),
     )
     visibility = forms.ChoiceField(label=_("Who can read your reflection?"), widget=forms.RadioSelect)
+    quote_consent = forms.ChoiceField(
+        label=_("May we quote your reflection in the programme's impact report?"),
+        choices=Answer.QuoteConsent.choices,
+        initial=Answer.QuoteConsent.NONE,
+        required=False,  # not answering is "no"
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Only if you share it with your set. You can withdraw your consent on “My programme” until the "
+            "report is published."
+        ),
+    )
 
     def __init__(self, *args, cohort, action_learning_set=None, moment=None, **kwargs):
         if moment is not None:
@@ -38,6 +51,7 @@ class PracticeMomentForm(forms.Form):
                 "with_whom": moment.with_whom,
                 "reflection": moment.reflection,
                 "visibility": SHARED if moment.shared_with_set else PRIVATE,
+                "quote_consent": moment.quote_consent,
                 **kwargs.get("initial", {}),
             }
         super().__init__(*args, **kwargs)
@@ -70,6 +84,7 @@ class PracticeMomentForm(forms.Form):
             "with_whom": data["with_whom"],
             "reflection": data["reflection"],
             "shared_with_set": data["visibility"] == SHARED,
+            "quote_consent": data["quote_consent"] or Answer.QuoteConsent.NONE,
         }
 
 
@@ -83,3 +98,13 @@ class PracticeNudgesForm(forms.Form):
     @property
     def nudges_on(self) -> bool:
         return self.cleaned_data["nudges"] == "on"
+
+
+class QuoteSourceForm(forms.Form):
+    """A quote's source, as the quotes page names it ("answer-12", "moment-5")."""
+
+    source = forms.RegexField(regex=r"^(answer|moment)-\d+$", widget=forms.HiddenInput)
+
+
+class QuoteMoveForm(QuoteSourceForm):
+    direction = forms.ChoiceField(choices=[("up", _("Up")), ("down", _("Down"))], widget=forms.HiddenInput)

@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from common.models import TimeStampedModel
+from surveys.models import Answer
 
 # Short enough to write on a phone in a minute; long enough for a few sentences.
 REFLECTION_MAX_LENGTH = 1000
@@ -54,6 +55,11 @@ class PracticeMoment(TimeStampedModel):
         validators=[MaxLengthValidator(REFLECTION_MAX_LENGTH)],
     )
     shared_with_set = models.BooleanField(_("shared with the action-learning set"), default=False)
+    # The same levels as a survey answer's consent (surveys owns them). Only a reflection shared with
+    # the set can be quoted: a private one was written for nobody else to read.
+    quote_consent = models.CharField(
+        _("quote consent"), max_length=20, choices=Answer.QuoteConsent.choices, default=Answer.QuoteConsent.NONE
+    )
 
     class Meta:
         ordering = ["-date", "-created_at", "-pk"]
@@ -69,6 +75,11 @@ class PracticeMoment(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(with_whom__in=["team", "colleague", "patient_group", "other"]),
                 name="practicemoment_with_whom_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(quote_consent="none")
+                | Q(quote_consent__in=["anonymous", "role", "name_and_role"], shared_with_set=True) & ~Q(reflection=""),
+                name="practicemoment_quote_only_shared_reflection",
             ),
         ]
         indexes = [models.Index(fields=["membership", "created_at"], name="practicemoment_member_created")]
@@ -175,3 +186,46 @@ class CohortEvaluation(TimeStampedModel):
 
     def __str__(self):
         return str(self.cohort)
+
+
+class QuoteSelection(TimeStampedModel):
+    """A consented quote a facilitator has chosen for the cohort's impact report, in report order.
+
+    Exactly one source: a free-text survey answer or a practice reflection shared with the set. The
+    consent stays with the source; every selector that lists selections filters on it, so a consent
+    withdrawn (set to "no") takes the quote out of every draft at once, and the withdrawal service
+    also deletes the rows.
+    """
+
+    # CASCADE throughout: a selection is only a pointer; it goes with its cohort or its source.
+    cohort = models.ForeignKey("cohorts.Cohort", on_delete=models.CASCADE, related_name="quote_selections")
+    answer = models.ForeignKey(
+        "surveys.Answer", on_delete=models.CASCADE, null=True, blank=True, related_name="quote_selections"
+    )
+    practice_moment = models.ForeignKey(
+        PracticeMoment, on_delete=models.CASCADE, null=True, blank=True, related_name="quote_selections"
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["cohort", "order", "pk"]
+        verbose_name = _("quote selection")
+        verbose_name_plural = _("quote selections")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answer__isnull=False, practice_moment__isnull=True)
+                | Q(answer__isnull=True, practice_moment__isnull=False),
+                name="quoteselection_exactly_one_source",
+            ),
+            models.UniqueConstraint(
+                fields=["cohort", "answer"], condition=Q(answer__isnull=False), name="quoteselection_answer_once"
+            ),
+            models.UniqueConstraint(
+                fields=["cohort", "practice_moment"],
+                condition=Q(practice_moment__isnull=False),
+                name="quoteselection_moment_once",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Quote %(order)s of %(cohort)s") % {"order": self.order, "cohort": self.cohort_id}

@@ -34,6 +34,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from cohorts.models import Cohort, Membership
 from common.mail import mail_error_is_transient, mail_error_text, mail_message, mail_render, sent_email_record
 from common.models import SentEmail
+from surveys.models import Answer
 
 from . import selectors
 from .models import PracticeMoment, PracticeNudge, PracticeNudgePreference
@@ -66,6 +67,7 @@ def practice_moment_create(
     with_whom: str,
     reflection: str = "",
     shared_with_set: bool = False,
+    quote_consent: str = Answer.QuoteConsent.NONE,
 ) -> PracticeMoment:
     _check_participant(cohort_id=cohort.pk, membership=membership)
     moment = PracticeMoment(
@@ -76,6 +78,7 @@ def practice_moment_create(
         reflection=reflection.strip(),
         shared_with_set=shared_with_set,
     )
+    moment.quote_consent = _quote_consent(moment, quote_consent)
     moment.full_clean()
     moment.save()
     return moment
@@ -91,14 +94,26 @@ def practice_moment_update(
     with_whom: str,
     reflection: str,
     shared_with_set: bool,
+    quote_consent: str = Answer.QuoteConsent.NONE,
 ) -> PracticeMoment:
     _check_owner(moment=moment, membership=membership)
     _check_participant(cohort_id=moment.membership.cohort_id, membership=membership)
     moment.date, moment.method, moment.with_whom = date, method, with_whom
     moment.reflection, moment.shared_with_set = reflection.strip(), shared_with_set
+    moment.quote_consent = _quote_consent(moment, quote_consent)
     moment.full_clean()
     moment.save()
+    if moment.quote_consent == Answer.QuoteConsent.NONE:
+        # Unshared, emptied or consent withdrawn: out of every draft of the report.
+        moment.quote_selections.all().delete()
     return moment
+
+
+def _quote_consent(moment: PracticeMoment, consent: str) -> str:
+    """Only a reflection shared with the set can be quoted; otherwise the consent is "no"."""
+    if not moment.shared_with_set or not moment.reflection:
+        return Answer.QuoteConsent.NONE
+    return consent
 
 
 @transaction.atomic

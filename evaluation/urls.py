@@ -1,11 +1,14 @@
 from django.urls import path
 
-from . import views
+from surveys.models import Survey
+
+from . import result_views, views
 
 app_name = "evaluation"
 
 C = "cohorts/<int:cohort_pk>/"
 P = C + "practice/"
+E = C + "evaluation/"
 
 urlpatterns = [
     # The practice log: a participant's own pages
@@ -18,4 +21,17 @@ urlpatterns = [
     path(P + "set/", views.PracticeSetReflectionsView.as_view(), name="practice_set_reflections"),
     # Counts for facilitators
     path(C + "evaluation/practice/", views.PracticeSummaryView.as_view(), name="practice_summary"),
+    # The evaluation's results, for facilitators and staff
+    path(E, result_views.EvaluationOverviewView.as_view(), name="evaluation_overview"),
+    path(E + "self-assessment/", result_views.SelfAssessmentResultsView.as_view(), name="self_assessment_results"),
+    path(
+        E + "end-of-programme/",
+        result_views.LevelResultsView.as_view(kind=Survey.Kind.EVALUATION),
+        name="evaluation_results",
+    ),
+    path(E + "follow-up/", result_views.LevelResultsView.as_view(kind=Survey.Kind.FOLLOW_UP), name="follow_up_results"),
+    path(E + "quotes/", result_views.QuoteListView.as_view(), name="quote_list"),
+    path(E + "quotes/select/", result_views.QuoteSelectView.as_view(), name="quote_select"),
+    path(E + "quotes/deselect/", result_views.QuoteDeselectView.as_view(), name="quote_deselect"),
+    path(E + "quotes/move/", result_views.QuoteMoveView.as_view(), name="quote_move"),
 ]

@@ -80,6 +80,8 @@ ROLE_OVERRIDES = {
             "practice_set_reflections",
         )
     },
+    # A participant's own quotes and consent (a facilitator's account has none to show).
+    "accounts:my_quotes": (Role.PARTICIPANT,),
 }
 
 

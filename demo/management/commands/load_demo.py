@@ -4,6 +4,7 @@ from django.db import transaction
 
 from demo import scenario
 from evaluation import demo as evaluation_demo
+from evaluation import demo_finished
 from modules import demo as modules_demo
 from projects import demo as projects_demo
 from surveys import demo as surveys_demo
@@ -17,6 +18,8 @@ APP_DEMOS = [
     projects_demo.populate,
     # After projects: the practice log's shared reflections belong to the sets made there.
     evaluation_demo.populate,
+    # A finished cohort with its whole evaluation (facilitated by the demo "facilitator" too).
+    demo_finished.populate_finished,
 ]
 
 

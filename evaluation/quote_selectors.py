@@ -1,0 +1,204 @@
+"""Read side of consented quotes: what a facilitator may choose from, what they chose, and what a
+participant has let us quote.
+
+A source is listed only while its consent is not "no" (``Answer.QuoteConsent.NONE``): the consent
+lives with the source, so a withdrawal takes a quote off every list and out of every draft at once.
+A free-text answer of a non-named survey is listed only where the survey results page would show
+its text (``surveys.disclosure.figures_visible``: closed, at least ``MIN_GROUP`` responses).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from cohorts.models import Cohort, Membership, Person
+from surveys import disclosure
+from surveys.models import Answer, Question, Survey
+from surveys.tokens import pseudonym_for
+
+from .models import PracticeMoment, QuoteSelection
+
+NONE = Answer.QuoteConsent.NONE
+ANSWER, MOMENT = "answer", "moment"
+PROFESSIONS = dict(Person.Profession.choices)
+
+
+def source_key(kind: str, pk: int) -> str:
+    return f"{kind}-{pk}"
+
+
+def source_parse(key: str) -> tuple[str, int] | None:
+    """("answer" | "moment", pk) from a key such as "answer-12"; None for anything else."""
+    kind, _sep, pk = (key or "").partition("-")
+    if kind not in (ANSWER, MOMENT) or not pk.isdigit():
+        return None
+    return kind, int(pk)
+
+
+def quote_attribution(*, consent: str, privacy: str, person: Person | None = None, profession: str = "") -> str:
+    """How a quote is attributed, from the participant's consent and what the source may reveal.
+
+    ``privacy`` is the survey's (practice reflections shared with the set count as named). A name is
+    given only for a named source: beside a pseudonymous answer it would unmask the pseudonym. An
+    anonymous answer is always "A participant", whatever was stored.
+    """
+    anonymous = _("A participant")
+    if consent == NONE or consent == Answer.QuoteConsent.ANONYMOUS or privacy == Survey.Privacy.ANONYMOUS:
+        return anonymous
+    if person is not None:
+        role = person.job_title or PROFESSIONS.get(person.profession, "")
+    else:
+        role = PROFESSIONS.get(profession, "")
+    if consent == Answer.QuoteConsent.NAME_AND_ROLE and privacy == Survey.Privacy.NAMED and person is not None:
+        return f"{person.full_name}, {role}" if role else person.full_name
+    return role or anonymous
+
+
+@dataclass
+class Quote:
+    key: str
+    text: str
+    source: str  # where it comes from: the survey and question, or "practice reflection"
+    attribution: str
+    consent: str
+    selection: QuoteSelection | None = None
+
+    @property
+    def consent_label(self) -> str:
+        return str(Answer.QuoteConsent(self.consent).label)
+
+
+def _answer_quote(answer: Answer) -> Quote:
+    response = answer.response
+    survey = response.survey
+    membership = response.membership if survey.is_named else None
+    return Quote(
+        key=source_key(ANSWER, answer.pk),
+        text=answer.text,
+        source=f"{survey.title}: {answer.question.text}",
+        attribution=quote_attribution(
+            consent=answer.quote_consent,
+            privacy=survey.privacy,
+            person=membership.person if membership else None,
+            profession=response.profession,
+        ),
+        consent=answer.quote_consent,
+    )
+
+
+def _moment_quote(moment: PracticeMoment) -> Quote:
+    return Quote(
+        key=source_key(MOMENT, moment.pk),
+        text=moment.reflection,
+        source=_("Practice reflection shared with the set, %(date)s") % {"date": date_format(moment.date, "j F Y")},
+        attribution=quote_attribution(
+            consent=moment.quote_consent, privacy=Survey.Privacy.NAMED, person=moment.membership.person
+        ),
+        consent=moment.quote_consent,
+    )
+
+
+def _answers():
+    return (
+        Answer.objects.filter(question__kind__in=Question.TEXT_KINDS)
+        .exclude(text="")
+        .exclude(quote_consent=NONE)
+        .select_related("question", "response__survey__module", "response__membership__person")
+    )
+
+
+def _cohort_answers(cohort: Cohort) -> list[Answer]:
+    counts = dict(Survey.objects.filter(cohort=cohort).annotate(n=Count("responses")).values_list("pk", "n"))
+    answers = _answers().filter(response__survey__cohort=cohort).order_by("response__survey_id", "question__order")
+    return [
+        a
+        for a in answers
+        if disclosure.figures_visible(survey=a.response.survey, responses=counts[a.response.survey_id])
+    ]
+
+
+def _cohort_moments(cohort: Cohort):
+    return (
+        PracticeMoment.objects.filter(membership__cohort=cohort, shared_with_set=True)
+        .exclude(quote_consent=NONE)
+        .exclude(reflection="")
+        .select_related("membership__person")
+        .order_by("date", "pk")
+    )
+
+
+@dataclass
+class QuoteBoard:
+    selected: list[Quote]
+    available: list[Quote]
+
+
+def quote_board(*, cohort: Cohort) -> QuoteBoard:
+    """Every consented source of the cohort, the selected ones in report order: four queries."""
+    quotes = [_answer_quote(a) for a in _cohort_answers(cohort)] + [_moment_quote(m) for m in _cohort_moments(cohort)]
+    by_key = {q.key: q for q in quotes}
+    selected = []
+    for selection in QuoteSelection.objects.filter(cohort=cohort).order_by("order", "pk"):
+        key = (
+            source_key(ANSWER, selection.answer_id)
+            if selection.answer_id
+            else source_key(MOMENT, selection.practice_moment_id)
+        )
+        quote = by_key.get(key)
+        if quote is not None:  # a source no longer consented (or not yet visible) is not a quote
+            quote.selection = selection
+            selected.append(quote)
+    return QuoteBoard(selected=selected, available=[q for q in quotes if q.selection is None])
+
+
+def quote_is_selectable(*, cohort: Cohort, key: str) -> bool:
+    """Whether the facilitators' quotes page lists this source (the services' rule, in one place)."""
+    parsed = source_parse(key)
+    if parsed is None:
+        return False
+    kind, pk = parsed
+    if kind == MOMENT:
+        return _cohort_moments(cohort).filter(pk=pk).exists()
+    return any(a.pk == pk for a in _cohort_answers(cohort))
+
+
+# -- a participant's own consented quotes ----------------------------------------------------------
+
+
+def _own_answers(user):
+    memberships = list(Membership.objects.filter(person__user=user).values_list("pk", flat=True))
+    pseudonyms = [pseudonym_for(pk) for pk in memberships]
+    # Named answers by membership, pseudonymous ones by the member's pseudonym; an anonymous answer
+    # has neither, so it cannot be found (its consent is changed through the survey link).
+    return _answers().filter(
+        Q(response__survey__privacy=Survey.Privacy.NAMED, response__membership__in=memberships)
+        | Q(response__survey__privacy=Survey.Privacy.PSEUDONYMOUS, response__pseudonym__in=pseudonyms)
+    )
+
+
+def _own_moments(user):
+    return (
+        PracticeMoment.objects.filter(membership__person__user=user)
+        .exclude(quote_consent=NONE)
+        .select_related("membership__person")
+    )
+
+
+def quotes_of_user(*, user) -> list[Quote]:
+    """The signed-in participant's answers and reflections they have let us quote: two queries."""
+    answers = [_answer_quote(a) for a in _own_answers(user).order_by("response__survey_id", "question__order")]
+    return answers + [_moment_quote(m) for m in _own_moments(user).order_by("date", "pk")]
+
+
+def own_source(*, user, key: str) -> Answer | PracticeMoment | None:
+    """The user's own consented source named by ``key``, or None."""
+    parsed = source_parse(key)
+    if parsed is None:
+        return None
+    kind, pk = parsed
+    queryset = _own_moments(user) if kind == MOMENT else _own_answers(user)
+    return queryset.filter(pk=pk).first()

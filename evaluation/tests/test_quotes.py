@@ -1,0 +1,208 @@
+"""Consented quotes: only consented sources can be listed or chosen, withdrawal takes a quote out of
+every selection, attribution follows the consent and what the source may reveal."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from cohorts.tests.factories import MembershipFactory, PersonFactory, UserFactory
+from evaluation import quote_services
+from evaluation.models import QuoteSelection
+from evaluation.quote_selectors import quote_attribution, quote_board, quotes_of_user
+from evaluation.tests.factories import PracticeMomentFactory
+from surveys.models import Answer, Question, Response, Survey
+from surveys.tests.factories import CohortSurveyFactory, QuestionFactory
+from surveys.tokens import pseudonym_for
+
+pytestmark = pytest.mark.django_db
+C = Answer.QuoteConsent
+
+
+def text_answer(survey, membership, text, consent, *, named=True):
+    question = survey.question_set.questions.filter(kind=Question.Kind.LONG_TEXT).first() or QuestionFactory(
+        question_set=survey.question_set, kind=Question.Kind.LONG_TEXT, code="went-well"
+    )
+    now = timezone.now()
+    key = {"membership": membership} if named else {"pseudonym": pseudonym_for(membership.pk)}
+    response = Response.objects.create(survey=survey, profession="nurse", submitted_at=now, updated_at=now, **key)
+    return Answer.objects.create(response=response, question=question, text=text, quote_consent=consent)
+
+
+@pytest.fixture
+def named_survey(cohort):
+    return CohortSurveyFactory(cohort=cohort, kind=Survey.Kind.EVALUATION, privacy=Survey.Privacy.NAMED)
+
+
+@pytest.fixture
+def member(cohort):
+    return MembershipFactory(
+        cohort=cohort, person__user=UserFactory(), person__full_name="Priya Shah", person__job_title="Ward Manager"
+    )
+
+
+def board_url(cohort):
+    return reverse("evaluation:quote_list", kwargs={"cohort_pk": cohort.pk})
+
+
+def test_unconsented_answer_cannot_be_selected_or_seen(cohort, named_survey, member, facilitator_client):
+    secret = text_answer(named_survey, member, "Private words nobody may quote", C.NONE)
+    shared = text_answer(named_survey, MembershipFactory(cohort=cohort), "GROW changed my supervisions", C.ROLE)
+    with pytest.raises(ValidationError):
+        quote_services.quote_select(cohort=cohort, key=f"answer-{secret.pk}")
+    assert not QuoteSelection.objects.exists()
+    response = facilitator_client.post(
+        reverse("evaluation:quote_select", kwargs={"cohort_pk": cohort.pk}), {"source": f"answer-{secret.pk}"}
+    )
+    assert response.status_code == 400
+    assert not QuoteSelection.objects.exists()
+    html = facilitator_client.get(board_url(cohort)).content.decode()
+    assert "Private words nobody may quote" not in html
+    assert "GROW changed my supervisions" in html
+    response = facilitator_client.post(
+        reverse("evaluation:quote_select", kwargs={"cohort_pk": cohort.pk}), {"source": f"answer-{shared.pk}"}
+    )
+    assert response.status_code == 302
+    assert QuoteSelection.objects.get().answer == shared
+
+
+def test_another_cohorts_quote_cannot_be_selected(cohort, member):
+    other = CohortSurveyFactory(kind=Survey.Kind.EVALUATION, privacy=Survey.Privacy.NAMED)
+    foreign = text_answer(other, MembershipFactory(cohort=other.cohort), "Elsewhere", C.ANONYMOUS)
+    with pytest.raises(ValidationError):
+        quote_services.quote_select(cohort=cohort, key=f"answer-{foreign.pk}")
+
+
+def test_open_pseudonymous_survey_text_is_not_listed_until_closed(cohort, member):
+    survey = CohortSurveyFactory(cohort=cohort, kind=Survey.Kind.EVALUATION, privacy=Survey.Privacy.PSEUDONYMOUS)
+    answers = [
+        text_answer(survey, MembershipFactory(cohort=cohort), f"Said {i}", C.ANONYMOUS, named=False) for i in range(3)
+    ]
+    assert quote_board(cohort=cohort).available == []
+    with pytest.raises(ValidationError):
+        quote_services.quote_select(cohort=cohort, key=f"answer-{answers[0].pk}")
+    Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.CLOSED, closed_at=timezone.now())
+    assert len(quote_board(cohort=cohort).available) == 3
+
+
+def test_withdrawal_removes_the_quote_from_the_selection(cohort, named_survey, member, client):
+    answer = text_answer(named_survey, member, "The team now runs its own huddle", C.NAME_AND_ROLE)
+    quote_services.quote_select(cohort=cohort, key=f"answer-{answer.pk}")
+    assert [q.key for q in quote_board(cohort=cohort).selected] == [f"answer-{answer.pk}"]
+    client.force_login(member.person.user)
+    page = client.get(reverse("accounts:my_quotes")).content.decode()
+    assert "The team now runs its own huddle" in page
+    response = client.post(reverse("accounts:quote_consent_withdraw"), {"source": f"answer-{answer.pk}"})
+    assert response.status_code == 302
+    answer.refresh_from_db()
+    assert answer.quote_consent == C.NONE
+    assert not QuoteSelection.objects.exists()
+    assert quote_board(cohort=cohort).selected == []
+    assert "The team now runs its own huddle" not in client.get(reverse("accounts:my_quotes")).content.decode()
+
+
+def test_a_selection_whose_consent_changed_to_none_is_not_listed(cohort, named_survey, member):
+    answer = text_answer(named_survey, member, "Words", C.ROLE)
+    quote_services.quote_select(cohort=cohort, key=f"answer-{answer.pk}")
+    Answer.objects.filter(pk=answer.pk).update(quote_consent=C.NONE)
+    board = quote_board(cohort=cohort)
+    assert board.selected == []
+    assert board.available == []
+
+
+def test_participant_cannot_withdraw_someone_elses_consent(cohort, named_survey, member, client):
+    answer = text_answer(named_survey, MembershipFactory(cohort=cohort), "Not mine", C.ROLE)
+    client.force_login(member.person.user)
+    response = client.post(reverse("accounts:quote_consent_withdraw"), {"source": f"answer-{answer.pk}"})
+    assert response.status_code == 400
+    answer.refresh_from_db()
+    assert answer.quote_consent == C.ROLE
+
+
+def test_participant_lists_own_named_and_pseudonymous_answers_and_reflections(cohort, named_survey, member):
+    pseudonymous = CohortSurveyFactory(cohort=cohort, kind=Survey.Kind.SELF_POST, privacy=Survey.Privacy.PSEUDONYMOUS)
+    text_answer(named_survey, member, "Named words", C.ROLE)
+    text_answer(pseudonymous, member, "Pseudonymous words", C.ANONYMOUS, named=False)
+    text_answer(pseudonymous, MembershipFactory(cohort=cohort), "Someone else's", C.ANONYMOUS, named=False)
+    PracticeMomentFactory(membership=member, reflection="A reflection", shared_with_set=True, quote_consent=C.ROLE)
+    texts = sorted(q.text for q in quotes_of_user(user=member.person.user))
+    assert texts == ["A reflection", "Named words", "Pseudonymous words"]
+
+
+def test_moment_consent_is_none_unless_shared(cohort, member):
+    from evaluation import services
+
+    moment = services.practice_moment_create(
+        cohort=cohort,
+        membership=member,
+        date=cohort.start_date,
+        method="grow",
+        with_whom="team",
+        reflection="Private",
+        shared_with_set=False,
+        quote_consent=C.NAME_AND_ROLE,
+    )
+    assert moment.quote_consent == C.NONE
+    services.practice_moment_update(
+        moment=moment,
+        membership=member,
+        date=moment.date,
+        method="grow",
+        with_whom="team",
+        reflection="Shared now",
+        shared_with_set=True,
+        quote_consent=C.ROLE,
+    )
+    quote_services.quote_select(cohort=cohort, key=f"moment-{moment.pk}")
+    services.practice_moment_update(
+        moment=moment,
+        membership=member,
+        date=moment.date,
+        method="grow",
+        with_whom="team",
+        reflection="Shared now",
+        shared_with_set=False,
+        quote_consent=C.ROLE,
+    )
+    moment.refresh_from_db()
+    assert moment.quote_consent == C.NONE
+    assert not QuoteSelection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("consent", "privacy", "expected"),
+    [
+        (C.NAME_AND_ROLE, Survey.Privacy.NAMED, "Priya Shah, Ward Manager"),
+        (C.ROLE, Survey.Privacy.NAMED, "Ward Manager"),
+        (C.ANONYMOUS, Survey.Privacy.NAMED, "A participant"),
+        # A name beside a pseudonymous answer would unmask the pseudonym: role (profession) only.
+        (C.NAME_AND_ROLE, Survey.Privacy.PSEUDONYMOUS, "Nursing"),
+        (C.ROLE, Survey.Privacy.PSEUDONYMOUS, "Nursing"),
+        (C.ROLE, Survey.Privacy.ANONYMOUS, "A participant"),
+        (C.NAME_AND_ROLE, Survey.Privacy.ANONYMOUS, "A participant"),
+    ],
+)
+def test_attribution_by_consent_and_privacy(consent, privacy, expected):
+    person = PersonFactory.build(full_name="Priya Shah", job_title="Ward Manager")
+    named = privacy == Survey.Privacy.NAMED
+    result = quote_attribution(consent=consent, privacy=privacy, person=person if named else None, profession="nurse")
+    assert result == expected
+
+
+def test_quote_page_shows_the_chosen_attribution_and_orders(cohort, named_survey, member, facilitator_client):
+    first = text_answer(named_survey, member, "First words", C.NAME_AND_ROLE)
+    second = text_answer(named_survey, MembershipFactory(cohort=cohort), "Second words", C.ANONYMOUS)
+    for answer in (first, second):
+        quote_services.quote_select(cohort=cohort, key=f"answer-{answer.pk}")
+    html = facilitator_client.get(board_url(cohort)).content.decode()
+    assert "Priya Shah, Ward Manager" in html
+    assert "A participant" in html
+    facilitator_client.post(
+        reverse("evaluation:quote_move", kwargs={"cohort_pk": cohort.pk}),
+        {"source": f"answer-{second.pk}", "direction": "up"},
+    )
+    assert [q.text for q in quote_board(cohort=cohort).selected] == ["Second words", "First words"]
+    facilitator_client.post(
+        reverse("evaluation:quote_deselect", kwargs={"cohort_pk": cohort.pk}), {"source": f"answer-{first.pk}"}
+    )
+    assert [q.text for q in quote_board(cohort=cohort).selected] == ["Second words"]
