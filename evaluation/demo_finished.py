@@ -347,3 +347,14 @@ def populate_finished(*, demo) -> Cohort:
         ]
     )
     return cohort
+
+
+def reset() -> None:
+    """Delete what ``populate_finished`` made; ``demo.scenario.reset`` calls it before removing the rest.
+
+    The cohort goes first (its surveys, responses and answers with it), then its participants and
+    the question sets only this cohort used.
+    """
+    Cohort.objects.filter(name=NAME, memberships__person__email__endswith=f".c0@{DOMAIN}").distinct().delete()
+    Person.objects.filter(email__endswith=f".c0@{DOMAIN}").delete()
+    QuestionSet.objects.filter(slug__startswith="demo-c0-").delete()

@@ -142,7 +142,7 @@ class QuestionAdmin(admin.ModelAdmin):
 class SurveyAdmin(admin.ModelAdmin):
     list_display = ("__str__", "cohort", "kind", "status", "privacy", "question_set", "opens_at", "closes_at")
     list_filter = ("kind", "status", "privacy")
-    list_select_related = ("module", "cohort", "question_set")
+    list_select_related = ("module__cohort", "cohort", "question_set")
     search_fields = ("cohort__name", "module__title")
     raw_id_fields = ("module", "cohort")
 
@@ -164,7 +164,7 @@ class InvitationLinkInline(admin.TabularInline):
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ("membership", "survey", "status", "attempts", "sent_at", "responded_at", "reminders_sent")
     list_filter = ("status",)
-    list_select_related = ("membership__person", "membership__cohort", "survey__module", "survey__cohort")
+    list_select_related = ("membership__person", "membership__cohort", "survey__module__cohort", "survey__cohort")
     search_fields = ("membership__person__full_name", "membership__person__email")
     readonly_fields = ("attempts", "last_error", "sent_at", "responded_at")
     raw_id_fields = ("survey", "membership")
