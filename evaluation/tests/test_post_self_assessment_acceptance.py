@@ -104,6 +104,11 @@ def test_participant_answers_post_self_assessment_with_then_ratings_and_logs_pra
     response = answers["self-change"].response
     assert (response.membership_id, bool(response.pseudonym)) == (None, True)
 
+    # The thank-you page leads straight on to the end-of-programme evaluation.
+    page.get_by_role("button", name="Go on to “End-of-programme evaluation”").click()
+    page.wait_for_url(re.compile(r"/s/answer/$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "End-of-programme evaluation"
+
     page.goto(f"{live_server.url}{reverse('login')}")
     page.get_by_label("Username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
