@@ -10,6 +10,7 @@ from django.utils import timezone
 from cohorts.models import Cohort, Membership, ModuleOutline, Organisation, Person, Programme
 from cohorts.tests.factories import CohortFactory
 from demo import scenario as demo
+from evaluation import demo_finished
 from modules.models import Attendance, Module
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +62,9 @@ def test_load_demo_gives_the_running_cohort_two_facilitators_who_can_log_in(clie
     assert {m.person.user.username for m in facilitators} == {"facilitator", "facilitator2"}
     assert client.login(username="facilitator", password="demo-facilitator-2026")
     assert client.login(username="facilitator2", password="demo-facilitator2-2026")
-    assert list(Cohort.objects.for_user(User.objects.get(username="facilitator"))) == [cohort]
+    # The demo facilitator also ran the finished cohort (evaluation/demo_finished.py).
+    finished = Cohort.objects.get(name=demo_finished.NAME)
+    assert set(Cohort.objects.for_user(User.objects.get(username="facilitator"))) == {cohort, finished}
 
 
 def test_load_demo_delivers_modules_1_to_3_with_attendance():
@@ -123,7 +126,7 @@ def test_load_demo_twice_does_not_duplicate():
     output = load_demo()
     assert _snapshot() == first
     assert f"Found {demo.COHORT}" in output
-    assert Person.objects.count() == 30 + 12 + 3
+    assert Person.objects.count() == 30 + 12 + 3 + len(demo_finished.PARTICIPANTS)
 
 
 def test_load_demo_prints_the_demo_logins():
@@ -140,7 +143,7 @@ def test_load_demo_reset_wipes_and_reloads():
     load_demo("--reset")
     assert not Cohort.objects.filter(pk=old_cohort.pk).exists()
     assert Cohort.objects.get(name=demo.COHORT).memberships.participants().count() == 30
-    assert Person.objects.count() == 45
+    assert Person.objects.count() == 45 + len(demo_finished.PARTICIPANTS)
 
 
 def test_load_demo_reset_refuses_when_other_data_uses_demo_people():
