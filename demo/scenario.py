@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from cohorts.models import Cohort, Membership, ModuleOutline, Organisation, Person, Programme
 from cohorts.services import membership_add
-from evaluation import demo_finished
+from evaluation.demo_finished import reset_finished
 from modules.models import Attendance, Module
 from modules.services import attendance_record, cohort_create_from_programme
 
@@ -465,7 +465,8 @@ def reset(*, stdout=None) -> None:
     emails += [_email(row[0], SECOND_COMMISSIONER_DOMAIN) for row in SECOND_PARTICIPANTS]
     usernames = [login[0] for login in DEMO_LOGINS]
     try:
-        demo_finished.reset()
+        # The finished cohort first: its memberships hold on to the demo facilitator.
+        reset_finished(commissioner_name=COMMISSIONER)
         Cohort.objects.filter(
             commissioner__name__in=[COMMISSIONER, SECOND_COMMISSIONER], name__in=[COHORT, SECOND_COHORT]
         ).delete()

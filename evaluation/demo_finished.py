@@ -207,6 +207,24 @@ def _respond(survey, memberships, when, answers_for, offset=0) -> None:
     )
 
 
+QUESTION_SET_SLUG_PREFIX = "demo-c0-"
+
+
+def _email(full_name: str) -> str:
+    first, last = full_name.lower().split()
+    return f"{first}.{last}.c0@{DOMAIN}"
+
+
+@transaction.atomic
+def reset_finished(*, commissioner_name: str) -> None:
+    """Delete what ``populate_finished`` creates: the cohort (its surveys, answers, practice log and
+    quotes go with it), its participants and its question sets. ``demo.scenario.reset`` calls it first,
+    because the cohort's memberships hold on to the demo facilitator."""
+    Cohort.objects.filter(commissioner__name=commissioner_name, name=NAME).delete()
+    Person.objects.filter(email__in=[_email(row[0]) for row in PARTICIPANTS]).delete()
+    QuestionSet.objects.filter(slug__startswith=QUESTION_SET_SLUG_PREFIX).delete()
+
+
 @transaction.atomic
 def populate_finished(*, demo) -> Cohort:
     existing = Cohort.objects.filter(commissioner=demo.commissioner, name=NAME).first()
@@ -231,9 +249,8 @@ def populate_finished(*, demo) -> Cohort:
     membership_add(cohort=cohort, person=demo.facilitators[0].person, role=Membership.Role.FACILITATOR)
     members = []
     for full_name, job_title, profession in PARTICIPANTS:
-        first, last = full_name.lower().split()
         person, _created = Person.objects.get_or_create(
-            email=f"{first}.{last}.c0@{DOMAIN}",
+            email=_email(full_name),
             defaults={
                 "full_name": full_name,
                 "job_title": job_title,
@@ -347,14 +364,3 @@ def populate_finished(*, demo) -> Cohort:
         ]
     )
     return cohort
-
-
-def reset() -> None:
-    """Delete what ``populate_finished`` made; ``demo.scenario.reset`` calls it before removing the rest.
-
-    The cohort goes first (its surveys, responses and answers with it), then its participants and
-    the question sets only this cohort used.
-    """
-    Cohort.objects.filter(name=NAME, memberships__person__email__endswith=f".c0@{DOMAIN}").distinct().delete()
-    Person.objects.filter(email__endswith=f".c0@{DOMAIN}").delete()
-    QuestionSet.objects.filter(slug__startswith="demo-c0-").delete()

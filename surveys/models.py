@@ -252,6 +252,10 @@ class Survey(TimeStampedModel):
         FOLLOW_UP = "follow_up", _("Follow-up")
 
     DEFAULT_OPEN_DAYS = 7
+    # The survey whose thank-you page leads on to another of the cohort's surveys: the post
+    # self-assessment and the evaluation are two shorter surveys (answers to the first are kept even
+    # if someone stops there), and the second is one click away from the first.
+    LEADS_ON_TO = {Kind.SELF_POST: Kind.EVALUATION}
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MODULE)
     # The cohort is stored even for module surveys (it equals module.cohort): surveys that follow no

@@ -10,6 +10,7 @@ sets = "cohorts/<int:cohort_pk>/surveys/question-sets/"
 urlpatterns = [
     # Participants, without an account.
     path("s/answer/", answer.AnswerView.as_view(), name="answer"),
+    path("s/answer/next/", answer.AnswerNextView.as_view(), name="answer_next"),
     path("s/<str:token>/", answer.AnswerStartView.as_view(), name="answer_start"),
     # Signed-in participants, from "my programme": a fresh link for their own invitation.
     path("me/surveys/<int:pk>/answer/", mine.MyInvitationAnswerView.as_view(), name="my_invitation_answer"),

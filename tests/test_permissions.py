@@ -27,6 +27,7 @@ PUBLIC_URL_NAMES = {
     "password_reset_complete",
     "surveys:answer_start",
     "surveys:answer",
+    "surveys:answer_next",
     "accounts:sign_in_link_request",
     "accounts:sign_in_link_sent",
     "accounts:sign_in_link_use",

@@ -6,7 +6,7 @@ the number of responses. Selectors never call services.
 
 from .figures import mean, nps
 from .mail import DeliveryCounts, SummaryCounts, invitation_delivery_for_survey, survey_summary_counts
-from .mine import OpenInvitation, open_invitations_for_user
+from .mine import OpenInvitation, invitation_leading_on, open_invitations_for_user
 from .pages import invitation_list_for_survey, question_set_detail, question_set_list, survey_list_for_cohort
 from .pdsa import PDSAEntry, ScoreMove, pdsa_entry_for_module, pdsa_timeline_for_cohort, score_moves
 from .results import (
@@ -38,6 +38,7 @@ __all__ = [
     "TextAnswer",
     "Trend",
     "invitation_delivery_for_survey",
+    "invitation_leading_on",
     "invitation_list_for_survey",
     "mean",
     "nps",

@@ -39,3 +39,23 @@ def open_invitations_for_user(*, user) -> list[OpenInvitation]:
         )
         for invitation in invitations
     ]
+
+
+def invitation_leading_on(*, invitation: Invitation) -> Invitation | None:
+    """The same participant's invitation to the survey that ``invitation``'s survey leads on to
+    (``Survey.LEADS_ON_TO``: the post self-assessment to the evaluation of the same cohort), if that
+    survey accepts answers now. At most one query."""
+    kind = Survey.LEADS_ON_TO.get(invitation.survey.kind)
+    if kind is None:
+        return None
+    return (
+        Invitation.objects.with_active_membership()
+        .filter(
+            membership_id=invitation.membership_id,
+            survey__cohort_id=invitation.survey.cohort_id,
+            survey__kind=kind,
+            survey__in=Survey.objects.accepting(),
+        )
+        .select_related("survey__cohort")
+        .first()
+    )

@@ -16,6 +16,7 @@ Fetch Metadata check refusing any POST the browser marks as cross-site.
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -25,9 +26,11 @@ from common import ratelimit as limits
 from common.ratelimit import ratelimit
 from common.views import ServiceFormView
 from surveys.forms import SurveyAnswerForm
+from surveys.selectors import invitation_leading_on
 from surveys.services import (
     ResponseLockedError,
     invitation_for_token,
+    invitation_issue_token,
     response_for_token,
     response_save,
     survey_questions,
@@ -52,6 +55,13 @@ def link_not_valid(request):
 
 def _token_from_cookie(request) -> str:
     return request.get_signed_cookie(COOKIE, default="", salt=COOKIE_SALT)
+
+
+def _cross_site_post(request) -> bool:
+    return request.method == "POST" and request.headers.get("Sec-Fetch-Site", "same-origin") not in (
+        "same-origin",
+        "none",
+    )
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -89,10 +99,7 @@ class AnswerView(ServiceFormView):
     form_class = SurveyAnswerForm
 
     def dispatch(self, request, *args, **kwargs):
-        if request.method == "POST" and request.headers.get("Sec-Fetch-Site", "same-origin") not in (
-            "same-origin",
-            "none",
-        ):
+        if _cross_site_post(request):
             return link_not_valid(request)
         self.token = _token_from_cookie(request)
         self.invitation = invitation_for_token(token=self.token)
@@ -121,8 +128,14 @@ class AnswerView(ServiceFormView):
     def get_context_data(self, **kwargs):
         survey = self.invitation.survey
         saved = self.request.method == "GET" and self.request.GET.get("saved") == "1"
+        leading_on = invitation_leading_on(invitation=self.invitation) if saved else None
         return super().get_context_data(
-            survey=survey, module=survey.module, response=self.response, saved=saved, **kwargs
+            survey=survey,
+            module=survey.module,
+            response=self.response,
+            saved=saved,
+            next_survey=leading_on.survey if leading_on else None,
+            **kwargs,
         )
 
     def perform(self, form):
@@ -147,3 +160,23 @@ class AnswerView(ServiceFormView):
 
     def _locked(self):
         return render(self.request, "surveys/answer_locked.html", {"survey": self.invitation.survey})
+
+
+@method_decorator([login_not_required, csrf_exempt], name="dispatch")
+class AnswerNextView(View):
+    """From a thank-you page to the survey it leads on to (the post self-assessment to the
+    evaluation): a fresh link to the same participant's invitation, as "my programme" issues, then
+    the usual link page. POST only, so that it writes nothing on a prefetch; protected as the
+    answering page is (link cookie, Fetch Metadata)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        if _cross_site_post(request):
+            return link_not_valid(request)
+        invitation = invitation_for_token(token=_token_from_cookie(request))
+        leading_on = invitation_leading_on(invitation=invitation) if invitation else None
+        if leading_on is None:
+            return link_not_valid(request)
+        token = invitation_issue_token(invitation=leading_on)
+        return _private(redirect(reverse("surveys:answer_start", kwargs={"token": token})))
