@@ -1,16 +1,22 @@
 """Where the time goes: pyinstrument over survey submit journeys or over one page, in this process.
 
 Run (after ``manage.py bench_load``):
-    .venv/bin/python bench/profile.py submit [--journeys 30]
-    .venv/bin/python bench/profile.py page surveys:survey_results [--role facilitator] [--requests 10]
+    .venv/bin/python bench/bench_profile.py submit [--journeys 30]
+    .venv/bin/python bench/bench_profile.py page surveys:survey_results [--role facilitator] [--requests 10]
 
 The requests go through Django's whole handler and middleware (test client, bench settings, the scale
 data), not through gunicorn, so the profile shows the app's own work. A submit journey is the one
 bench_submit.py makes (link, form, POST, confirmation) with a freshly issued link; the run is undone
 afterwards. Prints the time of each step, pyinstrument's call tree and its flattest view (self time).
+
+pyinstrument samples wall-clock time, which a busy shared machine inflates; ``--cpu`` profiles with
+cProfile on CPU time instead (``time.process_time``) and prints the functions with the most CPU
+time, per request or journey, which stays comparable whatever the load.
 """
 
 import argparse
+import cProfile
+import pstats
 import statistics
 import sys
 import time
@@ -19,6 +25,44 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import stack
+
+
+APPS = ("common/", "cohorts/", "modules/", "surveys/", "projects/", "evaluation/")
+
+
+class CPUProfiler:
+    """cProfile on CPU time, started and stopped like pyinstrument's profiler."""
+
+    def __init__(self):
+        self.profile = cProfile.Profile(time.process_time)
+
+    def start(self):
+        self.profile.enable()
+
+    def stop(self):
+        self.profile.disable()
+
+    def report(self, top: int, repeats: int) -> None:
+        stats = pstats.Stats(self.profile)
+        total = stats.total_tt
+        print(f"\nCPU time under cProfile (its own overhead included): {total * 1000 / repeats:.1f} ms each")
+        rows = []
+        for (filename, line, name), (_cc, _nc, tottime, cumtime, _callers) in stats.stats.items():
+            rows.append((cumtime, tottime, f"{_short(filename)}:{line} {name}"))
+        print(f"Top {top} by CPU time including callees (ms per journey or request; self in brackets):")
+        for cumtime, tottime, where in sorted(rows, reverse=True)[:top]:
+            print(f"  {cumtime * 1000 / repeats:8.2f} ({tottime * 1000 / repeats:6.2f})  {where}")
+        own = [row for row in rows if row[2].startswith(APPS)]
+        print(f"Top {top} of the project's own functions (same columns):")
+        for cumtime, tottime, where in sorted(own, reverse=True)[:top]:
+            print(f"  {cumtime * 1000 / repeats:8.2f} ({tottime * 1000 / repeats:6.2f})  {where}")
+
+
+def _short(filename: str) -> str:
+    for marker in ("/site-packages/", str(stack.ROOT) + "/"):
+        if marker in filename:
+            return ("/site-packages/" if marker == "/site-packages/" else "") + filename.split(marker, 1)[1]
+    return filename
 
 
 def _client():
@@ -105,15 +149,21 @@ def main():
     page.add_argument("--requests", type=int, default=10)
     parser.add_argument("--interval", type=float, default=0.0005, help="sampling interval (s)")
     parser.add_argument("--top", type=int, default=25, help="lines of the flat (self-time) view")
+    parser.add_argument("--cpu", action="store_true", help="cProfile on CPU time instead of pyinstrument")
     args = parser.parse_args()
 
     stack.setup()
     stack.ensure_static()
+    print(stack.load_average())
+    if args.cpu:
+        profiler = CPUProfiler()
+        (profile_submit if args.what == "submit" else profile_page)(args, profiler)
+        profiler.report(args.top, args.journeys if args.what == "submit" else args.requests)
+        return
     from pyinstrument import Profiler
     from pyinstrument.renderers import ConsoleRenderer
 
     profiler = Profiler(interval=args.interval)
-    print(stack.load_average())
     (profile_submit if args.what == "submit" else profile_page)(args, profiler)
     session = profiler.last_session
     print(
