@@ -14,7 +14,7 @@ from surveys.services import question_set_default
 from surveys.tokens import pseudonym_for
 
 from .scale import ANSWERS_PER_RESPONSE, ELSE, IMPROVE, LIKERT, RECOMMEND, WENT_WELL
-from .writer import Writer
+from .writer import Writer, has_field
 
 
 def export_survey(n: int):
@@ -54,7 +54,9 @@ def _build(name: str, n: int):
         delivered_at=ends,
     )
     question_set = question_set_default()
+    # Surveys are getting their cohort stored beside the module's (issue 12): give it where it exists.
     survey = Survey.objects.create(
+        **({"cohort": cohort} if has_field(Survey, "cohort_id") else {}),
         module=module,
         question_set=question_set,
         privacy=Survey.Privacy.PSEUDONYMOUS,

@@ -12,10 +12,13 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
 from cohorts.models import Cohort, Membership
-from common.middleware import FACILITATOR, MEMBER, _required_access
 from evaluation.models import PracticeMoment
 from projects.models import ImprovementProject, Measure, Presentation, ProjectPDSACycle, SetAction, SetMeeting
 from surveys.services import question_set_default
+
+# A view's ``cohort_access``, as the access middleware reads it (a string, so that this module does
+# not depend on where the middleware lives).
+FACILITATOR, MEMBER = "facilitator", "member"
 
 # Signed-in pages that are Django's own account pages, not the app's; and the bench's own views.
 NOT_APP_PAGES = {"logout", "password_change", "password_change_done", "bench_bare", "bench_bare_form"}
@@ -104,6 +107,11 @@ def _walk(resolver, namespace="", kwargs=()):
             yield from _walk(entry, f"{namespace}{entry.namespace}:" if entry.namespace else namespace, names)
         elif isinstance(entry, URLPattern) and entry.name:
             yield f"{namespace}{entry.name}", names, entry.callback
+
+
+def _required_access(callback) -> str:
+    view_class = getattr(callback, "view_class", None)
+    return getattr(view_class, "cohort_access", None) or getattr(callback, "cohort_access", FACILITATOR)
 
 
 def _answers_get(callback) -> bool:

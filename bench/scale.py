@@ -32,7 +32,6 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from cohorts.demo import OUTLINES
 from cohorts.models import Cohort, Membership, ModuleOutline, Organisation, Person, Programme
 from common.models import SentEmail
 from evaluation.models import PracticeMoment
@@ -55,9 +54,25 @@ from surveys.models import Answer, Invitation, InvitationLink, ProgrammeSurveyDe
 from surveys.services import question_set_default
 from surveys.tokens import pseudonym_for
 
-from .writer import Writer
+from .writer import Writer, has_field
 
 SURVEYED_MODULES = (1, 2, 3, 4, 5)
+# A programme's six modules: number, title, topics, hours, weeks after the start, celebration.
+OUTLINES = [
+    (
+        1,
+        "Team dynamics and collective leadership",
+        "Stages of team development; psychological safety.",
+        Decimal("7.0"),
+        0,
+        False,
+    ),
+    (2, "Working with complex problems", "Tame, complex and wicked problems; sense-making.", Decimal("7.0"), 5, False),
+    (3, "Coaching skills: Appreciative Inquiry", "Strengths-based conversations.", Decimal("7.0"), 9, False),
+    (4, "Coaching conversations: the GROW model", "Goal, reality, options, will.", Decimal("7.0"), 14, False),
+    (5, "My leadership style and behaviours", "Feedback, values and habits.", Decimal("7.0"), 18, False),
+    (6, "Celebration event: improvement projects", "The sets present their projects.", Decimal("4.5"), 23, True),
+]
 # The default question set's questions answered in every response (``pace_detail`` only shows
 # after "Too fast", which these answers never give): 8 answers.
 ANSWERED_CODES = ("usefulness", "confidence", "pace", "most_useful", "went_well", "improve", "recommend")
@@ -498,24 +513,18 @@ class Loader:
                 closed = None if is_open else closes
                 surveys.append((pk, c.module_ids[number], c.privacy, status.value, opens, closes, closed, closed))
                 delivered.append((c, number, pk, is_open))
-        w.write(
-            Survey,
-            [
-                "id",
-                "module_id",
-                "question_set_id",
-                "privacy",
-                "status",
-                "opens_at",
-                "closes_at",
-                "closed_at",
-                "summary_sent_at",
-            ],
-            [
-                (pk, module, self.question_set.pk, privacy, status, opens, closes, closed, summary)
-                for pk, module, privacy, status, opens, closes, closed, summary in surveys
-            ],
-        )
+        columns = ["id", "module_id", "question_set_id", "privacy", "status", "opens_at", "closes_at", "closed_at"]
+        columns.append("summary_sent_at")
+        rows = [
+            (pk, module, self.question_set.pk, privacy, status, opens, closes, closed, summary)
+            for pk, module, privacy, status, opens, closes, closed, summary in surveys
+        ]
+        # Surveys are getting their cohort stored beside the module's (issue 12): fill it where it exists.
+        if has_field(Survey, "cohort_id"):
+            cohort_of = {m: c.id for c in self.cohort_rows for m in c.module_ids.values()}
+            columns.append("cohort_id")
+            rows = [(*row, cohort_of[row[1]]) for row in rows]
+        w.write(Survey, columns, rows)
         # How many answer each delivered survey: open ones at the open rate, closed ones sharing
         # the rest of the planned responses in proportion to their size.
         open_quota = {pk: round(c.size * plan.open_response_rate) for c, _n, pk, is_open in delivered if is_open}

@@ -24,6 +24,11 @@ class LoaderError(Exception):
     """The loader does not know how to fill a column (a new required field without a default)."""
 
 
+def has_field(model, attname: str) -> bool:
+    """Whether ``model`` has this column (for a field other branches are adding: see the callers)."""
+    return any(f.attname == attname for f in model._meta.concrete_fields)
+
+
 def _filler(field: models.Field, now: datetime.datetime):
     """(value or callable giving the value) for a column the loader does not name, or None to leave
     it to the database default."""
