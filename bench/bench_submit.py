@@ -1,0 +1,344 @@
+"""Survey submits under load: 50 simulated participants at once for 60 s, each doing the whole
+journey a browser does, next to a bare one-INSERT view on the same stack under the same load
+(issue 14: at least half the bare view's throughput, no errors, nothing lost or duplicated).
+
+Run (after ``manage.py bench_load``, see bench/README.md):
+    .venv/bin/python bench/bench_submit.py [--users 50] [--duration 60]
+
+The app's journey, per participant: open the link ``/s/<token>/`` (302 and the token cookie), follow
+the redirect to the form (200), POST the 8 answers (302), follow to the confirmation (200). Each
+journey is another participant: a link issued by ``surveys.services.invitation_issue_token`` for an
+unanswered invitation of an open (pseudonymous) survey in the scale data, and its own client address
+(``X-Forwarded-For``, as the TLS proxy writes it). The bare journey: GET a small form, POST it (one
+INSERT into ``bench_benchrow``, a short page).
+
+Afterwards the rows are counted: every acknowledged submit must have exactly one response with 8
+answers, and every acknowledged bare POST one row. Then the run is undone (responses, links and
+bench rows deleted, invitations unmarked), so that the next run starts from the same data.
+"""
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import stack
+
+STATE = stack.VAR / "bench-submit-state.json"
+ANSWERS = [
+    ("q_usefulness", "4"),
+    ("q_confidence", "5"),
+    ("q_pace", "About right"),
+    ("q_most_useful", "Small-group work"),
+    ("q_most_useful", "Time to reflect"),
+    ("q_went_well", "Time away from the ward to think about how our team works together."),
+    ("q_improve", "More time for the action-learning set, please."),
+    ("q_recommend", "9"),
+    ("q_anything_else", "Thank you."),
+]
+ANSWER_COUNT = len({name for name, _value in ANSWERS})  # 8 questions answered
+BROWSER = {
+    "User-Agent": "Mozilla/5.0 (Linux; Android 14) bench_submit",
+    "Accept": "text/html,application/xhtml+xml",
+    "Accept-Language": "en-GB,en;q=0.9",
+}
+
+
+def client_address(n: int) -> str:
+    """A different loopback address per journey: each participant counts against rate limits alone."""
+    return f"127.{1 + n // 65025 % 254}.{n // 255 % 255}.{1 + n % 254}"
+
+
+def p95(values):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * len(ordered) + 0.5) - 1)]
+
+
+class Failure(Exception):
+    pass
+
+
+def _expect(reply, status, what):
+    if reply.status != status:
+        raise Failure(f"{what}: {reply.status}")
+
+
+def _path(location: str) -> str:
+    """The path (and query) of a redirect's Location, whether Django made it absolute or not."""
+    parts = urlsplit(location)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+async def app_journey(port, token, n):
+    from bench.client import arequest, proxy_headers
+
+    base = {**proxy_headers(client_address(n)), **BROWSER}
+    steps = []
+    opened = await arequest(port, "GET", f"/s/{token}/", headers={**base, "Sec-Fetch-Site": "none"})
+    _expect(opened, 302, "link")
+    steps.append(opened.seconds)
+    cookie = {"Cookie": "; ".join(f"{k}={v}" for k, v in opened.cookies.items())}
+    form = await arequest(port, "GET", _path(opened.header("location")), headers={**base, **cookie})
+    _expect(form, 200, "form")
+    if b'name="q_usefulness"' not in form.body:
+        raise Failure("form: no questions")
+    steps.append(form.seconds)
+    body = urlencode(ANSWERS).encode()
+    post_headers = {**base, **cookie, "Content-Type": "application/x-www-form-urlencoded", "Origin": "null"}
+    posted = await arequest(
+        port, "POST", "/s/answer/", headers={**post_headers, "Sec-Fetch-Site": "same-origin"}, body=body
+    )
+    _expect(posted, 302, "submit")
+    steps.append(posted.seconds)
+    done = await arequest(port, "GET", _path(posted.header("location")), headers={**base, **cookie})
+    _expect(done, 200, "confirmation")
+    steps.append(done.seconds)
+    return steps
+
+
+async def bare_journey(port, _token, n):
+    from bench.client import arequest, proxy_headers
+
+    base = {**proxy_headers(client_address(n)), **BROWSER}
+    form = await arequest(port, "GET", "/bench/bare-form/", headers=base)
+    _expect(form, 200, "form")
+    body = urlencode({"answer": "About right"}).encode()
+    posted = await arequest(
+        port,
+        "POST",
+        "/bench/bare-form/",
+        headers={**base, "Content-Type": "application/x-www-form-urlencoded"},
+        body=body,
+    )
+    _expect(posted, 200, "submit")
+    return [form.seconds, posted.seconds]
+
+
+async def drive(journey, port, tokens, *, users, duration, first_n):
+    """``users`` participants doing journeys back to back until ``duration`` has passed."""
+    results, errors, acknowledged, attempted = [], Counter(), [], []
+    pool = iter(tokens)
+    counter = iter(range(first_n, first_n + 10_000_000))
+    started = time.perf_counter()
+    deadline = started + duration
+    exhausted = False
+
+    async def user():
+        nonlocal exhausted
+        while time.perf_counter() < deadline:
+            token = next(pool, None)
+            if token is None:
+                exhausted = True
+                return
+            attempted.append(token)
+            begun = time.perf_counter()
+            try:
+                steps = await asyncio.wait_for(journey(port, token, next(counter)), 120)
+            except Failure as failure:
+                errors[str(failure)] += 1
+                continue
+            except (TimeoutError, OSError, ConnectionError) as error:
+                errors[type(error).__name__] += 1
+                continue
+            results.append((time.perf_counter() - begun, steps))
+            acknowledged.append(token)
+
+    await asyncio.gather(*(user() for _ in range(users)))
+    return results, errors, acknowledged, attempted, time.perf_counter() - started, exhausted
+
+
+def run_phase(label, journey, server, tokens, args, first_n):
+    print(f"\n{label}: {args.users} users for {args.duration:g} s; {stack.load_average()}")
+    cpu_before, client_before = stack.cpu_seconds(server.workers), time.process_time()
+    results, errors, acknowledged, attempted, elapsed, exhausted = asyncio.run(
+        drive(journey, server.port, tokens, users=args.users, duration=args.duration, first_n=first_n)
+    )
+    server_cpu = stack.cpu_seconds(server.workers) - cpu_before
+    client_cpu = time.process_time() - client_before
+    latencies = [total for total, _steps in results]
+    n = len(results)
+    figures = {
+        "journeys": n,
+        "seconds": elapsed,
+        "per_second": n / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000 if n else None,
+        "p95_ms": p95(latencies) * 1000 if n else None,
+        "errors": sum(errors.values()),
+        "server_cpu_ms": server_cpu * 1000 / max(n, 1),
+        "client_cpu_ms": client_cpu * 1000 / max(n, 1),
+        "exhausted": exhausted,
+    }
+    print(
+        f"  {n} journeys in {elapsed:.1f} s = {figures['per_second']:.1f}/s; "
+        f"journey p50 {figures['p50_ms'] or 0:.0f} ms, p95 {figures['p95_ms'] or 0:.0f} ms; "
+        f"errors {figures['errors']} {dict(errors) or ''}"
+    )
+    if n:
+        steps = list(zip(*(s for _t, s in results), strict=True))
+        print("  per request p50: " + ", ".join(f"{statistics.median(s) * 1000:.0f} ms" for s in steps))
+    print(
+        f"  gunicorn workers' CPU {figures['server_cpu_ms']:.1f} ms per journey; this client's CPU "
+        f"{figures['client_cpu_ms']:.1f} ms per journey"
+    )
+    if exhausted:
+        print("  WARNING: the links ran out before the time was up: raise --tokens (throughput is still per second)")
+    return figures, acknowledged, attempted
+
+
+# Data: links issued before the run, rows counted and removed after it ----------------------------------
+
+
+def issue_tokens(limit):
+    from django.db import transaction
+    from django.utils import timezone
+
+    from surveys.models import Invitation, Survey
+    from surveys.services import invitation_issue_token
+
+    invitations = list(
+        Invitation.objects.filter(
+            survey__status=Survey.Status.OPEN,
+            survey__privacy=Survey.Privacy.PSEUDONYMOUS,
+            survey__closes_at__gt=timezone.now() + timezone.timedelta(minutes=30),
+            responded_at__isnull=True,
+            status=Invitation.Status.SENT,
+            membership__status="active",
+        ).order_by("pk")[:limit]
+    )
+    tokens = {}
+    with transaction.atomic():
+        for invitation in invitations:
+            tokens[invitation_issue_token(invitation=invitation)] = invitation.pk
+    return tokens
+
+
+def count_and_undo(tokens_to_invitation, acknowledged, attempted, bare_acknowledged, bare_rows_before):
+    """(lost, duplicated, answers wrong, bare lost, bare duplicated), then the run's rows removed."""
+    from django.db import transaction
+    from django.db.models import Count
+
+    from bench.models import BenchRow
+    from surveys.models import Answer, Invitation, InvitationLink, Response
+    from surveys.tokens import pseudonym_for, token_hash
+
+    used = [tokens_to_invitation[t] for t in attempted]
+    invitations = {i.pk: i for i in Invitation.objects.filter(pk__in=used)}
+    keys = {pk: (i.survey_id, pseudonym_for(i.membership_id)) for pk, i in invitations.items()}
+    responses = Response.objects.filter(
+        survey_id__in={s for s, _p in keys.values()}, pseudonym__in={p for _s, p in keys.values()}
+    )
+    found = Counter((r.survey_id, r.pseudonym) for r in responses.only("survey_id", "pseudonym"))
+    expected = {keys[tokens_to_invitation[t]] for t in acknowledged}
+    lost = sum(1 for key in expected if found[key] == 0)
+    duplicated = sum(n - 1 for n in found.values() if n > 1)
+    answer_counts = Counter(
+        Answer.objects.filter(response__in=responses)
+        .values("response_id")
+        .annotate(n=Count("id"))
+        .values_list("n", flat=True)
+    )
+    wrong_answers = sum(n for count, n in answer_counts.items() if count != ANSWER_COUNT)
+    marked = Invitation.objects.filter(
+        pk__in=[tokens_to_invitation[t] for t in acknowledged], responded_at__isnull=False
+    )
+    unmarked = len(acknowledged) - marked.count()
+    bare_added = BenchRow.objects.count() - bare_rows_before
+    bare_lost = max(0, len(bare_acknowledged) - bare_added)
+    print(
+        f"\nRows afterwards: {len(acknowledged)} submits acknowledged, {sum(found.values())} responses found for the "
+        f"{len(attempted)} links used; lost {lost}, duplicated {duplicated}, responses without exactly {ANSWER_COUNT} "
+        f"answers {wrong_answers}, acknowledged but invitation not marked answered {unmarked}"
+    )
+    print(
+        f"Bare rows: {len(bare_acknowledged)} POSTs acknowledged, {bare_added} rows added; lost {bare_lost}, "
+        f"extra {max(0, bare_added - len(bare_acknowledged))}"
+    )
+    with transaction.atomic():
+        responses.delete()
+        Invitation.objects.filter(pk__in=used).update(responded_at=None)
+        InvitationLink.objects.filter(token_hash__in=[token_hash(t) for t in tokens_to_invitation]).delete()
+        BenchRow.objects.all().delete()
+    return lost, duplicated, wrong_answers, bare_lost
+
+
+def undo_previous_run():
+    """A run that was interrupted left its links and responses: remove them first."""
+    if not STATE.exists():
+        return
+    tokens = json.loads(STATE.read_text())
+    count_and_undo(tokens, [], list(tokens), [], 0)
+    STATE.unlink()
+    print("(undid an interrupted earlier run)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--tokens", type=int, default=12_000, help="links issued for the run (one per journey)")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--warmup", type=float, default=5, help="seconds of untimed journeys of each kind first")
+    args = parser.parse_args()
+
+    stack.setup()
+    from bench.models import BenchRow
+
+    stack.VAR.mkdir(exist_ok=True)
+    undo_previous_run()
+    started = time.perf_counter()
+    tokens = issue_tokens(args.tokens)
+    STATE.write_text(json.dumps(tokens))
+    print(f"Issued {len(tokens)} links through invitation_issue_token in {time.perf_counter() - started:.1f} s")
+    token_list = list(tokens)
+    bare_before = BenchRow.objects.count()
+    acknowledged, attempted, bare_acknowledged = [], [], []
+    try:
+        with stack.Gunicorn(workers=args.workers) as server:
+            warm = argparse.Namespace(users=min(args.users, 8), duration=args.warmup)
+            warm_tokens = token_list[: len(token_list) // 20]
+            token_list = token_list[len(warm_tokens) :]
+            print("\nWarm-up (not counted in the figures, counted in the rows):")
+            _f, ack, att = run_phase("  app", app_journey, server, warm_tokens, warm, 0)
+            acknowledged += ack
+            attempted += att
+            _f, bare_ack, _att = run_phase("  bare", bare_journey, server, iter(int, 1), warm, 0)
+            bare_acknowledged += bare_ack
+            bare, bare_ack, _att = run_phase("Bare one-INSERT view", bare_journey, server, iter(int, 1), args, 100_000)
+            bare_acknowledged += bare_ack
+            app, ack, att = run_phase("This app, the whole journey", app_journey, server, token_list, args, 200_000)
+            acknowledged += ack
+            attempted += att
+    finally:
+        lost, duplicated, wrong, bare_lost = count_and_undo(
+            tokens, acknowledged, attempted, bare_acknowledged, bare_before
+        )
+        STATE.unlink(missing_ok=True)
+    ratio = app["per_second"] / bare["per_second"]
+    print("\n| | journeys/s | p50 | p95 | errors | lost | duplicated | worker CPU per journey |")
+    print("|---|---|---|---|---|---|---|---|")
+    print(
+        f"| bare one-INSERT view (GET form, POST) | {bare['per_second']:.1f} | {bare['p50_ms']:.0f} ms | "
+        f"{bare['p95_ms']:.0f} ms | {bare['errors']} | {bare_lost} | 0 | {bare['server_cpu_ms']:.1f} ms |"
+    )
+    print(
+        f"| this app (link, form, POST, confirmation) | {app['per_second']:.1f} | {app['p50_ms']:.0f} ms | "
+        f"{app['p95_ms']:.0f} ms | {app['errors']} | {lost} | {duplicated} | {app['server_cpu_ms']:.1f} ms |"
+    )
+    print(
+        f"\nratio app / bare throughput {ratio:.3f} (aim: at least 0.5; "
+        + ("met" if ratio >= 0.5 else f"missed: {0.5 / ratio:.1f}x short")
+        + ")"
+    )
+    print(f"responses with the wrong number of answers: {wrong}; {stack.load_average()} at end")
+    print(f"finished {time.strftime('%Y-%m-%d %H:%M %Z')}")
+
+
+if __name__ == "__main__":
+    main()
