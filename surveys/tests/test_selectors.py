@@ -12,7 +12,7 @@ from surveys.selectors import (
     survey_trends_for_cohort,
 )
 from surveys.services import response_submit, survey_close
-from surveys.tests.factories import ANSWERS, responses_bulk_create
+from surveys.tests.factories import ANSWERS, SurveyFactory, responses_bulk_create
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +115,13 @@ def test_survey_summary_counts_and_rate(open_survey):
 
     assert (counts.invited, counts.delivered, counts.failed, counts.responded, counts.rate) == (4, 3, 1, 1, 25)
     assert SummaryCounts(invited=0, delivered=0, failed=0, responded=0).rate is None
+
+
+def test_survey_results_count_choices_of_this_survey_only(open_survey):
+    """Every survey of a question set shares its choices: the counts must come from this survey's answers."""
+    other = SurveyFactory(question_set=open_survey.question_set, privacy=open_survey.privacy)
+    responses_bulk_create(other, 7)  # 7 x "About right" in the other survey
+    responses_bulk_create(open_survey, 4)
+    survey_close(survey=open_survey)
+    pace = {r.question.code: r for r in survey_results(survey=open_survey).questions}["pace"]
+    assert {b.label: b.count for b in pace.bars} == {"Too slow": 0, "About right": 4, "Too fast": 0}
