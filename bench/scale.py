@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from cohorts.models import Cohort, Membership, ModuleOutline, Organisation, Person, Programme
 from common.models import SentEmail
+from demo.scenario import OUTLINES  # the six modules of a programme, one source for the demo and the scale data
 from evaluation.models import PracticeMoment
 from modules.models import ActItem, Attendance, Module, PDSACycle
 from projects.models import (
@@ -57,72 +58,6 @@ from surveys.tokens import pseudonym_for
 from .writer import Writer, has_field
 
 SURVEYED_MODULES = (1, 2, 3, 4, 5)
-# A programme's six modules, as the demo has them (cohorts/demo.py on 1 December 2026): number,
-# title, topics, hours, weeks after the start, celebration.
-OUTLINES = [
-    (
-        1,
-        "Team dynamics and collective leadership",
-        "What collective leadership means in a mental-health trust and why it matters for safety and "
-        "experience of care. Stages of team development and how teams get stuck. Psychological safety "
-        "and speaking up. The roles we take in a team under pressure. Introduction to action learning; "
-        "forming the action-learning sets.",
-        Decimal("7.0"),
-        0,
-        False,
-    ),
-    (
-        2,
-        'Working with complex and "wicked" problems',
-        "Tame, complex and wicked problems and the kind of leadership each needs. Sense-making with the "
-        "Cynefin framework. Mapping a problem across the whole pathway with systems thinking. Working with "
-        "uncertainty and competing priorities. Choosing an improvement project and framing it as a "
-        "question; the first action-learning set meeting.",
-        Decimal("7.0"),
-        5,
-        False,
-    ),
-    (
-        3,
-        "Coaching skills: Appreciative Inquiry",
-        "The Appreciative Inquiry 4-D cycle: Discover, Dream, Design, Deliver. Strengths-based and "
-        "generative questions. Active listening and reflecting back. Using Appreciative Inquiry in "
-        "supervision, team meetings and service reviews. Practice in coaching triads.",
-        Decimal("7.0"),
-        9,
-        False,
-    ),
-    (
-        4,
-        "Coaching conversations: the GROW model (Goal, Reality, Options, Will)",
-        "Structuring a coaching conversation with GROW. Goals that people own. Exploring the reality "
-        "without judgement. Generating options and agreeing commitment (Will). Coaching when someone is "
-        "stuck and in difficult conversations. Triad practice with real workplace scenarios.",
-        Decimal("7.0"),
-        14,
-        False,
-    ),
-    (
-        5,
-        "My leadership style and behaviours",
-        "Leadership styles and their effect on team climate. Debrief of 360-degree feedback. Values and "
-        "compassionate leadership. Managing yourself under pressure and in conflict. A personal "
-        "development plan. Action-learning sets prepare their presentations.",
-        Decimal("7.0"),
-        18,
-        False,
-    ),
-    (
-        6,
-        "Celebration event: improvement project presentations",
-        "Each action-learning set presents its improvement project: the problem, the changes tested in "
-        "PDSA cycles, measures and results, and what was learnt. Sponsors and the executive team are "
-        "invited. Reflection on the programme, next steps and certificates.",
-        Decimal("4.5"),
-        23,
-        True,
-    ),
-]
 # The default question set's questions answered in every response (``pace_detail`` only shows
 # after "Too fast", which these answers never give): 8 answers.
 ANSWERED_CODES = ("usefulness", "confidence", "pace", "most_useful", "went_well", "improve", "recommend")
