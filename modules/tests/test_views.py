@@ -1,13 +1,20 @@
 import datetime
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
 from modules.models import ActItem, Attendance, Module
 from modules.tests.factories import ActItemFactory, AttendanceFactory, PDSACycleFactory, modules_for_cohort
+from tests.guards import (
+    OUTSIDERS,
+    assert_anonymous_sent_to_login,
+    assert_get_urls_open,
+    assert_not_found_for,
+    client_for,
+    outsider,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +33,6 @@ def _url(name, cohort, number=None, **kwargs):
     if number is None:
         return reverse(name, kwargs={"cohort_pk": cohort.pk, **kwargs})
     return reverse(name, kwargs={"cohort_pk": cohort.pk, "number": number, **kwargs})
-
-
-def _client(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # The module page and the attendance register
@@ -258,29 +259,11 @@ def _all_urls(cohort, item):
     ]
 
 
-@pytest.mark.parametrize("who", ["other_facilitator", "participant", "withdrawn_facilitator", "set_facilitator"])
+@pytest.mark.parametrize("who", OUTSIDERS)
 def test_every_url_is_404_for_people_who_do_not_facilitate_the_cohort(cohort, modules, who):
     item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
-    user = UserFactory()
-    if who == "other_facilitator":
-        MembershipFactory(role="facilitator", person__user=user)
-    elif who == "participant":
-        MembershipFactory(cohort=cohort, person__user=user)
-    elif who == "withdrawn_facilitator":
-        MembershipFactory(
-            cohort=cohort,
-            role="facilitator",
-            status="withdrawn",
-            withdrawn_on=datetime.date(2026, 1, 1),
-            person__user=user,
-        )
-    else:
-        MembershipFactory(cohort=cohort, role="set_facilitator", person__user=user)
-    client = _client(user)
 
-    for method, url in _all_urls(cohort, item):
-        response = getattr(client, method)(url, {"done": "1"} if method == "post" else None)
-        assert response.status_code == 404, (who, method, url)
+    assert_not_found_for(outsider(cohort, who), _all_urls(cohort, item))
 
     modules[1].refresh_from_db()
     item.refresh_from_db()
@@ -290,22 +273,12 @@ def test_every_url_is_404_for_people_who_do_not_facilitate_the_cohort(cohort, mo
 
 def test_every_url_redirects_anonymous_users_to_login(cohort, modules):
     item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
-    client = Client()
-
-    for method, url in _all_urls(cohort, item):
-        response = getattr(client, method)(url)
-        assert response.status_code == 302, url
-        assert response.url.startswith(reverse("login")), url
+    assert_anonymous_sent_to_login(_all_urls(cohort, item))
 
 
-def test_every_get_url_opens_for_the_facilitator_and_staff(facilitator_client, staff_user, cohort, modules):
+def test_every_get_url_opens_for_the_facilitator_and_staff(facilitator, staff_user, cohort, modules):
     item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
-    staff_client = _client(staff_user)
-
-    for method, url in _all_urls(cohort, item):
-        if method == "get":
-            assert facilitator_client.get(url).status_code == 200, url
-            assert staff_client.get(url).status_code == 200, url
+    assert_get_urls_open([facilitator, staff_user], _all_urls(cohort, item))
 
 
 # Query counts: the same for 5 and 50 participants
@@ -334,7 +307,7 @@ def test_page_query_count_is_constant_in_cohort_size(
     django_assert_num_queries, facilitator, cohort, name, number, expected, size
 ):
     _fill_cohort(cohort, modules_for_cohort(cohort), size)
-    client = _client(facilitator)
+    client = client_for(facilitator)
     url = _url(name, cohort, number)
 
     with django_assert_num_queries(expected):

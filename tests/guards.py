@@ -1,0 +1,65 @@
+"""Checks that a list of cohort URLs is closed to everyone but the cohort's facilitators and staff.
+
+Shared by the apps' view tests (modules, the PDSA pages in surveys); tests/test_permissions.py checks
+the same rule on every URL with sample ids, these on real objects, after which nothing may have changed.
+"""
+
+import datetime
+
+from django.test import Client
+from django.urls import reverse
+
+from cohorts.models import Membership
+from cohorts.tests.factories import MembershipFactory, UserFactory
+
+OUTSIDERS = ("other_facilitator", "participant", "withdrawn_facilitator", "set_facilitator")
+
+
+def outsider(cohort, who: str):
+    """A signed-in user who is not an active facilitator of ``cohort``, of the kind ``who`` names."""
+    user = UserFactory()
+    if who == "other_facilitator":
+        MembershipFactory(role=Membership.Role.FACILITATOR, person__user=user)
+    elif who == "participant":
+        MembershipFactory(cohort=cohort, person__user=user)
+    elif who == "withdrawn_facilitator":
+        MembershipFactory(
+            cohort=cohort,
+            role=Membership.Role.FACILITATOR,
+            status=Membership.Status.WITHDRAWN,
+            withdrawn_on=datetime.date(2026, 1, 1),
+            person__user=user,
+        )
+    else:
+        MembershipFactory(cohort=cohort, role=Membership.Role.SET_FACILITATOR, person__user=user)
+    return user
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def assert_not_found_for(user, urls) -> None:
+    """Every (method, url) answers 404 to ``user`` (a POST carries a plausible form field)."""
+    client = client_for(user)
+    for method, url in urls:
+        response = getattr(client, method)(url, {"done": "1"} if method == "post" else None)
+        assert response.status_code == 404, (method, url)
+
+
+def assert_anonymous_sent_to_login(urls) -> None:
+    client = Client()
+    for method, url in urls:
+        response = getattr(client, method)(url)
+        assert response.status_code == 302, url
+        assert response.url.startswith(reverse("login")), url
+
+
+def assert_get_urls_open(users, urls) -> None:
+    clients = [client_for(user) for user in users]
+    for method, url in urls:
+        if method == "get":
+            for client in clients:
+                assert client.get(url).status_code == 200, url
