@@ -34,6 +34,8 @@ from kombu.exceptions import OperationalError as BrokerError
 from cohorts.models import Cohort, Membership
 from common.mail import mail_error_is_transient, mail_error_text, mail_message, mail_render, sent_email_record
 from common.models import SentEmail
+from common.tasks import task_publish
+from surveys import services as survey_services
 from surveys.models import Answer
 
 from . import selectors
@@ -139,8 +141,11 @@ KIND_NUDGE = "evaluation.practice_nudge"
 # only delays them; the unique row keeps it to one a month.
 NUDGE_FROM_HOUR = 10
 NUDGE_LAST_DAY = 7
-# Nudges a send task handles over one SMTP connection.
-SEND_CHUNK_SIZE = 25
+# Nudges a send task handles over one SMTP connection: as many as an invitation batch.
+SEND_CHUNK_SIZE = survey_services.SEND_CHUNK_SIZE
+PRACTICE_NUDGES_SEND_TASK = "evaluation.tasks.practice_nudges_send"
+# The survey mail's rules, so that a nudge is retried and taken over exactly like an invitation.
+mail_retry_countdown = survey_services.mail_retry_countdown
 
 
 def nudge_window_is_open(now: datetime.datetime) -> bool:
@@ -148,33 +153,20 @@ def nudge_window_is_open(now: datetime.datetime) -> bool:
     return local.day <= NUDGE_LAST_DAY and local.weekday() < 5 and local.hour >= NUDGE_FROM_HOUR
 
 
-def mail_retry_countdown(retries: int) -> int:
-    """Seconds before the next try after ``retries`` failed ones (the project's table; the last step repeats)."""
-    table = settings.MAIL_RETRY_COUNTDOWNS
-    return table[min(retries, len(table) - 1)]
-
-
-def _sending_stale_after() -> datetime.timedelta:
-    """A "sending" row older than this belongs to a task the hard time limit has certainly killed."""
-    return datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 1.5)
-
-
 def _left_behind_after() -> datetime.timedelta:
     """A queued row untouched for longer than the longest backoff has lost its task (or its retry)."""
-    return datetime.timedelta(seconds=max(settings.MAIL_RETRY_COUNTDOWNS)) + datetime.timedelta(minutes=2)
+    return datetime.timedelta(seconds=max(settings.MAIL_RETRY_COUNTDOWNS)) + survey_services.QUEUED_GRACE
 
 
 def practice_nudges_publish(*, nudge_ids: list[int]) -> int:
     """Publish one send task per chunk now; on a broker failure log it and stop (the rows stay queued
     and the next hourly run publishes them again). Returns the number of tasks published."""
-    from .tasks import practice_nudges_send_task  # tasks.py imports this module; as in surveys.services.mailing
-
     ids = sorted(set(nudge_ids))
     published = 0
     for start in range(0, len(ids), SEND_CHUNK_SIZE):
         chunk = ids[start : start + SEND_CHUNK_SIZE]
         try:
-            practice_nudges_send_task.apply_async(args=[chunk], retry=False)
+            task_publish(PRACTICE_NUDGES_SEND_TASK, args=[chunk])
         except (BrokerError, OSError) as error:
             logger.warning("broker unavailable, practice nudges left queued: %s", error, extra={"ids": chunk})
             break
@@ -196,7 +188,7 @@ def practice_nudges_queue_due(*, now: datetime.datetime | None = None) -> int:
         )
         created = due
     left_behind = Q(status=PracticeNudge.Status.QUEUED, updated_at__lt=now - _left_behind_after()) | Q(
-        status=PracticeNudge.Status.SENDING, sending_started_at__lt=now - _sending_stale_after()
+        status=PracticeNudge.Status.SENDING, sending_started_at__lt=now - survey_services.sending_stale_after()
     )
     ids = list(
         PracticeNudge.objects.filter(month=month)
@@ -232,7 +224,7 @@ def _claim(ids: list[int], now: datetime.datetime) -> list[int]:
     """Move each claimable row to "sending"; the UPDATE's row count says whether this call won it
     (a second worker's UPDATE waits for the row lock, then finds the condition false)."""
     claimable = Q(status=PracticeNudge.Status.QUEUED) | Q(
-        status=PracticeNudge.Status.SENDING, sending_started_at__lt=now - _sending_stale_after()
+        status=PracticeNudge.Status.SENDING, sending_started_at__lt=now - survey_services.sending_stale_after()
     )
     claim = {
         "status": PracticeNudge.Status.SENDING,

@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 MAX_TASK_RETRIES = 8
 
 
-@shared_task(name="evaluation.tasks.practice_nudges_send", bind=True, acks_late=True, max_retries=MAX_TASK_RETRIES)
+@shared_task(name=services.PRACTICE_NUDGES_SEND_TASK, bind=True, acks_late=True, max_retries=MAX_TASK_RETRIES)
 def practice_nudges_send_task(self, nudge_ids: list[int]):
     try:
         result = services.practice_nudges_send(nudge_ids=nudge_ids)

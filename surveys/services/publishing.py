@@ -13,10 +13,10 @@ import datetime
 import logging
 from collections.abc import Iterable
 
-import celery
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerError
 
+from common.tasks import task_publish
 from surveys.models import Survey
 
 logger = logging.getLogger(__name__)
@@ -31,20 +31,6 @@ SEND_CHUNK_SIZE = 25
 # A queued row is left to the task that was published for it for this long before the sweeper
 # publishes it again (duplicates are harmless, only wasteful).
 QUEUED_GRACE = datetime.timedelta(minutes=2)
-
-
-def registered_task(name: str) -> celery.Task:
-    """The task registered under ``name``. A worker imports every app's tasks module when it starts;
-    a web process or a command has not, so it does so here, once."""
-    app = celery.current_app
-    if name not in app.tasks:
-        app.loader.import_default_modules()
-    return app.tasks[name]
-
-
-def task_publish(name: str, *, args: list, countdown: int | None = None) -> None:
-    """Publish the task registered under ``name``; the broker's error, if any, is raised."""
-    registered_task(name).apply_async(args=args, countdown=countdown, retry=False)
 
 
 def _chunks(ids: list[int], size: int = SEND_CHUNK_SIZE) -> list[list[int]]:

@@ -39,7 +39,7 @@ def test_services_find_tasks_by_name_in_a_process_that_never_imported_them():
     """A web process imports no tasks module, yet the services publish tasks by name."""
     script = (
         "import django; django.setup(); import celery; "
-        "from surveys.services.publishing import SUMMARY_SEND_TASK, registered_task; "
+        "from common.tasks import registered_task; from surveys.services.publishing import SUMMARY_SEND_TASK; "
         "assert SUMMARY_SEND_TASK not in celery.current_app.tasks; "
         "print(registered_task(SUMMARY_SEND_TASK).name)"
     )
