@@ -99,8 +99,13 @@ def browser(chromium_path):
 
 
 def _browser_page(browser, **context_options):
-    """A page in a fresh browser context (its own cookies), closed with it after the test."""
-    context = browser.new_context(locale="en-GB", **context_options)
+    """A page in a fresh browser context (its own cookies), closed with it after the test.
+
+    The context asks for reduced motion, as many real users do: Bootstrap then draws focus rings
+    and opens menus at once instead of fading them in, so what a test reads does not depend on how
+    busy the machine is.
+    """
+    context = browser.new_context(locale="en-GB", reduced_motion="reduce", **context_options)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
