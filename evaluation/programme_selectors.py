@@ -129,6 +129,7 @@ class Marker:
     y: float
     points: str  # the polygon's corners (square, diamond, triangle)
     value: float
+    number: str = ""  # the module's number
 
 
 @dataclass(frozen=True)
@@ -147,10 +148,10 @@ class ChartSeries:
 
     @property
     def markers(self) -> list[Marker]:
-        return [marker_at(self.shape, point.x, point.y, point.value) for point in self.chart.points]
+        return [marker_at(self.shape, p.x, p.y, p.value, p.label) for p in self.chart.points]
 
 
-def marker_at(shape: str, x: float, y: float, value: float = 0.0) -> Marker:
+def marker_at(shape: str, x: float, y: float, value: float = 0.0, number: str = "") -> Marker:
     s = MARKER
     corners = {
         "circle": "",
@@ -158,7 +159,7 @@ def marker_at(shape: str, x: float, y: float, value: float = 0.0) -> Marker:
         "diamond": f"{x},{y - s - 1} {x + s + 1},{y} {x},{y + s + 1} {x - s - 1},{y}",
         "triangle": f"{x},{y - s - 1} {x + s + 1},{y + s} {x - s - 1},{y + s}",
     }
-    return Marker(shape, x, y, corners[shape], value)
+    return Marker(shape, x, y, corners[shape], value, number)
 
 
 @dataclass

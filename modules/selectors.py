@@ -143,8 +143,7 @@ def cohort_list_for_user(*, user, status: str = ""):
     if status:
         cohorts = cohorts.filter(status=status)
     return (
-        cohorts
-        .select_related("programme", "commissioner")
+        cohorts.select_related("programme", "commissioner")
         .annotate(
             modules_delivered=_count_subquery(
                 Module.objects.filter(cohort=OuterRef("pk"), state=Module.State.DELIVERED)
