@@ -13,6 +13,7 @@ import datetime
 import random
 
 from django.db import transaction
+from django.utils import timezone
 
 from cohorts.models import Cohort, Membership
 from modules.models import Attendance, Module
@@ -99,4 +100,8 @@ def populate_finished_modules(*, demo, stdout=None) -> Cohort | None:
     participants = list(Membership.objects.participants().filter(cohort=cohort).select_related("person").order_by("pk"))
     _attendance(rng, modules, participants)
     _module_surveys(rng, modules, participants)
+    if cohort.end_date is None:
+        # The programme page shows each cohort's dates: the finished cohort ended on module 6's day.
+        cohort.end_date = timezone.localtime(modules[-1].starts_at).date()
+        cohort.save(update_fields=["end_date", "updated_at"])
     return cohort

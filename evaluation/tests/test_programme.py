@@ -143,6 +143,8 @@ def test_programme_page_compares_the_demo_cohorts(staff_user):
     # The finished cohort has all five module surveys to compare; the running one only its closed ones.
     assert cell(html, finished, "surveys-shown") == "5"
     assert cell(html, running, "surveys-shown") == str(len(_visible_module_surveys(running)))
+    finished.refresh_from_db()
+    assert cell(html, finished, "dates") == f"{finished.start_date:%-d %b %Y} – {finished.end_date:%-d %b %Y}"
     assert cell(html, planned, "attendance") == "none yet"
     assert cell(html, planned, "usefulness") == "not yet"
 
