@@ -9,7 +9,7 @@ view deals with HTTP only: who may see it, messages, redirects and status codes.
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -53,6 +53,16 @@ class CohortPageMixin:
         context = super().get_context_data(**kwargs)
         context.setdefault("cohort", getattr(self.request, "cohort", None))
         return context
+
+
+class StaffPageMixin:
+    """Pages for the provider's staff only (``is_staff``): anyone else signed in gets 404, as for a
+    cohort that is not theirs, so that nobody learns what exists."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
 
 
 class ServiceFormMixin(FormMixin):

@@ -1,6 +1,10 @@
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from cohorts.forms import DateInput
+from cohorts.models import Cohort, Membership, Organisation, Person, Programme
 
 from .models import Attendance, Module, PDSACycle
 from .selectors import RegisterRow
@@ -121,3 +125,58 @@ ActItemFormSet = forms.formset_factory(ActItemForm, extra=2, max_num=30, validat
 def act_item_formset(*, data=None, items=()):
     initial = [{"pk": item.pk, "text": item.text} for item in items]
     return ActItemFormSet(data=data, initial=initial, prefix="act")
+
+
+class CohortCreateForm(forms.Form):
+    """The next cohort of a programme, as the provider's staff plan it; its modules come from the outline."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, help_text=_("For example “Tamar Vale Cohort 2”."))
+    commissioner = forms.ModelChoiceField(
+        label=_("Commissioning organisation"), queryset=Organisation.objects.none(), empty_label=_("Choose one")
+    )
+    start_date = forms.DateField(
+        label=_("Start date"), widget=DateInput(), help_text=_("The day of module 1; the other modules follow it.")
+    )
+    facilitators = forms.ModelMultipleChoiceField(
+        label=_("Facilitators"),
+        queryset=Person.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Optional: facilitators can be added later."),
+    )
+
+    def __init__(self, *args, programme: Programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.programme = programme
+        self.fields["commissioner"].queryset = Organisation.objects.filter(
+            kind=Organisation.Kind.COMMISSIONER
+        ).order_by("name")
+        # The provider's own people, and anyone who has facilitated one of the programme's cohorts.
+        self.fields["facilitators"].queryset = (
+            Person.objects.filter(
+                Q(organisation_id=programme.provider_id)
+                | Q(
+                    memberships__cohort__programme=programme,
+                    memberships__role=Membership.Role.FACILITATOR,
+                )
+            )
+            .distinct()
+            .order_by("full_name", "pk")
+        )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Give the cohort a name."))
+        return name
+
+
+class CohortFilterForm(forms.Form):
+    """The home page's status filter (GET); an unknown status is an error on the form, and the list is unfiltered."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("All statuses")), *Cohort.Status.choices], required=False
+    )
+
+    def status_chosen(self) -> str:
+        return self.cleaned_data.get("status", "") if self.is_valid() else ""

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from cohorts.models import Cohort, Membership, Programme
+from cohorts.models import Cohort, Membership, Organisation, Person, Programme
 from cohorts.services import cohort_create, cohort_details_update
 
 from .models import ActItem, Attendance, Module, PDSACycle
@@ -280,3 +280,52 @@ def act_item_set_done(*, act_item: ActItem, done: bool, by=None) -> ActItem:
     act_item.done_by = by if done else None
     act_item.save(update_fields=["done", "done_at", "done_by", "updated_at"])
     return act_item
+
+
+@transaction.atomic
+def cohort_create_next(
+    *,
+    programme: Programme,
+    commissioner: Organisation,
+    name: str,
+    start_date: datetime.date,
+    facilitators: list[Person] = (),
+    by=None,
+) -> Cohort:
+    """The provider's staff plan the next cohort of a programme: a planned cohort with its six modules
+    dated from the programme's outline (``cohort_create_from_programme``), ending on module 6's day.
+
+    Refused, with nothing created: a programme whose outline is not six modules, a commissioner that
+    is not a commissioning organisation, a name another cohort of the programme already has."""
+    name = name.strip()
+    weeks = list(programme.outlines.order_by("number").values_list("number", "weeks_after_start"))
+    if [number for number, _weeks in weeks] != list(range(1, 7)):
+        raise ValidationError(
+            _("%(programme)s needs an outline of six modules before a cohort can be made from it (it has %(n)s).")
+            % {"programme": programme.name, "n": len(weeks)},
+            code="outline_incomplete",
+        )
+    errors = {}
+    if commissioner.kind != Organisation.Kind.COMMISSIONER:
+        errors["commissioner"] = ValidationError(
+            _("%(name)s is not a commissioning organisation.") % {"name": commissioner.name}, code="not_commissioner"
+        )
+    if Cohort.objects.filter(programme=programme, name__iexact=name).exists():
+        errors["name"] = ValidationError(
+            _("%(programme)s already has a cohort called “%(name)s”.") % {"programme": programme.name, "name": name},
+            code="duplicate_name",
+        )
+    if errors:
+        raise ValidationError(errors)
+    last_day = start_date + datetime.timedelta(weeks=max(w for _number, w in weeks))
+    cohort = cohort_create_from_programme(
+        programme=programme,
+        commissioner=commissioner,
+        name=name,
+        start_date=start_date,
+        end_date=last_day,
+        facilitators=list(facilitators),
+        status=Cohort.Status.PLANNED,
+    )
+    logger.info("cohort %s created for programme %s by %s", cohort.pk, programme.pk, getattr(by, "pk", None))
+    return cohort

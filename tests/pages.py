@@ -82,6 +82,10 @@ ROLE_OVERRIDES = {
     },
     # A participant's own quotes and consent (a facilitator's account has none to show).
     "accounts:my_quotes": (Role.PARTICIPANT,),
+    # The provider's staff only: a programme's cohorts side by side, and planning the next cohort.
+    "evaluation:programme_list": (Role.STAFF,),
+    "evaluation:programme_detail": (Role.STAFF,),
+    "modules:cohort_create": (Role.STAFF,),
 }
 
 
@@ -251,6 +255,12 @@ VARIANTS = [
         lands_on="surveys:answer",
         submit=Submit("Send my answers"),
     ),
+    Page(
+        "modules:cohort_create",
+        Role.STAFF,
+        "errors",
+        submit=Submit("Create the cohort", {"Name": " "}),
+    ),
     Page("login", Role.SIGNED_OUT, "errors", submit=Submit("Sign in", {"Username": "facilitator", "Password": "no"})),
     # Links that no longer work.
     Page("surveys:answer_start", Role.SIGNED_OUT, "link-not-valid", kwargs={"token": "no-such-link"}, status=404),
@@ -359,6 +369,7 @@ def demo_prepare() -> dict:
         # Values by URL keyword name, from the participant's point of view (her set, its project):
         # facilitators may open all of these too.
         "cohort_pk": cohort.pk,
+        "programme_pk": cohort.programme_id,
         "membership_pk": participant.pk,
         "number": 1,  # delivered, with attendance, a PDSA record and survey results
         # "pk" in a GET URL is a question set so far; a page that means something else by it

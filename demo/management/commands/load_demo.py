@@ -4,7 +4,7 @@ from django.db import transaction
 
 from demo import scenario
 from evaluation import demo as evaluation_demo
-from evaluation import demo_finished
+from evaluation import demo_finished, demo_programme
 from modules import demo as modules_demo
 from projects import demo as projects_demo
 from surveys import demo as surveys_demo
@@ -20,6 +20,8 @@ APP_DEMOS = [
     evaluation_demo.populate,
     # A finished cohort with its whole evaluation (facilitated by the demo "facilitator" too).
     demo_finished.populate_finished,
+    # Its attendance and module surveys, so that the programme page compares the two Tamar Vale cohorts.
+    demo_programme.populate_finished_modules,
 ]
 
 
