@@ -14,8 +14,8 @@ No entry ever holds survey answers or other free text: callers pass field names,
 """
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 
-from auditlog.context import auditlog_value
 from auditlog.middleware import AuditlogMiddleware
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -29,7 +29,7 @@ Action = LogEntry.Action
 class Event:
     """The ``event`` of the entries this module writes (strings: they are stored)."""
 
-    BULK = "bulk"
+    BULK = "bulk"  # rows written without model signals (bulk_create, bulk_update, queryset update)
     EXPORT = "export"
     SUBJECT_ACCESS = "subject_access"
     ERASURE = "erasure"
@@ -51,12 +51,21 @@ class AuditActorMiddleware(AuditlogMiddleware):
     def _get_remote_addr(request):
         return client_ip(request) or None
 
+    def __call__(self, request):
+        # auditlog leaves its context variable set after the request; ours ends with the request,
+        # so an entry written later on this thread (a task, a command) never gets a stale actor.
+        token = _request_context.set(self.get_extra_data(request))
+        try:
+            return super().__call__(request)
+        finally:
+            _request_context.reset(token)
+
+
+_request_context: ContextVar[dict] = ContextVar("audit_request_context", default={})  # noqa: B039 (never mutated)
+
 
 def _context() -> dict:
-    try:
-        return auditlog_value.get()
-    except LookupError:
-        return {}
+    return _request_context.get()
 
 
 def _actor(actor):
