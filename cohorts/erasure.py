@@ -84,7 +84,7 @@ def person_anonymise(*, person: Person, now: datetime.datetime) -> dict:
 def person_erase(*, person: Person, by=None, now: datetime.datetime | None = None) -> dict:
     """Erase a person: irreversible. Returns what was done, as counts (also the audit entry's content)."""
     now = now or timezone.now()
-    person = Person.objects.select_for_update().select_related("user").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=person.pk)
     if person.erased_at is not None:
         raise ValidationError(_("This person has already been erased."), code="already_erased")
     if by is not None and person.user_id is not None and person.user_id == by.pk:
@@ -125,7 +125,7 @@ def people_contact_details_expire(*, ended_before: datetime.date, now: datetime.
     count = 0
     for pk in list(people_with_contact_details_expired(ended_before=ended_before).values_list("pk", flat=True)):
         with transaction.atomic():
-            person = Person.objects.select_for_update().select_related("user").get(pk=pk)
+            person = Person.objects.select_for_update(of=("self",)).select_related("user").get(pk=pk)
             if person.erased_at is not None:
                 continue
             with disable_auditlog():
