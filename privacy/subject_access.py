@@ -87,7 +87,7 @@ def _person(person: Person) -> dict:
 def _answers(person: Person) -> list[dict]:
     answers = (
         Answer.objects.filter(response__in=responses_of_person(person))
-        .select_related("question", "response__survey__module", "response__survey__cohort")
+        .select_related("question", "response__survey__module__cohort", "response__survey__cohort")
         .prefetch_related("choices")
         .order_by("response__survey__cohort_id", "response__survey_id", "question__order", "pk")
     )
