@@ -5,6 +5,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.audit import Action, audit_bulk
+
 from .imports import ImportCheck, participant_rows_check
 from .models import Cohort, Membership, Organisation, Person, Programme
 from .signals import membership_withdrawn
@@ -219,7 +221,7 @@ def participants_import(*, cohort: Cohort, rows: list[dict]) -> ImportCheck:
     try:
         with transaction.atomic():
             Person.objects.bulk_create(new_people)
-            Membership.objects.bulk_create(
+            memberships = Membership.objects.bulk_create(
                 [Membership(cohort=cohort, person=person, role=Membership.Role.PARTICIPANT) for person in people]
             )
     except IntegrityError as error:
@@ -228,7 +230,40 @@ def participants_import(*, cohort: Cohort, rows: list[dict]) -> ImportCheck:
             _("The people in this cohort changed while importing; nothing was imported. Please try again."),
             code="concurrent_change",
         ) from error
+    _import_audit(people=new_people, memberships=memberships)
     return check
+
+
+PERSON_IMPORTED_FIELDS = ("full_name", "email", "job_title", "profession", "team")
+
+
+def _import_audit(*, people: list[Person], memberships: list[Membership]) -> None:
+    """Bulk writes send no signals, so auditlog would not see them: recorded here."""
+    audit_bulk(
+        model=Person,
+        rows=[
+            (
+                p.pk,
+                str(p),
+                {field: [None, getattr(p, field)] for field in PERSON_IMPORTED_FIELDS}
+                | {"organisation": [None, p.organisation_id]},
+            )
+            for p in people
+        ],
+        action=Action.CREATE,
+    )
+    audit_bulk(
+        model=Membership,
+        rows=[
+            (
+                m.pk,
+                f"{m.person} ({m.get_role_display()}, {m.cohort})",
+                {"cohort": [None, m.cohort_id], "person": [None, m.person_id], "role": [None, m.role]},
+            )
+            for m in memberships
+        ],
+        action=Action.CREATE,
+    )
 
 
 def person_email_editable(*, person: Person, cohort: Cohort, user) -> bool:

@@ -1,9 +1,13 @@
 from collections import Counter
 
+from auditlog.admin import LogEntryAdmin
+from auditlog.filters import ResourceTypeFilter
+from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .audit import Event
 from .mail import sent_email_resend
 from .models import SentEmail
 
@@ -76,3 +80,27 @@ class SentEmailAdmin(admin.ModelAdmin):
                 % {"count": outcomes["impossible"]},
                 messages.WARNING,
             )
+
+
+class AuditEventFilter(admin.SimpleListFilter):
+    """The events recorded explicitly (common.audit): exports, erasure, subject access, retention."""
+
+    title = _("event")
+    parameter_name = "event"
+
+    def lookups(self, request, model_admin):
+        return [(event, event.replace("_", " ")) for event in Event.ALL]
+
+    def queryset(self, request, queryset):
+        if self.value() in Event.ALL:
+            return queryset.filter(additional_data__event=self.value())
+        return queryset
+
+
+# auditlog's own admin (read-only, filterable by action and model), with our events and the actor.
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class AuditLogEntryAdmin(LogEntryAdmin):
+    list_filter = ["action", AuditEventFilter, ResourceTypeFilter, ("actor", admin.RelatedOnlyFieldListFilter)]

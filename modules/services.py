@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort, Membership, Organisation, Person, Programme
 from cohorts.services import cohort_create, cohort_details_update
+from common.audit import Action, audit_bulk
 
 from .models import ActItem, Attendance, Module, PDSACycle
 from .signals import module_delivered
@@ -108,21 +109,57 @@ def attendance_record(*, module: Module, statuses: dict[int, str], by=None) -> i
         for a in Attendance.objects.select_for_update().filter(module=module, membership_id__in=statuses.keys())
     }
     now = timezone.now()
-    to_create, to_update = [], []
+    to_create, to_update, was = [], [], {}
     for membership_pk, status in statuses.items():
         record = existing.get(membership_pk)
         if record is None:
             to_create.append(Attendance(module=module, membership_id=membership_pk, status=status))
         elif record.status != status:
+            was[record.pk] = record.status
             record.status = status
             # bulk_update bypasses auto_now, so the time is set here.
             record.updated_at = now
             to_update.append(record)
     Attendance.objects.bulk_create(to_create)
     Attendance.objects.bulk_update(to_update, ["status", "updated_at"])
+    _attendance_audit(module=module, created=to_create, updated=to_update, was=was, by=by)
     changed = len(to_create) + len(to_update)
     logger.info("attendance recorded for module %s by %s: %s changed", module.pk, getattr(by, "pk", None), changed)
     return changed
+
+
+def _attendance_audit(*, module: Module, created: list, updated: list, was: dict, by) -> None:
+    """Bulk writes send no signals, so auditlog would not see them: recorded here (at most 3 queries)."""
+    if not created and not updated:
+        return
+    names = dict(
+        Membership.objects.filter(pk__in=[a.membership_id for a in created + updated]).values_list(
+            "pk", "person__full_name"
+        )
+    )
+
+    def label(record):
+        return f"{names.get(record.membership_id, '')} – module {module.number}"
+
+    audit_bulk(
+        model=Attendance,
+        rows=[
+            (
+                a.pk,
+                label(a),
+                {"module": [None, module.pk], "membership": [None, a.membership_id], "status": [None, a.status]},
+            )
+            for a in created
+        ],
+        action=Action.CREATE,
+        actor=by,
+    )
+    audit_bulk(
+        model=Attendance,
+        rows=[(a.pk, label(a), {"status": [was[a.pk], a.status]}) for a in updated],
+        action=Action.UPDATE,
+        actor=by,
+    )
 
 
 @transaction.atomic

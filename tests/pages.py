@@ -27,6 +27,7 @@ import contextlib
 import enum
 from dataclasses import dataclass, field
 
+from auditlog.models import LogEntry
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -329,13 +330,14 @@ def _row_counts() -> dict[str, int]:
 @contextlib.contextmanager
 def demo_loaded():
     """The demo, committed, for a group of tests that share it; afterwards the demo and what the
-    tests added meanwhile (sessions, the mail log) are removed again.
+    tests added meanwhile (sessions, the mail log, the audit trail) are removed again.
 
     Needs the database unblocked. Not a flush: the database tests that run afterwards expect the
     rows the migrations made, and find the same rows as before (checked).
     """
     sessions = set(Session.objects.values_list("session_key", flat=True))
     last_mail = SentEmail.objects.aggregate(last=Max("pk"))["last"] or 0
+    last_audit = LogEntry.objects.aggregate(last=Max("pk"))["last"] or 0
     before = _row_counts()
     call_command("load_demo", "--force", verbosity=0)
     try:
@@ -344,6 +346,7 @@ def demo_loaded():
         demo.reset()
         Session.objects.exclude(session_key__in=sessions).delete()
         SentEmail.objects.filter(pk__gt=last_mail).delete()
+        LogEntry.objects.filter(pk__gt=last_audit).delete()
         left = {label: (before.get(label), count) for label, count in _row_counts().items() if count != before[label]}
         assert not left, f"rows left behind (before, after): {left}"
 

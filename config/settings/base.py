@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     # Rate limits on sign-in and survey links; installed (not only imported) so that its
     # system checks refuse a cache that is not shared between processes.
     "django_ratelimit",
+    "auditlog",  # django-auditlog: who changed what and when (AUDIT below, common/audit.py)
     "common",
     "cohorts",
     "modules",
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "projects",
     "evaluation",
     "accounts",
+    "privacy",
     "demo",
 ]
 
@@ -93,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in user and the client's address (as our proxies wrote it) go on every audit entry.
+    "common.audit.AuditActorMiddleware",
     # Signed-in pages and survey pages are "private, no-store" (personal data, keys in URLs).
     "common.middleware.PrivatePagesNoStoreMiddleware",
     # Every view needs a signed-in user unless it is marked @login_not_required.
@@ -234,7 +238,58 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Open each cohort's self-assessment before the programme on its start date and its follow-up
     # survey on its follow-up date. The dates are days, so every 15 minutes opens them early on the day.
     "evaluation-surveys-open-due": {"task": "evaluation.tasks.evaluation_surveys_open_due", "schedule": 900.0},
+    # Retention (RETENTION_* below): blank free text and anonymise contact details that have expired.
+    # Counted in months, so once a day is plenty; a missed day only delays it.
+    "retention-enforce": {"task": "privacy.tasks.retention_enforce", "schedule": 86400.0},
 }
+
+# AUDIT (django-auditlog): every model whose changes are recorded, and which fields, in one place.
+# Only the fields listed are compared and stored. Survey answers and every free text stay out: the
+# audit must never become a second copy of what people wrote, nor the link between a person and an
+# anonymous answer (so Response, Answer and Invitation are not registered; the answer page saves
+# nothing that is audited, and named responses are recorded by surveys.services without content).
+# Writes the signals cannot see (bulk_create/bulk_update, exports, erasure, retention) are recorded
+# explicitly through common.audit.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "auth.user", "include_fields": ["username", "email", "is_active", "is_staff", "is_superuser"]},
+    {
+        "model": "cohorts.person",
+        "include_fields": ["full_name", "email", "job_title", "profession", "team", "organisation", "user"],
+    },
+    {"model": "cohorts.membership", "include_fields": ["cohort", "person", "role", "status", "withdrawn_on"]},
+    {"model": "modules.attendance", "include_fields": ["module", "membership", "status"]},
+    {
+        "model": "surveys.survey",
+        "include_fields": [
+            "status",
+            "privacy",
+            "question_set",
+            "opens_at",
+            "closes_at",
+            "closed_at",
+            "reminder_after_days",
+            "max_reminders",
+        ],
+    },
+    {"model": "surveys.programmesurveydefaults", "include_fields": ["question_set", "privacy"]},
+    {"model": "surveys.cohortsurveysettings", "include_fields": ["question_set", "privacy"]},
+    {
+        "model": "projects.improvementproject",
+        "include_fields": ["action_learning_set", "title", "area", "status", "progress_score"],
+    },
+    {"model": "projects.progressscore", "include_fields": ["project", "score", "recorded_at", "recorded_by"]},
+    {"model": "evaluation.practicemoment", "include_fields": ["membership", "shared_with_set", "quote_consent"]},
+    {"model": "evaluation.quoteselection", "include_fields": ["cohort", "answer", "practice_moment", "order"]},
+    # The impact report's publication (reports app): add it here, e.g.
+    # {"model": "reports.impactreport", "include_fields": ["status", "published_at", "published_by"]},
+)
+AUDITLOG_STORE_JSON_CHANGES = True
+
+# RETENTION: how long personal data is kept after the last cohort it belongs to ends (privacy.retention;
+# the task runs daily). Survey free text and practice reflections are blanked; the contact details of
+# people who only took part as participants are anonymised. Counts and scores are kept.
+RETENTION_FREE_TEXT_MONTHS = env.int("RETENTION_FREE_TEXT_MONTHS", default=24)
+RETENTION_CONTACT_DETAILS_MONTHS = env.int("RETENTION_CONTACT_DETAILS_MONTHS", default=24)
 
 # LOGGING
 LOGGING = {

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort, Membership
+from common.audit import Event, audit_event
 from modules.models import Attendance, Module
 from surveys.models import (
     CohortSurveySettings,
@@ -187,6 +188,13 @@ def survey_close(*, survey: Survey, now: datetime.datetime | None = None) -> boo
     )
     if updated:
         survey.refresh_from_db()
+        # A queryset update sends no signal, so auditlog would not see the closing.
+        audit_event(
+            obj=survey,
+            event=Event.BULK,
+            changes={"status": [Survey.Status.OPEN, Survey.Status.CLOSED], "closed_at": [None, now.isoformat()]},
+            repr_=f"Survey {survey.pk} ({survey.get_kind_display()}, cohort {survey.cohort_id})",
+        )
     return bool(updated)
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from common.audit import audit_export
 from common.views import CohortPageMixin, ServiceFormView
 from surveys import charts, disclosure, exports, selectors, services
 from surveys.forms import CohortSurveySettingsForm, SurveySettingsForm
@@ -160,6 +161,7 @@ class SurveyExportView(View):
             else:
                 messages.error(request, _("Fewer than three people have answered; the export is not available."))
             return redirect(survey_url(survey, "surveys:survey_results"))
+        audit_export(request, what=f"survey responses ({fmt}, {survey.get_privacy_display().lower()})", obj=survey)
         if fmt == "xlsx":
             return exports.xlsx_response(survey)
         return exports.csv_response(survey)
