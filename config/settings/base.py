@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "surveys",
     "projects",
     "evaluation",
+    "reports",
     "accounts",
     "demo",
 ]
