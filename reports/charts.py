@@ -43,7 +43,7 @@ def practice_chart(breakdown: dict):
         _Cell(label=c["label"], shown=c["value"] is not None, moments=c["value"] or 0, display=c["display"])
         for c in breakdown["cells"]
     ]
-    return bar_chart(cells) if cells else None
+    return bar_chart(cells, width=600, label_width=250) if cells else None
 
 
 def headline_charts(pdsa: list[dict]) -> list[dict]:

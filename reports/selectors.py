@@ -264,14 +264,23 @@ def _change_row(row) -> dict:
 
 def _self_assessment(cohort: Cohort) -> dict:
     results = result_selectors.self_assessment_results(cohort=cohort)
+    dimensions = [{**_change_row(row), "items": [_change_row(item) for item in row.items]} for row in results.rows]
+
+    def clear_rises(comparison: str) -> int:
+        return sum(
+            1
+            for d in dimensions
+            if not d[comparison]["suppressed"] and d[comparison]["clear"] and d[comparison]["median_change"] >= 0
+        )
+
     return {
         "exists": results.pre is not None or results.post is not None,
         "visible": results.visible,
         "pre_responses": suppression.cell(results.pre_responses),
         "post_responses": suppression.cell(results.post_responses),
-        "dimensions": [
-            {**_change_row(row), "items": [_change_row(item) for item in row.items]} for row in results.rows
-        ],
+        "dimensions": dimensions,
+        "clear_post_then": clear_rises("post_then"),
+        "clear_post_pre": clear_rises("post_pre"),
         "notes": [str(note) for note in results.notes],
     }
 

@@ -7,6 +7,7 @@ from evaluation import demo as evaluation_demo
 from evaluation import demo_finished
 from modules import demo as modules_demo
 from projects import demo as projects_demo
+from reports import demo as reports_demo
 from surveys import demo as surveys_demo
 
 # Each app's own demo, run in this order after the scenario (demo/scenario.py). Each is a callable
@@ -20,6 +21,8 @@ APP_DEMOS = [
     evaluation_demo.populate,
     # A finished cohort with its whole evaluation (facilitated by the demo "facilitator" too).
     demo_finished.populate_finished,
+    # The finished cohort's history (attendance, module surveys, projects) and its published impact report.
+    reports_demo.populate,
 ]
 
 
