@@ -253,5 +253,7 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # WeasyPrint logs every layout step of a PDF at INFO (hundreds of lines); its warnings still show.
+        "weasyprint": {"level": "WARNING"},
     },
 }
