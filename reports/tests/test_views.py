@@ -344,3 +344,16 @@ def test_consented_answer_quoted_as_named_on_a_named_survey(world, facilitator):
     html = facilitator.get(url("report_detail", world.cohort)).content.decode()
 
     assert f"{world.members[0].person.full_name}, Ward Manager" in html
+
+
+def test_admin_lists_reports_and_shows_a_published_snapshots_quotes_without_names(world):
+    report = publish(world)
+    admin = client_for(UserFactory(is_staff=True, is_superuser=True))
+
+    assert admin.get(reverse("admin:reports_impactreport_changelist")).status_code == 200
+    assert admin.get(reverse("admin:reports_keyimpact_changelist")).status_code == 200
+    html = admin.get(reverse("admin:reports_impactreport_change", args=[report.pk])).content.decode()
+
+    assert world.quotes[0] in html
+    assert world.members[0].person.full_name not in html
+    assert report.snapshot["quotes"][0]["person"] not in html
