@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("surveys.urls")),
     path("", include("projects.urls")),
     path("", include("evaluation.urls")),
+    path("", include("reports.urls")),
     path("", include("accounts.urls")),
     # Before the auth URLs: the same name and template, with rate limits (common/views.py).
     path("accounts/login/", LoginView.as_view(), name="login"),

@@ -44,7 +44,9 @@ from cohorts.middleware import _required_access
 from cohorts.models import Cohort, Membership
 from common.models import SentEmail
 from demo import scenario as demo
+from evaluation import demo_finished
 from projects.models import ActionLearningSet, ImprovementProject, Presentation
+from reports.models import KeyImpact
 from surveys.services import invitation_issue_token, survey_open_and_invite
 
 
@@ -63,6 +65,8 @@ EXCLUDED = {
     "cohorts:participant_import_template": "a CSV file to download (the template of a registration list), not a page",
     "surveys:survey_export": "a CSV or XLSX file to download (the survey's responses), not a page",
     "projects:slides_download": "the uploaded slides themselves (a PDF or PowerPoint file), not a page",
+    "reports:report_pdf": "the impact report as a PDF file to download, not a page",
+    "reports:report_xlsx": "the impact report's data as an XLSX file to download, not a page",
 }
 
 # Who opens a page, where the general rule (``roles_for``) would be wrong.
@@ -87,6 +91,8 @@ ROLE_OVERRIDES = {
     "evaluation:programme_list": (Role.STAFF,),
     "evaluation:programme_detail": (Role.STAFF,),
     "modules:cohort_create": (Role.STAFF,),
+    # Taking a published impact report back to draft is for the provider's staff only.
+    "reports:report_unpublish": (Role.STAFF,),
 }
 
 
@@ -278,6 +284,11 @@ VARIANTS = [
     Page(
         "modules:cohort_detail", Role.FACILITATOR, "not-found", kwargs={"cohort_pk": Demo("other_cohort")}, status=404
     ),
+    # The finished cohort's impact report is published (reports/demo.py): no edit controls, a staff action.
+    Page("reports:report_detail", Role.FACILITATOR, "published", kwargs={"cohort_pk": Demo("finished_cohort")}),
+    Page("reports:report_detail", Role.STAFF, "published", kwargs={"cohort_pk": Demo("finished_cohort")}),
+    Page("reports:report_unpublish", Role.STAFF, "published", kwargs={"cohort_pk": Demo("finished_cohort")}),
+    Page("reports:report_publish", Role.FACILITATOR, "published", kwargs={"cohort_pk": Demo("finished_cohort")}),
 ]
 
 # How a pattern is reached when it cannot be opened directly (None: only through another page).
@@ -290,6 +301,11 @@ DEFAULT_PAGE_OPTIONS = {
     "cohorts:participant_import_preview": None,
     # A sign-in link carries its token in the query string.
     "accounts:sign_in_link_use": {"query_key": "sign_in_query"},
+    # Key impacts exist in the finished cohort's impact report (reports/demo.py); the running one has none.
+    **{
+        f"reports:{name}": {"kwargs": {"cohort_pk": Demo("finished_cohort"), "impact_pk": Demo("key_impact")}}
+        for name in ("key_impact_update", "key_impact_delete")
+    },
 }
 
 
@@ -399,6 +415,8 @@ def demo_prepare() -> dict:
         .first()
         .pk,
         "sign_in_query": get_query_string(participant.person.user).removeprefix("?"),
+        "finished_cohort": Cohort.objects.get(name=demo_finished.NAME).pk,
+        "key_impact": KeyImpact.objects.filter(report__cohort__name=demo_finished.NAME).order_by("order").first().pk,
     }
 
 

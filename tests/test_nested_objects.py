@@ -42,6 +42,7 @@ from projects.tests.factories import (
     ProjectPDSACycleFactory,
     SetMembershipFactory,
 )
+from reports.services import key_impact_create
 from surveys.services import question_set_copy, question_set_default
 from surveys.tests.factories import InvitationFactory, SurveyFactory
 
@@ -110,6 +111,7 @@ REGISTRY = {
     "cycle_pk": Entry(lambda w: w.cycle.pk, parent="project_pk", sibling=lambda w: w.other_project_cycle.pk),
     "presentation_pk": Entry(lambda w: w.presentation.pk),
     "moment_pk": Entry(lambda w: w.moment.pk),
+    "impact_pk": Entry(lambda w: w.key_impact.pk),
 }
 
 
@@ -208,6 +210,7 @@ def _world(cohort, *, module_numbers):
         other_project_cycle=second.cycle,
         presentation=presentation,
         moment=PracticeMomentFactory(membership=participant),
+        key_impact=key_impact_create(cohort=cohort, text=f"{cohort.name}: managers coach their staff"),
     )
 
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "surveys",
     "projects",
     "evaluation",
+    "reports",
     "accounts",
     "privacy",
     "demo",
@@ -280,8 +281,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "projects.progressscore", "include_fields": ["project", "score", "recorded_at", "recorded_by"]},
     {"model": "evaluation.practicemoment", "include_fields": ["membership", "shared_with_set", "quote_consent"]},
     {"model": "evaluation.quoteselection", "include_fields": ["cohort", "answer", "practice_moment", "order"]},
-    # The impact report's publication (reports app): add it here, e.g.
-    # {"model": "reports.impactreport", "include_fields": ["status", "published_at", "published_by"]},
+    # The impact report's publication and withdrawal to draft (the snapshot itself is not copied).
+    {"model": "reports.impactreport", "include_fields": ["status", "published_at", "published_by"]},
 )
 AUDITLOG_STORE_JSON_CHANGES = True
 
@@ -307,5 +308,7 @@ LOGGING = {
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # WeasyPrint logs every layout step of a PDF at INFO (hundreds of lines); its warnings still show.
+        "weasyprint": {"level": "WARNING"},
     },
 }

@@ -7,6 +7,7 @@ from evaluation import demo as evaluation_demo
 from evaluation import demo_finished, demo_programme
 from modules import demo as modules_demo
 from projects import demo as projects_demo
+from reports import demo as reports_demo
 from surveys import demo as surveys_demo
 
 # Each app's own demo, run in this order after the scenario (demo/scenario.py). Each is a callable
@@ -22,6 +23,8 @@ APP_DEMOS = [
     demo_finished.populate_finished,
     # Its attendance and module surveys, so that the programme page compares the two Tamar Vale cohorts.
     demo_programme.populate_finished_modules,
+    # The finished cohort's history (attendance, module surveys, projects) and its published impact report.
+    reports_demo.populate,
 ]
 
 
