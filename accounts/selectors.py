@@ -19,6 +19,11 @@ class ProgrammeEntry:
     open_surveys: list = field(default_factory=list)
 
 
+def user_is_active_member(*, user) -> bool:
+    """Whether the account belongs to someone in a cohort now: who may use a sign-in link."""
+    return Membership.objects.active().filter(person__user=user).exists()
+
+
 def my_programme(*, user) -> list[ProgrammeEntry]:
     """The signed-in person's active cohorts: module dates, open surveys, their set and its projects."""
     memberships = list(

@@ -106,5 +106,5 @@ class SignInLinkUseView(View):
         user = authenticate(request, sesame=token) if token else None
         if user is None:
             return render(request, self.template_name, {"token": "", "failed": True}, status=400)
-        login(request, user, backend="sesame.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.SignInLinkBackend")
         return redirect(reverse("accounts:my_programme"))

@@ -65,7 +65,8 @@ INSTALLED_APPS = [
 # AUTHENTICATION
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "sesame.backends.ModelBackend",
+    # django-sesame's backend, for active members of a cohort only.
+    "accounts.backends.SignInLinkBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -125,8 +126,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # (production.py). The per-process LocMemCache is only right for one local process and the tests.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
-# RATE LIMITING (django-ratelimit; the limits themselves are in common/ratelimit.py)
+# RATE LIMITING (django-ratelimit, through common/ratelimit.py)
 RATELIMIT_VIEW = "common.views.ratelimited"
+# Rates are "<count>/<period>" (s, m, h, d; e.g. "10/10m"). The per-person limits (username, e-mail,
+# survey link) are the tight ones; the per-address ones must let a whole cohort behind one trust's
+# address (30 people on a module day, each opening their link twice) through with room to spare,
+# and only stop a machine hammering the server.
+RATELIMIT_LOGIN_PER_USERNAME = env("RATELIMIT_LOGIN_PER_USERNAME", default="10/10m")
+RATELIMIT_LOGIN_PER_IP = env("RATELIMIT_LOGIN_PER_IP", default="60/10m")
+# Over the per-e-mail limit the visitor gets the usual answer but no mail is sent.
+RATELIMIT_SIGN_IN_LINK_PER_EMAIL = env("RATELIMIT_SIGN_IN_LINK_PER_EMAIL", default="3/h")
+RATELIMIT_SIGN_IN_LINK_PER_IP = env("RATELIMIT_SIGN_IN_LINK_PER_IP", default="300/15m")
+# A survey token is 256 bits: per token stops one link being hammered; per address stops guessing.
+RATELIMIT_SURVEY_LINK_PER_TOKEN = env("RATELIMIT_SURVEY_LINK_PER_TOKEN", default="20/m")
+RATELIMIT_SURVEY_LINK_PER_IP = env("RATELIMIT_SURVEY_LINK_PER_IP", default="300/m")
 # Behind a proxy REMOTE_ADDR is the proxy's address; the client's is taken from X-Forwarded-For,
 # trusting only as many entries (from the right) as there are proxies we run.
 RATELIMIT_IP_META_KEY = "common.ratelimit.client_ip"
@@ -234,6 +247,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Open each cohort's self-assessment before the programme on its start date and its follow-up
     # survey on its follow-up date. The dates are days, so every 15 minutes opens them early on the day.
     "evaluation-surveys-open-due": {"task": "evaluation.tasks.evaluation_surveys_open_due", "schedule": 900.0},
+    # Single e-mails (sign-in links) whose task was lost (broker down) or died: sent again; those
+    # nobody waits for any more (expired) are cancelled. Every minute: a sign-in link is awaited.
+    "outbox-sweep": {"task": "common.tasks.outbox_sweep", "schedule": 60.0},
 }
 
 # LOGGING
