@@ -1,17 +1,22 @@
-"""Writes of the participants' way in: e-mailed sign-in links (django-sesame)."""
+"""Writes of the participants' way in: e-mailed sign-in links (django-sesame) and calendar feeds."""
 
 import datetime
 import logging
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from cohorts.models import Membership, Person
 from cohorts.services import person_user_ensure
 from common.outbox import outbox_enqueue
 
+from . import selectors
+from .calendar import token_hash
 from .mail import KIND_SIGN_IN_LINK
+from .models import CalendarFeed
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +51,24 @@ def sign_in_link_send(*, email: str) -> bool:
         expires_in=datetime.timedelta(seconds=settings.SESAME_MAX_AGE),
     )
     return True
+
+
+# -- the personal calendar feed -------------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_feed_create(*, user) -> str:
+    """Make the person's calendar feed address, replacing any earlier one (which stops working).
+    Returns the token: it is not stored, only its hash, so the caller shows it once."""
+    if not selectors.user_is_active_member(user=user):
+        raise ValidationError(_("Only members of a cohort have a calendar of module dates."), code="not_member")
+    token = secrets.token_urlsafe(32)  # 256 bits
+    CalendarFeed.objects.update_or_create(user=user, defaults={"token_hash": token_hash(token)})
+    return token
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, user) -> bool:
+    """Switch the person's calendar feed off; returns whether there was one."""
+    deleted, _rows = CalendarFeed.objects.filter(user=user).delete()
+    return bool(deleted)

@@ -62,6 +62,8 @@ EXCLUDED = {
     "cohorts:participant_import_template": "a CSV file to download (the template of a registration list), not a page",
     "surveys:survey_export": "a CSV or XLSX file to download (the survey's responses), not a page",
     "projects:slides_download": "the uploaded slides themselves (a PDF or PowerPoint file), not a page",
+    "accounts:my_calendar": "an iCalendar (.ics) file of the module dates to download, not a page",
+    "accounts:calendar_feed": "an iCalendar feed for calendar programs, not a page",
 }
 
 # Who opens a page, where the general rule (``roles_for``) would be wrong.
