@@ -1,5 +1,6 @@
 """Settings shared by every environment; values come from the environment (django-environ)."""
 
+from email.utils import getaddresses
 from pathlib import Path
 
 import environ
@@ -252,21 +253,46 @@ CELERY_BEAT_SCHEDULE: dict = {
     "outbox-sweep": {"task": "common.tasks.outbox_sweep", "schedule": 60.0},
 }
 
+# ERRORS
+# Who gets a mail about each server error: "Name <address>" entries, comma-separated.
+ADMINS = getaddresses(env.list("ADMINS", default=[]))
+DEFAULT_EXCEPTION_REPORTER_FILTER = "common.scrubbing.ExceptionReporterFilter"
+# Optional error reporting to Sentry (or a compatible service); events are scrubbed of survey
+# tokens, sign-in keys and feed addresses (common/scrubbing.py) and carry no personal data.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from common.scrubbing import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="production"))
+# Facilitators and staff are warned when no periodic job (Celery beat) has run for this long
+# (seconds); 0 switches the warning off. The most frequent jobs run every minute.
+PERIODIC_JOBS_WARN_AFTER = env.int("PERIODIC_JOBS_WARN_AFTER", default=15 * 60)
+
 # LOGGING
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"redact_link_secrets": {"()": "common.logging.RedactLinkSecrets"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_link_secrets"]}
+    "filters": {
+        "redact_link_secrets": {"()": "common.logging.RedactLinkSecrets"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_link_secrets"]},
+        # Server errors to ADMINS (when DEBUG is off), with link secrets removed from the report.
+        "mail_admins": {
+            "class": "common.scrubbing.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "redact_link_secrets"],
+        },
+    },
+    # Errors of Celery tasks and of our own code reach ADMINS too.
+    "root": {"handlers": ["console", "mail_admins"], "level": env("LOG_LEVEL", default="INFO")},
     # Django's own loggers (requests, runserver's access lines) go through the same filtered
     # handler instead of Django's default ones, so that no survey token or sign-in key reaches a log
     # (gunicorn's own logs: config/gunicorn.conf.py).
     "loggers": {
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
