@@ -457,6 +457,13 @@ def populate(*, stdout=None) -> DemoData:
     )
 
 
+def is_stale() -> bool:
+    """Whether the demo's running cohort was dated on an earlier day than today (its module 4 is
+    then no longer "just taken place"), so that loading it again should re-date it."""
+    cohort = Cohort.objects.filter(commissioner__name=COMMISSIONER, name=COHORT).first()
+    return cohort is not None and cohort.start_date != _start_for_running_cohort(timezone.localdate())
+
+
 class DemoResetError(Exception):
     """Data outside the demo still refers to demo data, so the demo cannot be wiped."""
 
