@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 
 from .audit import Event
 from .mail import sent_email_resend
-from .models import SentEmail
+from .models import OutboxMail, SentEmail
 
 
 @admin.register(SentEmail)
@@ -104,3 +104,20 @@ admin.site.unregister(LogEntry)
 @admin.register(LogEntry)
 class AuditLogEntryAdmin(LogEntryAdmin):
     list_filter = ["action", AuditEventFilter, ResourceTypeFilter, ("actor", admin.RelatedOnlyFieldListFilter)]
+
+
+@admin.register(OutboxMail)
+class OutboxMailAdmin(admin.ModelAdmin):
+    """Single e-mails waiting to be sent or sent (sign-in links); the message itself is in the mail log."""
+
+    list_display = ["created_at", "kind", "to", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["to"]
+    readonly_fields = [f.name for f in OutboxMail._meta.fields if f.name != "id"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -8,8 +8,10 @@ view deals with HTTP only: who may see it, messages, redirects and status codes.
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -17,6 +19,7 @@ from django.views.generic import FormView
 from django.views.generic.base import TemplateResponseMixin
 from django.views.generic.edit import FormMixin
 
+from . import health
 from . import ratelimit as limits
 from .forms import LoginForm, form_add_service_errors
 
@@ -106,3 +109,18 @@ class ServiceFormPostView(ServiceFormMixin, TemplateResponseMixin, View):
     def post(self, request, *args, **kwargs):
         form = self.get_form()
         return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
+
+
+@method_decorator([login_not_required, transaction.non_atomic_requests], name="dispatch")
+class HealthView(View):
+    """``/healthz`` for a load balancer or uptime monitor: 200 when the database, the cache and the
+    broker all answer, 503 otherwise, with each part's state and nothing else."""
+
+    def get(self, request):
+        checks = health.health_check()
+        healthy = all(state == "ok" for state in checks.values())
+        response = JsonResponse(
+            {"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503
+        )
+        response["Cache-Control"] = "no-store"
+        return response

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from common.accessibility import AccessibilityStatementView
-from common.views import LoginView
+from common.views import HealthView, LoginView
 from modules.views import HomeView
 
 urlpatterns = [
@@ -19,4 +19,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("accessibility/", AccessibilityStatementView.as_view(), name="accessibility_statement"),
     path("admin/", admin.site.urls),
+    # For a load balancer or uptime monitor: no sign-in, JSON, 503 when a part is down.
+    path("healthz", HealthView.as_view(), name="healthz"),
 ]

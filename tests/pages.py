@@ -67,6 +67,9 @@ EXCLUDED = {
     "projects:slides_download": "the uploaded slides themselves (a PDF or PowerPoint file), not a page",
     "reports:report_pdf": "the impact report as a PDF file to download, not a page",
     "reports:report_xlsx": "the impact report's data as an XLSX file to download, not a page",
+    "accounts:my_calendar": "an iCalendar (.ics) file of the module dates to download, not a page",
+    "accounts:calendar_feed": "an iCalendar feed for calendar programs, not a page",
+    "healthz": "a JSON health report for load balancers and uptime monitors, not a page",
 }
 
 # Who opens a page, where the general rule (``roles_for``) would be wrong.

@@ -41,17 +41,26 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="Delete the demo data first, then load it afresh.")
         parser.add_argument(
+            "--reset-if-stale",
+            action="store_true",
+            help="Reset (and so re-date) the demo only if it was dated on an earlier day: scripts/run-app uses it, so "
+            "that the demo is alive whenever it is started (module 4 just taken place, surveys to open).",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="Run even though DEBUG is off (a production-like system). The demo passwords are public.",
         )
 
-    def handle(self, *args, reset=False, force=False, **options):
+    def handle(self, *args, reset=False, force=False, reset_if_stale=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "DEBUG is off, so this looks like a real system, and the demo creates accounts with published "
                 "passwords. Use --force if this really is a throw-away installation."
             )
+        if reset_if_stale and scenario.is_stale():
+            self.stdout.write("The demo was dated on an earlier day: re-dating it from today (edits in it are lost).")
+            reset = True
         with transaction.atomic():
             if reset:
                 try:
