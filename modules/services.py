@@ -74,15 +74,16 @@ def cohort_update(
 
 
 @transaction.atomic
-def attendance_record(*, module: Module, statuses: dict[int, str], by=None) -> int:
-    """Record attendance for many participants at once: ``{membership_pk: status}``.
+def attendance_record(*, module: Module, statuses: dict[int, str | None], by=None) -> int:
+    """Record attendance for many participants at once: ``{membership_pk: status}``; a status of
+    None clears a mark back to "not recorded".
 
     All or nothing: an unknown status or a person who is not an active participant of the
     module's cohort raises ValidationError and nothing is saved. Returns the number of
     records created or changed. Runs a constant number of queries whatever the cohort size.
     """
     valid = set(Attendance.Status.values)
-    bad_status = sorted(str(pk) for pk, status in statuses.items() if status not in valid)
+    bad_status = sorted(str(pk) for pk, status in statuses.items() if status is not None and status not in valid)
     if bad_status:
         raise ValidationError(
             _("Choose present, apologies or absent for every participant (invalid choice for %(ids)s).")
@@ -108,10 +109,13 @@ def attendance_record(*, module: Module, statuses: dict[int, str], by=None) -> i
         for a in Attendance.objects.select_for_update().filter(module=module, membership_id__in=statuses.keys())
     }
     now = timezone.now()
-    to_create, to_update = [], []
+    to_create, to_update, to_clear = [], [], []
     for membership_pk, status in statuses.items():
         record = existing.get(membership_pk)
-        if record is None:
+        if status is None:
+            if record is not None:
+                to_clear.append(record.pk)
+        elif record is None:
             to_create.append(Attendance(module=module, membership_id=membership_pk, status=status))
         elif record.status != status:
             record.status = status
@@ -120,7 +124,9 @@ def attendance_record(*, module: Module, statuses: dict[int, str], by=None) -> i
             to_update.append(record)
     Attendance.objects.bulk_create(to_create)
     Attendance.objects.bulk_update(to_update, ["status", "updated_at"])
-    changed = len(to_create) + len(to_update)
+    if to_clear:
+        Attendance.objects.filter(pk__in=to_clear).delete()
+    changed = len(to_create) + len(to_update) + len(to_clear)
     logger.info("attendance recorded for module %s by %s: %s changed", module.pk, getattr(by, "pk", None), changed)
     return changed
 
