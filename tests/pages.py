@@ -61,6 +61,9 @@ SIGNED_IN = (Role.FACILITATOR, Role.PARTICIPANT, Role.STAFF)
 EXCLUDED = {
     "cohorts:participant_import_template": "a CSV file to download (the template of a registration list), not a page",
     "surveys:survey_export": "a CSV or XLSX file to download (the survey's responses), not a page",
+    "cohorts:participant_import_template_xlsx": "an Excel file to download (the registration list's template)",
+    "cohorts:participant_export": "a CSV or XLSX file to download (the participant list), not a page",
+    "modules:attendance_export": "a CSV or XLSX file to download (the attendance register), not a page",
     "projects:slides_download": "the uploaded slides themselves (a PDF or PowerPoint file), not a page",
 }
 
