@@ -16,7 +16,10 @@ PDSA_FIELDS = ["plan_intent", "plan_prediction", "do_notes", "study_reading"]
 
 
 class AttendanceRegisterForm(forms.Form):
-    """One radio group per active participant, named ``status_<membership pk>``."""
+    """One radio group per active participant, named ``status_<membership pk>``; its last choice,
+    "Not recorded", clears a mark given by mistake."""
+
+    NOT_RECORDED = "not_recorded"
 
     def __init__(self, *args, register: list[RegisterRow], **kwargs):
         super().__init__(*args, **kwargs)
@@ -28,10 +31,10 @@ class AttendanceRegisterForm(forms.Form):
             name = f"status_{row.membership.pk}"
             self.fields[name] = forms.ChoiceField(
                 label=row.membership.person.full_name,
-                choices=Attendance.Status.choices,
+                choices=[*Attendance.Status.choices, (self.NOT_RECORDED, _("Not recorded"))],
                 widget=forms.RadioSelect,
                 required=False,
-                initial=row.status,
+                initial=row.status or self.NOT_RECORDED,
             )
             self.rows.append((row, name))
 
@@ -39,10 +42,10 @@ class AttendanceRegisterForm(forms.Form):
         """(row, bound field or None for read-only rows), in register order."""
         return [(row, self[name] if name else None) for row, name in self.rows]
 
-    def statuses(self) -> dict[int, str]:
-        """The statuses chosen, by membership pk; people left blank are not included."""
+    def statuses(self) -> dict[int, str | None]:
+        """The statuses chosen, by membership pk (None: not recorded); people left blank are not included."""
         return {
-            row.membership.pk: self.cleaned_data[name]
+            row.membership.pk: None if self.cleaned_data[name] == self.NOT_RECORDED else self.cleaned_data[name]
             for row, name in self.rows
             if name and self.cleaned_data.get(name)
         }

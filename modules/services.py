@@ -75,15 +75,16 @@ def cohort_update(
 
 
 @transaction.atomic
-def attendance_record(*, module: Module, statuses: dict[int, str], by=None) -> int:
-    """Record attendance for many participants at once: ``{membership_pk: status}``.
+def attendance_record(*, module: Module, statuses: dict[int, str | None], by=None) -> int:
+    """Record attendance for many participants at once: ``{membership_pk: status}``; a status of
+    None clears a mark back to "not recorded".
 
     All or nothing: an unknown status or a person who is not an active participant of the
     module's cohort raises ValidationError and nothing is saved. Returns the number of
     records created or changed. Runs a constant number of queries whatever the cohort size.
     """
     valid = set(Attendance.Status.values)
-    bad_status = sorted(str(pk) for pk, status in statuses.items() if status not in valid)
+    bad_status = sorted(str(pk) for pk, status in statuses.items() if status is not None and status not in valid)
     if bad_status:
         raise ValidationError(
             _("Choose present, apologies or absent for every participant (invalid choice for %(ids)s).")
@@ -109,10 +110,13 @@ def attendance_record(*, module: Module, statuses: dict[int, str], by=None) -> i
         for a in Attendance.objects.select_for_update().filter(module=module, membership_id__in=statuses.keys())
     }
     now = timezone.now()
-    to_create, to_update, was = [], [], {}
+    to_create, to_update, to_clear, was = [], [], [], {}
     for membership_pk, status in statuses.items():
         record = existing.get(membership_pk)
-        if record is None:
+        if status is None:
+            if record is not None:
+                to_clear.append(record)
+        elif record is None:
             to_create.append(Attendance(module=module, membership_id=membership_pk, status=status))
         elif record.status != status:
             was[record.pk] = record.status
@@ -122,18 +126,20 @@ def attendance_record(*, module: Module, statuses: dict[int, str], by=None) -> i
             to_update.append(record)
     Attendance.objects.bulk_create(to_create)
     Attendance.objects.bulk_update(to_update, ["status", "updated_at"])
-    _attendance_audit(module=module, created=to_create, updated=to_update, was=was, by=by)
-    changed = len(to_create) + len(to_update)
+    if to_clear:
+        Attendance.objects.filter(pk__in=[record.pk for record in to_clear]).delete()
+    _attendance_audit(module=module, created=to_create, updated=to_update, cleared=to_clear, was=was, by=by)
+    changed = len(to_create) + len(to_update) + len(to_clear)
     logger.info("attendance recorded for module %s by %s: %s changed", module.pk, getattr(by, "pk", None), changed)
     return changed
 
 
-def _attendance_audit(*, module: Module, created: list, updated: list, was: dict, by) -> None:
-    """Bulk writes send no signals, so auditlog would not see them: recorded here (at most 3 queries)."""
-    if not created and not updated:
+def _attendance_audit(*, module: Module, created: list, updated: list, cleared: list, was: dict, by) -> None:
+    """Bulk writes send no signals, so auditlog would not see them: recorded here (at most 4 queries)."""
+    if not created and not updated and not cleared:
         return
     names = dict(
-        Membership.objects.filter(pk__in=[a.membership_id for a in created + updated]).values_list(
+        Membership.objects.filter(pk__in=[a.membership_id for a in created + updated + cleared]).values_list(
             "pk", "person__full_name"
         )
     )
@@ -158,6 +164,13 @@ def _attendance_audit(*, module: Module, created: list, updated: list, was: dict
         model=Attendance,
         rows=[(a.pk, label(a), {"status": [was[a.pk], a.status]}) for a in updated],
         action=Action.UPDATE,
+        actor=by,
+    )
+    # A mark cleared back to "not recorded": the row goes, so its entry keeps the status it had.
+    audit_bulk(
+        model=Attendance,
+        rows=[(a.pk, label(a), {"status": [a.status, None]}) for a in cleared],
+        action=Action.DELETE,
         actor=by,
     )
 

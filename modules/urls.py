@@ -17,6 +17,11 @@ urlpatterns = [
         name="module_mark_delivered",
     ),
     path(
+        "cohorts/<int:cohort_pk>/attendance/export.<str:fmt>",
+        views.AttendanceExportView.as_view(),
+        name="attendance_export",
+    ),
+    path(
         "cohorts/<int:cohort_pk>/modules/<int:number>/adjustments/<int:item_pk>/",
         views.ActItemToggleView.as_view(),
         name="act_item_toggle",

@@ -24,9 +24,10 @@ from django.views.generic import TemplateView
 from cohorts.charts import profession_chart
 from cohorts.forms import CohortUpdateForm
 from cohorts.models import Programme
+from common import exports as spreadsheets
 from common.views import CohortPageMixin, ServiceFormView, StaffPageMixin
 
-from . import selectors, services
+from . import exports, selectors, services
 from .forms import AttendanceRegisterForm, CohortCreateForm, CohortFilterForm, ModuleForm
 from .models import ActItem
 
@@ -204,6 +205,18 @@ class ModuleUpdateView(ModulePageMixin, ServiceFormView):
 
     def perform(self, form):
         return services.module_update(module=self.page.module, by=self.request.user, **form.cleaned_data)
+
+
+class AttendanceExportView(View):
+    """The cohort's attendance register, every module (named data: facilitators and staff)."""
+
+    def get(self, request, cohort_pk, fmt):
+        if fmt not in spreadsheets.FORMATS:
+            raise Http404
+        cohort = request.cohort
+        return spreadsheets.spreadsheet_response(
+            fmt, exports.attendance_rows(cohort), exports.attendance_filename(cohort), _("Attendance")
+        )
 
 
 class ActItemToggleView(View):

@@ -18,12 +18,12 @@ from django.utils import timezone
 
 from cohorts.models import Membership, Person
 from common.audit import entries_about
+from common.exports import neutralise
 from common.models import SentEmail
 from evaluation.models import PracticeMoment, QuoteSelection
 from modules.models import Attendance
 from projects.models import ImprovementProject, PresentationFeedback, ProgressScore, SetAction, SetMembership
 from surveys.erasure import responses_of_person
-from surveys.exports import neutralise
 from surveys.models import Answer, Invitation
 
 README = """Everything Leadership Cohorts holds about {name} (person {pk}), exported {when}.

@@ -1,4 +1,4 @@
-"""Writes of the projects app: sets, projects, measures, PDSA cycles, module 6."""
+"""Writes of the projects app: sets, projects, measures, PDSA cycles, module 6 (deleting: deletion_services)."""
 
 from __future__ import annotations
 
@@ -235,10 +235,6 @@ def driver_diagram_replace(*, project: ImprovementProject, outline: str) -> list
     return kept
 
 
-def data_point_delete(*, point: DataPoint) -> None:
-    point.delete()
-
-
 @dataclass(frozen=True)
 class ImportResult:
     created: int
@@ -339,11 +335,6 @@ def slides_kind(uploaded_file) -> str | None:
         if "[Content_Types].xml" in names and "ppt/presentation.xml" in names:
             return "pptx"
     return None
-
-
-def presentation_delete(*, presentation: Presentation) -> None:
-    """Take a presentation off the module 6 schedule (its feedback goes with it)."""
-    presentation.delete()
 
 
 @transaction.atomic

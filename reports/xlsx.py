@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from surveys.exports import XLSX_TYPE, neutralise
+from common.exports import XLSX_TYPE, neutralise
 
 from .selectors import section_titles
 

@@ -64,6 +64,9 @@ SIGNED_IN = (Role.FACILITATOR, Role.PARTICIPANT, Role.STAFF)
 EXCLUDED = {
     "cohorts:participant_import_template": "a CSV file to download (the template of a registration list), not a page",
     "surveys:survey_export": "a CSV or XLSX file to download (the survey's responses), not a page",
+    "cohorts:participant_import_template_xlsx": "an Excel file to download (the registration list's template)",
+    "cohorts:participant_export": "a CSV or XLSX file to download (the participant list), not a page",
+    "modules:attendance_export": "a CSV or XLSX file to download (the attendance register), not a page",
     "projects:slides_download": "the uploaded slides themselves (a PDF or PowerPoint file), not a page",
     "reports:report_pdf": "the impact report as a PDF file to download, not a page",
     "reports:report_xlsx": "the impact report's data as an XLSX file to download, not a page",
@@ -233,8 +236,9 @@ VARIANTS = [
     Page("surveys:survey_detail", Role.FACILITATOR, "open", kwargs={"number": 4}),
     Page("surveys:survey_results", Role.FACILITATOR, "no-answers-yet", kwargs={"number": 4}),
     Page("surveys:invitation_delivery", Role.FACILITATOR, "open", kwargs={"number": 4}),
-    # Module 5 has no survey yet: the page offers to prepare one.
+    # Module 5 has no survey yet: the page offers to prepare one, and it cannot open before the module.
     Page("surveys:survey_detail", Role.FACILITATOR, "no-survey", kwargs={"number": 5}),
+    Page("surveys:survey_open", Role.FACILITATOR, "not-started", kwargs={"number": 5}),
     # Error states of the main forms.
     Page("cohorts:participant_add", Role.FACILITATOR, "errors", submit=Submit("Add participant")),
     Page(
@@ -401,7 +405,8 @@ def demo_prepare() -> dict:
         "set_pk": own_set.pk,
         "meeting_pk": own_set.meetings.order_by("date").first().pk,
         "project_pk": project.pk,
-        "measure_pk": project.measures.order_by("order", "pk").first().pk,
+        "measure_pk": (measure := project.measures.order_by("order", "pk").first()).pk,
+        "point_pk": measure.data_points.order_by("date").first().pk,
         "cycle_pk": project.pdsa_cycles.order_by("start_date").first().pk,
         "presentation_pk": Presentation.objects.filter(action_learning_set=own_set).first().pk,
         "moment_pk": participant.practice_moments.order_by("date", "pk").first().pk,

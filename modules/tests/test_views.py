@@ -80,6 +80,37 @@ def test_module_detail_post_saves_attendance(facilitator_client, cohort, modules
     assert saved == {a.pk: "present", b.pk: "apologies"}
 
 
+def test_module_detail_offers_not_recorded_checked_for_people_without_a_mark(
+    facilitator_client, cohort, modules, participants
+):
+    AttendanceFactory(module=modules[0], membership=participants[0], status="present")
+
+    content = facilitator_client.get(_url("modules:module_detail", cohort, 1)).content.decode()
+
+    first = participants[0].pk
+    assert f'name="status_{first}" id="id_status_{first}_3" value="not_recorded" autocomplete' in content
+    assert (
+        f'name="status_{participants[1].pk}" id="id_status_{participants[1].pk}_3" value="not_recorded" checked'
+        in content
+    )
+
+
+def test_module_detail_post_clears_a_mark_back_to_not_recorded(facilitator_client, cohort, modules, participants):
+    a, b, c = participants
+    AttendanceFactory(module=modules[0], membership=a, status="absent")
+    AttendanceFactory(module=modules[0], membership=b, status="present")
+
+    response = facilitator_client.post(
+        _url("modules:module_detail", cohort, 1),
+        {f"status_{a.pk}": "not_recorded", f"status_{b.pk}": "present", f"status_{c.pk}": "not_recorded"},
+        follow=True,
+    )
+
+    assert "Attendance saved: 1 change." in response.content.decode()
+    saved = dict(Attendance.objects.filter(module=modules[0]).values_list("membership_id", "status"))
+    assert saved == {b.pk: "present"}
+
+
 def test_module_detail_post_invalid_status_saves_nothing(facilitator_client, cohort, modules, participants):
     a, b, _c = participants
 

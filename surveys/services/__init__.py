@@ -15,6 +15,7 @@ from .inviting import (
     invitation_resend,
     invitations_resend_failed,
     survey_open_and_invite,
+    survey_open_now,
     surveys_open_for_delivered_modules,
 )
 from .publishing import (
@@ -121,6 +122,7 @@ __all__ = [
     "survey_open",
     "survey_open_and_invite",
     "survey_open_for_module",
+    "survey_open_now",
     "survey_questions",
     "survey_update",
     "surveys_close_due",
