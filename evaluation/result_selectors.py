@@ -129,10 +129,18 @@ class ChangeRow:
         return "" if self.post_then.suppressed else wording.effect_size_label(self.post_then.effect_size)
 
 
+def item_subject(label: str) -> str:
+    """How a sentence names what was rated: a dimension in lower case ("engaging the team"); an item,
+    which is a whole statement in the participant's voice, quoted as written ("“I notice ...”")."""
+    if label.rstrip().endswith((".", "?", "!")):
+        return f"“{label.rstrip().rstrip('.')}”"
+    return label[:1].lower() + label[1:]
+
+
 def _row(ratings: Mapping, code: str, label: str, codes: tuple[str, ...], changes: Mapping) -> ChangeRow:
     post_pre, post_then = changes[analysis.Comparison.POST_PRE], changes[analysis.Comparison.POST_THEN]
     row = ChangeRow(code=code, label=label, post_pre=post_pre, post_then=post_then)
-    subject = label[:1].lower() + label[1:]
+    subject = item_subject(label)
     row.sentence_post_pre = wording.describe_change(post_pre, subject=subject)
     row.sentence_post_then = wording.describe_change(post_then, subject=subject)
     if not post_pre.suppressed:

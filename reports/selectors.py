@@ -250,7 +250,7 @@ def _level(level) -> float | None:
 
 
 def _change_row(row) -> dict:
-    subject = row.label[:1].lower() + row.label[1:]
+    subject = result_selectors.item_subject(row.label)
     return {
         "code": row.code,
         "label": row.label,

@@ -191,3 +191,12 @@ def test_participants_cannot_open_the_evaluation_pages(cohort, client):
     ):
         # The access middleware answers as if the page did not exist, as for every facilitator page.
         assert client.get(url(cohort, name)).status_code == 404
+
+
+def test_sentences_quote_an_item_as_written_and_name_a_dimension_in_lower_case():
+    from evaluation.result_selectors import item_subject
+
+    assert item_subject("Engaging the team") == "engaging the team"
+    assert item_subject("I notice when someone in my team is struggling.") == (
+        "“I notice when someone in my team is struggling”"
+    )
