@@ -2,8 +2,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.versions import NO_ROW, VersionField, row_version
+
 from .models import Attendance, Module, PDSACycle
-from .selectors import RegisterRow
+from .selectors import RegisterRow, register_version
 from .services import ActItemChange
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -14,8 +16,11 @@ PDSA_FIELDS = ["plan_intent", "plan_prediction", "do_notes", "study_reading"]
 class AttendanceRegisterForm(forms.Form):
     """One radio group per active participant, named ``status_<membership pk>``."""
 
+    version = VersionField()
+
     def __init__(self, *args, register: list[RegisterRow], **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["version"].initial = register_version(register)
         self.rows = []
         for row in register:
             if not row.is_active:
@@ -87,8 +92,12 @@ class ModuleForm(forms.Form):
 
 
 class PDSACycleForm(forms.Form):
+    # The record as this form showed it (common.versions).
+    version = VersionField()
+
     def __init__(self, *args, cycle: PDSACycle | None, **kwargs):
         initial = {name: getattr(cycle, name) for name in PDSA_FIELDS} if cycle else {}
+        initial["version"] = row_version(cycle) if cycle else NO_ROW
         super().__init__(*args, initial=initial, **kwargs)
         self.fields.update(
             forms.fields_for_model(

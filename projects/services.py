@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort, Membership
+from common.versions import check_row_version
 
 from .models import (
     PROGRESS_SCORES,
@@ -320,6 +321,17 @@ def data_points_import(*, measure: Measure, text: str) -> ImportResult:
     DataPoint.objects.bulk_create(new)
     DataPoint.objects.bulk_update(changed, ["value", "note"])
     return ImportResult(created=len(new), updated=len(changed))
+
+
+@transaction.atomic
+def project_update(*, project: ImprovementProject, seen_version: str = "", **fields) -> ImprovementProject:
+    """Save a project's details (validated by ProjectForm), unless someone else saved the project
+    after the form was drawn (``seen_version``, common.versions): then nothing is saved."""
+    project = check_row_version(instance=project, seen=seen_version)
+    for name, value in fields.items():
+        setattr(project, name, value)
+    project.save()
+    return project
 
 
 # Module 6 ---------------------------------------------------------------------------------------

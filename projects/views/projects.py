@@ -108,7 +108,11 @@ class ProjectUpdateView(ProjectEditMixin, FormPageView):
     success_message = _("Project saved.")
 
     def perform(self, form):
-        return form.save()  # plain CRUD of one row
+        fields = {name: form.cleaned_data[name] for name in ProjectForm.Meta.fields}
+        return services.project_update(project=self.project, seen_version=form.cleaned_data["version"], **fields)
+
+    def reload(self):
+        self.project.refresh_from_db()
 
 
 class ProgressScoreRecordView(ProjectEditMixin, FormPageView):
