@@ -19,3 +19,6 @@ urlpatterns = [
     path("accessibility/", AccessibilityStatementView.as_view(), name="accessibility_statement"),
     path("admin/", admin.site.urls),
 ]
+
+# A database outage gets its own "try again in a minute" page (503), never a traceback.
+handler500 = "common.views.server_error"
