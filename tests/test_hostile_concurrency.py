@@ -8,8 +8,10 @@ get shows the first's change, ready to be edited again. Saving again from that p
 
 import datetime
 import re
+import threading
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -121,3 +123,36 @@ def test_pdsa_record_second_save_is_told_and_sees_the_first(cohort, two_facilita
     assert again.status_code == 302
     cycle.refresh_from_db()
     assert (cycle.do_notes, cycle.plan_intent) == ("Ran the huddle twice", "Try huddles")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_registers_posted_at_the_same_moment_one_wins_one_is_told(cohort, two_facilitators):
+    """Really at once: two threads (two database connections) post the same version together; the
+    row lock makes one wait, and it is then told rather than overwriting."""
+    ModuleFactory(
+        cohort=cohort, number=1, starts_at=timezone.now() - datetime.timedelta(days=1), ends_at=timezone.now()
+    )
+    ana = MembershipFactory(cohort=cohort)
+    url = reverse("modules:module_detail", kwargs={"cohort_pk": cohort.pk, "number": 1})
+    version = _version(two_facilitators[0].get(url))
+    barrier, statuses = threading.Barrier(2), {}
+
+    def save(client, status):
+        try:
+            barrier.wait(10)
+            statuses[status] = client.post(url, {"version": version, f"status_{ana.pk}": status}).status_code
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=save, args=(client, status))
+        for client, status in zip(two_facilitators, ("present", "absent"), strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert sorted(statuses.values()) == [302, 409]
+    winner = next(status for status, code in statuses.items() if code == 302)
+    assert list(Attendance.objects.filter(membership=ana).values_list("status", flat=True)) == [winner]
