@@ -9,6 +9,9 @@ from modules.models import Module
 from projects.models import ActionLearningSet, ImprovementProject, SetMembership
 from surveys.selectors import open_invitations_for_user
 
+from .calendar import token_hash
+from .models import CalendarFeed
+
 
 @dataclass
 class ProgrammeEntry:
@@ -17,6 +20,34 @@ class ProgrammeEntry:
     action_learning_set: ActionLearningSet | None
     projects: list
     open_surveys: list = field(default_factory=list)
+
+
+def user_is_active_member(*, user) -> bool:
+    """Whether the account belongs to someone in a cohort now: who may use a sign-in link."""
+    return Membership.objects.active().filter(person__user=user).exists()
+
+
+def calendar_modules(*, user) -> list[Module]:
+    """The modules of every cohort the person is an active member of, in date order (one query)."""
+    return list(
+        Module.objects.filter(
+            cohort__memberships__person__user=user, cohort__memberships__status=Membership.Status.ACTIVE
+        )
+        .select_related("cohort")
+        .order_by("starts_at", "number")
+        .distinct()
+    )
+
+
+def calendar_feed_of(*, user) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(user=user).first()
+
+
+def user_for_calendar_token(*, token: str):
+    """The active account whose feed has this token, or None (unknown, switched off, disabled)."""
+    feeds = CalendarFeed.objects.filter(token_hash=token_hash(token), user__is_active=True)
+    feed = feeds.select_related("user").first()
+    return feed.user if feed is not None else None
 
 
 def my_programme(*, user) -> list[ProgrammeEntry]:

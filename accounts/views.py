@@ -1,7 +1,10 @@
 """Participants' way in: the "my programme" page and e-mailed sign-in links (django-sesame)."""
 
+from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -17,6 +20,7 @@ from evaluation import quote_selectors, quote_services
 from evaluation.forms import QuoteSourceForm
 
 from . import selectors, services
+from .calendar import modules_calendar
 from .forms import SignInLinkForm
 
 
@@ -27,6 +31,66 @@ class MyProgrammeView(TemplateView):
         context = super().get_context_data(**kwargs)
         context["entries"] = selectors.my_programme(user=self.request.user)
         return context
+
+
+def _calendar_response(modules, *, filename: str | None) -> HttpResponse:
+    name = gettext_lazy("Leadership Cohorts: my module dates")
+    content = modules_calendar(modules=modules, name=str(name))
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    if filename:
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class MyCalendarView(View):
+    """The module dates of the person's cohorts as an .ics file to open in a calendar program."""
+
+    def get(self, request):
+        return _calendar_response(selectors.calendar_modules(user=request.user), filename="my-module-dates.ics")
+
+
+class CalendarFeedManageView(TemplateView):
+    """The personal calendar feed: GET says whether there is one; POST makes a new address (the old
+    one stops working) and shows it, once: only its hash is kept."""
+
+    template_name = "accounts/calendar_feed.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(feed=selectors.calendar_feed_of(user=self.request.user), **kwargs)
+
+    def post(self, request):
+        try:
+            token = services.calendar_feed_create(user=request.user)
+        except ValidationError as error:
+            return self.render_to_response(self.get_context_data(errors=error.messages), status=400)
+        url = request.build_absolute_uri(reverse("accounts:calendar_feed", kwargs={"token": token}))
+        return self.render_to_response(self.get_context_data(feed_url=url))
+
+
+class CalendarFeedRevokeView(View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        if services.calendar_feed_revoke(user=request.user):
+            messages.success(request, gettext_lazy("Calendar feed switched off: its address no longer works."))
+        return redirect("accounts:calendar_feed_manage")
+
+
+@method_decorator(login_not_required, name="dispatch")
+class CalendarFeedView(View):
+    """The feed a calendar program subscribes to: the token in the URL is the only key. A switched-off
+    feed, a disabled account or someone no longer in any cohort gets 404 (a withdrawn member's
+    modules drop out of the feed; with none left, the feed is gone)."""
+
+    def get(self, request, token):
+        user = selectors.user_for_calendar_token(token=token)
+        modules = selectors.calendar_modules(user=user) if user is not None else []
+        if not modules:
+            raise Http404
+        response = _calendar_response(modules, filename=None)
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex"
+        return response
 
 
 class MyQuotesView(TemplateView):
@@ -106,5 +170,5 @@ class SignInLinkUseView(View):
         user = authenticate(request, sesame=token) if token else None
         if user is None:
             return render(request, self.template_name, {"token": "", "failed": True}, status=400)
-        login(request, user, backend="sesame.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.SignInLinkBackend")
         return redirect(reverse("accounts:my_programme"))

@@ -146,6 +146,8 @@ class Person(TimeStampedModel):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="person"
     )
+    # Set by the erasure (cohorts.erasure): the row stays so that counts stay right, with nothing personal.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["full_name"]

@@ -1,9 +1,14 @@
 import datetime
+import re
+import secrets
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from common.audit import Action, audit_bulk
 
 from .imports import ImportCheck, participant_rows_check
 from .models import Cohort, Membership, Organisation, Person, Programme
@@ -37,9 +42,78 @@ def cohort_create(
     return cohort
 
 
+# -- accounts for sign-in links ---------------------------------------------------------------
+# Every member signs in with a link e-mailed to them (accounts), which needs a django.contrib.auth
+# user: one is made whenever someone joins a cohort. It has no usable password and a username
+# derived from the e-mail address; it is never an existing account found by address, which
+# could be a staff account made for another purpose.
+
+USERNAME_MAX_LENGTH = 150
+# What Django's username validator allows; anything else in an address becomes "_".
+_USERNAME_UNSAFE = re.compile(r"[^\w.@+-]")
+
+
+def username_from_email(email: str) -> str:
+    return _USERNAME_UNSAFE.sub("_", email.strip().lower())[:USERNAME_MAX_LENGTH]
+
+
+def _usernames_free(emails: list[str]) -> list[str]:
+    """A username for each address, free in the database and within the list (one query)."""
+    bases = [username_from_email(email) for email in emails]
+    taken = set(get_user_model().objects.filter(username__in=bases).values_list("username", flat=True))
+    names = []
+    for base in bases:
+        name = base
+        while name in taken:
+            name = f"{base[: USERNAME_MAX_LENGTH - 9]}-{secrets.token_hex(4)}"
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def _account_for(person: Person, username: str):
+    first, _space, last = person.full_name.removeprefix("Dr ").partition(" ")
+    user = get_user_model()(username=username, email=person.email, first_name=first[:150], last_name=last[:150])
+    user.set_unusable_password()
+    return user
+
+
+def people_users_ensure(*, people: list[Person]) -> None:
+    """Give each of these (saved) people without an account one: a user with no usable password
+    and a username from their e-mail. A handful of queries, whatever the number of people."""
+    without = [person for person in people if person.user_id is None]
+    if not without:
+        return
+    users = [
+        _account_for(person, username)
+        for person, username in zip(without, _usernames_free([p.email for p in without]), strict=True)
+    ]
+    try:
+        with transaction.atomic():
+            get_user_model().objects.bulk_create(users)
+            for person, user in zip(without, users, strict=True):
+                person.user = user
+            Person.objects.bulk_update(without, ["user"])
+    except IntegrityError as error:
+        # Someone took one of these usernames, or gave one of these people an account, meanwhile.
+        raise ValidationError(
+            _("Accounts were being made for the same people at the same moment; please try again."),
+            code="concurrent_change",
+        ) from error
+
+
+def person_user_ensure(*, person: Person):
+    """The person's account, made now if they have none (see ``people_users_ensure``)."""
+    people_users_ensure(people=[person])
+    return person.user
+
+
+@transaction.atomic
 def membership_add(*, cohort: Cohort, person: Person, role: str = Membership.Role.PARTICIPANT) -> Membership:
-    """Put a person in a cohort; adding someone already there returns their membership unchanged."""
+    """Put a person in a cohort, with an account to sign in with; adding someone already there
+    returns their membership unchanged."""
     membership, _created = Membership.objects.get_or_create(cohort=cohort, person=person, defaults={"role": role})
+    person_user_ensure(person=person)
     return membership
 
 
@@ -178,6 +252,7 @@ def participant_add(
             organisation=organisation,
         )
     membership = Membership.objects.create(cohort=cohort, person=person, role=Membership.Role.PARTICIPANT)
+    person_user_ensure(person=person)
     return membership, created
 
 
@@ -219,7 +294,7 @@ def participants_import(*, cohort: Cohort, rows: list[dict]) -> ImportCheck:
     try:
         with transaction.atomic():
             Person.objects.bulk_create(new_people)
-            Membership.objects.bulk_create(
+            memberships = Membership.objects.bulk_create(
                 [Membership(cohort=cohort, person=person, role=Membership.Role.PARTICIPANT) for person in people]
             )
     except IntegrityError as error:
@@ -228,7 +303,41 @@ def participants_import(*, cohort: Cohort, rows: list[dict]) -> ImportCheck:
             _("The people in this cohort changed while importing; nothing was imported. Please try again."),
             code="concurrent_change",
         ) from error
+    _import_audit(people=new_people, memberships=memberships)
+    people_users_ensure(people=people)
     return check
+
+
+PERSON_IMPORTED_FIELDS = ("full_name", "email", "job_title", "profession", "team")
+
+
+def _import_audit(*, people: list[Person], memberships: list[Membership]) -> None:
+    """Bulk writes send no signals, so auditlog would not see them: recorded here."""
+    audit_bulk(
+        model=Person,
+        rows=[
+            (
+                p.pk,
+                str(p),
+                {field: [None, getattr(p, field)] for field in PERSON_IMPORTED_FIELDS}
+                | {"organisation": [None, p.organisation_id]},
+            )
+            for p in people
+        ],
+        action=Action.CREATE,
+    )
+    audit_bulk(
+        model=Membership,
+        rows=[
+            (
+                m.pk,
+                f"{m.person} ({m.get_role_display()}, {m.cohort})",
+                {"cohort": [None, m.cohort_id], "person": [None, m.person_id], "role": [None, m.role]},
+            )
+            for m in memberships
+        ],
+        action=Action.CREATE,
+    )
 
 
 def person_email_editable(*, person: Person, cohort: Cohort, user) -> bool:
@@ -261,7 +370,8 @@ def person_update(
 
     Raises ValidationError on the e-mail field when another person has that address (compared
     case-insensitively, as the database constraint does). A linked account whose e-mail was the
-    person's old address follows the change, so that password resets reach the new address.
+    person's old address follows the change, so that sign-in links and password resets reach the
+    new address; a username made from the old address follows too, where the new one is free.
     """
     email = email.strip().lower()
     old_email = person.email
@@ -283,7 +393,13 @@ def person_update(
             {"email": _("Another person already has this e-mail address.")}, code="email_taken"
         ) from error
     account = person.user
-    if account is not None and email != old_email and account.email.strip().lower() == old_email:
+    if account is not None and email != old_email and account.email.strip().lower() in (old_email, ""):
         account.email = email
-        account.save(update_fields=["email"])
+        changed = ["email"]
+        if account.username == username_from_email(old_email):
+            new_username = username_from_email(email)
+            if not get_user_model().objects.filter(username=new_username).exclude(pk=account.pk).exists():
+                account.username = new_username
+                changed.append("username")
+        account.save(update_fields=changed)
     return person

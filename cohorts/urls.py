@@ -42,4 +42,14 @@ urlpatterns = [
         views.ParticipantImportTemplateView.as_view(),
         name="participant_import_template",
     ),
+    path(
+        "cohorts/<int:cohort_pk>/participants/import/template.xlsx",
+        views.ParticipantImportTemplateXlsxView.as_view(),
+        name="participant_import_template_xlsx",
+    ),
+    path(
+        "cohorts/<int:cohort_pk>/participants/export.<str:fmt>",
+        views.ParticipantExportView.as_view(),
+        name="participant_export",
+    ),
 ]

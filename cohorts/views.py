@@ -7,16 +7,17 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from common import exports as spreadsheets
 from common.views import CohortPageMixin, ServiceFormView
 
-from . import imports, services
+from . import exports, imports, services
 from .forms import ParticipantAddForm, ParticipantImportForm, ParticipantUpdateForm, ParticipantWithdrawForm
 from .models import Membership, Person
 
@@ -211,6 +212,27 @@ class ParticipantImportCancelView(View):
         request.session.pop(_import_session_key(request.cohort), None)
         messages.info(request, _("The import was cancelled; nothing was imported."))
         return HttpResponseRedirect(_participants_url(request.cohort))
+
+
+class ParticipantExportView(View):
+    """The participant list (named data: facilitators of the cohort and staff, the default access)."""
+
+    def get(self, request, cohort_pk, fmt):
+        if fmt not in spreadsheets.FORMATS:
+            raise Http404
+        cohort = request.cohort
+        return spreadsheets.spreadsheet_response(
+            fmt, exports.participant_rows(cohort), exports.participant_filename(cohort), _("Participants")
+        )
+
+
+class ParticipantImportTemplateXlsxView(View):
+    """The same template as the CSV one, as an Excel workbook."""
+
+    def get(self, request, *args, **kwargs):
+        return spreadsheets.xlsx_response(
+            exports.import_template_rows(), "participants-template.xlsx", _("Participants")
+        )
 
 
 class ParticipantImportTemplateView(View):

@@ -1,11 +1,15 @@
 from collections import Counter
 
+from auditlog.admin import LogEntryAdmin
+from auditlog.filters import ResourceTypeFilter
+from auditlog.models import LogEntry
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from .audit import Event
 from .mail import sent_email_resend
-from .models import SentEmail
+from .models import OutboxMail, SentEmail
 
 
 @admin.register(SentEmail)
@@ -76,3 +80,44 @@ class SentEmailAdmin(admin.ModelAdmin):
                 % {"count": outcomes["impossible"]},
                 messages.WARNING,
             )
+
+
+class AuditEventFilter(admin.SimpleListFilter):
+    """The events recorded explicitly (common.audit): exports, erasure, subject access, retention."""
+
+    title = _("event")
+    parameter_name = "event"
+
+    def lookups(self, request, model_admin):
+        return [(event, event.replace("_", " ")) for event in Event.ALL]
+
+    def queryset(self, request, queryset):
+        if self.value() in Event.ALL:
+            return queryset.filter(additional_data__event=self.value())
+        return queryset
+
+
+# auditlog's own admin (read-only, filterable by action and model), with our events and the actor.
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class AuditLogEntryAdmin(LogEntryAdmin):
+    list_filter = ["action", AuditEventFilter, ResourceTypeFilter, ("actor", admin.RelatedOnlyFieldListFilter)]
+
+
+@admin.register(OutboxMail)
+class OutboxMailAdmin(admin.ModelAdmin):
+    """Single e-mails waiting to be sent or sent (sign-in links); the message itself is in the mail log."""
+
+    list_display = ["created_at", "kind", "to", "status", "attempts", "sent_at", "last_error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["to"]
+    readonly_fields = [f.name for f in OutboxMail._meta.fields if f.name != "id"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,7 @@
 """Keep the secrets that links carry out of every log.
 
-A survey link ``/s/<token>/`` is a password for one participant's answers; a sign-in link
+A survey link ``/s/<token>/`` is a password for one participant's answers, a calendar feed
+``/calendar/<token>.ics`` shows one person's module dates; a sign-in link
 (django-sesame's ``?sesame=<key>``) and a password-reset link (``/reset/<uid>/<key>/``) sign
 someone in. Web servers log every request line, and Django's request and server loggers write the
 path of every 4xx answer (an expired link is a 404), so ``redact_link_secrets`` is the one place
@@ -19,6 +20,8 @@ REDACTED = "[redacted]"
 _SECRETS = [
     # surveys/urls.py: /s/<token>/ (but not the answering page /s/answer/)
     (re.compile(r"/s/(?!answer/)[^/\s\"'?#]+"), "/s/" + REDACTED),
+    # accounts/urls.py: a person's calendar feed, /calendar/<token>.ics
+    (re.compile(r"/calendar/[^/\s\"'?#]+\.ics"), "/calendar/" + REDACTED + ".ics"),
     # django-sesame's query parameter (SESAME_TOKEN_NAME, "sesame" by default), also in a bare
     # query string such as gunicorn's %(q)s atom and in Referer headers
     (re.compile(r"(?<![\w-])(sesame=)[^&\s\"'#]+"), r"\g<1>" + REDACTED),

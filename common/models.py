@@ -50,3 +50,50 @@ class SentEmail(TimeStampedModel):
 
     def __str__(self):
         return f"{self.kind} → {self.to}: {self.subject}"
+
+
+class OutboxMail(TimeStampedModel):
+    """One e-mail to send: written in the transaction that decides to send it, sent by a Celery task
+    after commit (``common.outbox``). The message itself is made only when it is sent, by the
+    function its ``kind`` registered, so a personal link in it is never stored."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Not sent: no longer wanted")
+
+    kind = models.CharField(_("kind"), max_length=60, db_index=True)
+    to = models.EmailField(_("to"), max_length=254)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("content_type", "object_id")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    sending_started_at = models.DateTimeField(_("sending started at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    expires_at = models.DateTimeField(
+        _("send before"), null=True, blank=True, help_text=_("Not sent after this (e.g. a sign-in request).")
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "sending", "sent", "failed", "cancelled"]),
+                name="outboxmail_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False), name="outboxmail_sent_has_time"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "updated_at"], name="outboxmail_status_updated")]
+
+    def __str__(self):
+        return f"{self.kind} → {self.to}: {self.get_status_display()}"

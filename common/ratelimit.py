@@ -2,7 +2,8 @@
 
 The limits leave room for a whole cohort on one network: on a module day thirty people in one
 training room, behind one NHS trust's address, may sign in or open their survey links within a
-minute or two. The per-person limits (username, e-mail address) are the tight ones.
+minute or two. The per-person limits (username, e-mail address, survey token) are the tight ones;
+the rates are settings (RATELIMIT_*, config/settings/base.py, documented in the README).
 """
 
 import ipaddress
@@ -16,16 +17,24 @@ from django_ratelimit.exceptions import Ratelimited
 
 logger = logging.getLogger(__name__)
 
-# Password sign-in: per username stops guessing one account's password; per address stops
-# spraying many accounts from one place.
-LOGIN_RATE_PER_USERNAME = "10/10m"
-LOGIN_RATE_PER_IP = "60/10m"
-# E-mailed sign-in links: per address stops anyone filling a person's inbox (the earlier links
-# still work for 30 minutes); per network address stops mailing long lists of addresses.
-SIGN_IN_LINK_RATE_PER_EMAIL = "3/h"
-SIGN_IN_LINK_RATE_PER_IP = "20/15m"
-# Opening a survey link: tokens are 256-bit, so this only stops anyone hammering the server.
-SURVEY_LINK_RATE_PER_IP = "60/m"
+
+def setting_rate(name: str):
+    """A rate read from the settings at each request (RATELIMIT_* in config/settings/base.py), so that
+    a deployment sets its own and tests can change them."""
+
+    def rate(group, request) -> str:
+        return getattr(settings, name)
+
+    rate.__name__ = name
+    return rate
+
+
+LOGIN_RATE_PER_USERNAME = setting_rate("RATELIMIT_LOGIN_PER_USERNAME")
+LOGIN_RATE_PER_IP = setting_rate("RATELIMIT_LOGIN_PER_IP")
+SIGN_IN_LINK_RATE_PER_EMAIL = setting_rate("RATELIMIT_SIGN_IN_LINK_PER_EMAIL")
+SIGN_IN_LINK_RATE_PER_IP = setting_rate("RATELIMIT_SIGN_IN_LINK_PER_IP")
+SURVEY_LINK_RATE_PER_TOKEN = setting_rate("RATELIMIT_SURVEY_LINK_PER_TOKEN")
+SURVEY_LINK_RATE_PER_IP = setting_rate("RATELIMIT_SURVEY_LINK_PER_IP")
 
 
 # What Django's RedisCache raises when Redis cannot be reached or does not answer in time.
@@ -95,6 +104,11 @@ def username_key(group, request) -> str:
 
 def email_key(group, request) -> str:
     return request.POST.get("email", "").strip().casefold()
+
+
+def token_key(group, request) -> str:
+    """The survey link's token from the URL (django-ratelimit hashes it into the cache key)."""
+    return request.resolver_match.kwargs.get("token", "") if request.resolver_match else ""
 
 
 def login_attempts_counted(view):

@@ -10,9 +10,10 @@ import sys
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseRedirect, HttpResponseServerError
+from django.db import InterfaceError, OperationalError, transaction
+from django.http import Http404, HttpResponse, HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.decorators import method_decorator
@@ -21,6 +22,7 @@ from django.views.generic import FormView
 from django.views.generic.base import TemplateResponseMixin
 from django.views.generic.edit import FormMixin
 
+from . import health
 from . import ratelimit as limits
 from .forms import LoginForm, form_add_service_errors
 from .versions import is_stale
@@ -73,6 +75,16 @@ class CohortPageMixin:
         context = super().get_context_data(**kwargs)
         context.setdefault("cohort", getattr(self.request, "cohort", None))
         return context
+
+
+class StaffPageMixin:
+    """Pages for the provider's staff only (``is_staff``): anyone else signed in gets 404, as for a
+    cohort that is not theirs, so that nobody learns what exists."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
 
 
 class ServiceFormMixin(FormMixin):
@@ -132,3 +144,18 @@ class ServiceFormPostView(ServiceFormMixin, TemplateResponseMixin, View):
     def post(self, request, *args, **kwargs):
         form = self.get_form()
         return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
+
+
+@method_decorator([login_not_required, transaction.non_atomic_requests], name="dispatch")
+class HealthView(View):
+    """``/healthz`` for a load balancer or uptime monitor: 200 when the database, the cache and the
+    broker all answer, 503 otherwise, with each part's state and nothing else."""
+
+    def get(self, request):
+        checks = health.health_check()
+        healthy = all(state == "ok" for state in checks.values())
+        response = JsonResponse(
+            {"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503
+        )
+        response["Cache-Control"] = "no-store"
+        return response

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 
 from cohorts.models import Cohort, Membership, ModuleOutline, Organisation, Person, Programme
@@ -266,7 +266,11 @@ def _person(row, organisation, domain):
 
 def _user(login, *, person=None, superuser=False):
     username, password = login
-    user, _ = User.objects.get_or_create(username=username)
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        # The person's own account (made when they joined the cohort) becomes the demo log-in.
+        user = person.user if person is not None and person.user is not None else User(username=username)
+        user.username = username
     if person is not None:
         first, _, last = person.full_name.removeprefix("Dr ").partition(" ")
         user.first_name, user.last_name, user.email = first, last, person.email
@@ -453,6 +457,13 @@ def populate(*, stdout=None) -> DemoData:
     )
 
 
+def is_stale() -> bool:
+    """Whether the demo's running cohort was dated on an earlier day than today (its module 4 is
+    then no longer "just taken place"), so that loading it again should re-date it."""
+    cohort = Cohort.objects.filter(commissioner__name=COMMISSIONER, name=COHORT).first()
+    return cohort is not None and cohort.start_date != _start_for_running_cohort(timezone.localdate())
+
+
 class DemoResetError(Exception):
     """Data outside the demo still refers to demo data, so the demo cannot be wiped."""
 
@@ -470,8 +481,9 @@ def reset(*, stdout=None) -> None:
         Cohort.objects.filter(
             commissioner__name__in=[COMMISSIONER, SECOND_COMMISSIONER], name__in=[COHORT, SECOND_COHORT]
         ).delete()
+        # The accounts made for the demo's people go with them (before them: the link is on Person).
+        User.objects.filter(Q(username__in=usernames) | Q(person__email__in=emails)).delete()
         Person.objects.filter(email__in=emails).delete()
-        User.objects.filter(username__in=usernames).delete()
         Programme.objects.filter(provider__name=PROVIDER, name=PROGRAMME).delete()
         Organisation.objects.filter(name__in=[PROVIDER, COMMISSIONER, SECOND_COMMISSIONER]).delete()
     except (ProtectedError, RestrictedError) as error:

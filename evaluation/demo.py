@@ -158,7 +158,9 @@ def populate(*, demo, stdout=None) -> list[PracticeMoment]:
         return []
     rng = random.Random(SEED)  # noqa: S311 - invented demo data, not security
     loggers = rng.sample(participants, round(len(participants) * SHARE_OF_PARTICIPANTS))
-    with_login = next((m for m in participants if m.person.user_id), None)
+    # The participant with the demo log-in (every member has an account; only she has a password).
+    login = demo.users.get("participant")
+    with_login = next((m for m in participants if login is not None and m.person.user_id == login.pk), None)
     if with_login is not None and with_login not in loggers:
         loggers[-1] = with_login
     span = (last - first).days

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import random
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -221,7 +222,10 @@ def reset_finished(*, commissioner_name: str) -> None:
     quotes go with it), its participants and its question sets. ``demo.scenario.reset`` calls it first,
     because the cohort's memberships hold on to the demo facilitator."""
     Cohort.objects.filter(commissioner__name=commissioner_name, name=NAME).delete()
-    Person.objects.filter(email__in=[_email(row[0]) for row in PARTICIPANTS]).delete()
+    emails = [_email(row[0]) for row in PARTICIPANTS]
+    # Their accounts (made when they joined the cohort) go with them.
+    get_user_model().objects.filter(person__email__in=emails).delete()
+    Person.objects.filter(email__in=emails).delete()
     QuestionSet.objects.filter(slug__startswith=QUESTION_SET_SLUG_PREFIX).delete()
 
 

@@ -13,6 +13,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort
+from common.audit import Event, audit_event
 from surveys.models import Answer
 
 from . import quote_selectors as selectors
@@ -77,7 +78,27 @@ def quote_consent_withdraw(*, user, key: str) -> Answer | PracticeMoment:
     source = selectors.own_source(user=user, key=key)
     if source is None:
         raise ValidationError(_("There is no quote of yours with this consent to withdraw."), code="not_yours")
+    if isinstance(source, Answer):
+        _consent_withdrawal_audit(answer=source, user=user)
     source.quote_consent = Answer.QuoteConsent.NONE
     source.save(update_fields=["quote_consent"] + (["updated_at"] if isinstance(source, PracticeMoment) else []))
     source.quote_selections.all().delete()
     return source
+
+
+def _consent_withdrawal_audit(*, answer: Answer, user) -> None:
+    """A practice moment's consent is recorded by auditlog; an answer is not registered (its text
+    would go into the entry), so its consent is recorded here, without the text. A pseudonymous
+    answer's entry names neither the answer nor who withdrew: that would tie the pseudonym to them."""
+    changes = {"quote_consent": [answer.quote_consent, Answer.QuoteConsent.NONE]}
+    if answer.response.membership_id is not None:
+        audit_event(obj=answer, event=Event.QUOTE_CONSENT, changes=changes, actor=user, repr_=f"Answer {answer.pk}")
+    else:
+        survey = answer.response.survey
+        audit_event(
+            obj=survey,
+            event=Event.QUOTE_CONSENT,
+            changes=changes,
+            withhold_actor=True,
+            repr_=f"A pseudonymous answer to survey {survey.pk}",
+        )

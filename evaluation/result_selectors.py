@@ -191,6 +191,28 @@ def evaluation_surveys(*, cohort: Cohort) -> dict[str, Survey]:
     return {survey.kind: survey for survey in surveys}
 
 
+def self_assessment_questions(*, question_set_ids):
+    """(question set id, code, text) of the rating items of these sets, in each set's order (one query)."""
+    return (
+        Question.objects.filter(question_set__in=question_set_ids, kind=Question.Kind.LIKERT5)
+        .order_by("question_set_id", "order", "pk")
+        .values_list("question_set_id", "code", "text")
+    )
+
+
+def self_assessment_items(*, pre: Survey, post: Survey, questions) -> tuple[dict[str, str], dict[str, str]]:
+    """({code: dimension}, {code: text}) of the items compared: only items asked in both surveys, in the
+    post survey's order (a cohort's copy may differ), dimensions in the bank's order."""
+    pre_codes = {code for set_id, code, _text in questions if set_id == pre.question_set_id}
+    item_texts = {code: text for set_id, code, text in questions if set_id == post.question_set_id}
+    item_dimensions = {
+        code: dimension_of(code) for code in item_texts if code in pre_codes and dimension_of(code) is not None
+    }
+    dimension_order = [d.code for d in DIMENSIONS]
+    item_dimensions = dict(sorted(item_dimensions.items(), key=lambda pair: dimension_order.index(pair[1])))
+    return item_dimensions, item_texts
+
+
 def self_assessment_results(*, cohort: Cohort) -> SelfAssessmentResults:
     """The change page: three queries whatever the number of participants."""
     surveys = evaluation_surveys(cohort=cohort)
@@ -208,22 +230,8 @@ def self_assessment_results(*, cohort: Cohort) -> SelfAssessmentResults:
         and disclosure.figures_visible(survey=post, responses=post.response_count)
     ):
         return results
-    # Only items asked in both surveys, in the post survey's order (a cohort's copy may differ).
-    questions = list(
-        Question.objects.filter(
-            question_set__in=[pre.question_set_id, post.question_set_id], kind=Question.Kind.LIKERT5
-        )
-        .order_by("question_set_id", "order", "pk")
-        .values_list("question_set_id", "code", "text")
-    )
-    pre_codes = {code for set_id, code, _text in questions if set_id == pre.question_set_id}
-    item_texts = {code: text for set_id, code, text in questions if set_id == post.question_set_id}
-    item_dimensions = {
-        code: dimension_of(code) for code in item_texts if code in pre_codes and dimension_of(code) is not None
-    }
-    # Dimensions in the bank's order, items in the post survey's order within each.
-    dimension_order = [d.code for d in DIMENSIONS]
-    item_dimensions = dict(sorted(item_dimensions.items(), key=lambda pair: dimension_order.index(pair[1])))
+    questions = list(self_assessment_questions(question_set_ids=[pre.question_set_id, post.question_set_id]))
+    item_dimensions, item_texts = self_assessment_items(pre=pre, post=post, questions=questions)
     rows = (
         Answer.objects.filter(response__survey__in=[pre, post], question__code__in=list(item_dimensions))
         .exclude(response__pseudonym="")

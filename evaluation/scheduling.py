@@ -108,8 +108,16 @@ def cohort_evaluation_get_or_create(*, cohort: Cohort) -> CohortEvaluation:
     return evaluation
 
 
+def evaluation_question_set_for_cohort(*, cohort: Cohort, kind: str) -> QuestionSet:
+    """The set a cohort's evaluation survey of ``kind`` asks: the cohort's own copy of the library set
+    if its facilitators edited it (copy-on-write), else the library set."""
+    return survey_services.question_set_for_cohort_of(
+        question_set=evaluation_question_sets_ensure()[kind], cohort=cohort
+    )
+
+
 def _open(*, cohort: Cohort, kind: str, privacy: str, opens_at, closes_at) -> Survey:
-    question_set = evaluation_question_sets_ensure()[kind]
+    question_set = evaluation_question_set_for_cohort(cohort=cohort, kind=kind)
     survey = survey_services.survey_create_for_cohort(
         cohort=cohort, kind=kind, question_set=question_set, privacy=privacy, opens_at=opens_at, closes_at=closes_at
     )

@@ -2,7 +2,7 @@ from django.urls import path
 
 from surveys.models import Survey
 
-from . import result_views, views
+from . import programme_views, result_views, views
 
 app_name = "evaluation"
 
@@ -11,6 +11,9 @@ P = C + "practice/"
 E = C + "evaluation/"
 
 urlpatterns = [
+    # The programme pages, for the provider's staff
+    path("programmes/", programme_views.ProgrammeListView.as_view(), name="programme_list"),
+    path("programmes/<int:programme_pk>/", programme_views.ProgrammeDetailView.as_view(), name="programme_detail"),
     # The practice log: a participant's own pages
     path(P, views.PracticeMomentListView.as_view(), name="practice_moment_list"),
     path(P + "log/", views.PracticeMomentCreateView.as_view(), name="practice_moment_create"),

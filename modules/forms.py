@@ -1,7 +1,10 @@
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cohorts.forms import DateInput
+from cohorts.models import Cohort, Membership, Organisation, Person, Programme
 from common.versions import NO_ROW, VersionField, row_version
 
 from .models import Attendance, Module, PDSACycle
@@ -14,7 +17,10 @@ PDSA_FIELDS = ["plan_intent", "plan_prediction", "do_notes", "study_reading"]
 
 
 class AttendanceRegisterForm(forms.Form):
-    """One radio group per active participant, named ``status_<membership pk>``."""
+    """One radio group per active participant, named ``status_<membership pk>``; its last choice,
+    "Not recorded", clears a mark given by mistake."""
+
+    NOT_RECORDED = "not_recorded"
 
     version = VersionField()
 
@@ -29,10 +35,10 @@ class AttendanceRegisterForm(forms.Form):
             name = f"status_{row.membership.pk}"
             self.fields[name] = forms.ChoiceField(
                 label=row.membership.person.full_name,
-                choices=Attendance.Status.choices,
+                choices=[*Attendance.Status.choices, (self.NOT_RECORDED, _("Not recorded"))],
                 widget=forms.RadioSelect,
                 required=False,
-                initial=row.status,
+                initial=row.status or self.NOT_RECORDED,
             )
             self.rows.append((row, name))
 
@@ -40,10 +46,10 @@ class AttendanceRegisterForm(forms.Form):
         """(row, bound field or None for read-only rows), in register order."""
         return [(row, self[name] if name else None) for row, name in self.rows]
 
-    def statuses(self) -> dict[int, str]:
-        """The statuses chosen, by membership pk; people left blank are not included."""
+    def statuses(self) -> dict[int, str | None]:
+        """The statuses chosen, by membership pk (None: not recorded); people left blank are not included."""
         return {
-            row.membership.pk: self.cleaned_data[name]
+            row.membership.pk: None if self.cleaned_data[name] == self.NOT_RECORDED else self.cleaned_data[name]
             for row, name in self.rows
             if name and self.cleaned_data.get(name)
         }
@@ -130,3 +136,58 @@ ActItemFormSet = forms.formset_factory(ActItemForm, extra=2, max_num=30, validat
 def act_item_formset(*, data=None, items=()):
     initial = [{"pk": item.pk, "text": item.text} for item in items]
     return ActItemFormSet(data=data, initial=initial, prefix="act")
+
+
+class CohortCreateForm(forms.Form):
+    """The next cohort of a programme, as the provider's staff plan it; its modules come from the outline."""
+
+    name = forms.CharField(label=_("Name"), max_length=200, help_text=_("For example “Tamar Vale Cohort 2”."))
+    commissioner = forms.ModelChoiceField(
+        label=_("Commissioning organisation"), queryset=Organisation.objects.none(), empty_label=_("Choose one")
+    )
+    start_date = forms.DateField(
+        label=_("Start date"), widget=DateInput(), help_text=_("The day of module 1; the other modules follow it.")
+    )
+    facilitators = forms.ModelMultipleChoiceField(
+        label=_("Facilitators"),
+        queryset=Person.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Optional: facilitators can be added later."),
+    )
+
+    def __init__(self, *args, programme: Programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.programme = programme
+        self.fields["commissioner"].queryset = Organisation.objects.filter(
+            kind=Organisation.Kind.COMMISSIONER
+        ).order_by("name")
+        # The provider's own people, and anyone who has facilitated one of the programme's cohorts.
+        self.fields["facilitators"].queryset = (
+            Person.objects.filter(
+                Q(organisation_id=programme.provider_id)
+                | Q(
+                    memberships__cohort__programme=programme,
+                    memberships__role=Membership.Role.FACILITATOR,
+                )
+            )
+            .distinct()
+            .order_by("full_name", "pk")
+        )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Give the cohort a name."))
+        return name
+
+
+class CohortFilterForm(forms.Form):
+    """The home page's status filter (GET); an unknown status is an error on the form, and the list is unfiltered."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("All statuses")), *Cohort.Status.choices], required=False
+    )
+
+    def status_chosen(self) -> str:
+        return self.cleaned_data.get("status", "") if self.is_valid() else ""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from cohorts.models import Cohort, Membership
+from cohorts.models import Cohort, Membership, ModuleOutline, Programme
 from cohorts.selectors import ProfessionCount, profession_mix
 
 from .models import ActItem, Attendance, Module, PDSACycle
@@ -145,11 +145,14 @@ def _count_subquery(queryset):
     )
 
 
-def cohort_list_for_user(*, user):
-    """The cohorts a user manages (all for staff), with progress and their facilitators, in two queries."""
+def cohort_list_for_user(*, user, status: str = ""):
+    """The cohorts a user manages (all for staff), of one status if given, with progress and their
+    facilitators, in two queries."""
+    cohorts = Cohort.objects.for_user(user)
+    if status:
+        cohorts = cohorts.filter(status=status)
     return (
-        Cohort.objects.for_user(user)
-        .select_related("programme", "commissioner")
+        cohorts.select_related("programme", "commissioner")
         .annotate(
             modules_delivered=_count_subquery(
                 Module.objects.filter(cohort=OuterRef("pk"), state=Module.State.DELIVERED)
@@ -241,3 +244,8 @@ def cohort_overview(*, cohort: Cohort) -> CohortOverview:
         next_module=next((m for m in modules if not m.is_delivered), None),
         professions=profession_mix(active),
     )
+
+
+def outline_for_programme(*, programme: Programme) -> list[ModuleOutline]:
+    """The programme's module outline, in order (one query): what a new cohort's modules are made from."""
+    return list(programme.outlines.order_by("number"))

@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from cohorts.models import Cohort, Membership, Programme
+from cohorts.models import Cohort, Membership, Organisation, Person, Programme
 from cohorts.services import cohort_create, cohort_details_update
+from common.audit import Action, audit_bulk
 from common.versions import NO_ROW, check_version, row_version
 
 from .models import ActItem, Attendance, Module, PDSACycle
@@ -76,8 +77,9 @@ def cohort_update(
 
 
 @transaction.atomic
-def attendance_record(*, module: Module, statuses: dict[int, str], by=None, seen_version: str = "") -> int:
-    """Record attendance for many participants at once: ``{membership_pk: status}``.
+def attendance_record(*, module: Module, statuses: dict[int, str | None], by=None, seen_version: str = "") -> int:
+    """Record attendance for many participants at once: ``{membership_pk: status}``; a status of
+    None clears a mark back to "not recorded".
 
     All or nothing: an unknown status or a person who is not an active participant of the
     module's cohort raises ValidationError and nothing is saved. Returns the number of
@@ -90,7 +92,7 @@ def attendance_record(*, module: Module, statuses: dict[int, str], by=None, seen
         Module.objects.select_for_update().filter(pk=module.pk).first()
         check_version(current=register_version(module_register(module=module)), seen=seen_version)
     valid = set(Attendance.Status.values)
-    bad_status = sorted(str(pk) for pk, status in statuses.items() if status not in valid)
+    bad_status = sorted(str(pk) for pk, status in statuses.items() if status is not None and status not in valid)
     if bad_status:
         raise ValidationError(
             _("Choose present, apologies or absent for every participant (invalid choice for %(ids)s).")
@@ -116,21 +118,69 @@ def attendance_record(*, module: Module, statuses: dict[int, str], by=None, seen
         for a in Attendance.objects.select_for_update().filter(module=module, membership_id__in=statuses.keys())
     }
     now = timezone.now()
-    to_create, to_update = [], []
+    to_create, to_update, to_clear, was = [], [], [], {}
     for membership_pk, status in statuses.items():
         record = existing.get(membership_pk)
-        if record is None:
+        if status is None:
+            if record is not None:
+                to_clear.append(record)
+        elif record is None:
             to_create.append(Attendance(module=module, membership_id=membership_pk, status=status))
         elif record.status != status:
+            was[record.pk] = record.status
             record.status = status
             # bulk_update bypasses auto_now, so the time is set here.
             record.updated_at = now
             to_update.append(record)
     Attendance.objects.bulk_create(to_create)
     Attendance.objects.bulk_update(to_update, ["status", "updated_at"])
-    changed = len(to_create) + len(to_update)
+    if to_clear:
+        Attendance.objects.filter(pk__in=[record.pk for record in to_clear]).delete()
+    _attendance_audit(module=module, created=to_create, updated=to_update, cleared=to_clear, was=was, by=by)
+    changed = len(to_create) + len(to_update) + len(to_clear)
     logger.info("attendance recorded for module %s by %s: %s changed", module.pk, getattr(by, "pk", None), changed)
     return changed
+
+
+def _attendance_audit(*, module: Module, created: list, updated: list, cleared: list, was: dict, by) -> None:
+    """Bulk writes send no signals, so auditlog would not see them: recorded here (at most 4 queries)."""
+    if not created and not updated and not cleared:
+        return
+    names = dict(
+        Membership.objects.filter(pk__in=[a.membership_id for a in created + updated + cleared]).values_list(
+            "pk", "person__full_name"
+        )
+    )
+
+    def label(record):
+        return f"{names.get(record.membership_id, '')} – module {module.number}"
+
+    audit_bulk(
+        model=Attendance,
+        rows=[
+            (
+                a.pk,
+                label(a),
+                {"module": [None, module.pk], "membership": [None, a.membership_id], "status": [None, a.status]},
+            )
+            for a in created
+        ],
+        action=Action.CREATE,
+        actor=by,
+    )
+    audit_bulk(
+        model=Attendance,
+        rows=[(a.pk, label(a), {"status": [was[a.pk], a.status]}) for a in updated],
+        action=Action.UPDATE,
+        actor=by,
+    )
+    # A mark cleared back to "not recorded": the row goes, so its entry keeps the status it had.
+    audit_bulk(
+        model=Attendance,
+        rows=[(a.pk, label(a), {"status": [a.status, None]}) for a in cleared],
+        action=Action.DELETE,
+        actor=by,
+    )
 
 
 @transaction.atomic
@@ -291,3 +341,52 @@ def act_item_set_done(*, act_item: ActItem, done: bool, by=None) -> ActItem:
     act_item.done_by = by if done else None
     act_item.save(update_fields=["done", "done_at", "done_by", "updated_at"])
     return act_item
+
+
+@transaction.atomic
+def cohort_create_next(
+    *,
+    programme: Programme,
+    commissioner: Organisation,
+    name: str,
+    start_date: datetime.date,
+    facilitators: list[Person] = (),
+    by=None,
+) -> Cohort:
+    """The provider's staff plan the next cohort of a programme: a planned cohort with its six modules
+    dated from the programme's outline (``cohort_create_from_programme``), ending on module 6's day.
+
+    Refused, with nothing created: a programme whose outline is not six modules, a commissioner that
+    is not a commissioning organisation, a name another cohort of the programme already has."""
+    name = name.strip()
+    weeks = list(programme.outlines.order_by("number").values_list("number", "weeks_after_start"))
+    if [number for number, _weeks in weeks] != list(range(1, 7)):
+        raise ValidationError(
+            _("%(programme)s needs an outline of six modules before a cohort can be made from it (it has %(n)s).")
+            % {"programme": programme.name, "n": len(weeks)},
+            code="outline_incomplete",
+        )
+    errors = {}
+    if commissioner.kind != Organisation.Kind.COMMISSIONER:
+        errors["commissioner"] = ValidationError(
+            _("%(name)s is not a commissioning organisation.") % {"name": commissioner.name}, code="not_commissioner"
+        )
+    if Cohort.objects.filter(programme=programme, name__iexact=name).exists():
+        errors["name"] = ValidationError(
+            _("%(programme)s already has a cohort called “%(name)s”.") % {"programme": programme.name, "name": name},
+            code="duplicate_name",
+        )
+    if errors:
+        raise ValidationError(errors)
+    last_day = start_date + datetime.timedelta(weeks=max(w for _number, w in weeks))
+    cohort = cohort_create_from_programme(
+        programme=programme,
+        commissioner=commissioner,
+        name=name,
+        start_date=start_date,
+        end_date=last_day,
+        facilitators=list(facilitators),
+        status=Cohort.Status.PLANNED,
+    )
+    logger.info("cohort %s created for programme %s by %s", cohort.pk, programme.pk, getattr(by, "pk", None))
+    return cohort

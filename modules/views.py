@@ -11,10 +11,11 @@ import copy
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
@@ -22,10 +23,12 @@ from django.views.generic import TemplateView
 
 from cohorts.charts import profession_chart
 from cohorts.forms import CohortUpdateForm
-from common.views import CohortPageMixin, ServiceFormView
+from cohorts.models import Programme
+from common import exports as spreadsheets
+from common.views import CohortPageMixin, ServiceFormView, StaffPageMixin
 
-from . import selectors, services
-from .forms import AttendanceRegisterForm, ModuleForm
+from . import exports, selectors, services
+from .forms import AttendanceRegisterForm, CohortCreateForm, CohortFilterForm, ModuleForm
 from .models import ActItem
 
 
@@ -45,20 +48,36 @@ def _context(request, **kwargs) -> dict:
 
 
 class HomeView(TemplateView):
-    """Facilitators' cohorts; a participant who facilitates nothing goes to "my programme"."""
+    """Facilitators' cohorts (staff: all, with a status filter), a page at a time; a participant who
+    facilitates nothing goes to "my programme"."""
 
     template_name = "cohorts/home.html"
+    paginate_by = 20
 
     def get(self, request, *args, **kwargs):
         user = request.user
-        self.cohorts = list(selectors.cohort_list_for_user(user=user))
+        self.filter_form = CohortFilterForm(request.GET or None)
+        self.status = self.filter_form.status_chosen()
+        cohorts = selectors.cohort_list_for_user(user=user, status=self.status)
+        self.page_obj = Paginator(cohorts, self.paginate_by).get_page(request.GET.get("page"))
         self.member_cohorts = [] if user.is_staff else list(selectors.cohort_list_for_member(user=user))
-        if not self.cohorts and self.member_cohorts:
+        if not self.page_obj.paginator.count and not self.status and self.member_cohorts:
             return redirect("accounts:my_programme")
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(cohorts=self.cohorts, member_cohorts=self.member_cohorts, **kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(
+            cohorts=self.page_obj.object_list,
+            page_obj=self.page_obj,
+            page_numbers=list(self.page_obj.paginator.get_elided_page_range(self.page_obj.number)),
+            filter_form=self.filter_form,
+            status=self.status,
+            page_query=query.urlencode(),
+            member_cohorts=self.member_cohorts,
+            **kwargs,
+        )
 
 
 class CohortDetailView(CohortPageMixin, TemplateView):
@@ -69,6 +88,37 @@ class CohortDetailView(CohortPageMixin, TemplateView):
         return super().get_context_data(
             overview=overview, profession_chart=profession_chart(overview.professions), **kwargs
         )
+
+
+class CohortCreateView(StaffPageMixin, ServiceFormView):
+    """The provider's staff plan the next cohort of a programme; its six modules come dated from the outline."""
+
+    template_name = "cohorts/cohort_create.html"
+    form_class = CohortCreateForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.programme = get_object_or_404(Programme.objects.select_related("provider"), pk=kwargs["programme_pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "programme": self.programme}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            programme=self.programme, outlines=selectors.outline_for_programme(programme=self.programme), **kwargs
+        )
+
+    def perform(self, form):
+        return services.cohort_create_next(programme=self.programme, by=self.request.user, **form.cleaned_data)
+
+    def get_success_message(self):
+        return _("%(name)s is planned, with its six modules dated from %(start)s.") % {
+            "name": self.result.name,
+            "start": formats.date_format(self.result.start_date, "DATE_FORMAT"),
+        }
+
+    def get_success_url(self):
+        return _cohort_url(self.result)
 
 
 class CohortUpdateView(CohortPageMixin, ServiceFormView):
@@ -163,6 +213,18 @@ class ModuleUpdateView(ModulePageMixin, ServiceFormView):
 
     def perform(self, form):
         return services.module_update(module=self.page.module, by=self.request.user, **form.cleaned_data)
+
+
+class AttendanceExportView(View):
+    """The cohort's attendance register, every module (named data: facilitators and staff)."""
+
+    def get(self, request, cohort_pk, fmt):
+        if fmt not in spreadsheets.FORMATS:
+            raise Http404
+        cohort = request.cohort
+        return spreadsheets.spreadsheet_response(
+            fmt, exports.attendance_rows(cohort), exports.attendance_filename(cohort), _("Attendance")
+        )
 
 
 class ActItemToggleView(View):

@@ -1,4 +1,4 @@
-"""Writes of the projects app: sets, projects, measures, PDSA cycles, module 6."""
+"""Writes of the projects app: sets, projects, measures, PDSA cycles, module 6 (deleting: deletion_services)."""
 
 from __future__ import annotations
 
@@ -240,10 +240,6 @@ def driver_diagram_replace(*, project: ImprovementProject, outline: str) -> list
     return kept
 
 
-def data_point_delete(*, point: DataPoint) -> None:
-    point.delete()
-
-
 @dataclass(frozen=True)
 class ImportResult:
     created: int
@@ -367,11 +363,6 @@ def slides_display_name(uploaded_name: str, kind: str) -> str:
     original = "".join(char for char in original if char.isprintable())[:150]
     stem = (original.rsplit(".", 1)[0] if "." in original else original).strip().lstrip(".")
     return f"{stem or 'slides'}.{kind}"
-
-
-def presentation_delete(*, presentation: Presentation) -> None:
-    """Take a presentation off the module 6 schedule (its feedback goes with it)."""
-    presentation.delete()
 
 
 @transaction.atomic

@@ -1,8 +1,7 @@
 """Streaming CSV and XLSX exports of a survey's responses, in constant memory.
 
-Responses are read in chunks (``iterator(chunk_size=...)`` with their answers prefetched per
-chunk). CSV rows are written straight to the HTTP response; XLSX goes through openpyxl's
-write-only mode into an anonymous temporary file that is then streamed and removed on close.
+Responses are read in chunks (``iterator(chunk_size=...)``) and merged with their answers; the
+streaming and the formula-safe cells are common.exports'.
 
 Outside named mode a row carries only the answers and, for pseudonymous surveys, the pseudonym that
 pairs a person's answers across modules. The facilitator knows everyone's profession and sees who
@@ -13,27 +12,16 @@ where three doctors answered and as "Other professions" where one did is that on
 profession, pooled, are on the results page, where no pseudonym links them.
 """
 
-import csv
-import tempfile
 from collections.abc import Iterator
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
+
+from common import exports as spreadsheets
+from common.exports import CHUNK_SIZE, neutralise
 
 from .models import Answer, Question, Response, Survey
-
-CHUNK_SIZE = 1000
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def neutralise(value):
-    """Keep spreadsheet programs from reading a cell as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _questions(survey: Survey) -> list[Question]:
@@ -139,35 +127,13 @@ def filename(survey: Survey, extension: str) -> str:
     return f"survey-cohort{survey.cohort_id}-module{survey.module.number}.{extension}"
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def csv_response(survey: Survey) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def stream():
-        yield "\ufeff"  # so that Excel reads UTF-8
-        for row in rows(survey):
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename(survey, "csv")}"'
-    return response
+    return spreadsheets.csv_response(rows(survey), filename(survey, "csv"))
 
 
 def xlsx_write(survey: Survey, target) -> None:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=_("Responses")[:31])
-    for row in rows(survey):
-        sheet.append(row)
-    workbook.save(target)
+    spreadsheets.xlsx_write(rows(survey), target, _("Responses"))
 
 
 def xlsx_response(survey: Survey) -> FileResponse:
-    # An anonymous temporary file disappears when FileResponse closes it after streaming.
-    target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - closed by FileResponse
-    xlsx_write(survey, target)
-    target.seek(0)
-    return FileResponse(target, as_attachment=True, filename=filename(survey, "xlsx"), content_type=XLSX_TYPE)
+    return spreadsheets.xlsx_response(rows(survey), filename(survey, "xlsx"), _("Responses"))

@@ -50,6 +50,16 @@ class QuestionSet(TimeStampedModel):
     previous_version = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="next_version"
     )
+    copied_from_slug = models.SlugField(
+        _("copied from"),
+        max_length=80,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "The slug of the set this one was first copied from (kept by every version and by copies of copies), "
+            "so a cohort's own copy of a library set, e.g. the self-assessment, is used in its place."
+        ),
+    )
     # A programme's or a cohort's sets go with it; sets in use are deleted only together with the
     # surveys that use them (RESTRICT on Survey.question_set and Answer.question).
     programme = models.ForeignKey(

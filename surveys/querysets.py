@@ -3,6 +3,21 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cohorts.models import Cohort, Membership
+from modules.models import Attendance
+
+
+def survey_invitees(*, cohort: Cohort, module_id: int | None = None):
+    """Who a survey invites: the cohort's active participants; for a module survey of a cohort that
+    surveys only those present, the participants present at the module. The one place this rule
+    lives: opening a survey and the "open it now" confirmation both use it."""
+    participants = Membership.objects.filter(
+        cohort=cohort, role=Membership.Role.PARTICIPANT, status=Membership.Status.ACTIVE
+    )
+    if module_id is not None and cohort.survey_audience == Cohort.SurveyAudience.PRESENT_ONLY:
+        participants = participants.filter(
+            attendances__module_id=module_id, attendances__status=Attendance.Status.PRESENT
+        )
+    return participants
 
 
 class QuestionSetQuerySet(models.QuerySet):

@@ -63,3 +63,41 @@ def assert_get_urls_open(users, urls) -> None:
         if method == "get":
             for client in clients:
                 assert client.get(url).status_code == 200, url
+
+
+def module_page_access_tests(all_urls):
+    """The three access tests of a module's pages, for a test module to bind at its top level:
+
+        test_outsiders_get_404, test_anonymous_sent_to_login, test_get_urls_open = module_page_access_tests(_all_urls)
+
+    ``all_urls(cohort, item)`` lists (method, url) pairs; ``item`` is an Act item of module 1's PDSA
+    cycle. After outsiders' requests, module 2 is still planned and the item still not done.
+    """
+    import pytest
+
+    from modules.models import Module
+    from modules.tests.factories import ActItemFactory, PDSACycleFactory
+
+    def item_for(modules):
+        return ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
+
+    @pytest.mark.parametrize("who", OUTSIDERS)
+    def test_every_url_is_404_for_people_who_do_not_facilitate_the_cohort(cohort, modules, who):
+        item = item_for(modules)
+        assert_not_found_for(outsider(cohort, who), all_urls(cohort, item))
+        modules[1].refresh_from_db()
+        item.refresh_from_db()
+        assert modules[1].state == Module.State.PLANNED
+        assert not item.done
+
+    def test_every_url_redirects_anonymous_users_to_login(cohort, modules):
+        assert_anonymous_sent_to_login(all_urls(cohort, item_for(modules)))
+
+    def test_every_get_url_opens_for_the_facilitator_and_staff(facilitator, staff_user, cohort, modules):
+        assert_get_urls_open([facilitator, staff_user], all_urls(cohort, item_for(modules)))
+
+    return (
+        test_every_url_is_404_for_people_who_do_not_facilitate_the_cohort,
+        test_every_url_redirects_anonymous_users_to_login,
+        test_every_get_url_opens_for_the_facilitator_and_staff,
+    )

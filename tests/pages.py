@@ -27,6 +27,7 @@ import contextlib
 import enum
 from dataclasses import dataclass, field
 
+from auditlog.models import LogEntry
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.tokens import default_token_generator
@@ -43,7 +44,9 @@ from cohorts.middleware import _required_access
 from cohorts.models import Cohort, Membership
 from common.models import SentEmail
 from demo import scenario as demo
+from evaluation import demo_finished
 from projects.models import ActionLearningSet, ImprovementProject, Presentation
+from reports.models import KeyImpact
 from surveys.services import invitation_issue_token, survey_open_and_invite
 
 
@@ -61,7 +64,15 @@ SIGNED_IN = (Role.FACILITATOR, Role.PARTICIPANT, Role.STAFF)
 EXCLUDED = {
     "cohorts:participant_import_template": "a CSV file to download (the template of a registration list), not a page",
     "surveys:survey_export": "a CSV or XLSX file to download (the survey's responses), not a page",
+    "cohorts:participant_import_template_xlsx": "an Excel file to download (the registration list's template)",
+    "cohorts:participant_export": "a CSV or XLSX file to download (the participant list), not a page",
+    "modules:attendance_export": "a CSV or XLSX file to download (the attendance register), not a page",
     "projects:slides_download": "the uploaded slides themselves (a PDF or PowerPoint file), not a page",
+    "reports:report_pdf": "the impact report as a PDF file to download, not a page",
+    "reports:report_xlsx": "the impact report's data as an XLSX file to download, not a page",
+    "accounts:my_calendar": "an iCalendar (.ics) file of the module dates to download, not a page",
+    "accounts:calendar_feed": "an iCalendar feed for calendar programs, not a page",
+    "healthz": "a JSON health report for load balancers and uptime monitors, not a page",
 }
 
 # Who opens a page, where the general rule (``roles_for``) would be wrong.
@@ -82,6 +93,12 @@ ROLE_OVERRIDES = {
     },
     # A participant's own quotes and consent (a facilitator's account has none to show).
     "accounts:my_quotes": (Role.PARTICIPANT,),
+    # The provider's staff only: a programme's cohorts side by side, and planning the next cohort.
+    "evaluation:programme_list": (Role.STAFF,),
+    "evaluation:programme_detail": (Role.STAFF,),
+    "modules:cohort_create": (Role.STAFF,),
+    # Taking a published impact report back to draft is for the provider's staff only.
+    "reports:report_unpublish": (Role.STAFF,),
 }
 
 
@@ -219,8 +236,9 @@ VARIANTS = [
     Page("surveys:survey_detail", Role.FACILITATOR, "open", kwargs={"number": 4}),
     Page("surveys:survey_results", Role.FACILITATOR, "no-answers-yet", kwargs={"number": 4}),
     Page("surveys:invitation_delivery", Role.FACILITATOR, "open", kwargs={"number": 4}),
-    # Module 5 has no survey yet: the page offers to prepare one.
+    # Module 5 has no survey yet: the page offers to prepare one, and it cannot open before the module.
     Page("surveys:survey_detail", Role.FACILITATOR, "no-survey", kwargs={"number": 5}),
+    Page("surveys:survey_open", Role.FACILITATOR, "not-started", kwargs={"number": 5}),
     # Error states of the main forms.
     Page("cohorts:participant_add", Role.FACILITATOR, "errors", submit=Submit("Add participant")),
     Page(
@@ -251,6 +269,12 @@ VARIANTS = [
         lands_on="surveys:answer",
         submit=Submit("Send my answers"),
     ),
+    Page(
+        "modules:cohort_create",
+        Role.STAFF,
+        "errors",
+        submit=Submit("Create the cohort", {"Name": " "}),
+    ),
     Page("login", Role.SIGNED_OUT, "errors", submit=Submit("Sign in", {"Username": "facilitator", "Password": "no"})),
     # Links that no longer work.
     Page("surveys:answer_start", Role.SIGNED_OUT, "link-not-valid", kwargs={"token": "no-such-link"}, status=404),
@@ -267,6 +291,11 @@ VARIANTS = [
     Page(
         "modules:cohort_detail", Role.FACILITATOR, "not-found", kwargs={"cohort_pk": Demo("other_cohort")}, status=404
     ),
+    # The finished cohort's impact report is published (reports/demo.py): no edit controls, a staff action.
+    Page("reports:report_detail", Role.FACILITATOR, "published", kwargs={"cohort_pk": Demo("finished_cohort")}),
+    Page("reports:report_detail", Role.STAFF, "published", kwargs={"cohort_pk": Demo("finished_cohort")}),
+    Page("reports:report_unpublish", Role.STAFF, "published", kwargs={"cohort_pk": Demo("finished_cohort")}),
+    Page("reports:report_publish", Role.FACILITATOR, "published", kwargs={"cohort_pk": Demo("finished_cohort")}),
 ]
 
 # How a pattern is reached when it cannot be opened directly (None: only through another page).
@@ -279,6 +308,11 @@ DEFAULT_PAGE_OPTIONS = {
     "cohorts:participant_import_preview": None,
     # A sign-in link carries its token in the query string.
     "accounts:sign_in_link_use": {"query_key": "sign_in_query"},
+    # Key impacts exist in the finished cohort's impact report (reports/demo.py); the running one has none.
+    **{
+        f"reports:{name}": {"kwargs": {"cohort_pk": Demo("finished_cohort"), "impact_pk": Demo("key_impact")}}
+        for name in ("key_impact_update", "key_impact_delete")
+    },
 }
 
 
@@ -319,13 +353,14 @@ def _row_counts() -> dict[str, int]:
 @contextlib.contextmanager
 def demo_loaded():
     """The demo, committed, for a group of tests that share it; afterwards the demo and what the
-    tests added meanwhile (sessions, the mail log) are removed again.
+    tests added meanwhile (sessions, the mail log, the audit trail) are removed again.
 
     Needs the database unblocked. Not a flush: the database tests that run afterwards expect the
     rows the migrations made, and find the same rows as before (checked).
     """
     sessions = set(Session.objects.values_list("session_key", flat=True))
     last_mail = SentEmail.objects.aggregate(last=Max("pk"))["last"] or 0
+    last_audit = LogEntry.objects.aggregate(last=Max("pk"))["last"] or 0
     before = _row_counts()
     call_command("load_demo", "--force", verbosity=0)
     try:
@@ -334,6 +369,7 @@ def demo_loaded():
         demo.reset()
         Session.objects.exclude(session_key__in=sessions).delete()
         SentEmail.objects.filter(pk__gt=last_mail).delete()
+        LogEntry.objects.filter(pk__gt=last_audit).delete()
         left = {label: (before.get(label), count) for label, count in _row_counts().items() if count != before[label]}
         assert not left, f"rows left behind (before, after): {left}"
 
@@ -359,6 +395,7 @@ def demo_prepare() -> dict:
         # Values by URL keyword name, from the participant's point of view (her set, its project):
         # facilitators may open all of these too.
         "cohort_pk": cohort.pk,
+        "programme_pk": cohort.programme_id,
         "membership_pk": participant.pk,
         "number": 1,  # delivered, with attendance, a PDSA record and survey results
         # "pk" in a GET URL is a question set so far; a page that means something else by it
@@ -368,7 +405,8 @@ def demo_prepare() -> dict:
         "set_pk": own_set.pk,
         "meeting_pk": own_set.meetings.order_by("date").first().pk,
         "project_pk": project.pk,
-        "measure_pk": project.measures.order_by("order", "pk").first().pk,
+        "measure_pk": (measure := project.measures.order_by("order", "pk").first()).pk,
+        "point_pk": measure.data_points.order_by("date").first().pk,
         "cycle_pk": project.pdsa_cycles.order_by("start_date").first().pk,
         "presentation_pk": Presentation.objects.filter(action_learning_set=own_set).first().pk,
         "moment_pk": participant.practice_moments.order_by("date", "pk").first().pk,
@@ -385,6 +423,8 @@ def demo_prepare() -> dict:
         .first()
         .pk,
         "sign_in_query": get_query_string(participant.person.user).removeprefix("?"),
+        "finished_cohort": Cohort.objects.get(name=demo_finished.NAME).pk,
+        "key_impact": KeyImpact.objects.filter(report__cohort__name=demo_finished.NAME).order_by("order").first().pk,
     }
 
 

@@ -18,7 +18,9 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
+from accounts.mail import sign_in_link_message
 from cohorts.models import Membership
+from cohorts.services import person_user_ensure
 from evaluation.models import PracticeNudge
 from evaluation.services import practice_nudge_message
 from surveys.models import Invitation, Survey
@@ -55,6 +57,11 @@ def _practice_nudge(cohort):
     return practice_nudge_message(nudge)
 
 
+def _sign_in_link(cohort):
+    membership = cohort.memberships.filter(role=Membership.Role.PARTICIPANT).order_by("pk").first()
+    return sign_in_link_message(user=person_user_ensure(person=membership.person)).message
+
+
 # How each HTML mail is made, from the demo's running cohort: the real service, real context.
 MAILS = {
     "surveys/emails/invitation": lambda cohort: invitation_message(
@@ -65,6 +72,7 @@ MAILS = {
     ),
     "surveys/emails/summary": _summary,
     "evaluation/emails/practice_nudge": _practice_nudge,
+    "accounts/emails/sign_in_link": _sign_in_link,
 }
 
 

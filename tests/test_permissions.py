@@ -31,6 +31,8 @@ PUBLIC_URL_NAMES = {
     "accounts:sign_in_link_request",
     "accounts:sign_in_link_sent",
     "accounts:sign_in_link_use",
+    "accounts:calendar_feed",
+    "healthz",
     "accessibility_statement",
 }
 

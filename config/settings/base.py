@@ -1,5 +1,6 @@
 """Settings shared by every environment; values come from the environment (django-environ)."""
 
+from email.utils import getaddresses
 from pathlib import Path
 
 import environ
@@ -56,20 +57,24 @@ INSTALLED_APPS = [
     # Rate limits on sign-in and survey links; installed (not only imported) so that its
     # system checks refuse a cache that is not shared between processes.
     "django_ratelimit",
+    "auditlog",  # django-auditlog: who changed what and when (AUDIT below, common/audit.py)
     "common",
     "cohorts",
     "modules",
     "surveys",
     "projects",
     "evaluation",
+    "reports",
     "accounts",
+    "privacy",
     "demo",
 ]
 
 # AUTHENTICATION
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
-    "sesame.backends.ModelBackend",
+    # django-sesame's backend, for active members of a cohort only.
+    "accounts.backends.SignInLinkBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -97,6 +102,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in user and the client's address (as our proxies wrote it) go on every audit entry.
+    "common.audit.AuditActorMiddleware",
     # Signed-in pages and survey pages are "private, no-store" (personal data, keys in URLs).
     "common.middleware.PrivatePagesNoStoreMiddleware",
     # Every view needs a signed-in user unless it is marked @login_not_required.
@@ -129,8 +136,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # (production.py). The per-process LocMemCache is only right for one local process and the tests.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
-# RATE LIMITING (django-ratelimit; the limits themselves are in common/ratelimit.py)
+# RATE LIMITING (django-ratelimit, through common/ratelimit.py)
 RATELIMIT_VIEW = "common.views.ratelimited"
+# Rates are "<count>/<period>" (s, m, h, d; e.g. "10/10m"). The per-person limits (username, e-mail,
+# survey link) are the tight ones; the per-address ones must let a whole cohort behind one trust's
+# address (30 people on a module day, each opening their link twice) through with room to spare,
+# and only stop a machine hammering the server.
+RATELIMIT_LOGIN_PER_USERNAME = env("RATELIMIT_LOGIN_PER_USERNAME", default="10/10m")
+RATELIMIT_LOGIN_PER_IP = env("RATELIMIT_LOGIN_PER_IP", default="60/10m")
+# Over the per-e-mail limit the visitor gets the usual answer but no mail is sent.
+RATELIMIT_SIGN_IN_LINK_PER_EMAIL = env("RATELIMIT_SIGN_IN_LINK_PER_EMAIL", default="3/h")
+RATELIMIT_SIGN_IN_LINK_PER_IP = env("RATELIMIT_SIGN_IN_LINK_PER_IP", default="300/15m")
+# A survey token is 256 bits: per token stops one link being hammered; per address stops guessing.
+RATELIMIT_SURVEY_LINK_PER_TOKEN = env("RATELIMIT_SURVEY_LINK_PER_TOKEN", default="20/m")
+RATELIMIT_SURVEY_LINK_PER_IP = env("RATELIMIT_SURVEY_LINK_PER_IP", default="300/m")
 # Behind a proxy REMOTE_ADDR is the proxy's address; the client's is taken from X-Forwarded-For,
 # trusting only as many entries (from the right) as there are proxies we run.
 RATELIMIT_IP_META_KEY = "common.ratelimit.client_ip"
@@ -147,6 +166,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "common.navigation.cohort_navigation",
             ],
         },
     },
@@ -238,23 +258,104 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Open each cohort's self-assessment before the programme on its start date and its follow-up
     # survey on its follow-up date. The dates are days, so every 15 minutes opens them early on the day.
     "evaluation-surveys-open-due": {"task": "evaluation.tasks.evaluation_surveys_open_due", "schedule": 900.0},
+    # Retention (RETENTION_* below): blank free text and anonymise contact details that have expired.
+    # Counted in months, so once a day is plenty; a missed day only delays it.
+    "retention-enforce": {"task": "privacy.tasks.retention_enforce", "schedule": 86400.0},
+    # Single e-mails (sign-in links) whose task was lost (broker down) or died: sent again; those
+    # nobody waits for any more (expired) are cancelled. Every minute: a sign-in link is awaited.
+    "outbox-sweep": {"task": "common.tasks.outbox_sweep", "schedule": 60.0},
 }
+
+# AUDIT (django-auditlog): every model whose changes are recorded, and which fields, in one place.
+# Only the fields listed are compared and stored. Survey answers and every free text stay out: the
+# audit must never become a second copy of what people wrote, nor the link between a person and an
+# anonymous answer (so Response, Answer and Invitation are not registered; the answer page saves
+# nothing that is audited, and named responses are recorded by surveys.services without content).
+# Writes the signals cannot see (bulk_create/bulk_update, exports, erasure, retention) are recorded
+# explicitly through common.audit.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {"model": "auth.user", "include_fields": ["username", "email", "is_active", "is_staff", "is_superuser"]},
+    {
+        "model": "cohorts.person",
+        "include_fields": ["full_name", "email", "job_title", "profession", "team", "organisation", "user"],
+    },
+    {"model": "cohorts.membership", "include_fields": ["cohort", "person", "role", "status", "withdrawn_on"]},
+    {"model": "modules.attendance", "include_fields": ["module", "membership", "status"]},
+    {
+        "model": "surveys.survey",
+        "include_fields": [
+            "status",
+            "privacy",
+            "question_set",
+            "opens_at",
+            "closes_at",
+            "closed_at",
+            "reminder_after_days",
+            "max_reminders",
+        ],
+    },
+    {"model": "surveys.programmesurveydefaults", "include_fields": ["question_set", "privacy"]},
+    {"model": "surveys.cohortsurveysettings", "include_fields": ["question_set", "privacy"]},
+    {
+        "model": "projects.improvementproject",
+        "include_fields": ["action_learning_set", "title", "area", "status", "progress_score"],
+    },
+    {"model": "projects.progressscore", "include_fields": ["project", "score", "recorded_at", "recorded_by"]},
+    {"model": "evaluation.practicemoment", "include_fields": ["membership", "shared_with_set", "quote_consent"]},
+    {"model": "evaluation.quoteselection", "include_fields": ["cohort", "answer", "practice_moment", "order"]},
+    # The impact report's publication and withdrawal to draft (the snapshot itself is not copied).
+    {"model": "reports.impactreport", "include_fields": ["status", "published_at", "published_by"]},
+)
+AUDITLOG_STORE_JSON_CHANGES = True
+
+# RETENTION: how long personal data is kept after the last cohort it belongs to ends (privacy.retention;
+# the task runs daily). Survey free text and practice reflections are blanked; the contact details of
+# people who only took part as participants are anonymised. Counts and scores are kept.
+RETENTION_FREE_TEXT_MONTHS = env.int("RETENTION_FREE_TEXT_MONTHS", default=24)
+RETENTION_CONTACT_DETAILS_MONTHS = env.int("RETENTION_CONTACT_DETAILS_MONTHS", default=24)
+
+# ERRORS
+# Who gets a mail about each server error: "Name <address>" entries, comma-separated.
+ADMINS = getaddresses(env.list("ADMINS", default=[]))
+DEFAULT_EXCEPTION_REPORTER_FILTER = "common.scrubbing.ExceptionReporterFilter"
+# Optional error reporting to Sentry (or a compatible service); events are scrubbed of survey
+# tokens, sign-in keys and feed addresses (common/scrubbing.py) and carry no personal data.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from common.scrubbing import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", default="production"))
+# Facilitators and staff are warned when no periodic job (Celery beat) has run for this long
+# (seconds); 0 switches the warning off. The most frequent jobs run every minute.
+PERIODIC_JOBS_WARN_AFTER = env.int("PERIODIC_JOBS_WARN_AFTER", default=15 * 60)
 
 # LOGGING
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"redact_link_secrets": {"()": "common.logging.RedactLinkSecrets"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_link_secrets"]}
+    "filters": {
+        "redact_link_secrets": {"()": "common.logging.RedactLinkSecrets"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_link_secrets"]},
+        # Server errors to ADMINS (when DEBUG is off), with link secrets removed from the report.
+        "mail_admins": {
+            "class": "common.scrubbing.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "redact_link_secrets"],
+        },
+    },
+    # Errors of Celery tasks and of our own code reach ADMINS too.
+    "root": {"handlers": ["console", "mail_admins"], "level": env("LOG_LEVEL", default="INFO")},
     # Django's own loggers (requests, runserver's access lines) go through the same filtered
     # handler instead of Django's default ones, so that no survey token or sign-in key reaches a log
     # (gunicorn's own logs: config/gunicorn.conf.py).
     "loggers": {
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # WeasyPrint logs every layout step of a PDF at INFO (hundreds of lines); its warnings still show.
+        "weasyprint": {"level": "WARNING"},
     },
 }

@@ -13,6 +13,8 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="common.mail.FolderEmailBackend")
 # Without a broker configured, Celery runs every task in-process, right after commit.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default="CELERY_BROKER_URL" not in os.environ)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
+# Without a broker no Celery beat runs (surveys do not close by themselves): no warning about it here.
+PERIODIC_JOBS_WARN_AFTER = env.int("PERIODIC_JOBS_WARN_AFTER", default=0 if CELERY_TASK_ALWAYS_EAGER else 15 * 60)
 # One runserver process: its LocMemCache counts rate limits correctly, so django-ratelimit's
 # "not a shared cache" (E003) and "not officially supported" (W001) checks do not apply here.
 # Production keeps E003 on (production.py).

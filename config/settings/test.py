@@ -19,3 +19,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 SITE_URL = "http://testserver"
+# The periodic jobs' warning is off unless a test switches it on (common/tests/test_health.py).
+PERIODIC_JOBS_WARN_AFTER = env.int("PERIODIC_JOBS_WARN_AFTER", default=0)

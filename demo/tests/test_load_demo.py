@@ -187,3 +187,42 @@ def test_load_demo_again_keeps_attendance_edited_since():
     edited.refresh_from_db()
     assert edited.status == Attendance.Status.ABSENT
     assert module.attendances.count() == 30
+
+
+def test_load_demo_reset_if_stale_leaves_a_demo_dated_today_alone():
+    load_demo()
+    before = _snapshot()
+
+    out = load_demo("--reset-if-stale")
+
+    assert "re-dating" not in out
+    assert _snapshot() == before
+
+
+def test_load_demo_reset_if_stale_re_dates_a_demo_loaded_on_an_earlier_day():
+    load_demo()
+    cohort = Cohort.objects.get(name=demo.COHORT)
+    week = datetime.timedelta(weeks=1)
+    # As if loaded a week ago: every date a week earlier.
+    Cohort.objects.filter(pk=cohort.pk).update(start_date=cohort.start_date - week)
+    for module in cohort.modules.all():
+        Module.objects.filter(pk=module.pk).update(starts_at=module.starts_at - week, ends_at=module.ends_at - week)
+    assert demo.is_stale()
+
+    out = load_demo("--reset-if-stale")
+
+    assert "re-dating" in out
+    assert not demo.is_stale()
+    fresh = Cohort.objects.get(name=demo.COHORT)
+    assert fresh.start_date == cohort.start_date
+    module_4 = fresh.modules.get(number=4)
+    assert timezone.now() - datetime.timedelta(days=4) < module_4.starts_at < timezone.now()
+
+
+def test_load_demo_every_member_can_ask_for_a_sign_in_link():
+    load_demo()
+
+    members = Membership.objects.filter(cohort__name=demo.COHORT).select_related("person__user")
+
+    assert members.count() == 32
+    assert all(m.person.user is not None and m.person.user.is_active for m in members)

@@ -4,12 +4,14 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from cohorts.tests.factories import CohortFactory, MembershipFactory
+from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
 from evaluation.models import CohortEvaluation
+from evaluation.scheduling import evaluation_question_set_for_cohort
 from evaluation.services import evaluation_question_sets_ensure, evaluation_surveys_open_due
 from modules.services import module_mark_delivered
 from modules.tests.factories import ModuleFactory
-from surveys.models import Invitation, QuestionSet, Survey
+from surveys.models import Invitation, QuestionSet, Response, Survey
+from surveys.services import question_set_for_editing
 from surveys.tests.factories import CohortSurveyFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +91,41 @@ def test_survey_one_per_cohort_and_kind_and_module_only_for_module_kind():
 def test_survey_of_module_kind_needs_a_module():
     with pytest.raises(IntegrityError):
         CohortSurveyFactory(kind=Survey.Kind.MODULE)
+
+
+def test_a_cohorts_own_copy_of_an_evaluation_set_is_asked_there_and_nowhere_else():
+    """Facilitators edit the library self-assessment from their cohort's pages (copy-on-write gives
+    the cohort its own copy): that cohort's survey asks the copy; another cohort keeps the library set."""
+    library = evaluation_question_sets_ensure()[Survey.Kind.SELF_PRE]
+    cohort = CohortFactory(start_date=datetime.date(2026, 3, 2))
+    other = CohortFactory(start_date=datetime.date(2026, 3, 2))
+    facilitator = MembershipFactory(cohort=cohort, role="facilitator", person__user=UserFactory()).person.user
+    for each in (cohort, other):
+        MembershipFactory.create_batch(3, cohort=each)
+    copy = question_set_for_editing(question_set=library, user=facilitator, cohort=cohort)
+    assert copy.pk != library.pk
+    assert copy.cohort == cohort
+    question = copy.questions.order_by("order").first()
+    question.text = "In my own team, I set a shared purpose."
+    question.save()
+
+    opened = Survey.objects.filter(pk__in=evaluation_surveys_open_due(now=_at(datetime.date(2026, 3, 2))))
+    by_cohort = {survey.cohort_id: survey for survey in opened}
+    assert by_cohort[cohort.pk].question_set == copy
+    assert by_cohort[other.pk].question_set == library
+    assert set(copy.questions.values_list("code", flat=True)) == set(library.questions.values_list("code", flat=True))
+
+
+def test_a_frozen_cohort_copy_hands_its_origin_to_the_next_version():
+    library = evaluation_question_sets_ensure()[Survey.Kind.SELF_POST]
+    cohort = CohortFactory()
+    facilitator = MembershipFactory(cohort=cohort, role="facilitator", person__user=UserFactory()).person.user
+    copy = question_set_for_editing(question_set=library, user=facilitator, cohort=cohort)
+    survey = CohortSurveyFactory(cohort=cohort, question_set=copy)
+    member = MembershipFactory(cohort=cohort)
+    Response.objects.create(survey=survey, membership=member, submitted_at=timezone.now(), updated_at=timezone.now())
+    next_version = question_set_for_editing(question_set=copy, user=facilitator, cohort=cohort)
+    assert next_version.version == copy.version + 1
+    assert next_version.copied_from_slug == library.slug
+    assert evaluation_question_set_for_cohort(cohort=cohort, kind=Survey.Kind.SELF_POST) == next_version
+    assert evaluation_question_set_for_cohort(cohort=CohortFactory(), kind=Survey.Kind.SELF_POST) == library

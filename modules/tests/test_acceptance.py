@@ -7,7 +7,7 @@ import pytest
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
 from conftest import sign_in
 from modules.models import Attendance
-from modules.tests.factories import modules_for_cohort
+from modules.tests.factories import AttendanceFactory, modules_for_cohort
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.django_db(transaction=True)]
 
@@ -52,6 +52,24 @@ def test_facilitator_records_attendance_and_it_is_kept_after_reload(page, live_s
     assert not _group(page, "Dev Mistry").get_by_role("radio", name="Present").is_checked()
     saved = dict(Attendance.objects.filter(module=modules[0]).values_list("membership__person__full_name", "status"))
     assert saved == {"Aisha Khan": "present", "Ben Okafor": "apologies", "Carys Pengelly": "absent"}
+
+
+def test_facilitator_clears_a_mark_given_by_mistake(page, live_server, running_cohort):
+    cohort, modules, user, participants = running_cohort
+    AttendanceFactory(module=modules[0], membership=participants[0], status="absent")
+    AttendanceFactory(module=modules[0], membership=participants[1], status="present")
+
+    sign_in(page, live_server, user)
+    page.goto(f"{live_server.url}/cohorts/{cohort.pk}/modules/1/")
+    assert _group(page, "Aisha Khan").get_by_role("radio", name="Absent").is_checked()
+    _group(page, "Aisha Khan").get_by_text("Not recorded", exact=True).click()
+    page.get_by_role("button", name="Save attendance").click()
+    page.get_by_text("Attendance saved: 1 change.").wait_for()
+
+    assert _group(page, "Aisha Khan").get_by_role("radio", name="Not recorded").is_checked()
+    assert _group(page, "Ben Okafor").get_by_role("radio", name="Present").is_checked()
+    saved = dict(Attendance.objects.filter(module=modules[0]).values_list("membership__person__full_name", "status"))
+    assert saved == {"Ben Okafor": "present"}
 
 
 def test_register_works_by_keyboard_on_a_phone(phone_page, live_server, running_cohort):

@@ -8,12 +8,8 @@ from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactor
 from modules.models import ActItem, Attendance, Module
 from modules.tests.factories import ActItemFactory, AttendanceFactory, PDSACycleFactory, modules_for_cohort
 from tests.guards import (
-    OUTSIDERS,
-    assert_anonymous_sent_to_login,
-    assert_get_urls_open,
-    assert_not_found_for,
     client_for,
-    outsider,
+    module_page_access_tests,
 )
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +78,37 @@ def test_module_detail_post_saves_attendance(facilitator_client, cohort, modules
     assert response.url == f"/cohorts/{cohort.pk}/modules/1/"
     saved = dict(Attendance.objects.filter(module=modules[0]).values_list("membership_id", "status"))
     assert saved == {a.pk: "present", b.pk: "apologies"}
+
+
+def test_module_detail_offers_not_recorded_checked_for_people_without_a_mark(
+    facilitator_client, cohort, modules, participants
+):
+    AttendanceFactory(module=modules[0], membership=participants[0], status="present")
+
+    content = facilitator_client.get(_url("modules:module_detail", cohort, 1)).content.decode()
+
+    first = participants[0].pk
+    assert f'name="status_{first}" id="id_status_{first}_3" value="not_recorded" autocomplete' in content
+    assert (
+        f'name="status_{participants[1].pk}" id="id_status_{participants[1].pk}_3" value="not_recorded" checked'
+        in content
+    )
+
+
+def test_module_detail_post_clears_a_mark_back_to_not_recorded(facilitator_client, cohort, modules, participants):
+    a, b, c = participants
+    AttendanceFactory(module=modules[0], membership=a, status="absent")
+    AttendanceFactory(module=modules[0], membership=b, status="present")
+
+    response = facilitator_client.post(
+        _url("modules:module_detail", cohort, 1),
+        {f"status_{a.pk}": "not_recorded", f"status_{b.pk}": "present", f"status_{c.pk}": "not_recorded"},
+        follow=True,
+    )
+
+    assert "Attendance saved: 1 change." in response.content.decode()
+    saved = dict(Attendance.objects.filter(module=modules[0]).values_list("membership_id", "status"))
+    assert saved == {b.pk: "present"}
 
 
 def test_module_detail_post_invalid_status_saves_nothing(facilitator_client, cohort, modules, participants):
@@ -259,26 +286,11 @@ def _all_urls(cohort, item):
     ]
 
 
-@pytest.mark.parametrize("who", OUTSIDERS)
-def test_every_url_is_404_for_people_who_do_not_facilitate_the_cohort(cohort, modules, who):
-    item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
-
-    assert_not_found_for(outsider(cohort, who), _all_urls(cohort, item))
-
-    modules[1].refresh_from_db()
-    item.refresh_from_db()
-    assert modules[1].state == Module.State.PLANNED
-    assert not item.done
-
-
-def test_every_url_redirects_anonymous_users_to_login(cohort, modules):
-    item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
-    assert_anonymous_sent_to_login(_all_urls(cohort, item))
-
-
-def test_every_get_url_opens_for_the_facilitator_and_staff(facilitator, staff_user, cohort, modules):
-    item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
-    assert_get_urls_open([facilitator, staff_user], _all_urls(cohort, item))
+(
+    test_every_url_is_404_for_people_who_do_not_facilitate_the_cohort,
+    test_every_url_redirects_anonymous_users_to_login,
+    test_every_get_url_opens_for_the_facilitator_and_staff,
+) = module_page_access_tests(_all_urls)
 
 
 # Query counts: the same for 5 and 50 participants

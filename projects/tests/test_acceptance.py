@@ -7,6 +7,7 @@ import pytest
 
 from cohorts.tests.factories import CohortFactory, UserFactory
 from conftest import sign_in
+from projects.models import Measure
 from projects.tests.factories import (
     ActionLearningSetFactory,
     DataPointFactory,
@@ -53,3 +54,38 @@ def test_participant_adds_data_point_and_sees_it_on_run_chart(page, live_server,
     table = page.get_by_role("table", name=re.compile("Data of"))
     assert table.get_by_role("row", name=re.compile(r"2 Mar 2026.*72")).is_visible()
     assert table.get_by_text("SBAR sheet on every shift").is_visible()
+
+
+def test_participant_deletes_a_data_point_then_the_measure_after_confirming(page, live_server, measure_with_data):
+    cohort, project, measure, user = measure_with_data
+    sign_in(page, live_server, user)
+    page.goto(f"{live_server.url}/cohorts/{cohort.pk}/projects/{project.pk}/measures/{measure.pk}/")
+
+    page.get_by_role("link", name="Delete 5 Jan 2026", exact=True).click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Delete a data point"
+    assert measure.data_points.count() == 8  # asking deleted nothing
+    page.get_by_role("button", name="Yes, delete this data point").click()
+    page.get_by_text("Data point deleted: 5 Jan 2026: 31").wait_for()
+    assert measure.data_points.count() == 7
+
+    page.get_by_role("link", name="Delete the measure…").click()
+    assert "7 data points" in page.get_by_role("main").inner_text()
+    page.get_by_role("link", name="Cancel").click()
+    page.wait_for_url(re.compile(rf"/measures/{measure.pk}/$"))
+    assert Measure.objects.filter(pk=measure.pk).exists()
+
+    page.get_by_role("link", name="Delete the measure…").click()
+    page.get_by_role("button", name="Yes, delete this measure").click()
+    page.get_by_text("Measure deleted: Handovers using the SBAR sheet.").wait_for()
+    assert page.url.endswith(f"/projects/{project.pk}/#measures")
+    assert not Measure.objects.filter(pk=measure.pk).exists()
+    # The project page leads back to the cohort: its breadcrumbs and the cohort navigation.
+    assert (
+        page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Tamar Vale Cohort 1").count() == 1
+    )
+    assert (
+        page.get_by_role("navigation", name="Cohort: Tamar Vale Cohort 1")
+        .get_by_role("link", name="Sets and projects")
+        .get_attribute("aria-current")
+        == "page"
+    )

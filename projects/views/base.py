@@ -1,7 +1,10 @@
 """Shared pieces of the projects views."""
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.views.generic import TemplateView
 
 from cohorts.access import MEMBER
 from common.views import CohortPageMixin, ServiceFormView
@@ -30,6 +33,54 @@ class FormPageView(CohortPageMixin, ServiceFormView):
             cancel_url=self.get_cancel_url(),
             **kwargs,
         )
+
+
+class DeleteConfirmView(CohortPageMixin, TemplateView):
+    """A confirmation page: GET says what will be deleted and what goes with it (``impact()``, from
+    ``deletion_selectors``), POST deletes it (``perform()``: one service call) and says so. Nothing
+    is deleted at one click: every delete button is a link to one of these pages."""
+
+    template_name = "projects/delete_confirm.html"
+    page_title = ""
+    confirm_label = ""
+    success_message = ""
+
+    def get_object(self):
+        raise NotImplementedError
+
+    def describe(self, obj) -> str:
+        """What is deleted, in a few words (e.g. the data point's date and value)."""
+        return str(obj)
+
+    def impact(self, obj):
+        raise NotImplementedError
+
+    def perform(self, obj) -> None:
+        raise NotImplementedError
+
+    def get_success_url(self):
+        raise NotImplementedError
+
+    def get_cancel_url(self):
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        obj = self.get_object()
+        return super().get_context_data(
+            page_title=self.page_title,
+            confirm_label=self.confirm_label,
+            description=self.describe(obj),
+            impact=self.impact(obj),
+            cancel_url=self.get_cancel_url(),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        obj = self.get_object()
+        message = self.success_message % {"name": self.describe(obj)}
+        self.perform(obj)
+        messages.success(request, message)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class SetEditMixin:

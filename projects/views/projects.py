@@ -1,16 +1,15 @@
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from django.views import View
 from django.views.generic import TemplateView
 
 from cohorts.access import MEMBER
 from common.views import ServiceFormPostView
 
-from .. import selectors, services
+from .. import deletion_selectors, deletion_services, selectors, services
 from ..forms import (
     DataImportForm,
     DataPointForm,
@@ -21,7 +20,7 @@ from ..forms import (
     ProjectForm,
 )
 from ..models import ActionLearningSet, DataPoint, Measure, ProjectPDSACycle
-from .base import FormPageView, ProjectEditMixin
+from .base import DeleteConfirmView, FormPageView, ProjectEditMixin
 
 
 def _project_url(project):
@@ -246,15 +245,113 @@ class DataPointsImportView(MeasureFormPostView):
         return _("Imported: %(c)s new data points, %(u)s updated.") % {"c": result.created, "u": result.updated}
 
 
-class DataPointDeleteView(MeasureEditMixin, View):
-    http_method_names = ["post"]
+class DataPointUpdateView(MeasureEditMixin, FormPageView):
+    """Change a data point in place: the same form, and the same checks, as adding one."""
 
-    def post(self, request, *args, **kwargs):
-        measure = self.get_measure()
-        point = get_object_or_404(DataPoint, measure=measure, pk=kwargs["point_pk"])
-        services.data_point_delete(point=point)
-        messages.success(request, _("Data point for %(date)s deleted.") % {"date": point.date})
-        return HttpResponseRedirect(_measure_url(measure, self.project) + "#data")
+    form_class = DataPointForm
+    page_title = _("Edit a data point")
+    submit_label = _("Save data point")
+
+    def get_point(self):
+        if not hasattr(self, "point"):
+            self.measure = self.get_measure()
+            self.point = get_object_or_404(DataPoint, measure=self.measure, pk=self.kwargs["point_pk"])
+        return self.point
+
+    def get_form_kwargs(self):
+        point = self.get_point()
+        return {**super().get_form_kwargs(), "measure": self.measure, "instance": point}
+
+    def get_context_data(self, **kwargs):
+        self.get_point()
+        return super().get_context_data(project=self.project, measure=self.measure, **kwargs)
+
+    def get_success_message(self):
+        return _("Data point for %(date)s saved.") % {"date": date_format(self.result.date, "j M Y")}
+
+    def perform(self, form):
+        return form.save()  # plain CRUD of one row
+
+    def get_success_url(self):
+        return _measure_url(self.get_point().measure, self.project) + "#data"
+
+
+class DataPointDeleteView(MeasureEditMixin, DeleteConfirmView):
+    page_title = _("Delete a data point")
+    confirm_label = _("Yes, delete this data point")
+    success_message = _("Data point deleted: %(name)s.")
+
+    def get_object(self):
+        self.measure = self.get_measure()
+        return get_object_or_404(DataPoint, measure=self.measure, pk=self.kwargs["point_pk"])
+
+    def describe(self, obj):
+        return _("%(date)s: %(value)s in “%(measure)s”") % {
+            "date": date_format(obj.date, "j M Y"),
+            "value": floatformat(obj.value, "-3"),
+            "measure": self.measure.name,
+        }
+
+    def impact(self, obj):
+        return deletion_selectors.data_point_deletion_impact(point=obj)
+
+    def perform(self, obj):
+        deletion_services.data_point_delete(point=obj)
+
+    def get_success_url(self):
+        return _measure_url(self.measure, self.project) + "#data"
+
+    def get_cancel_url(self):
+        return self.get_success_url()
+
+
+class MeasureDeleteView(MeasureEditMixin, DeleteConfirmView):
+    page_title = _("Delete a measure")
+    confirm_label = _("Yes, delete this measure")
+    success_message = _("Measure deleted: %(name)s.")
+
+    def get_object(self):
+        self.measure = self.get_measure()
+        return self.measure
+
+    def describe(self, obj):
+        return obj.name
+
+    def impact(self, obj):
+        return deletion_selectors.measure_deletion_impact(measure=obj)
+
+    def perform(self, obj):
+        deletion_services.measure_delete(measure=obj)
+
+    def get_success_url(self):
+        return _project_url(self.project) + "#measures"
+
+    def get_cancel_url(self):
+        return _measure_url(self.measure, self.project)
+
+
+class ProjectDeleteView(ProjectEditMixin, DeleteConfirmView):
+    page_title = _("Delete a project")
+    confirm_label = _("Yes, delete this project")
+    success_message = _("Project deleted: %(name)s.")
+
+    def get_object(self):
+        return self.project
+
+    def describe(self, obj):
+        return obj.title
+
+    def impact(self, obj):
+        return deletion_selectors.project_deletion_impact(project=obj)
+
+    def perform(self, obj):
+        deletion_services.project_delete(project=obj)
+
+    def get_success_url(self):
+        return reverse("projects:project_list", kwargs={"cohort_pk": self.request.cohort.pk})
+
+    def get_cancel_url(self):
+        return _project_url(self.project)
 
 
 class PDSACycleFormView(ProjectEditMixin, FormPageView):

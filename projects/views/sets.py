@@ -7,10 +7,10 @@ from django.views.generic import TemplateView
 
 from cohorts.access import MEMBER
 
-from .. import selectors, services
+from .. import deletion_selectors, deletion_services, selectors, services
 from ..forms import SetActionForm, SetAssignForm, SetForm, SetMeetingForm, SetReflectionsForm, SetSplitForm
 from ..models import ActionLearningSet, SetAction, SetMeeting
-from .base import FormPageView, SetEditMixin
+from .base import DeleteConfirmView, FormPageView, SetEditMixin
 
 
 def _set_list_url(cohort):
@@ -128,6 +128,32 @@ class SetUpdateView(FormPageView):
 
     def perform(self, form):
         return form.save()  # plain CRUD of one row: no service needed
+
+
+class SetDeleteView(DeleteConfirmView):
+    """Facilitators delete a set (as they make one); its members stay in the cohort, in no set."""
+
+    page_title = _("Delete an action-learning set")
+    confirm_label = _("Yes, delete this set and everything in it")
+    success_message = _("Set deleted: %(name)s.")
+
+    def get_object(self):
+        return get_object_or_404(ActionLearningSet.objects.for_cohort(self.request.cohort), pk=self.kwargs["set_pk"])
+
+    def describe(self, obj):
+        return obj.name
+
+    def impact(self, obj):
+        return deletion_selectors.set_deletion_impact(action_learning_set=obj)
+
+    def perform(self, obj):
+        deletion_services.set_delete(action_learning_set=obj)
+
+    def get_success_url(self):
+        return _set_list_url(self.request.cohort)
+
+    def get_cancel_url(self):
+        return _set_url(self.get_object())
 
 
 class SetDetailView(TemplateView):

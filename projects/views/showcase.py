@@ -1,6 +1,5 @@
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -10,10 +9,10 @@ from django.views.generic import TemplateView
 from cohorts.access import MEMBER
 from common.views import ServiceFormPostView
 
-from .. import selectors, services
+from .. import deletion_selectors, deletion_services, selectors, services
 from ..forms import FeedbackForm, PresentationForm, SlidesForm
 from ..models import Presentation
-from .base import FormPageView
+from .base import DeleteConfirmView, FormPageView
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -78,14 +77,30 @@ class PresentationFormView(FormPageView):
         return form.save()  # plain CRUD of one row
 
 
-class PresentationDeleteView(View):
-    http_method_names = ["post"]
+class PresentationDeleteView(DeleteConfirmView):
+    """Facilitators take a presentation off the schedule (as they put it there)."""
 
-    def post(self, request, *args, **kwargs):
-        presentation = selectors.presentation_get(cohort=request.cohort, pk=kwargs["presentation_pk"])
-        services.presentation_delete(presentation=presentation)
-        messages.success(request, _("Presentation removed from the schedule."))
-        return HttpResponseRedirect(_showcase_url(request.cohort) + "#schedule")
+    page_title = _("Remove a presentation from the schedule")
+    confirm_label = _("Yes, remove this presentation")
+    success_message = _("Presentation removed from the schedule: %(name)s.")
+
+    def get_object(self):
+        return selectors.presentation_get(cohort=self.request.cohort, pk=self.kwargs["presentation_pk"])
+
+    def describe(self, obj):
+        return obj.title
+
+    def impact(self, obj):
+        return deletion_selectors.presentation_deletion_impact(presentation=obj)
+
+    def perform(self, obj):
+        deletion_services.presentation_delete(presentation=obj)
+
+    def get_success_url(self):
+        return _showcase_url(self.request.cohort) + "#schedule"
+
+    def get_cancel_url(self):
+        return _presentation_url(self.get_object())
 
 
 class PresentationDetailView(TemplateView):

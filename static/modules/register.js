@@ -1,4 +1,5 @@
 // Attendance register: a shortcut that marks everyone not yet recorded with one status.
+// "Not yet recorded": nothing chosen, or the "Not recorded" choice.
 // Without JavaScript the button stays hidden and every radio group works on its own.
 (function () {
   "use strict";
@@ -8,7 +9,8 @@
     button.classList.remove("d-none");
     button.addEventListener("click", function () {
       form.querySelectorAll("fieldset.register-row").forEach(function (fieldset) {
-        if (fieldset.querySelector("input[type=radio]:checked")) {
+        var checked = fieldset.querySelector("input[type=radio]:checked");
+        if (checked && checked.value !== "not_recorded") {
           return;
         }
         var radio = fieldset.querySelector("input[type=radio][value='" + value + "']");

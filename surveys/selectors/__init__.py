@@ -7,7 +7,13 @@ the number of responses. Selectors never call services.
 from .figures import mean, nps
 from .mail import DeliveryCounts, SummaryCounts, invitation_delivery_for_survey, survey_summary_counts
 from .mine import OpenInvitation, invitation_leading_on, open_invitations_for_user
-from .pages import invitation_list_for_survey, question_set_detail, question_set_list, survey_list_for_cohort
+from .pages import (
+    invitation_list_for_survey,
+    question_set_detail,
+    question_set_list,
+    survey_invitee_count,
+    survey_list_for_cohort,
+)
 from .pdsa import PDSAEntry, ScoreMove, pdsa_entry_for_module, pdsa_timeline_for_cohort, score_moves
 from .results import (
     MIN_GROUP,
@@ -48,6 +54,7 @@ __all__ = [
     "question_set_detail",
     "question_set_list",
     "score_moves",
+    "survey_invitee_count",
     "survey_list_for_cohort",
     "survey_results",
     "survey_summaries_for_cohort",

@@ -5,6 +5,7 @@ from django.db.models import Count
 from cohorts.models import Cohort
 from modules.models import Module
 from surveys.models import Invitation, QuestionSet, Survey
+from surveys.querysets import survey_invitees
 
 from .figures import invitation_counts
 
@@ -22,6 +23,11 @@ def survey_list_for_cohort(*, cohort: Cohort):
         invited, responded = counts.get(survey.pk, (0, 0)) if survey else (0, 0)
         rows.append({"module": module, "survey": survey, "invited": invited, "responded": responded})
     return rows
+
+
+def survey_invitee_count(*, module: Module) -> int:
+    """How many people "open the survey now" would e-mail (the cohort's invitees for the module)."""
+    return survey_invitees(cohort=module.cohort, module_id=module.pk).count()
 
 
 def invitation_list_for_survey(*, survey: Survey):

@@ -15,6 +15,7 @@ from .inviting import (
     invitation_resend,
     invitations_resend_failed,
     survey_open_and_invite,
+    survey_open_now,
     surveys_open_for_delivered_modules,
 )
 from .publishing import (
@@ -32,6 +33,7 @@ from .question_sets import (
     question_set_create,
     question_set_default,
     question_set_for_cohort,
+    question_set_for_cohort_of,
     question_set_for_editing,
     question_set_is_locked,
     question_set_owner_change,
@@ -98,6 +100,7 @@ __all__ = [
     "question_set_create",
     "question_set_default",
     "question_set_for_cohort",
+    "question_set_for_cohort_of",
     "question_set_for_editing",
     "question_set_is_locked",
     "question_set_owner_change",
@@ -119,6 +122,7 @@ __all__ = [
     "survey_open",
     "survey_open_and_invite",
     "survey_open_for_module",
+    "survey_open_now",
     "survey_questions",
     "survey_update",
     "surveys_close_due",

@@ -12,7 +12,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort
@@ -53,6 +53,34 @@ def survey_open_and_invite(
     if survey.status == Survey.Status.OPEN:
         queued = list(survey.invitations.filter(status=Invitation.Status.QUEUED).values_list("pk", flat=True))
         invitations_queue(invitation_ids=queued)
+    return survey
+
+
+@transaction.atomic
+def survey_open_now(*, module: Module, by=None, now: datetime.datetime | None = None) -> Survey:
+    """A facilitator's "open the survey now", before the module is marked delivered: refused while
+    the module has not started (as marking it delivered is) and once the survey has opened."""
+    now = now or timezone.now()
+    module = Module.objects.select_for_update().select_related("cohort").get(pk=module.pk)
+    if not module.has_survey:
+        raise ValidationError(_("Module %(number)s has no survey.") % {"number": module.number}, code="no_survey")
+    if module.starts_at > now:
+        raise ValidationError(
+            _("Module %(number)s starts on %(start)s; its survey can be opened once the module has taken place.")
+            % {
+                "number": module.number,
+                "start": formats.date_format(timezone.localtime(module.starts_at), "DATETIME_FORMAT"),
+            },
+            code="not_started",
+        )
+    survey = Survey.objects.filter(module=module).first()
+    if survey is not None and survey.status != Survey.Status.DRAFT:
+        raise ValidationError(
+            _("The survey is already %(status)s; nothing was sent.") % {"status": survey.get_status_display().lower()},
+            code="not_draft",
+        )
+    survey = survey_open_and_invite(module=module, now=now)
+    logger.info("survey of module %s opened by hand by %s", module.pk, getattr(by, "pk", None))
     return survey
 
 

@@ -58,6 +58,14 @@ def question_set_for_cohort(*, cohort: Cohort) -> QuestionSet:
     return question_set
 
 
+def question_set_for_cohort_of(*, question_set: QuestionSet, cohort: Cohort) -> QuestionSet:
+    """What ``cohort`` asks in place of ``question_set``: the newest current copy the cohort owns of it
+    (made when its facilitators edited it, or copied it, from the cohort's pages), else the set itself."""
+    slug = question_set.copied_from_slug or question_set.slug
+    own = QuestionSet.objects.current().filter(cohort=cohort, copied_from_slug=slug).order_by("-created_at", "-pk")
+    return own.first() or question_set
+
+
 def question_set_is_locked(*, question_set: QuestionSet) -> bool:
     return Response.objects.filter(survey__question_set=question_set).exists()
 
@@ -108,6 +116,8 @@ def question_set_copy(
     """A new, independent set (its own slug and owner) with the same questions; question codes are
     kept, so scores still compare across modules."""
     copy = question_set_create(name=name, description=question_set.description, programme=programme, cohort=cohort)
+    copy.copied_from_slug = question_set.copied_from_slug or question_set.slug
+    copy.save(update_fields=["copied_from_slug", "updated_at"])
     _copy_questions(source=question_set, target=copy)
     return copy
 
@@ -141,6 +151,7 @@ def _question_set_next_version(*, question_set: QuestionSet) -> QuestionSet:
         slug=question_set.slug,
         version=question_set.version + 1,
         previous_version=question_set,
+        copied_from_slug=question_set.copied_from_slug,
         programme_id=question_set.programme_id,
         cohort_id=question_set.cohort_id,
     )

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.audit import Action, Event, audit_event
 from surveys.models import Answer, Invitation, Question, Response, Survey
 from surveys.tokens import edit_key_for, pseudonym_for, token_hash
 
@@ -233,6 +234,7 @@ def _response_write(
     stamp = _day(now) if anonymous else now
     lookup = _respondent_lookup(survey=survey, invitation=invitation, token=token)
     response = Response.objects.select_for_update().filter(survey=survey, **lookup).first()
+    created = response is None
     if response is None:
         if invitation.answer_is_final:
             raise ResponseLockedError
@@ -278,6 +280,16 @@ def _response_write(
             links += [through(answer_id=answer.pk, choice_id=choice_ids[label]) for label in labels]
     through.objects.bulk_create(links)
 
+    if survey.is_named:
+        # Only the state, never the content. Pseudonymous and anonymous responses are not recorded:
+        # an entry (who, when, from where) would be exactly the link to a person those modes withhold.
+        audit_event(
+            obj=response,
+            event=Event.RESPONSE,
+            action=Action.CREATE if created else Action.UPDATE,
+            changes={"submitted_at" if created else "updated_at": [None, stamp.isoformat()]},
+            repr_=f"Response {response.pk} to survey {survey.pk}",
+        )
     if invitation.responded_at is None:
         # .update() so the invitation's updated_at does not record the exact moment either.
         Invitation.objects.filter(pk=invitation.pk).update(responded_at=stamp)

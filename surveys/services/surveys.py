@@ -8,8 +8,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cohorts.models import Cohort, Membership
-from modules.models import Attendance, Module
+from cohorts.models import Cohort
+from common.audit import Event, audit_event
+from modules.models import Module
 from surveys.models import (
     CohortSurveySettings,
     Invitation,
@@ -18,6 +19,7 @@ from surveys.models import (
     QuestionSet,
     Survey,
 )
+from surveys.querysets import survey_invitees
 from surveys.tokens import token_hash, token_new
 
 from .question_sets import question_set_for_cohort
@@ -98,17 +100,7 @@ def survey_create_for_cohort(
 
 
 def _invitees(*, survey: Survey):
-    """Who a survey invites: the cohort's active participants; for a module survey of a cohort that
-    surveys only those present, the participants present at the module."""
-    cohort = survey.cohort
-    participants = Membership.objects.filter(
-        cohort=cohort, role=Membership.Role.PARTICIPANT, status=Membership.Status.ACTIVE
-    )
-    if survey.module_id is not None and cohort.survey_audience == Cohort.SurveyAudience.PRESENT_ONLY:
-        participants = participants.filter(
-            attendances__module_id=survey.module_id, attendances__status=Attendance.Status.PRESENT
-        )
-    return participants
+    return survey_invitees(cohort=survey.cohort, module_id=survey.module_id)
 
 
 @transaction.atomic
@@ -187,6 +179,13 @@ def survey_close(*, survey: Survey, now: datetime.datetime | None = None) -> boo
     )
     if updated:
         survey.refresh_from_db()
+        # A queryset update sends no signal, so auditlog would not see the closing.
+        audit_event(
+            obj=survey,
+            event=Event.BULK,
+            changes={"status": [Survey.Status.OPEN, Survey.Status.CLOSED], "closed_at": [None, now.isoformat()]},
+            repr_=f"Survey {survey.pk} ({survey.get_kind_display()}, cohort {survey.cohort_id})",
+        )
     return bool(updated)
 
 

@@ -1,7 +1,11 @@
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from modules.tests.factories import ModuleFactory
+from cohorts.tests.factories import MembershipFactory
+from modules.tests.factories import AttendanceFactory, ModuleFactory
 from surveys.models import CohortSurveySettings, Question, QuestionSet, Survey
 from surveys.services import question_set_copy, question_set_default, response_submit, survey_close
 from surveys.tests.factories import ANSWERS
@@ -25,6 +29,7 @@ def test_survey_list_and_detail_without_survey_do_not_create_one(facilitator_cli
 def test_survey_open_view_opens_with_invitations(facilitator_client, cohort, module, participants):
     response = facilitator_client.post(_url("survey_open", cohort, number=1))
     assert response.status_code == 302
+    assert response["Location"] == _url("invitation_delivery", cohort, number=1)
     survey = Survey.objects.get(module=module)
     assert survey.status == Survey.Status.OPEN
     assert survey.invitations.count() == len(participants)
@@ -142,3 +147,53 @@ def test_question_set_create_add_move_and_delete(facilitator_client, cohort):
     assert list(question_set.questions.order_by("order").values_list("code", flat=True)) == ["pick", "score"]
     facilitator_client.post(url, {"delete": "1"})
     assert list(question_set.questions.values_list("code", flat=True)) == ["score"]
+
+
+def test_survey_open_confirmation_says_how_many_people_will_be_mailed(
+    facilitator_client, cohort, module, participants, mailoutbox
+):
+    response = facilitator_client.get(_url("survey_open", cohort, number=1))
+    assert response.status_code == 200
+    assert f"e-mails {len(participants)} people their own link".encode() in response.content
+    assert f"Yes, open it and e-mail {len(participants)} people".encode() in response.content
+    # Showing the page changes nothing and sends nothing.
+    assert not Survey.objects.exists()
+    assert mailoutbox == []
+
+
+def test_survey_open_confirmation_counts_only_those_present_when_the_cohort_says_so(facilitator_client, cohort, module):
+    cohort.survey_audience = "present_only"
+    cohort.save()
+    AttendanceFactory(module=module, status="present")
+    AttendanceFactory(module=module, status="absent")
+    response = facilitator_client.get(_url("survey_open", cohort, number=1))
+    assert b"e-mails 1 person their own link" in response.content
+
+
+def test_survey_open_is_refused_before_the_module_has_taken_place(facilitator_client, cohort, participants):
+    ModuleFactory(cohort=cohort, number=2, starts_at=timezone.now() + datetime.timedelta(days=3))
+    page = facilitator_client.get(_url("survey_open", cohort, number=2))
+    assert page.status_code == 200
+    assert b"Its survey can be opened once the module has taken place" in page.content
+    assert b"Yes, open it" not in page.content
+
+    response = facilitator_client.post(_url("survey_open", cohort, number=2), follow=True)
+    assert response.redirect_chain[-1][0] == _url("survey_detail", cohort, number=2)
+    assert "its survey can be opened once the module has taken place" in response.content.decode()
+    assert not Survey.objects.exists()
+
+
+def test_survey_open_is_refused_when_the_survey_is_already_open(facilitator_client, cohort, open_survey):
+    invited = open_survey.invitations.count()
+    MembershipFactory(cohort=cohort)  # joined since: opening again must not mail anyone
+    response = facilitator_client.post(_url("survey_open", cohort, number=1), follow=True)
+    assert "already open; nothing was sent" in response.content.decode()
+    assert open_survey.invitations.count() == invited
+    page = facilitator_client.get(_url("survey_open", cohort, number=1))
+    assert b"there is nothing to open" in page.content
+
+
+def test_survey_detail_links_to_the_confirmation_instead_of_opening_at_one_click(facilitator_client, cohort, module):
+    page = facilitator_client.get(_url("survey_detail", cohort, number=1)).content.decode()
+    assert f'href="{_url("survey_open", cohort, number=1)}"' in page
+    assert f'action="{_url("survey_open", cohort, number=1)}"' not in page

@@ -1,6 +1,8 @@
 """The facilitators' form pages keep what they showed before they moved to common.views.ServiceFormView:
 current values in the forms, errors on the right form with status 400, the page around the form."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -64,6 +66,22 @@ def test_question_set_copy_with_no_name_shows_the_set_page_with_the_error_on_the
     assert response.context["copy_form"].errors == {"name": ["This field is required."]}
     assert not response.context["form"].is_bound
     assert QuestionSet.objects.count() == 1
+    assert b'id="error-summary"' in response.content
+
+
+@pytest.mark.parametrize("page", ["question_set_list", "question_set_detail", "question_update"])
+def test_question_set_forms_leave_checking_to_the_app_so_errors_reach_the_summary(facilitator_client, cohort, page):
+    """Browser-native "required" bubbles are not read out reliably and bypass the error summary."""
+    question_set = question_set_copy(question_set=question_set_default(), name="Ours", cohort=cohort)
+    kwargs = {
+        "question_set_list": {},
+        "question_set_detail": {"pk": question_set.pk},
+        "question_update": {"pk": question_set.pk, "question_pk": question_set.questions.first().pk},
+    }[page]
+    html = facilitator_client.get(_url(page, cohort, **kwargs)).content.decode()
+    forms = re.findall(r'<form method="post"[^>]*>', html)
+    assert forms
+    assert all("novalidate" in form for form in forms if "logout" not in form), forms
 
 
 def test_question_set_page_offers_a_named_copy(facilitator_client, cohort):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.tests.factories import MembershipFactory, UserFactory
-from modules.models import Attendance, Module, PDSACycle
+from modules.models import Attendance, PDSACycle
 from modules.tests.factories import ActItemFactory, AttendanceFactory, PDSACycleFactory, modules_for_cohort
 from surveys.selectors import (
     ScoreMove,
@@ -19,12 +19,8 @@ from surveys.selectors import (
 )
 from surveys.tests.surveydata import survey_with_results
 from tests.guards import (
-    OUTSIDERS,
-    assert_anonymous_sent_to_login,
-    assert_get_urls_open,
-    assert_not_found_for,
     client_for,
-    outsider,
+    module_page_access_tests,
 )
 
 pytestmark = pytest.mark.django_db
@@ -259,26 +255,11 @@ def _all_urls(cohort, item):
     ]
 
 
-@pytest.mark.parametrize("who", OUTSIDERS)
-def test_every_url_is_404_for_people_who_do_not_facilitate_the_cohort(cohort, modules, who):
-    item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
-
-    assert_not_found_for(outsider(cohort, who), _all_urls(cohort, item))
-
-    modules[1].refresh_from_db()
-    item.refresh_from_db()
-    assert modules[1].state == Module.State.PLANNED
-    assert not item.done
-
-
-def test_every_url_redirects_anonymous_users_to_login(cohort, modules):
-    item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
-    assert_anonymous_sent_to_login(_all_urls(cohort, item))
-
-
-def test_every_get_url_opens_for_the_facilitator_and_staff(facilitator, staff_user, cohort, modules):
-    item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
-    assert_get_urls_open([facilitator, staff_user], _all_urls(cohort, item))
+(
+    test_every_url_is_404_for_people_who_do_not_facilitate_the_cohort,
+    test_every_url_redirects_anonymous_users_to_login,
+    test_every_get_url_opens_for_the_facilitator_and_staff,
+) = module_page_access_tests(_all_urls)
 
 
 # Query counts: the same for 5 and 50 participants

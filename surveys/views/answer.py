@@ -65,9 +65,14 @@ def _cross_site_post(request) -> bool:
 
 
 @method_decorator(login_not_required, name="dispatch")
-# Over the limit: the 429 page (RATELIMIT_VIEW in settings), before any token is looked up.
+# Over a limit: the 429 page (RATELIMIT_VIEW in settings), before any token is looked up. Per token
+# first; per address only at a level no cohort behind one address reaches, which stops guessing.
 @method_decorator(
-    ratelimit(group="survey-link", key="ip", rate=limits.SURVEY_LINK_RATE_PER_IP, method="GET"), name="get"
+    ratelimit(group="survey-link-ip", key="ip", rate=limits.SURVEY_LINK_RATE_PER_IP, method="GET"), name="get"
+)
+@method_decorator(
+    ratelimit(group="survey-link-token", key=limits.token_key, rate=limits.SURVEY_LINK_RATE_PER_TOKEN, method="GET"),
+    name="get",
 )
 class AnswerStartView(View):
     def get(self, request, token):

@@ -5,14 +5,17 @@ in; every sub-object is looked up inside ``request.cohort`` (surveys.views.base)
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from common.audit import audit_export
 from common.views import CohortPageMixin, ServiceFormView
 from surveys import charts, disclosure, exports, selectors, services
 from surveys.forms import CohortSurveySettingsForm, SurveySettingsForm
@@ -102,13 +105,34 @@ class SurveyCreateView(View):
         return redirect(survey_url(survey))
 
 
-class SurveyOpenView(View):
-    """POST: open the survey now (normally it opens when the module is marked delivered)."""
+class SurveyOpenView(CohortPageMixin, TemplateView):
+    """GET: what "open the survey now" would do (how many people it e-mails), or why it cannot yet;
+    POST: open it (normally it opens when the module is marked delivered)."""
 
-    def post(self, request, cohort_pk, number):
-        survey = services.survey_open_and_invite(module=module_with_survey(request, number))
+    template_name = "surveys/survey_open.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.module = module_with_survey(request, kwargs["number"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        survey = Survey.objects.filter(module=self.module).first()
+        return super().get_context_data(
+            module=self.module,
+            survey=survey,
+            has_started=self.module.starts_at <= timezone.now(),
+            invitee_count=selectors.survey_invitee_count(module=self.module),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        try:
+            survey = services.survey_open_now(module=self.module, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("surveys:survey_detail", cohort_pk=request.cohort.pk, number=self.module.number)
         messages.success(request, _("The survey is open; the invitations are being sent."))
-        return redirect(survey_url(survey))
+        return redirect(survey_url(survey, "surveys:invitation_delivery"))
 
 
 class InvitationLinkCreateView(View):
@@ -160,6 +184,7 @@ class SurveyExportView(View):
             else:
                 messages.error(request, _("Fewer than three people have answered; the export is not available."))
             return redirect(survey_url(survey, "surveys:survey_results"))
+        audit_export(request, what=f"survey responses ({fmt}, {survey.get_privacy_display().lower()})", obj=survey)
         if fmt == "xlsx":
             return exports.xlsx_response(survey)
         return exports.csv_response(survey)

@@ -1,14 +1,18 @@
-"""Browser test: a facilitator follows the survey mail on a phone and resends a failed invitation."""
+"""Browser tests: a facilitator follows the survey mail on a phone and resends a failed invitation; the
+page follows a real worker's sending by itself."""
 
+import datetime
 import re
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 
 from cohorts.tests.factories import MembershipFactory, UserFactory
 from conftest import sign_in
 from modules.tests.factories import ModuleFactory
+from surveys import services
 from surveys.models import Invitation
 from surveys.tests.factories import InvitationFactory, SurveyFactory
 
@@ -50,3 +54,42 @@ def test_facilitator_sees_each_invitation_state_and_resends_on_a_phone(phone_pag
     failed.refresh_from_db()
     assert failed.status == Invitation.Status.SENT
     assert [m.to[0] for m in mail.outbox] == [failed.membership.person.email]
+
+
+def test_invitation_page_updates_by_itself_while_the_worker_sends_and_then_stops(
+    page, live_server, broker, smtp, worker_factory
+):
+    """The page is opened while the mail is queued (no worker yet); a real Celery worker then sends
+    it through a real SMTP server, and the page shows it without being reloaded, then stops asking."""
+    module = ModuleFactory(number=2, title="Leading change", starts_at=timezone.now() - datetime.timedelta(hours=6))
+    cohort = module.cohort
+    facilitator = UserFactory(username="facilitator-live")
+    MembershipFactory(cohort=cohort, role="facilitator", person__user=facilitator)
+    people = [MembershipFactory(cohort=cohort) for _ in range(4)]
+    with transaction.atomic():
+        survey = services.survey_open_and_invite(module=module)  # published to Redis after commit
+    assert survey.invitations.filter(status=Invitation.Status.QUEUED).count() == len(people)
+
+    sign_in(page, live_server, facilitator)
+    page.goto(f"{live_server.url}/cohorts/{cohort.pk}/surveys/2/mail/")
+    status = page.get_by_role("status").filter(has_text="waiting to be sent")
+    assert status.inner_text().startswith("4 invitations are waiting to be sent")
+    assert page.get_by_role("link", name="Refresh now").is_visible()  # the way without JavaScript
+    page.evaluate("window.loadedOnce = true")  # gone if the page were reloaded
+    polls = []
+    page.on("request", lambda request: polls.append(request.url) if request.url.endswith("/mail/") else None)
+
+    worker_factory()
+
+    page.get_by_text("Every invitation has been handled").wait_for(timeout=30_000)
+    assert page.evaluate("window.loadedOnce") is True
+    totals = page.get_by_role("region", name="Totals")
+    assert totals.get_by_text("Sent", exact=True).locator("xpath=following-sibling::dd").inner_text() == "4"
+    for person in people:
+        assert "Sent" in page.get_by_role("row", name=re.compile(person.person.full_name)).inner_text()
+    assert page.get_by_role("link", name="Refresh now").count() == 0
+    assert len(smtp.messages) == len(people)
+    # Once nothing is waiting, the page stops asking.
+    asked = len(polls)
+    page.wait_for_timeout(4000)
+    assert len(polls) == asked

@@ -26,10 +26,13 @@ from surveys.tests.factories import ChoiceFactory, QuestionFactory, QuestionSetF
 pytestmark = [pytest.mark.acceptance, pytest.mark.django_db(transaction=True)]
 
 # The focused element draws an outline or a shadow. Bootstrap's toggle buttons hide their radio
-# and draw its focus on the label that follows it.
+# and draw its focus on the label that follows it. Tabbing on through a date field, Chromium stops
+# on the field's own calendar button: the field is then the active element without matching
+# :focus, and the browser draws that button's focus ring itself, out of a page's reach.
 FOCUS_SHOWN = """() => {
   let el = document.activeElement;
   if (!el || el === document.body) return "nothing has focus";
+  if (el.matches("input[type=date]") && !el.matches(":focus")) return "";
   if (el.matches("input.btn-check")) el = document.querySelector(`label[for="${el.id}"]`);
   const style = getComputedStyle(el);
   const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
@@ -229,16 +232,65 @@ def test_participant_answers_every_kind_of_question_and_fixes_an_error_from_the_
     assert answers["recommend"].number == 8
 
 
-def test_participant_adds_a_data_point_to_a_measure(page, live_server, demo_cohort):
-    """Data points cannot be edited in place (delete and add again), so adding one is the journey."""
-    measure = Measure.objects.filter(
+def _participants_measure():
+    return Measure.objects.filter(
         project__action_learning_set__set_memberships__membership__person__user__username=demo.PARTICIPANT_LOGIN[0]
     ).first()
-    # Headless Chromium lays a date field out month first whatever the locale, so the day typed is
-    # one whose day and month are the same number: it reads alike either way round.
+
+
+def _day_read_alike():
+    """Headless Chromium lays a date field out month first whatever the locale, so the day typed is
+    one whose day and month are the same number: it reads alike either way round."""
     day = timezone.localdate() - datetime.timedelta(days=1)
     while day.day != day.month:
         day -= datetime.timedelta(days=1)
+    return day
+
+
+def test_participant_edits_a_data_point_of_a_measure(page, live_server, demo_cohort):
+    measure = _participants_measure()
+    point = measure.data_points.order_by("date").first()
+    label = f"{point.date.day} {point.date:%b %Y}"
+    sign_in(page, live_server, *demo.PARTICIPANT_LOGIN)
+    project = measure.project
+    measure_url = f"{live_server.url}/cohorts/{demo_cohort.pk}/projects/{project.pk}/measures/{measure.pk}/"
+    page.goto(measure_url)
+
+    # The data table beside the chart: each row has its own edit link, named after its date.
+    tab_to(page, page.get_by_role("link", name=f"Edit {label}", exact=True))
+    press(page, "Enter")
+    assert page.get_by_role("heading", level=1).inner_text() == "Edit a data point"
+    value = page.get_by_label("Value")
+    tab_to(page, value)
+    page.keyboard.press("Control+A")
+    page.keyboard.type("not a number")
+    tab_to(page, page.get_by_label("Note"))
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Recounted from the ward log")
+    tab_to(page, page.get_by_role("button", name="Save data point"))
+    press(page, "Enter")
+
+    # A number field keeps nothing that is not a number, so the browser sends it empty: the
+    # server's check says so in the error summary, where focus lands.
+    summary = page.locator("#error-summary")
+    assert_focus_on(summary)
+    tab_to(page, summary.get_by_role("link").first)
+    page.keyboard.press("Enter")
+    assert_focus_on(value)
+    page.keyboard.type("17.25")
+    tab_to(page, page.get_by_role("button", name="Save data point"))
+    press(page, "Enter")
+
+    assert_focus_on(page.get_by_role("status").filter(has_text=f"Data point for {label} saved"))
+    assert page.url.startswith(measure_url)
+    point.refresh_from_db()
+    assert (point.value, point.note) == (Decimal("17.25"), "Recounted from the ward log")
+    assert measure.data_points.count() == measure.data_points.values("date").distinct().count()
+
+
+def test_participant_adds_a_data_point_to_a_measure(page, live_server, demo_cohort):
+    measure = _participants_measure()
+    day = _day_read_alike()
     assert not measure.data_points.filter(date=day).exists()
     sign_in(page, live_server, *demo.PARTICIPANT_LOGIN)
     project = measure.project
@@ -257,5 +309,5 @@ def test_participant_adds_a_data_point_to_a_measure(page, live_server, demo_coho
     assert_focus_on(page.get_by_role("status").filter(has_text="Data point added"))
     point = DataPoint.objects.get(measure=measure, date=day)
     assert (point.value, point.note) == (Decimal("12.5"), "Entered by keyboard")
-    # The form comes after the data table, whose rows each have a delete button.
+    # The form comes after the data table, whose rows each have an edit and a delete link.
     assert presses < MAX_TABS

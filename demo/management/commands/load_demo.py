@@ -4,9 +4,10 @@ from django.db import transaction
 
 from demo import scenario
 from evaluation import demo as evaluation_demo
-from evaluation import demo_finished
+from evaluation import demo_finished, demo_programme
 from modules import demo as modules_demo
 from projects import demo as projects_demo
+from reports import demo as reports_demo
 from surveys import demo as surveys_demo
 
 # Each app's own demo, run in this order after the scenario (demo/scenario.py). Each is a callable
@@ -20,6 +21,10 @@ APP_DEMOS = [
     evaluation_demo.populate,
     # A finished cohort with its whole evaluation (facilitated by the demo "facilitator" too).
     demo_finished.populate_finished,
+    # Its attendance and module surveys, so that the programme page compares the two Tamar Vale cohorts.
+    demo_programme.populate_finished_modules,
+    # The finished cohort's history (attendance, module surveys, projects) and its published impact report.
+    reports_demo.populate,
 ]
 
 
@@ -36,17 +41,26 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="Delete the demo data first, then load it afresh.")
         parser.add_argument(
+            "--reset-if-stale",
+            action="store_true",
+            help="Reset (and so re-date) the demo only if it was dated on an earlier day: scripts/run-app uses it, so "
+            "that the demo is alive whenever it is started (module 4 just taken place, surveys to open).",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="Run even though DEBUG is off (a production-like system). The demo passwords are public.",
         )
 
-    def handle(self, *args, reset=False, force=False, **options):
+    def handle(self, *args, reset=False, force=False, reset_if_stale=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "DEBUG is off, so this looks like a real system, and the demo creates accounts with published "
                 "passwords. Use --force if this really is a throw-away installation."
             )
+        if reset_if_stale and scenario.is_stale():
+            self.stdout.write("The demo was dated on an earlier day: re-dating it from today (edits in it are lost).")
+            reset = True
         with transaction.atomic():
             if reset:
                 try:

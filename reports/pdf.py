@@ -1,0 +1,56 @@
+"""The report as a PDF, drawn by WeasyPrint from the same dict and the same SVG charts as the page.
+
+WeasyPrint is imported when a PDF is asked for, not when Django starts: it needs Pango's system
+libraries (Debian: libpango-1.0-0 libpangoft2-1.0-0), and a machine without them must still run
+the app, with the report page saying why the PDF cannot be made (``pdf_unavailable_reason``).
+"""
+
+from __future__ import annotations
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+from .charts import report_charts
+from .selectors import template_titles
+
+STYLESHEET = "css/report-print.css"
+
+
+class PdfUnavailable(Exception):
+    """WeasyPrint cannot run on this machine (its system libraries are missing)."""
+
+
+def _weasyprint():
+    try:
+        import weasyprint
+    except (OSError, ImportError) as error:  # OSError: Pango missing; ImportError: package missing
+        raise PdfUnavailable(str(error)) from error
+    return weasyprint
+
+
+def pdf_unavailable_reason() -> str:
+    """Empty when PDFs can be made; otherwise what the report page tells the user."""
+    try:
+        _weasyprint()
+    except PdfUnavailable:
+        return _(
+            "The PDF cannot be made on this server: the system libraries WeasyPrint needs (Pango: on Debian, "
+            "libpango-1.0-0 and libpangoft2-1.0-0) are not installed. Ask the provider's administrator to "
+            "install them; the page and the spreadsheet work meanwhile."
+        )
+    return ""
+
+
+def report_html(data: dict) -> str:
+    return render_to_string(
+        "reports/report_pdf.html",
+        {"data": data, "charts": report_charts(data), "titles": template_titles(), "pdf": True},
+    )
+
+
+def report_pdf(data: dict) -> bytes:
+    """The PDF's bytes; raises PdfUnavailable when WeasyPrint cannot run here."""
+    weasyprint = _weasyprint()
+    stylesheet = weasyprint.CSS(filename=finders.find(STYLESHEET))
+    return weasyprint.HTML(string=report_html(data)).write_pdf(stylesheets=[stylesheet])

@@ -1,0 +1,22 @@
+import datetime
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def isodate(value):
+    """A date stored as an ISO string in the report's dict, back as a date for the ``date`` filter."""
+    if not value:
+        return None
+    try:
+        return datetime.datetime.fromisoformat(value) if "T" in value else datetime.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@register.filter
+def anchor(evidence):
+    """The HTML id of a report section named by a key impact's evidence ("project:12" -> "project-12")."""
+    return (evidence or "").replace(":", "-")
