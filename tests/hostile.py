@@ -166,6 +166,19 @@ def role_clients(raise_request_exception=True) -> dict[Role, Client]:
     return clients
 
 
+# URL values of POST-only patterns that the default demo values do not reach (as
+# ``pages.DEFAULT_PAGE_OPTIONS`` gives them for pages).
+POST_KWARGS = {
+    # Key impacts exist in the finished cohort's impact report (reports/demo.py).
+    "reports:key_impact_move": {"cohort_pk": pages.Demo("finished_cohort"), "impact_pk": pages.Demo("key_impact")},
+}
+
+
+def post_path(name: str, values: dict) -> str:
+    options = pages.DEFAULT_PAGE_OPTIONS.get(name) or {}
+    return pages.page_path(name, values, POST_KWARGS.get(name) or options.get("kwargs"))
+
+
 def post_values(values: dict) -> dict:
     """The demo values for URL keywords that only POST patterns use (an Act item, a set's action,
     a data point, an invitation), on top of ``pages.demo_prepare()``'s."""
@@ -251,6 +264,8 @@ ERROR_MARKERS = (
     "Page not found",
     "Not found",
     "Forbidden",
+    "Not allowed",
+    "Too many requests",
     # The neutral page of survey and sign-in links that cannot be used.
     "This survey link cannot be used",
     "This link no longer works",
