@@ -227,6 +227,9 @@ class DataImportForm(forms.Form):
 
 
 class PDSACycleForm(forms.ModelForm):
+    # The cycle as this form showed it (common.versions); checked when an existing cycle is saved.
+    version = VersionField()
+
     class Meta:
         model = ProjectPDSACycle
         fields = [
@@ -261,6 +264,7 @@ class PDSACycleForm(forms.ModelForm):
         self.fields["measures"].queryset = project.measures.all()
         self.fields["act"].choices = [("", _("Not decided yet")), *ProjectPDSACycle.Act.choices]
         self.fields["act"].required = False
+        self.fields["version"].initial = row_version(self.instance)
 
     def save(self, commit=True):
         self.instance.project = self.project

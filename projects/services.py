@@ -28,6 +28,7 @@ from .models import (
     Presentation,
     PresentationFeedback,
     ProgressScore,
+    ProjectPDSACycle,
     SetAction,
     SetMeeting,
     SetMembership,
@@ -328,6 +329,20 @@ def project_update(*, project: ImprovementProject, seen_version: str = "", **fie
         setattr(project, name, value)
     project.save()
     return project
+
+
+@transaction.atomic
+def project_pdsa_cycle_update(
+    *, cycle: ProjectPDSACycle, seen_version: str = "", measures=(), **fields
+) -> ProjectPDSACycle:
+    """Save a project's PDSA cycle (validated by its form) and its measures, unless someone else
+    saved it after the form was drawn (``seen_version``, common.versions): then nothing is saved."""
+    cycle = check_row_version(instance=cycle, seen=seen_version)
+    for name, value in fields.items():
+        setattr(cycle, name, value)
+    cycle.save()
+    cycle.measures.set(measures)
+    return cycle
 
 
 # Module 6 ---------------------------------------------------------------------------------------

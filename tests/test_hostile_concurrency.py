@@ -1,4 +1,5 @@
-"""Two facilitators edit the same attendance register, project or PDSA record: no lost update.
+"""Two facilitators edit the same attendance register, project, module PDSA record or project PDSA
+cycle: no lost update.
 
 Both open the page; the first saves; the second saves from the page as it was drawn. The second
 is told (409, the message), nothing of theirs is saved over the first's change, and the page they
@@ -21,6 +22,7 @@ from common.versions import STALE_MESSAGE
 from modules.models import Attendance, PDSACycle
 from modules.tests.factories import ModuleFactory
 from projects.models import ImprovementProject
+from projects.tests.factories import ProjectPDSACycleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -156,3 +158,28 @@ def test_two_registers_posted_at_the_same_moment_one_wins_one_is_told(cohort, tw
     assert sorted(statuses.values()) == [302, 409]
     winner = next(status for status, code in statuses.items() if code == 302)
     assert list(Attendance.objects.filter(membership=ana).values_list("status", flat=True)) == [winner]
+
+
+def test_project_pdsa_cycle_second_save_is_told_and_sees_the_first(world, two_facilitators):
+    cycle = ProjectPDSACycleFactory(project=world["project_a"], title="Huddle at 9")
+    url = reverse(
+        "projects:pdsa_cycle_update",
+        kwargs={"cohort_pk": world["cohort"].pk, "project_pk": cycle.project_id, "cycle_pk": cycle.pk},
+    )
+    first, second = two_facilitators
+    first_page, second_page = first.get(url), second.get(url)
+    data = {"title": "Huddle at 9", "start_date": "2026-02-02", "act": ""}
+
+    saved = first.post(url, {**data, "version": _version(first_page), "study": "Fewer missed handovers"})
+    late = second.post(url, {**data, "version": _version(second_page), "title": "Huddle at 10"})
+
+    assert saved.status_code == 302
+    assert late.status_code == 409
+    assert TOLD in late.content.decode()
+    cycle.refresh_from_db()
+    assert (cycle.title, cycle.study) == ("Huddle at 9", "Fewer missed handovers")
+    assert "Fewer missed handovers" in late.content.decode()
+    again = second.post(url, {**data, "study": cycle.study, "version": _version(late), "title": "Huddle at 10"})
+    assert again.status_code == 302
+    cycle.refresh_from_db()
+    assert (cycle.title, cycle.study) == ("Huddle at 10", "Fewer missed handovers")

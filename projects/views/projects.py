@@ -372,4 +372,10 @@ class PDSACycleFormView(ProjectEditMixin, FormPageView):
     success_message = _("PDSA cycle saved.")
 
     def perform(self, form):
-        return form.save()  # the cycle and its measures: plain CRUD
+        if form.instance.pk is None:
+            return form.save()  # a new cycle and its measures: plain CRUD
+        data = form.cleaned_data
+        fields = {name: data[name] for name in PDSACycleForm.Meta.fields if name != "measures"}
+        return services.project_pdsa_cycle_update(
+            cycle=form.instance, seen_version=data["version"], measures=data["measures"], **fields
+        )
