@@ -11,10 +11,9 @@ the payload, inside a transaction rolled back at the end. Then:
   that ends an attribute (inline SVG charts included);
 - every HTML e-mail the app sends (tests/test_emails.py's ``MAILS``, which fails when one is
   missing) likewise;
-- the survey exports (CSV and XLSX) hold no cell a spreadsheet would read as a formula.
-
-The impact report's PDF (the ``reports`` app, in progress elsewhere) is not checked here yet; its
-HTML page joins the page list once merged.
+- every spreadsheet download of the URLconf (survey responses, participants, attendance, the
+  report's data; CSV and XLSX) holds no cell a spreadsheet would read as a formula;
+- the impact report's PDF holds the payload as text, and no JavaScript link or action.
 """
 
 import csv
@@ -29,6 +28,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from cohorts.models import Membership
 from projects.models import Presentation
@@ -174,22 +174,64 @@ def test_every_html_mail_renders_the_payload_inert(site, template):
     assert "\n" not in message.subject
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_survey_exports_hold_no_formula(site, fmt):
-    client = site.clients[Role.FACILITATOR]
-    cells = []
-    for number in (1, 2, 3):
-        url = reverse(
-            "surveys:survey_export", kwargs={"cohort_pk": site.values["cohort_pk"], "number": number, "fmt": fmt}
-        )
-        response = client.get(url)
-        assert response.status_code == 200
-        content = b"".join(response.streaming_content)
-        if fmt == "csv":
-            cells += [cell for row in csv.reader(io.StringIO(content.decode("utf-8-sig"))) for cell in row]
-        else:
-            sheet = load_workbook(io.BytesIO(content)).active
+# Every download of the URLconf (tests/pages.py leaves them out of the pages, with the reason),
+# in each format it offers; the spreadsheets among them are checked cell by cell.
+DOWNLOADS = [
+    (name, fmt)
+    for name in sorted(pages.EXCLUDED)
+    for fmt in (
+        ("csv", "xlsx") if "fmt" in next(p for p in pages.url_patterns() if p.name == name).kwarg_names else ("",)
+    )
+]
+
+
+def _assert_pdf_inert(name, content: bytes):
+    """A PDF (the impact report): the payload is there as text, no link runs JavaScript, and the
+    document has no script of its own (no /JavaScript name tree, no /OpenAction)."""
+    reader = PdfReader(io.BytesIO(content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "alert(" in text, f"{name}: none of the payload to check"
+    for page in reader.pages:
+        for annotation in page.get("/Annots") or []:
+            action = annotation.get_object().get("/A") or {}
+            assert not str(action.get("/URI", "")).strip().lower().startswith("javascript:"), name
+            assert action.get("/S") != "/JavaScript", name
+    root = reader.trailer["/Root"]
+    assert "/OpenAction" not in root, name
+    assert "/JavaScript" not in (root.get("/Names") or {}), name
+
+
+# Blank registration-list templates: no data of anyone's in them.
+TEMPLATES_WITHOUT_DATA = {"cohorts:participant_import_template", "cohorts:participant_import_template_xlsx"}
+
+
+def _cells(response) -> list[str] | None:
+    """The text cells of a CSV or XLSX download, or None for anything else."""
+    kind = response.get("Content-Type", "")
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if kind.startswith("text/csv"):
+        return [cell for row in csv.reader(io.StringIO(content.decode("utf-8-sig"))) for cell in row]
+    if "spreadsheetml" in kind:
+        cells = []
+        for sheet in load_workbook(io.BytesIO(content)).worksheets:
             cells += [cell.value for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)]
-    payload_cells = [cell for cell in cells if "HYPERLINK" in cell]
-    assert payload_cells, "the exports hold none of the payload: nothing was checked"
-    assert not [cell for cell in cells if cell.startswith(FORMULA_PREFIXES)]
+        return cells
+    return None
+
+
+@pytest.mark.parametrize(("name", "fmt"), DOWNLOADS, ids=[f"{name}-{fmt}" for name, fmt in DOWNLOADS])
+def test_every_spreadsheet_download_holds_no_formula(site, name, fmt):
+    values = {**site.values, name: {"fmt": fmt}} if fmt else site.values
+    options = pages.DEFAULT_PAGE_OPTIONS.get(name) or {}
+    response = site.clients[Role.FACILITATOR].get(pages.page_path(name, values, options.get("kwargs")))
+    if response.status_code == 200 and response.get("Content-Type", "").startswith("application/pdf"):
+        _assert_pdf_inert(name, b"".join(response.streaming_content) if response.streaming else response.content)
+        return
+    cells = _cells(response) if response.status_code == 200 else None
+    if cells is None:
+        # Not a spreadsheet (a PDF, slides, a calendar, JSON) or not the facilitator's to download.
+        assert response.status_code in (200, 302, 403, 404), (name, response.status_code)
+        return
+    if name not in TEMPLATES_WITHOUT_DATA:
+        assert [cell for cell in cells if "HYPERLINK" in cell], f"{name}: none of the payload to check"
+    assert not [cell for cell in cells if cell.startswith(FORMULA_PREFIXES)], name
