@@ -5,6 +5,7 @@ import datetime
 import logging
 from dataclasses import dataclass
 
+from auditlog.context import disable_auditlog
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
@@ -135,7 +136,9 @@ def attendance_record(*, module: Module, statuses: dict[int, str | None], by=Non
     Attendance.objects.bulk_create(to_create)
     Attendance.objects.bulk_update(to_update, ["status", "updated_at"])
     if to_clear:
-        Attendance.objects.filter(pk__in=[record.pk for record in to_clear]).delete()
+        # One entry per cleared mark comes from _attendance_audit in one INSERT, not one per row.
+        with disable_auditlog():
+            Attendance.objects.filter(pk__in=[record.pk for record in to_clear]).delete()
     _attendance_audit(module=module, created=to_create, updated=to_update, cleared=to_clear, was=was, by=by)
     changed = len(to_create) + len(to_update) + len(to_clear)
     logger.info("attendance recorded for module %s by %s: %s changed", module.pk, getattr(by, "pk", None), changed)

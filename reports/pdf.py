@@ -49,8 +49,13 @@ def report_html(data: dict) -> str:
     )
 
 
+# PDF/UA-1: a tagged PDF (headings, paragraphs, tables and lists in a structure tree, in the order of
+# the HTML), with its language and title, so screen readers read it as they read the page.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def report_pdf(data: dict) -> bytes:
     """The PDF's bytes; raises PdfUnavailable when WeasyPrint cannot run here."""
     weasyprint = _weasyprint()
     stylesheet = weasyprint.CSS(filename=finders.find(STYLESHEET))
-    return weasyprint.HTML(string=report_html(data)).write_pdf(stylesheets=[stylesheet])
+    return weasyprint.HTML(string=report_html(data)).write_pdf(stylesheets=[stylesheet], pdf_variant=PDF_VARIANT)

@@ -6,6 +6,9 @@ app_name = "surveys"
 
 survey = "cohorts/<int:cohort_pk>/surveys/<int:number>/"
 sets = "cohorts/<int:cohort_pk>/surveys/question-sets/"
+# The evaluation's surveys (self-assessments, end-of-programme, follow-up) follow no module: their
+# mail pages are named by kind.
+by_kind = "cohorts/<int:cohort_pk>/surveys/evaluation/<slug:kind>/"
 
 urlpatterns = [
     # Participants, without an account.
@@ -34,6 +37,17 @@ urlpatterns = [
         f"{survey}mail/resend-failed/",
         invitations.InvitationResendFailedView.as_view(),
         name="invitations_resend_failed",
+    ),
+    path(f"{by_kind}mail/", invitations.InvitationDeliveryView.as_view(), name="invitation_delivery_by_kind"),
+    path(
+        f"{by_kind}mail/<int:pk>/resend/",
+        invitations.InvitationResendView.as_view(),
+        name="invitation_resend_by_kind",
+    ),
+    path(
+        f"{by_kind}mail/resend-failed/",
+        invitations.InvitationResendFailedView.as_view(),
+        name="invitations_resend_failed_by_kind",
     ),
     # The PDSA pages (the records belong to modules; the Study step shows survey results).
     path(

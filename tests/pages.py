@@ -313,6 +313,8 @@ DEFAULT_PAGE_OPTIONS = {
         f"reports:{name}": {"kwargs": {"cohort_pk": Demo("finished_cohort"), "impact_pk": Demo("key_impact")}}
         for name in ("key_impact_update", "key_impact_delete")
     },
+    # The evaluation's surveys (named by kind) exist in the finished cohort: its post self-assessment.
+    "surveys:invitation_delivery_by_kind": {"kwargs": {"cohort_pk": Demo("finished_cohort"), "kind": "self_post"}},
 }
 
 

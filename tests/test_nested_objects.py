@@ -43,6 +43,7 @@ from projects.tests.factories import (
     SetMembershipFactory,
 )
 from reports.services import key_impact_create
+from surveys.models import Survey
 from surveys.services import question_set_copy, question_set_default
 from surveys.tests.factories import InvitationFactory, SurveyFactory
 
@@ -95,6 +96,11 @@ REGISTRY = {
     ),
     "surveys:invitation_resend.pk": Entry(
         lambda w: w.invitation.pk, parent="number", sibling=lambda w: w.other_module_invitation.pk
+    ),
+    # The evaluation's surveys are named by kind: the foreign value is a kind only the other cohort has.
+    "kind": Entry(lambda w: w.kind_survey.kind, foreign=lambda w: w.kind_only_here.kind),
+    "surveys:invitation_resend_by_kind.pk": Entry(
+        lambda w: w.kind_invitation.pk, parent="kind", sibling=lambda w: w.invitation.pk
     ),
     "fmt": Value("csv"),
     # Question sets: the cohort's own set; the other cohort's own set must be invisible.
@@ -183,12 +189,22 @@ def _set_with_project(cohort, name):
     )
 
 
-def _world(cohort, *, module_numbers):
+def _kind_surveys(cohort, kinds, participant, question_set):
+    """Evaluation surveys (no module) of these kinds, one invitation each."""
+    made = {}
+    for kind in kinds:
+        survey = SurveyFactory(module=None, cohort=cohort, kind=kind, question_set=question_set)
+        made[kind] = SimpleNamespace(survey=survey, invitation=InvitationFactory(survey=survey, membership=participant))
+    return made
+
+
+def _world(cohort, *, module_numbers, kinds):
     """One cohort's objects: everything a cohort URL can name, twice where a sibling parent is needed."""
     participant = MembershipFactory(cohort=cohort, person__user=UserFactory())
     question_set = question_set_copy(question_set=question_set_default(), name=f"{cohort.name} own", cohort=cohort)
     other_set = question_set_copy(question_set=question_set_default(), name=f"{cohort.name} other", cohort=cohort)
     modules = _modules(cohort, module_numbers, participant, question_set)
+    kind_surveys = _kind_surveys(cohort, kinds, participant, question_set)
     first, second = _set_with_project(cohort, "Set A"), _set_with_project(cohort, "Set B")
     presentation = PresentationFactory(action_learning_set=first.als, project=first.project)
     presentation.slides.save("slides.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
@@ -203,6 +219,9 @@ def _world(cohort, *, module_numbers):
         other_module_act_item=modules[2].act_item,
         invitation=modules[1].invitation,
         other_module_invitation=modules[2].invitation,
+        kind_survey=kind_surveys[kinds[0]].survey,
+        kind_only_here=kind_surveys[kinds[-1]].survey,
+        kind_invitation=kind_surveys[kinds[0]].invitation,
         question_set=question_set,
         question=question_set.questions.get(code="usefulness"),
         other_set_question=other_set.questions.get(code="usefulness"),
@@ -230,7 +249,11 @@ def worlds(settings, tmp_path):
     home = CohortFactory(name="Tamar Vale Cohort 1")
     foreign = CohortFactory(programme=home.programme, name="Brackenmoor Cohort 1")
     # Module 3 only in the other cohort: its number is the foreign value of ``number``.
-    return _world(home, module_numbers=[1, 2]), _world(foreign, module_numbers=[1, 2, 3])
+    # The follow-up only in the other cohort: its kind is the foreign value of ``kind``.
+    return (
+        _world(home, module_numbers=[1, 2], kinds=[Survey.Kind.SELF_PRE]),
+        _world(foreign, module_numbers=[1, 2, 3], kinds=[Survey.Kind.SELF_PRE, Survey.Kind.FOLLOW_UP]),
+    )
 
 
 @pytest.fixture

@@ -294,7 +294,8 @@ def test_no_facilitator_page_ever_shows_a_reflection(world):
         if response.status_code != 200:
             continue
         pages += 1
-        text = response.content.decode(errors="replace")
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        text = body.decode(errors="replace")
         assert PRIVATE not in text, name
         assert SHARED not in text, name
     assert pages > 10

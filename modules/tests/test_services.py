@@ -93,7 +93,8 @@ def test_attendance_record_clearing_takes_constant_queries(module, cohort, djang
         people = MembershipFactory.create_batch(size, cohort=cohort)
         for person in people:
             AttendanceFactory(module=module, membership=person)
-        with django_assert_max_num_queries(6):
+        # 6 for the register, 2 for the audit trail's one entry per cleared mark (names, one INSERT).
+        with django_assert_max_num_queries(8):
             attendance_record(module=module, statuses={p.pk: None for p in people})
         assert not Attendance.objects.filter(module=module).exists()
 

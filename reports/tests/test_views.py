@@ -293,6 +293,34 @@ def test_the_pdf_is_a4_with_a_cover_contents_and_page_numbers(world, facilitator
     assert UNCONSENTED not in text
 
 
+def test_the_pdf_is_tagged_with_its_language_title_and_a_structure_in_reading_order(world, facilitator):
+    """Issue 17: a tagged PDF (PDF/UA), with a title and language, whose structure follows the page."""
+    reader = PdfReader(io.BytesIO(facilitator.get(url("report_pdf", world.cohort)).content))
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en-GB"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata.title == f"Impact report: {world.cohort.name}"
+    assert b"pdfuaid" in reader.xmp_metadata.stream.get_data()
+
+    def tags(element, found):
+        element = element.get_object()
+        if "/S" in element:
+            found.append(str(element["/S"]))
+        kids = element.get("/K")
+        kids = kids if isinstance(kids, list) else [kids] if kids is not None else []
+        for kid in kids:
+            kid = kid.get_object()
+            if hasattr(kid, "get") and ("/S" in kid or "/K" in kid):
+                tags(kid, found)
+        return found
+
+    found = tags(root["/StructTreeRoot"], [])
+    assert {"/H1", "/H2", "/P", "/Table", "/TH", "/TD"} <= set(found), sorted(set(found))
+    # Reading order: the cover's title comes before the sections' headings.
+    assert found.index("/H1") < found.index("/H2")
+
+
 def test_without_weasyprints_libraries_the_page_says_so_and_the_download_does_not_fail(world, facilitator, monkeypatch):
     real_import = builtins.__import__
 

@@ -16,18 +16,21 @@ from common.views import CohortPageMixin
 from surveys import selectors, services
 from surveys.models import Invitation, Survey
 
-from .base import survey_of_module, survey_url
+from .base import survey_of_page, survey_url
 
 
 class InvitationDeliveryView(CohortPageMixin, TemplateView):
     template_name = "surveys/invitation_delivery.html"
 
     def get_context_data(self, **kwargs):
-        survey = survey_of_module(self.request, self.kwargs["number"])
+        survey = survey_of_page(self.request, self.kwargs)
         invitations, counts = selectors.invitation_delivery_for_survey(survey=survey)
+        for invitation in invitations:
+            invitation.resend_url = survey_url(survey, "surveys:invitation_resend", pk=invitation.pk)
         return super().get_context_data(
-            module=survey.module,
+            module=survey.module if survey.kind == Survey.Kind.MODULE else None,
             survey=survey,
+            resend_failed_url=survey_url(survey, "surveys:invitations_resend_failed"),
             invitations=invitations,
             counts=counts,
             can_send=survey.status == Survey.Status.OPEN,
@@ -38,8 +41,8 @@ class InvitationDeliveryView(CohortPageMixin, TemplateView):
 class InvitationResendView(View):
     """POST: send one participant's invitation again, with a new link."""
 
-    def post(self, request, cohort_pk, number, pk):
-        survey = survey_of_module(request, number)
+    def post(self, request, cohort_pk, pk, **kwargs):
+        survey = survey_of_page(request, kwargs)
         invitation = get_object_or_404(Invitation.objects.select_related("membership__person"), survey=survey, pk=pk)
         try:
             services.invitation_resend(invitation=invitation)
@@ -57,8 +60,8 @@ class InvitationResendView(View):
 class InvitationResendFailedView(View):
     """POST: send every failed invitation of the survey again."""
 
-    def post(self, request, cohort_pk, number):
-        survey = survey_of_module(request, number)
+    def post(self, request, cohort_pk, **kwargs):
+        survey = survey_of_page(request, kwargs)
         try:
             count = services.invitations_resend_failed(survey=survey)
         except ValidationError as error:
