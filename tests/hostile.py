@@ -171,6 +171,15 @@ def role_clients(raise_request_exception=True) -> dict[Role, Client]:
 POST_KWARGS = {
     # Key impacts exist in the finished cohort's impact report (reports/demo.py).
     "reports:key_impact_move": {"cohort_pk": pages.Demo("finished_cohort"), "impact_pk": pages.Demo("key_impact")},
+    # The evaluation's surveys' mail pages are named by kind; the finished cohort has them.
+    **{
+        f"surveys:{name}": {
+            "cohort_pk": pages.Demo("finished_cohort"),
+            "kind": "self_post",
+            "pk": pages.Demo("self_post_invitation"),
+        }
+        for name in ("invitation_resend_by_kind", "invitations_resend_failed_by_kind")
+    },
 }
 
 
@@ -189,8 +198,10 @@ def post_values(values: dict) -> dict:
     item = ActItem.objects.filter(cycle__module__cohort_id=values["cohort_pk"], cycle__module__number=1).first()
     invitation = Invitation.objects.filter(survey__module__cohort_id=values["cohort_pk"], survey__module__number=1)
     own = Invitation.objects.filter(membership_id=values["membership_pk"], survey__module__number=4).first()
+    self_post = Invitation.objects.filter(survey__cohort_id=values["finished_cohort"], survey__kind="self_post")
     return {
         **values,
+        "self_post_invitation": self_post.first().pk,
         "item_pk": item.pk,
         "action_pk": SetAction.objects.filter(action_learning_set_id=values["set_pk"]).first().pk,
         "point_pk": DataPoint.objects.filter(measure_id=values["measure_pk"]).first().pk,
