@@ -6,13 +6,16 @@ A page with a form: the form validates the input, one service call does the work
 view deals with HTTP only: who may see it, messages, redirects and status codes.
 """
 
+import sys
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.db import InterfaceError, OperationalError, transaction
+from django.http import Http404, HttpResponse, HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.generic import FormView
@@ -22,6 +25,7 @@ from django.views.generic.edit import FormMixin
 from . import health
 from . import ratelimit as limits
 from .forms import LoginForm, form_add_service_errors
+from .versions import is_stale
 
 
 def ratelimited(request, exception=None):
@@ -30,6 +34,21 @@ def ratelimited(request, exception=None):
     # The URL may hold a survey token: keep it out of caches and of the Referer of any link followed.
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def server_error(request):
+    """handler500: the database being unreachable (restarted, failed over) is a 503 that asks
+    people to try again in a minute; anything else is the plain 500 page. Both templates are
+    static: nothing here may need the database. With ATOMIC_REQUESTS the request's writes were
+    rolled back whole."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = "60"
+    else:
+        response = HttpResponseServerError(loader.get_template("500.html").render())
+    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -85,6 +104,8 @@ class ServiceFormMixin(FormMixin):
         try:
             self.result = self.perform(form)
         except ValidationError as error:
+            if is_stale(error):
+                return self.form_stale(error)
             form_add_service_errors(form, error)
             return self.form_invalid(form)
         message = self.get_success_message()
@@ -94,6 +115,20 @@ class ServiceFormMixin(FormMixin):
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def reload(self):
+        """Read again what the page shows (after someone else saved it): views whose form carries a
+        version (common.versions) override this."""
+
+    def form_stale(self, error):
+        """Someone else saved first: the page drawn again from what is saved now (their changes),
+        with the message, answering 409. Nothing of this post was saved."""
+        self.reload()
+        kwargs = {key: value for key, value in self.get_form_kwargs().items() if key not in ("data", "files")}
+        form = self.get_form_class()(**kwargs)
+        form.cleaned_data = {}  # an unbound form has none; add_error expects it
+        form.add_error(None, error)
+        return self.render_to_response(self.get_context_data(form=form), status=409)
 
 
 class ServiceFormView(ServiceFormMixin, FormView):

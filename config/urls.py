@@ -22,3 +22,6 @@ urlpatterns = [
     # For a load balancer or uptime monitor: no sign-in, JSON, 503 when a part is down.
     path("healthz", HealthView.as_view(), name="healthz"),
 ]
+
+# A database outage gets its own "try again in a minute" page (503), never a traceback.
+handler500 = "common.views.server_error"

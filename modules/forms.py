@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from cohorts.forms import DateInput
 from cohorts.models import Cohort, Membership, Organisation, Person, Programme
+from common.versions import NO_ROW, VersionField, row_version
 
 from .models import Attendance, Module, PDSACycle
-from .selectors import RegisterRow
+from .selectors import RegisterRow, register_version
 from .services import ActItemChange
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -21,8 +22,11 @@ class AttendanceRegisterForm(forms.Form):
 
     NOT_RECORDED = "not_recorded"
 
+    version = VersionField()
+
     def __init__(self, *args, register: list[RegisterRow], **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["version"].initial = register_version(register)
         self.rows = []
         for row in register:
             if not row.is_active:
@@ -94,8 +98,12 @@ class ModuleForm(forms.Form):
 
 
 class PDSACycleForm(forms.Form):
+    # The record as this form showed it (common.versions).
+    version = VersionField()
+
     def __init__(self, *args, cycle: PDSACycle | None, **kwargs):
         initial = {name: getattr(cycle, name) for name in PDSA_FIELDS} if cycle else {}
+        initial["version"] = row_version(cycle) if cycle else NO_ROW
         super().__init__(*args, initial=initial, **kwargs)
         self.fields.update(
             forms.fields_for_model(

@@ -1,6 +1,7 @@
 """Reads for the module pages and the home and cohort pages; each runs a fixed number of queries.
 (The PDSA pages, which show survey results too, read in ``surveys.selectors.pdsa``.)"""
 
+import hashlib
 from dataclasses import dataclass, field
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
@@ -72,6 +73,14 @@ def module_register(*, module: Module) -> list[RegisterRow]:
         .order_by("person__full_name", "pk")
     )
     return [RegisterRow(membership=m, status=m.attendance_status) for m in memberships]
+
+
+def register_version(register: list[RegisterRow]) -> str:
+    """A token of the register's marks (common.versions): the same marks give the same token."""
+    marks = ";".join(
+        f"{row.membership.pk}:{row.status or ''}" for row in sorted(register, key=lambda r: r.membership.pk)
+    )
+    return hashlib.sha256(marks.encode()).hexdigest()[:32]
 
 
 def attendance_figures_from_register(register: list[RegisterRow]) -> AttendanceFigures:

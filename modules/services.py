@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from cohorts.models import Cohort, Membership, Organisation, Person, Programme
 from cohorts.services import cohort_create, cohort_details_update
 from common.audit import Action, audit_bulk
+from common.versions import NO_ROW, check_version, row_version
 
 from .models import ActItem, Attendance, Module, PDSACycle
+from .selectors import module_register, register_version
 from .signals import module_delivered
 
 logger = logging.getLogger(__name__)
@@ -76,14 +78,20 @@ def cohort_update(
 
 
 @transaction.atomic
-def attendance_record(*, module: Module, statuses: dict[int, str | None], by=None) -> int:
+def attendance_record(*, module: Module, statuses: dict[int, str | None], by=None, seen_version: str = "") -> int:
     """Record attendance for many participants at once: ``{membership_pk: status}``; a status of
     None clears a mark back to "not recorded".
 
     All or nothing: an unknown status or a person who is not an active participant of the
     module's cohort raises ValidationError and nothing is saved. Returns the number of
     records created or changed. Runs a constant number of queries whatever the cohort size.
+
+    ``seen_version`` is the register's token as the form showed it (``selectors.register_version``):
+    if another facilitator saved the register since, nothing is saved (common.versions).
     """
+    if seen_version:
+        Module.objects.select_for_update().filter(pk=module.pk).first()
+        check_version(current=register_version(module_register(module=module)), seen=seen_version)
     valid = set(Attendance.Status.values)
     bad_status = sorted(str(pk) for pk, status in statuses.items() if status is not None and status not in valid)
     if bad_status:
@@ -282,10 +290,13 @@ def pdsa_cycle_update(
     study_reading: str,
     act_items: list[ActItemChange] = (),
     by=None,
+    seen_version: str = "",
 ) -> PDSACycle:
-    """Save a module's PDSA cycle and its Act list (add, change, remove items) in one go."""
+    """Save a module's PDSA cycle and its Act list (add, change, remove items) in one go; nothing
+    if someone else saved it after the form was drawn (``seen_version``, common.versions)."""
     _require_pdsa_module(module)
-    cycle, _created = PDSACycle.objects.select_for_update().get_or_create(module=module)
+    cycle, created = PDSACycle.objects.select_for_update().get_or_create(module=module)
+    check_version(current=NO_ROW if created else row_version(cycle), seen=seen_version)
     cycle.plan_intent = plan_intent
     cycle.plan_prediction = plan_prediction
     cycle.do_notes = do_notes

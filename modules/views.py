@@ -166,7 +166,15 @@ class ModuleDetailView(ModulePageMixin, ServiceFormView):
         return {**super().get_form_kwargs(), "register": self.page.register}
 
     def perform(self, form):
-        return services.attendance_record(module=self.page.module, statuses=form.statuses(), by=self.request.user)
+        return services.attendance_record(
+            module=self.page.module,
+            statuses=form.statuses(),
+            by=self.request.user,
+            seen_version=form.cleaned_data["version"],
+        )
+
+    def reload(self):
+        self.page = selectors.module_page(cohort=self.request.cohort, number=self.kwargs["number"])
 
     def get_success_message(self):
         return ngettext("Attendance saved: %(count)d change.", "Attendance saved: %(count)d changes.", self.result) % {

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Membership
+from common.versions import VersionField, row_version
 
 from .models import (
     PROGRESS_SCORE_CHOICES,
@@ -128,6 +129,9 @@ class SetActionForm(forms.ModelForm):
 
 
 class ProjectForm(forms.ModelForm):
+    # The project as this form showed it (common.versions); its edit page checks it.
+    version = VersionField()
+
     class Meta:
         model = ImprovementProject
         fields = ["action_learning_set", "title", "area", "status", "problem", "aim", "stakeholders"]
@@ -141,6 +145,7 @@ class ProjectForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["action_learning_set"].queryset = sets
         self.fields["action_learning_set"].empty_label = None
+        self.fields["version"].initial = row_version(self.instance)
 
 
 class ProgressScoreForm(forms.Form):
@@ -222,6 +227,9 @@ class DataImportForm(forms.Form):
 
 
 class PDSACycleForm(forms.ModelForm):
+    # The cycle as this form showed it (common.versions); checked when an existing cycle is saved.
+    version = VersionField()
+
     class Meta:
         model = ProjectPDSACycle
         fields = [
@@ -256,6 +264,7 @@ class PDSACycleForm(forms.ModelForm):
         self.fields["measures"].queryset = project.measures.all()
         self.fields["act"].choices = [("", _("Not decided yet")), *ProjectPDSACycle.Act.choices]
         self.fields["act"].required = False
+        self.fields["version"].initial = row_version(self.instance)
 
     def save(self, commit=True):
         self.instance.project = self.project

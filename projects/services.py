@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort, Membership
+from common.versions import check_row_version
 
 from .models import (
     PROGRESS_SCORES,
@@ -27,12 +28,17 @@ from .models import (
     Presentation,
     PresentationFeedback,
     ProgressScore,
+    ProjectPDSACycle,
     SetAction,
     SetMeeting,
     SetMembership,
 )
 
 SLIDES_MAX_BYTES = 20 * 1024 * 1024
+# A .pptx is a ZIP: one that would unpack to more than this, or holds more parts than any real
+# deck, is refused (a ZIP bomb would fill the disk of whoever opens it, or of a virus scanner).
+SLIDES_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+SLIDES_MAX_PARTS = 5000
 SET_NAMES = ["Set A", "Set B", "Set C", "Set D", "Set E", "Set F", "Set G", "Set H", "Set I", "Set J"]
 
 
@@ -314,6 +320,31 @@ def data_points_import(*, measure: Measure, text: str) -> ImportResult:
     return ImportResult(created=len(new), updated=len(changed))
 
 
+@transaction.atomic
+def project_update(*, project: ImprovementProject, seen_version: str = "", **fields) -> ImprovementProject:
+    """Save a project's details (validated by ProjectForm), unless someone else saved the project
+    after the form was drawn (``seen_version``, common.versions): then nothing is saved."""
+    project = check_row_version(instance=project, seen=seen_version)
+    for name, value in fields.items():
+        setattr(project, name, value)
+    project.save()
+    return project
+
+
+@transaction.atomic
+def project_pdsa_cycle_update(
+    *, cycle: ProjectPDSACycle, seen_version: str = "", measures=(), **fields
+) -> ProjectPDSACycle:
+    """Save a project's PDSA cycle (validated by its form) and its measures, unless someone else
+    saved it after the form was drawn (``seen_version``, common.versions): then nothing is saved."""
+    cycle = check_row_version(instance=cycle, seen=seen_version)
+    for name, value in fields.items():
+        setattr(cycle, name, value)
+    cycle.save()
+    cycle.measures.set(measures)
+    return cycle
+
+
 # Module 6 ---------------------------------------------------------------------------------------
 
 
@@ -327,14 +358,26 @@ def slides_kind(uploaded_file) -> str | None:
     if head[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(uploaded_file) as archive:
-                names = set(archive.namelist())
-        except (zipfile.BadZipFile, OSError, EOFError):
+                parts = archive.infolist()
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError):
             return None
         finally:
             uploaded_file.seek(0)
+        if len(parts) > SLIDES_MAX_PARTS or sum(part.file_size for part in parts) > SLIDES_MAX_UNPACKED_BYTES:
+            return None
+        names = {part.filename for part in parts}
         if "[Content_Types].xml" in names and "ppt/presentation.xml" in names:
             return "pptx"
     return None
+
+
+def slides_display_name(uploaded_name: str, kind: str) -> str:
+    """The name the slides are offered back under: the uploaded name's last part, without folders
+    (either slash), control characters or a leading dot, and with the extension of what it is."""
+    original = (uploaded_name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    original = "".join(char for char in original if char.isprintable())[:150]
+    stem = (original.rsplit(".", 1)[0] if "." in original else original).strip().lstrip(".")
+    return f"{stem or 'slides'}.{kind}"
 
 
 @transaction.atomic
@@ -345,9 +388,7 @@ def presentation_slides_upload(*, presentation: Presentation, uploaded_file) -> 
     if kind is None:
         raise ValidationError({"slides": _("Upload the slides as a PDF or a PowerPoint (.pptx) file.")})
     old_name = presentation.slides.name if presentation.slides else ""
-    original = (uploaded_file.name or "slides").rsplit("/", 1)[-1][:150]
-    stem = original.rsplit(".", 1)[0] if "." in original else original
-    presentation.slides_name = f"{stem}.{kind}"
+    presentation.slides_name = slides_display_name(uploaded_file.name, kind)
     # The storage name is built from the kind found in the content, not from the upload's name.
     presentation.slides.save(f"slides.{kind}", uploaded_file, save=False)
     presentation.slides_uploaded_at = timezone.now()

@@ -151,6 +151,13 @@ def report_publish(*, report: ImpactReport, by) -> ImpactReport:
     return report
 
 
+@transaction.atomic
+def report_publish_for_cohort(*, cohort: Cohort, by) -> ImpactReport:
+    """Publish the cohort's report, making its draft first if need be: a refusal leaves no draft
+    behind (one transaction, undone by the ValidationError)."""
+    return report_publish(report=report_ensure(cohort=cohort), by=by)
+
+
 def _publisher_name(user) -> str:
     person = Person.objects.filter(user=user).first()
     return person.full_name if person else (user.get_full_name() or user.get_username())

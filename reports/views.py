@@ -185,7 +185,7 @@ class ReportPublishView(ReportPageMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         try:
-            services.report_publish(report=services.report_ensure(cohort=request.cohort), by=request.user)
+            services.report_publish_for_cohort(cohort=request.cohort, by=request.user)
         except ValidationError as error:
             return self.render_to_response(self.get_context_data(errors=error.messages), status=400)
         messages.success(request, _("The report is published. Its figures and quotes are now fixed."))

@@ -5,6 +5,11 @@ from .base import env
 
 DEBUG = False
 
+# DATABASES
+# Connections kept for a minute (a new one per request was most of a bare request's cost, README
+# "Speed"); CONN_HEALTH_CHECKS (base.py) replaces one that a database restart has cut.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+
 # SECURITY
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

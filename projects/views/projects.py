@@ -107,7 +107,11 @@ class ProjectUpdateView(ProjectEditMixin, FormPageView):
     success_message = _("Project saved.")
 
     def perform(self, form):
-        return form.save()  # plain CRUD of one row
+        fields = {name: form.cleaned_data[name] for name in ProjectForm.Meta.fields}
+        return services.project_update(project=self.project, seen_version=form.cleaned_data["version"], **fields)
+
+    def reload(self):
+        self.project.refresh_from_db()
 
 
 class ProgressScoreRecordView(ProjectEditMixin, FormPageView):
@@ -368,4 +372,10 @@ class PDSACycleFormView(ProjectEditMixin, FormPageView):
     success_message = _("PDSA cycle saved.")
 
     def perform(self, form):
-        return form.save()  # the cycle and its measures: plain CRUD
+        if form.instance.pk is None:
+            return form.save()  # a new cycle and its measures: plain CRUD
+        data = form.cleaned_data
+        fields = {name: data[name] for name in PDSACycleForm.Meta.fields if name != "measures"}
+        return services.project_pdsa_cycle_update(
+            cycle=form.instance, seen_version=data["version"], measures=data["measures"], **fields
+        )

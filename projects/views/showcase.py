@@ -187,9 +187,11 @@ class SlidesDownloadView(View):
             handle = presentation.slides.open("rb")
         except FileNotFoundError as missing:
             raise Http404 from missing
+        # Always a download, never shown inline: a PDF viewer in the browser runs the file's scripts
+        # and forms in the site's origin.
         response = FileResponse(
             handle,
-            as_attachment=kind == "pptx",
+            as_attachment=True,
             filename=presentation.slides_name or f"slides.{kind}",
             content_type=CONTENT_TYPES[kind],
         )

@@ -34,7 +34,7 @@ def test_answer_start_moves_token_to_cookie_and_redirects(linked):
     assert response.cookies[COOKIE]["httponly"]
     page = client.get(reverse("surveys:answer"))
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert token not in page.content.decode()
     assert b"<fieldset" in page.content
     assert b"<legend" in page.content
@@ -193,4 +193,4 @@ def test_answer_invalid_post_from_the_saved_page_does_not_say_saved(linked):
 
     assert response.status_code == 400
     assert response.context["saved"] is False
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"

@@ -6,11 +6,12 @@ address bar or history. A cookie rather than the database session: the session t
 hold the token in clear, and for an anonymous survey the token is the only thing that can find
 the response again.
 
-CSRF: these pages must send ``Referrer-Policy: no-referrer``, and under that policy browsers send
-``Origin: null`` with the form POST, which Django's CSRF origin check rejects. The answering view is
-therefore exempt from Django's check and protected instead by (1) the token cookie being
-``SameSite=Lax``, so a cross-site POST arrives without it and gets the neutral page, and (2) a
-Fetch Metadata check refusing any POST the browser marks as cross-site.
+Referrer and CSRF: only the link page's URL holds a secret, so only it (and the neutral "link not
+valid" page, whose URL may hold a wrong one) sends ``Referrer-Policy: no-referrer``. The answering
+pages' URLs hold none, so they send ``same-origin``: the browser then sends a real ``Origin`` (not
+``null``) with their form POSTs, Django's own CSRF check (token and origin) applies to them, and no
+Referer ever leaves the site. On top of it, the token cookie is ``SameSite=Lax`` (a cross-site POST
+arrives without it) and a Fetch Metadata check refuses any POST the browser marks as cross-site.
 """
 
 from django.contrib.auth.decorators import login_not_required
@@ -20,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
-from django.views.decorators.csrf import csrf_exempt
 
 from common import ratelimit as limits
 from common.ratelimit import ratelimit
@@ -41,8 +41,8 @@ COOKIE_SALT = "surveys.answer"
 COOKIE_PATH = "/s/"
 
 
-def _private(response):
-    response["Referrer-Policy"] = "no-referrer"
+def _private(response, referrer_policy="no-referrer"):
+    response["Referrer-Policy"] = referrer_policy
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -94,7 +94,7 @@ class AnswerStartView(View):
         return response
 
 
-@method_decorator([login_not_required, csrf_exempt], name="dispatch")
+@method_decorator(login_not_required, name="dispatch")
 class AnswerView(ServiceFormView):
     """The participant's questions; their answers are checked once, by the form, and saved by
     ``response_save``. Two outcomes are pages of their own rather than errors on the form: a link
@@ -112,7 +112,8 @@ class AnswerView(ServiceFormView):
             return link_not_valid(request)
         self.questions = survey_questions(self.invitation.survey)
         self.response = None
-        return _private(super().dispatch(request, *args, **kwargs))
+        # The address holds no secret here (it is always /s/answer/): same-origin, see the docstring.
+        return _private(super().dispatch(request, *args, **kwargs), referrer_policy="same-origin")
 
     def get(self, request, *args, **kwargs):
         self.response = response_for_token(invitation=self.invitation, token=self.token)
@@ -167,12 +168,12 @@ class AnswerView(ServiceFormView):
         return render(self.request, "surveys/answer_locked.html", {"survey": self.invitation.survey})
 
 
-@method_decorator([login_not_required, csrf_exempt], name="dispatch")
+@method_decorator(login_not_required, name="dispatch")
 class AnswerNextView(View):
     """From a thank-you page to the survey it leads on to (the post self-assessment to the
     evaluation): a fresh link to the same participant's invitation, as "my programme" issues, then
     the usual link page. POST only, so that it writes nothing on a prefetch; protected as the
-    answering page is (link cookie, Fetch Metadata)."""
+    answering page is (Django's CSRF check, link cookie, Fetch Metadata)."""
 
     http_method_names = ["post"]
 

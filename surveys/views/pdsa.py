@@ -24,12 +24,16 @@ class PDSACycleUpdateView(CohortPageMixin, ServiceFormView):
     form_class = PDSACycleForm
 
     def dispatch(self, request, *args, **kwargs):
-        self.entry, self.modules = selectors.pdsa_entry_for_module(cohort=request.cohort, number=kwargs["number"])
+        self.reload(data=request.POST if request.method == "POST" else None)
+        return super().dispatch(request, *args, **kwargs)
+
+    def reload(self, data=None):
+        self.entry, self.modules = selectors.pdsa_entry_for_module(
+            cohort=self.request.cohort, number=self.kwargs["number"]
+        )
         if self.entry is None:
             raise Http404
-        data = request.POST if request.method == "POST" else None
         self.formset = act_item_formset(data=data, items=self.entry.act_items)
-        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
@@ -50,8 +54,13 @@ class PDSACycleUpdateView(CohortPageMixin, ServiceFormView):
 
     def perform(self, form):
         changes = [change for f in self.formset.forms if (change := f.change()) is not None]
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "version"}
         return module_services.pdsa_cycle_update(
-            module=self.entry.module, act_items=changes, by=self.request.user, **form.cleaned_data
+            module=self.entry.module,
+            act_items=changes,
+            by=self.request.user,
+            seen_version=form.cleaned_data["version"],
+            **fields,
         )
 
     def get_success_message(self):
