@@ -18,6 +18,10 @@ that leads it to the set (the invitation's survey) and gets the cached structure
 after an edit the stamp differs and the structure is read again. The cache is per process (each
 gunicorn worker keeps its own), bounded (``MAXSIZE`` set versions, least recently used dropped), and
 holds model instances that callers must treat as read-only: they are shared between requests.
+
+The answering page also keeps, under the same stamp, its questions as HTML for a participant who has
+not answered yet (``fragment``): an empty form looks the same for everyone answering that set version
+with the same privacy, in the same language.
 """
 
 import datetime
@@ -62,9 +66,29 @@ def questions_for_set(*, question_set_id: int, stamp: datetime.datetime | None) 
     return list(questions)
 
 
+_fragments: "OrderedDict[tuple, str]" = OrderedDict()
+
+
+def fragment(key: tuple, render) -> str:
+    """HTML that depends only on ``key`` (which must hold the set's pk and stamp and anything else
+    the HTML shows), rendered by ``render()`` the first time and kept like the structure."""
+    with _lock:
+        cached = _fragments.get(key)
+        if cached is not None:
+            _fragments.move_to_end(key)
+            return cached
+    html = render()
+    with _lock:
+        _fragments[key] = html
+        while len(_fragments) > MAXSIZE:
+            _fragments.popitem(last=False)
+    return html
+
+
 def cache_clear() -> None:
     with _lock:
         _cache.clear()
+        _fragments.clear()
 
 
 def question_set_touch(*, question_set_id: int) -> None:

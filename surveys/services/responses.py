@@ -261,7 +261,11 @@ def _response_write(
     anonymous = survey.privacy == Survey.Privacy.ANONYMOUS
     stamp = _day(now) if anonymous else now
     lookup = _respondent_lookup(survey=survey, invitation=invitation, token=token)
-    response = Response.objects.select_for_update().filter(survey=survey, **lookup).order_by().first()
+    # Every response marks its invitation answered, so an invitation that is not has none to find
+    # (and if one were there all the same, the unique key below would find it).
+    response = None
+    if invitation.responded_at is not None:
+        response = Response.objects.select_for_update().filter(survey=survey, **lookup).order_by().first()
     created = response is None
     if created:
         if invitation.answer_is_final:

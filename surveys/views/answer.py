@@ -16,8 +16,9 @@ Fetch Metadata check refusing any POST the browser marks as cross-site.
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.views import View
@@ -26,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from common import ratelimit as limits
 from common.ratelimit import ratelimit
 from common.views import ServiceFormView
+from surveys import structure
 from surveys.forms import SurveyAnswerForm
 from surveys.selectors import invitation_leading_on
 from surveys.services import (
@@ -41,6 +43,7 @@ from surveys.services import (
 COOKIE = "lc_survey"
 COOKIE_SALT = "surveys.answer"
 COOKIE_PATH = "/s/"
+QUESTIONS_TEMPLATE = "surveys/partials/_answer_questions.html"
 
 
 def _private(response):
@@ -120,7 +123,10 @@ class AnswerView(ServiceFormView):
         return survey_questions(self.invitation.survey)
 
     def get(self, request, *args, **kwargs):
-        if request.GET.get("saved") == "1" and self.invitation.has_responded:
+        if not self.invitation.has_responded:
+            # Nothing to look up (a response always marks its invitation answered).
+            return super().get(request, *args, **kwargs)
+        if request.GET.get("saved") == "1":
             if not self.invitation.survey.is_anonymous:
                 return self._saved()
             # An anonymous answer is reached only through the link that gave it.
@@ -144,7 +150,16 @@ class AnswerView(ServiceFormView):
 
     def get_context_data(self, **kwargs):
         survey = self.invitation.survey
-        return super().get_context_data(survey=survey, module=survey.module, response=self.response, **kwargs)
+        context = super().get_context_data(survey=survey, module=survey.module, response=self.response, **kwargs)
+        form = context["form"]
+        if not form.is_bound and not form.initial:
+            # Nobody's answers in it: the same HTML for every participant of this set version.
+            key = ("answer-questions", survey.question_set_id, survey.question_set.updated_at)
+            key += (survey.privacy, translation.get_language())
+            context["questions_html"] = structure.fragment(
+                key, lambda: render_to_string(QUESTIONS_TEMPLATE, {"form": form, "survey": survey})
+            )
+        return context
 
     def perform(self, form):
         return response_save(
