@@ -1057,9 +1057,10 @@ def _mail_body(subject: str) -> str:
     )
 
 
-def load(*, scale: float = 1.0, seed: int = 14, stdout=None, analyze: bool = True) -> dict:
-    """Fill the database with scale data (in one transaction), ANALYZE it, and return rows written per model."""
-    plan = Plan.at(scale)
+def load(*, scale: float = 1.0, plan: Plan | None = None, seed: int = 14, stdout=None, analyze: bool = True) -> dict:
+    """Fill the database with scale data (in one transaction), ANALYZE it, and return rows written per model.
+    ``plan`` gives every count itself (tests/test_query_counts.py sizes one cohort); else ``Plan.at(scale)``."""
+    plan = plan or Plan.at(scale)
     loader = Loader(plan, seed=seed, stdout=stdout)
     with transaction.atomic():
         counts = loader.run()
