@@ -1,7 +1,7 @@
 """Production: everything from base, hardened. SECRET_KEY has no default here."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASES, env
 
 DEBUG = False
 
@@ -14,6 +14,15 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# DATABASE CONNECTIONS
+# Each gunicorn worker keeps its PostgreSQL connection for DB_CONN_MAX_AGE seconds (default 60)
+# instead of opening one per request, which was most of what a short request cost (issue 14,
+# bench/README.md); checked before reuse, so a restarted database costs a reconnect, not an error.
+# ``?conn_max_age=`` in DATABASE_URL wins; 0 opens a connection per request again. Each worker
+# (and each Celery process) holds at most one connection: size max_connections for that.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", env.bool("DB_CONN_HEALTH_CHECKS", default=True))
 
 # CACHES
 # Rate-limit counters must be shared by every gunicorn worker. Production already needs Redis
