@@ -216,12 +216,8 @@ def invitation_for_token(*, token: str, now: datetime.datetime | None = None) ->
     is unique). The cohort and module a page shows are read when it shows them."""
     if not token or len(token) > 200:
         return None
-    invitation = (
-        Invitation.objects.select_related("survey__question_set", "membership")
-        .by_token_hash(token_hash(token))
-        .order_by()
-        .first()
-    )
+    found = Invitation.objects.select_related("survey__question_set", "membership").by_token_hash(token_hash(token))
+    invitation = next(iter(found.order_by()[:1]), None)
     if invitation is None or not invitation.survey.is_accepting_at(now or timezone.now()):
         return None
     if not invitation.membership.is_active:
