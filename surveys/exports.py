@@ -14,6 +14,7 @@ profession, pooled, are on the results page, where no pseudonym links them.
 """
 
 import csv
+import io
 import tempfile
 from collections.abc import Iterator
 
@@ -24,7 +25,8 @@ from openpyxl import Workbook
 
 from .models import Answer, Question, Response, Survey
 
-CHUNK_SIZE = 1000
+CHUNK_SIZE = 5000  # rows fetched per round trip, in each of the three streams
+CSV_ROWS_PER_CHUNK = 500
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -139,20 +141,23 @@ def filename(survey: Survey, extension: str) -> str:
     return f"survey-cohort{survey.cohort_id}-module{survey.module.number}.{extension}"
 
 
-class _Echo:
-    def write(self, value):
-        return value
+def csv_chunks(survey: Survey, rows_per_chunk: int = CSV_ROWS_PER_CHUNK) -> Iterator[str]:
+    """The CSV text in pieces of ``rows_per_chunk`` rows: one piece per row made the server send a
+    small packet per response (100,000 writes for 100,000 responses); memory stays flat."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")  # so that Excel reads UTF-8
+    for n, row in enumerate(rows(survey), start=1):
+        writer.writerow(row)
+        if n % rows_per_chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def csv_response(survey: Survey) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def stream():
-        yield "\ufeff"  # so that Excel reads UTF-8
-        for row in rows(survey):
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_chunks(survey), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename(survey, "csv")}"'
     return response
 
