@@ -28,6 +28,8 @@ import datetime
 import threading
 from collections import OrderedDict
 
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from surveys.models import Choice, Question, QuestionSet
@@ -91,9 +93,15 @@ def cache_clear() -> None:
         _fragments.clear()
 
 
+def _moved_on():
+    """Now, or a microsecond after the stamp if that is not earlier (two edits in one clock tick, a
+    clock set back): the stamp of a changed set always differs from every stamp it had."""
+    return Greatest(Value(timezone.now()), F("updated_at") + datetime.timedelta(microseconds=1))
+
+
 def question_set_touch(*, question_set_id: int) -> None:
     """Move the set's version stamp on: its structure changed in place."""
-    QuestionSet.objects.filter(pk=question_set_id).update(updated_at=timezone.now())
+    QuestionSet.objects.filter(pk=question_set_id).update(updated_at=_moved_on())
 
 
 def question_saved_or_deleted(sender, instance: Question, **kwargs) -> None:
@@ -104,4 +112,4 @@ def question_saved_or_deleted(sender, instance: Question, **kwargs) -> None:
 
 def choice_saved_or_deleted(sender, instance: Choice, **kwargs) -> None:
     """``post_save`` / ``post_delete`` of a Choice: its question's set changed."""
-    QuestionSet.objects.filter(questions__pk=instance.question_id).update(updated_at=timezone.now())
+    QuestionSet.objects.filter(questions__pk=instance.question_id).update(updated_at=_moved_on())

@@ -88,3 +88,17 @@ def test_a_choice_added_or_deleted_moves_the_sets_stamp(linked, delete):
         choice.delete()
     question_set.refresh_from_db()
     assert question_set.updated_at > before
+
+
+def test_the_stamp_moves_on_even_when_the_clock_does_not(linked, monkeypatch):
+    """Two edits in one clock tick (or a clock set back) still give the set two different stamps."""
+    question_set = _survey(linked[0][0]).question_set
+    question = question_set.questions.order_by("pk").first()
+    stamps = [question_set.updated_at]
+    monkeypatch.setattr(structure.timezone, "now", lambda: stamps[0])
+    for text in ("Edited once", "Edited twice"):
+        question.text = text
+        question.save()
+        question_set.refresh_from_db()
+        stamps.append(question_set.updated_at)
+    assert stamps[0] < stamps[1] < stamps[2]
