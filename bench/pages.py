@@ -14,6 +14,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from cohorts.models import Cohort, Membership
 from evaluation.models import PracticeMoment
 from projects.models import ImprovementProject, Measure, Presentation, ProjectPDSACycle, SetAction, SetMeeting
+from reports.models import KeyImpact
+from surveys.models import Survey
 from surveys.services import question_set_default
 
 # A view's ``cohort_access``, as the access middleware reads it (a string, so that this module does
@@ -95,6 +97,9 @@ class BigCohort:
             "cycle_pk": ProjectPDSACycle.objects.filter(project=project).order_by("pk").first().pk,
             "presentation_pk": Presentation.objects.filter(project=project).order_by("pk").first().pk,
             "moment_pk": PracticeMoment.objects.filter(membership=participant).order_by("pk").first().pk,
+            "programme_pk": self.cohort.programme_id,
+            "kind": Survey.Kind.SELF_PRE,
+            "impact_pk": KeyImpact.objects.filter(report__cohort=self.cohort).order_by("pk").first().pk,
         }
 
 

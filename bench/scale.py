@@ -36,6 +36,7 @@ from cohorts.models import Cohort, Membership, ModuleOutline, Organisation, Pers
 from common.models import SentEmail
 from demo.scenario import OUTLINES  # the six modules of a programme, one source for the demo and the scale data
 from evaluation.models import PracticeMoment
+from evaluation.scheduling import evaluation_question_sets_ensure
 from modules.models import ActItem, Attendance, Module, PDSACycle
 from projects.models import (
     PROGRESS_SCORES,
@@ -51,6 +52,7 @@ from projects.models import (
     SetMeeting,
     SetMembership,
 )
+from reports.services import key_impact_create
 from surveys.models import Answer, Invitation, InvitationLink, ProgrammeSurveyDefaults, Response, Survey
 from surveys.services import question_set_default
 from surveys.tokens import pseudonym_for
@@ -1040,7 +1042,31 @@ class Loader:
             step()
             self.say(f"  {step.__name__:<14} {time.perf_counter() - started:6.1f} s")
         self.w.reset_sequences()
+        started = time.perf_counter()
+        self.evaluation_and_report()
+        self.say(f"  {'evaluation':<14} {time.perf_counter() - started:6.1f} s")
         return dict(self.w.counts)
+
+    def evaluation_and_report(self):
+        """The big cohort's self-assessment before the programme (closed) and a draft impact report with
+        one key impact, through the ORM after the bulk rows (the evaluation's and the report's pages
+        need them; one cohort's worth, so no bulk writer)."""
+        cohort = Cohort.objects.get(pk=self.big.id)
+        question_set = evaluation_question_sets_ensure()[Survey.Kind.SELF_PRE]
+        opens_at = _at(self.big.start, 9)
+        Survey.objects.create(
+            cohort=cohort,
+            kind=Survey.Kind.SELF_PRE,
+            question_set=question_set,
+            privacy=Survey.Privacy.PSEUDONYMOUS,
+            status=Survey.Status.CLOSED,
+            opens_at=opens_at,
+            closes_at=opens_at + datetime.timedelta(days=7),
+            closed_at=opens_at + datetime.timedelta(days=7),
+        )
+        key_impact_create(cohort=cohort, text="Managers now use coaching conversations with their own staff.")
+        self.w.counts["surveys.Survey"] = self.w.counts.get("surveys.Survey", 0) + 1
+        self.w.counts["reports.KeyImpact"] = self.w.counts.get("reports.KeyImpact", 0) + 1
 
 
 def _slot(order: int, end: int) -> datetime.time:
@@ -1057,9 +1083,10 @@ def _mail_body(subject: str) -> str:
     )
 
 
-def load(*, scale: float = 1.0, seed: int = 14, stdout=None, analyze: bool = True) -> dict:
-    """Fill the database with scale data (in one transaction), ANALYZE it, and return rows written per model."""
-    plan = Plan.at(scale)
+def load(*, scale: float = 1.0, plan: Plan | None = None, seed: int = 14, stdout=None, analyze: bool = True) -> dict:
+    """Fill the database with scale data (in one transaction), ANALYZE it, and return rows written per model.
+    ``plan`` gives every count itself (tests/test_query_counts.py sizes one cohort); else ``Plan.at(scale)``."""
+    plan = plan or Plan.at(scale)
     loader = Loader(plan, seed=seed, stdout=stdout)
     with transaction.atomic():
         counts = loader.run()

@@ -10,13 +10,15 @@ Every cell passes ``neutralise`` so that no spreadsheet program reads it as a fo
 from __future__ import annotations
 
 import csv
+import io
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from django.http import FileResponse, StreamingHttpResponse
 from openpyxl import Workbook
 
-CHUNK_SIZE = 1000
+CHUNK_SIZE = 5000  # rows fetched per round trip by each export's queries
+CSV_ROWS_PER_CHUNK = 500
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
@@ -34,21 +36,24 @@ def neutralised(rows: Iterable[list]) -> Iterable[list]:
         yield [neutralise(value) for value in row]
 
 
-class _Echo:
-    def write(self, value):
-        return value
+def csv_chunks(rows: Iterable[list], rows_per_chunk: int = CSV_ROWS_PER_CHUNK) -> Iterator[str]:
+    """The CSV text in pieces of ``rows_per_chunk`` rows: one piece per row made the server send a
+    small packet per row (100,000 writes for 100,000 responses); memory stays flat."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")  # so that Excel reads UTF-8
+    for n, row in enumerate(rows, start=1):
+        writer.writerow(row)
+        if n % rows_per_chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def csv_response(rows: Iterable[list], filename: str) -> StreamingHttpResponse:
     """``rows`` (already neutralised) as a streamed CSV download."""
-    writer = csv.writer(_Echo())
-
-    def stream():
-        yield "\ufeff"  # so that Excel reads UTF-8
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_chunks(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

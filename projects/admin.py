@@ -26,6 +26,7 @@ class SetMembershipInline(admin.TabularInline):
 @admin.register(ActionLearningSet)
 class ActionLearningSetAdmin(admin.ModelAdmin):
     list_display = ["name", "cohort", "set_facilitator"]
+    list_select_related = ["cohort", "set_facilitator__person", "set_facilitator__cohort"]
     list_filter = ["cohort"]
     raw_id_fields = ["set_facilitator"]
     inlines = [SetMembershipInline]
@@ -56,6 +57,9 @@ class DataPointInline(admin.TabularInline):
     model = DataPoint
     extra = 0
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("measure")  # each row's name shows it
+
 
 @admin.register(Measure)
 class MeasureAdmin(admin.ModelAdmin):
@@ -74,4 +78,11 @@ class PresentationAdmin(admin.ModelAdmin):
     list_filter = ["cohort"]
 
 
-admin.site.register([SetMeeting, SetAction, ProgressScore, PresentationFeedback])
+# Their memberships and sets as ids: a select of every membership would load each one's person and
+# cohort to name it (tests/test_query_counts.py).
+for _model in [SetMeeting, SetAction, ProgressScore, PresentationFeedback]:
+    admin.site.register(
+        _model,
+        raw_id_fields=[f.name for f in _model._meta.get_fields() if (f.many_to_one or f.many_to_many) and f.concrete],
+        list_select_related=True,
+    )

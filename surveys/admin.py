@@ -28,8 +28,14 @@ class QuestionInline(admin.TabularInline):
     show_change_link = True
 
     def has_change_permission(self, request, obj=None):
-        # An answered version is frozen; the action "Make an editable version" copies it.
-        return obj is None or not services.question_set_is_locked(question_set=obj)
+        # An answered version is frozen; the action "Make an editable version" copies it. Asked
+        # several times per page: looked up once per request.
+        if obj is None:
+            return True
+        cache = request.__dict__.setdefault("_question_set_locked", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = services.question_set_is_locked(question_set=obj)
+        return not cache[obj.pk]
 
     has_add_permission = has_delete_permission = has_change_permission
 
@@ -194,7 +200,7 @@ class ResponseAdmin(admin.ModelAdmin):
     """Read-only: answers change only through the participant's link."""
 
     list_display = ("id", "survey", "submitted", "last_changed")
-    list_select_related = ("survey__module", "survey__cohort")
+    list_select_related = ("survey__module__cohort", "survey__cohort")
     list_filter = ("survey__privacy",)
     fields = ("survey", "named_profession", "submitted", "last_changed")
     readonly_fields = fields

@@ -83,12 +83,15 @@ class SurveyAnswerForm(forms.Form):
         ]
 
     @staticmethod
-    def initial_from(response) -> dict:
+    def initial_from(response, questions: list[Question] | None = None) -> dict:
+        """The form's initial values from a saved response (answers and their choices prefetched);
+        ``questions``, the survey's, spare a query per answer for its question."""
         if response is None:
             return {}
+        by_id = {q.pk: q for q in questions or ()}
         initial = {}
         for answer in response.answers.all():
-            question = answer.question
+            question = by_id.get(answer.question_id) or answer.question
             name = f"q_{question.code}"
             if question.is_numeric:
                 initial[name] = str(answer.number)

@@ -40,7 +40,12 @@ def test_loader_writes_the_rows_it_promises(loaded):
     assert participants.count() == plan.memberships
     assert Person.objects.filter(memberships__role=Membership.Role.PARTICIPANT).distinct().count() == plan.participants
     assert Module.objects.count() == plan.cohorts * 6
-    assert Survey.objects.count() == plan.surveys == plan.cohorts * len(SURVEYED_MODULES)
+    assert (
+        Survey.objects.filter(kind=Survey.Kind.MODULE).count() == plan.surveys == plan.cohorts * len(SURVEYED_MODULES)
+    )
+    # The big cohort's self-assessment (closed) and a draft impact report, for those pages.
+    assert Survey.objects.exclude(kind=Survey.Kind.MODULE).count() == 1
+    assert counts["reports.KeyImpact"] == 1
     assert Response.objects.count() == plan.responses
     assert Answer.objects.count() == plan.responses * ANSWERS_PER_RESPONSE
     assert ImprovementProject.objects.count() == plan.projects
@@ -49,7 +54,7 @@ def test_loader_writes_the_rows_it_promises(loaded):
 
 
 def test_every_sent_survey_invited_its_whole_cohort_and_logged_the_mail(loaded):
-    sent_surveys = Survey.objects.exclude(status=Survey.Status.DRAFT)
+    sent_surveys = Survey.objects.filter(kind=Survey.Kind.MODULE).exclude(status=Survey.Status.DRAFT)
     assert sent_surveys.filter(status=Survey.Status.OPEN).exists()
     for survey in sent_surveys.select_related("module__cohort"):
         cohort = survey.module.cohort

@@ -33,7 +33,10 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 # Persistent connections (seconds; 0 = one per request) are checked before each request reuses
 # them, so a database restart costs the requests made while it is down and nothing after.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# How long a connection is kept: the CONN_MAX_AGE variable, else ``?conn_max_age=`` in DATABASE_URL,
+# else 0 here (a connection per request) and 60 s in production.
+CONN_MAX_AGE_FROM_URL = DATABASES["default"].get("CONN_MAX_AGE")
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=CONN_MAX_AGE_FROM_URL or 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -1,14 +1,20 @@
 """Production: everything from base, hardened. SECRET_KEY has no default here."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import CONN_MAX_AGE_FROM_URL, DATABASES, env
 
 DEBUG = False
 
 # DATABASES
-# Connections kept for a minute (a new one per request was most of a bare request's cost, README
-# "Speed"); CONN_HEALTH_CHECKS (base.py) replaces one that a database restart has cut.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Each gunicorn worker keeps its PostgreSQL connection for CONN_MAX_AGE seconds (default 60) instead
+# of opening one per request, which was most of what a short request cost (issue 14, bench/README.md);
+# CONN_HEALTH_CHECKS (base.py) checks it before reuse, so a restarted database costs a reconnect, not
+# an error. CONN_MAX_AGE=0 (or ?conn_max_age=0 in DATABASE_URL) opens a connection per request
+# again. Each worker (and each Celery process) holds at most one connection: size PostgreSQL's
+# max_connections for that.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int(
+    "CONN_MAX_AGE", default=60 if CONN_MAX_AGE_FROM_URL is None else CONN_MAX_AGE_FROM_URL
+)
 
 # SECURITY
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

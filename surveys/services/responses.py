@@ -4,12 +4,13 @@ import datetime
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.audit import Action, Event, audit_event
 from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.structure import questions_for_set
 from surveys.tokens import edit_key_for, pseudonym_for, token_hash
 
 SHORT_TEXT_MAX = 500
@@ -139,11 +140,11 @@ def _then_clean(*, question: Question, value, errors: dict) -> int | None:
 
 
 def survey_questions(survey: Survey) -> list[Question]:
-    return list(
-        survey.question_set.questions.select_related("condition_question")
-        .prefetch_related("choices")
-        .order_by("order", "id")
-    )
+    """The survey's questions in order, with their choices and conditions: the set version's cached
+    structure (``surveys.structure``), read again only after the set changed. Load the survey with
+    ``select_related("question_set")`` to spare the query for the set's version stamp. The questions
+    are shared between requests: read them, never change them."""
+    return questions_for_set(question_set_id=survey.question_set_id, stamp=survey.question_set.updated_at)
 
 
 def _respondent_lookup(*, survey: Survey, invitation: Invitation, token: str) -> dict:
@@ -162,18 +163,46 @@ def response_for_token(*, invitation: Invitation, token: str) -> Response | None
     )
 
 
+def response_exists_for_token(*, invitation: Invitation, token: str) -> bool:
+    """Whether this link holder has answered (one query, nothing loaded)."""
+    lookup = _respondent_lookup(survey=invitation.survey, invitation=invitation, token=token)
+    return Response.objects.filter(survey_id=invitation.survey_id, **lookup).exists()
+
+
 def _day(moment: datetime.datetime) -> datetime.datetime:
     return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def _survey_share_lock(*, survey_id: int) -> None:
+    """Hold the survey and its question set (FOR SHARE) until the answer is committed.
+
+    What must not happen while an answer is being saved, waits for it: closing the survey, switching
+    its question set or privacy (``survey_update``), editing the set in place as if nobody had answered
+    it (``question_set_for_editing``); each of those locks or updates one of these rows and so waits,
+    then sees the answer. Answers of other participants do not wait for each other, as they would
+    with FOR UPDATE (every survey of a provider may share one question set row). Django's ORM has no
+    FOR SHARE, hence the SQL."""
+    if not connection.features.has_select_for_update:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            'SELECT 1 FROM "surveys_survey" s JOIN "surveys_questionset" q ON q.id = s.question_set_id '
+            "WHERE s.id = %s FOR SHARE",
+            [survey_id],
+        )
+
+
 def _invitation_locked(*, invitation: Invitation, token: str, now: datetime.datetime) -> Invitation:
-    """The invitation row, locked, and re-checked under the lock: the link must still be one of this
-    invitation's links, and its survey must still accept answers."""
+    """The invitation row, locked (FOR UPDATE, its survey and question set FOR SHARE), and re-checked
+    under the lock: the link must still be one of this invitation's links, and its survey must still
+    accept answers."""
+    _survey_share_lock(survey_id=invitation.survey_id)
     locked = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("survey__question_set", "membership__person")
         .by_token_hash(token_hash(token))
         .filter(pk=invitation.pk)
+        .order_by()
         .first()
     )
     if locked is None or not locked.survey.is_accepting_at(now):
@@ -233,9 +262,13 @@ def _response_write(
     anonymous = survey.privacy == Survey.Privacy.ANONYMOUS
     stamp = _day(now) if anonymous else now
     lookup = _respondent_lookup(survey=survey, invitation=invitation, token=token)
-    response = Response.objects.select_for_update().filter(survey=survey, **lookup).first()
+    # Every response marks its invitation answered, so an invitation that is not has none to find
+    # (and if one were there all the same, the unique key below would find it).
+    response = None
+    if invitation.responded_at is not None:
+        response = Response.objects.select_for_update().filter(survey=survey, **lookup).order_by().first()
     created = response is None
-    if response is None:
+    if created:
         if invitation.answer_is_final:
             raise ResponseLockedError
         profession = "" if anonymous else invitation.membership.person.profession
@@ -247,11 +280,13 @@ def _response_write(
         except IntegrityError:
             # A concurrent submit got there first (databases without row locks); update that one.
             response = Response.objects.select_for_update().get(survey=survey, **lookup)
+            created = False
     if response.updated_at != stamp:
         response.updated_at = stamp
         response.save(update_fields=["updated_at"])
 
-    response.answers.all().delete()
+    if not created:
+        response.answers.all().delete()
     by_id = {q.pk: q for q in questions}
     rows = []
     for question_id, value in answers.items():
@@ -261,7 +296,7 @@ def _response_write(
         rows.append(
             Answer(
                 response=response,
-                question=question,
+                question_id=question.pk,  # not the instance: the questions are shared (surveys.structure)
                 number=value if question.is_numeric else None,
                 then_number=answers.get((question_id, THEN)),
                 text=value if question.is_text else "",

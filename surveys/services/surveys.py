@@ -207,14 +207,16 @@ def invitation_link_withdraw(*, token: str) -> None:
 
 
 def invitation_for_token(*, token: str, now: datetime.datetime | None = None) -> Invitation | None:
-    """The invitation a link belongs to, if its survey accepts answers and its participant takes part."""
+    """The invitation a link belongs to, if its survey accepts answers and its participant takes part.
+
+    Loaded with its survey, the survey's question set (whose ``updated_at`` keys the cached questions)
+    and the membership, in one query of as few joins as that takes: every answering request makes it,
+    and PostgreSQL spends far longer planning a wider join than running it. No ordering (a token hash
+    is unique). The cohort and module a page shows are read when it shows them."""
     if not token or len(token) > 200:
         return None
-    invitation = (
-        Invitation.objects.select_related("survey__cohort", "survey__module", "membership__person")
-        .by_token_hash(token_hash(token))
-        .first()
-    )
+    found = Invitation.objects.select_related("survey__question_set", "membership").by_token_hash(token_hash(token))
+    invitation = next(iter(found.order_by()[:1]), None)
     if invitation is None or not invitation.survey.is_accepting_at(now or timezone.now()):
         return None
     if not invitation.membership.is_active:

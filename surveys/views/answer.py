@@ -17,20 +17,24 @@ arrives without it) and a Fetch Metadata check refuses any POST the browser mark
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.views import View
 
 from common import ratelimit as limits
 from common.ratelimit import ratelimit
 from common.views import ServiceFormView
+from surveys import structure
 from surveys.forms import SurveyAnswerForm
 from surveys.selectors import invitation_leading_on
 from surveys.services import (
     ResponseLockedError,
     invitation_for_token,
     invitation_issue_token,
+    response_exists_for_token,
     response_for_token,
     response_save,
     survey_questions,
@@ -39,6 +43,7 @@ from surveys.services import (
 COOKIE = "lc_survey"
 COOKIE_SALT = "surveys.answer"
 COOKIE_PATH = "/s/"
+QUESTIONS_TEMPLATE = "surveys/partials/_answer_questions.html"
 
 
 def _private(response, referrer_policy="no-referrer"):
@@ -98,7 +103,12 @@ class AnswerStartView(View):
 class AnswerView(ServiceFormView):
     """The participant's questions; their answers are checked once, by the form, and saved by
     ``response_save``. Two outcomes are pages of their own rather than errors on the form: a link
-    that stopped working while they answered, and an anonymous answer already given elsewhere."""
+    that stopped working while they answered, and an anonymous answer already given elsewhere.
+
+    After a save the browser is sent to ``?saved=1``, a short page of its own (the thank-you, the
+    survey it may lead on to, a link back to the answers), not the whole form again. Each request
+    reads the invitation once (``invitation_for_token``) and the questions from the set version's
+    cached structure (``survey_questions``); nothing is written to a session."""
 
     template_name = "surveys/answer_form.html"
     form_class = SurveyAnswerForm
@@ -110,12 +120,25 @@ class AnswerView(ServiceFormView):
         self.invitation = invitation_for_token(token=self.token)
         if self.invitation is None:
             return link_not_valid(request)
-        self.questions = survey_questions(self.invitation.survey)
         self.response = None
         # The address holds no secret here (it is always /s/answer/): same-origin, see the docstring.
         return _private(super().dispatch(request, *args, **kwargs), referrer_policy="same-origin")
 
+    @cached_property
+    def questions(self):
+        return survey_questions(self.invitation.survey)
+
     def get(self, request, *args, **kwargs):
+        if not self.invitation.has_responded:
+            # Nothing to look up (a response always marks its invitation answered).
+            return super().get(request, *args, **kwargs)
+        if request.GET.get("saved") == "1":
+            if not self.invitation.survey.is_anonymous:
+                return self._saved()
+            # An anonymous answer is reached only through the link that gave it.
+            if response_exists_for_token(invitation=self.invitation, token=self.token):
+                return self._saved()
+            return self._locked()
         self.response = response_for_token(invitation=self.invitation, token=self.token)
         if self.response is None and self.invitation.answer_is_final:
             return self._locked()
@@ -129,20 +152,20 @@ class AnswerView(ServiceFormView):
         }
 
     def get_initial(self):
-        return SurveyAnswerForm.initial_from(self.response)
+        return SurveyAnswerForm.initial_from(self.response, self.questions)
 
     def get_context_data(self, **kwargs):
         survey = self.invitation.survey
-        saved = self.request.method == "GET" and self.request.GET.get("saved") == "1"
-        leading_on = invitation_leading_on(invitation=self.invitation) if saved else None
-        return super().get_context_data(
-            survey=survey,
-            module=survey.module,
-            response=self.response,
-            saved=saved,
-            next_survey=leading_on.survey if leading_on else None,
-            **kwargs,
-        )
+        context = super().get_context_data(survey=survey, module=survey.module, response=self.response, **kwargs)
+        form = context["form"]
+        if not form.is_bound and not form.initial:
+            # Nobody's answers in it: the same HTML for every participant of this set version.
+            key = ("answer-questions", survey.question_set_id, survey.question_set.updated_at)
+            key += (survey.privacy, translation.get_language())
+            context["questions_html"] = structure.fragment(
+                key, lambda: render_to_string(QUESTIONS_TEMPLATE, {"form": form, "survey": survey})
+            )
+        return context
 
     def perform(self, form):
         return response_save(
@@ -163,6 +186,12 @@ class AnswerView(ServiceFormView):
 
     def get_success_url(self):
         return f"{self.request.path}?saved=1"
+
+    def _saved(self):
+        survey = self.invitation.survey
+        leading_on = invitation_leading_on(invitation=self.invitation)
+        context = {"survey": survey, "module": survey.module, "next_survey": leading_on.survey if leading_on else None}
+        return render(self.request, "surveys/answer_saved.html", context)
 
     def _locked(self):
         return render(self.request, "surveys/answer_locked.html", {"survey": self.invitation.survey})

@@ -1,0 +1,143 @@
+"""The answering journey made cheap (issue 14) without changing what a participant gets: the option
+inputs written without Django's widget templates, the short confirmation page, the query counts."""
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from surveys.forms import SurveyAnswerForm
+from surveys.models import Question, Survey
+from surveys.services import survey_questions
+from surveys.templatetags.answering import option_input
+from surveys.tests.factories import ANSWERS
+
+FORM_URL = "/s/answer/"
+
+
+def _form_data(**changes):
+    data = {f"q_{code}": value for code, value in ANSWERS.items()}
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _choice_fields(form):
+    return [form[name] for name, field in form.fields.items() if hasattr(field, "choices")]
+
+
+@pytest.mark.parametrize("privacy", [Survey.Privacy.NAMED, Survey.Privacy.ANONYMOUS])
+@pytest.mark.parametrize("bound", ["unbound", "initial", "with-errors"])
+def test_option_inputs_are_what_djangos_widget_templates_write(open_survey, privacy, bound):
+    open_survey.privacy = privacy
+    questions = survey_questions(open_survey)
+    kwargs = {"questions": questions, "consent_levels": open_survey.quote_consent_levels}
+    if bound == "unbound":
+        form = SurveyAnswerForm(**kwargs)
+    elif bound == "initial":
+        initial = {f"q_{q.code}": ANSWERS[q.code] for q in questions if q.code in ANSWERS}
+        form = SurveyAnswerForm(initial=initial, **kwargs)
+    else:
+        form = SurveyAnswerForm(data=_form_data(q_usefulness="", q_pace="Not an option"), **kwargs)
+        assert not form.is_valid()
+    fields = _choice_fields(form)
+    assert any(field.errors for field in fields) == (bound == "with-errors")
+    options = [option for field in fields for option in field]
+    assert len(options) > 30
+    checked = sum(bool(option.data["attrs"].get("checked")) for option in options)
+    consents = sum(1 for name in form.fields if name.endswith("__consent"))  # "no" is checked at first
+    # Bound: what was sent (confidence and recommend; usefulness empty, pace invalid).
+    assert checked == {"unbound": consents, "initial": consents + len(ANSWERS), "with-errors": 2}[bound]
+    for option in options:
+        assert option_input(option) == option.tag()
+
+
+def test_option_inputs_of_a_then_rating_match_too(db):
+    question = Question(pk=10_001, code="now", kind=Question.Kind.LIKERT5, text="Now?", asks_then=True)
+    form = SurveyAnswerForm(data={"q_now": "4", "q_now__then": "2"}, questions=[question])
+    assert form.is_valid()
+    options = [option for field in _choice_fields(form) for option in field]
+    assert len(options) == 10
+    assert sum(bool(option.data["attrs"].get("checked")) for option in options) == 2
+    for option in options:
+        assert option_input(option) == option.tag()
+
+
+def _linked_client(token) -> Client:
+    client = Client()
+    client.get(reverse("surveys:answer_start", kwargs={"token": token}))
+    return client
+
+
+def test_the_confirmation_is_a_short_page_of_its_own(linked):
+    _invitation, token = linked[0]
+    client = _linked_client(token)
+    assert client.post(FORM_URL, _form_data())["Location"] == f"{FORM_URL}?saved=1"
+
+    page = client.get(f"{FORM_URL}?saved=1")
+
+    assert page.status_code == 200
+    assert page["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in page["Cache-Control"]
+    html = page.content.decode()
+    assert "Thank you – your answers are saved" in html
+    assert 'id="saved-message"' in html
+    assert "data-focus-on-load" in html
+    assert f'href="{FORM_URL}"' in html  # back to the answers, to change them
+    assert 'name="q_usefulness"' not in html  # not the whole form again
+    # The link back shows the saved answers, ready to change.
+    again = client.get(FORM_URL).content.decode()
+    assert "You have answered already" in again
+    assert 'value="4" class="form-check-input" id="id_q_usefulness_3" checked' in again
+
+
+def test_saved_before_answering_shows_the_form(linked):
+    client = _linked_client(linked[0][1])
+    html = client.get(f"{FORM_URL}?saved=1").content.decode()
+    assert "answers are saved" not in html
+    assert 'name="q_usefulness"' in html
+
+
+def test_an_anonymous_confirmation_through_another_link_is_the_already_answered_page(open_survey, linked):
+    from surveys.services import invitation_issue_token
+
+    open_survey.privacy = Survey.Privacy.ANONYMOUS
+    open_survey.save(update_fields=["privacy"])
+    invitation, token = linked[0]
+    client = _linked_client(token)
+    assert client.post(FORM_URL, _form_data()).status_code == 302
+    assert "answers are saved" in client.get(f"{FORM_URL}?saved=1").content.decode()
+
+    other = _linked_client(invitation_issue_token(invitation=invitation))
+    page = other.get(f"{FORM_URL}?saved=1").content.decode()
+    assert "answers are saved" not in page
+    assert "Thank you, you have already answered" in page
+
+
+def _statements(captured) -> list[str]:
+    """The SQL a step ran, without the savepoints of the test's transaction (ATOMIC_REQUESTS)."""
+    return [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+def test_each_step_of_the_journey_costs_a_few_queries_and_writes_no_session(linked):
+    """Link, form, POST, confirmation: the question set is cached after the first journey, so the
+    counts below are those of every later participant; none of them touches the session table."""
+    _linked_client(linked[0][1]).get(FORM_URL)  # warm the structure
+    client = Client()
+    steps = {}
+    with CaptureQueriesContext(connection) as steps["link"]:
+        assert client.get(reverse("surveys:answer_start", kwargs={"token": linked[1][1]})).status_code == 302
+    with CaptureQueriesContext(connection) as steps["form"]:
+        assert client.get(FORM_URL).status_code == 200
+    with CaptureQueriesContext(connection) as steps["submit"]:
+        assert client.post(FORM_URL, _form_data()).status_code == 302
+    with CaptureQueriesContext(connection) as steps["confirmation"]:
+        assert client.get(f"{FORM_URL}?saved=1").status_code == 200
+    counts = {step: len(_statements(captured)) for step, captured in steps.items()}
+    # link: the invitation; form: the invitation, cohort, module (no response to look for yet);
+    # submit: the invitation, the share lock, the locked invitation, the new response,
+    # the answers, their choices, the invitation marked; confirmation: invitation, cohort, module.
+    assert counts == {"link": 1, "form": 3, "submit": 7, "confirmation": 3}
+    for captured in steps.values():
+        assert not any("django_session" in sql for sql in _statements(captured))
+    assert "sessionid" not in client.cookies
