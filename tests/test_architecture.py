@@ -66,3 +66,17 @@ def test_the_in_function_import_check_sees_imports_in_methods(tmp_path):
     module.write_text("class A:\n    def f(self):\n        from surveys.services import x\n        import cohorts\n")
 
     assert list(_imports_inside_functions(module)) == [(3, "surveys.services"), (4, "cohorts")]
+
+
+def test_every_app_with_tests_is_in_pytest_testpaths():
+    """A bare ``pytest`` (the README's test command) collects only ``testpaths``: an app left out of it
+    would have its tests silently never run in CI."""
+    import configparser
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    config = configparser.ConfigParser()
+    config.read(root / "pytest.ini")
+    testpaths = set(config["pytest"]["testpaths"].split())
+    with_tests = {path.parent.name for path in root.glob("*/tests/__init__.py")}
+    assert with_tests - testpaths == set()
