@@ -78,5 +78,5 @@ def test_every_app_with_tests_is_in_pytest_testpaths():
     config = configparser.ConfigParser()
     config.read(root / "pytest.ini")
     testpaths = set(config["pytest"]["testpaths"].split())
-    with_tests = {path.parent.name for path in root.glob("*/tests/__init__.py")}
+    with_tests = {path.parent.parent.name for path in root.glob("*/tests/__init__.py")}
     assert with_tests - testpaths == set()
