@@ -168,13 +168,24 @@ class InvitationLinkInline(admin.TabularInline):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ("membership", "survey", "status", "attempts", "sent_at", "responded_at", "reminders_sent")
+    list_display = ("membership", "survey", "status", "attempts", "sent_at", "responded", "reminders_sent")
     list_filter = ("status",)
     list_select_related = ("membership__person", "membership__cohort", "survey__module__cohort", "survey__cohort")
     search_fields = ("membership__person__full_name", "membership__person__email")
-    readonly_fields = ("attempts", "last_error", "sent_at", "responded_at")
+    exclude = ("responded_at",)
+    readonly_fields = ("attempts", "last_error", "sent_at", "responded")
     raw_id_fields = ("survey", "membership")
     inlines = [InvitationLinkInline]
+
+    @admin.display(description=_("responded"))
+    def responded(self, obj):
+        # Outside named mode only whether: the time a named person answered, next to responses
+        # listed in the order they came in, would tell which pseudonymous response is theirs.
+        if obj.responded_at is None:
+            return _("not yet")
+        if obj.survey.is_named:
+            return formats.localize(timezone.localtime(obj.responded_at))
+        return _("yes")
 
 
 class AnswerInline(admin.TabularInline):

@@ -6,6 +6,7 @@ difference between the whole and the groups shown. Each test below uses a group 
 """
 
 import csv
+import datetime
 import io
 import re
 
@@ -16,9 +17,9 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from openpyxl import load_workbook
 
-from cohorts.tests.factories import MembershipFactory
+from cohorts.tests.factories import CohortFactory, MembershipFactory
 from modules.tests.factories import ModuleFactory
-from surveys.models import Response, Survey
+from surveys.models import Invitation, Response, Survey
 from surveys.services import (
     invitation_issue_token,
     question_set_default,
@@ -288,6 +289,27 @@ def test_admin_response_pages_show_neither_profession_nor_time_of_non_named(staf
     if doctor:
         page = staff_client.get(reverse("admin:surveys_response_change", args=[doctor.pk])).content.decode()
         assert DOCTOR_TEXT in page  # the answers themselves stay readable to staff
+
+
+def test_admin_invitations_of_a_non_named_survey_say_whether_not_when_people_answered(staff_client, cohort):
+    """Responses are listed in the order they came in; the time each named person answered, beside
+    them, would tell which pseudonymous response is whose. Named surveys keep the time."""
+    survey = _small_group(cohort, 1)
+    # A time of its own, unlike the invitations' sending time, so the pages can be searched for it.
+    answered = datetime.datetime(2026, 3, 3, 13, 47, tzinfo=datetime.UTC)
+    Invitation.objects.filter(survey=survey).update(responded_at=answered)
+    changelist = staff_client.get(reverse("admin:surveys_invitation_changelist")).content.decode()
+    for invitation in Invitation.objects.filter(survey=survey):
+        moment = timezone.localtime(invitation.responded_at)
+        page = staff_client.get(reverse("admin:surveys_invitation_change", args=[invitation.pk])).content.decode()
+        for html in (changelist, page):
+            assert formats.localize(moment) not in html
+        assert "yes" in page
+    named = _small_group(CohortFactory(), 1, privacy=Survey.Privacy.NAMED)
+    Invitation.objects.filter(survey=named).update(responded_at=answered)
+    for invitation in Invitation.objects.filter(survey=named):
+        page = staff_client.get(reverse("admin:surveys_invitation_change", args=[invitation.pk])).content.decode()
+        assert formats.localize(timezone.localtime(invitation.responded_at)) in page
 
 
 def test_admin_named_response_keeps_profession_and_time(staff_client, cohort):
