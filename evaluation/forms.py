@@ -108,3 +108,11 @@ class QuoteSourceForm(forms.Form):
 
 class QuoteMoveForm(QuoteSourceForm):
     direction = forms.ChoiceField(choices=[("up", _("Up")), ("down", _("Down"))], widget=forms.HiddenInput)
+
+
+class FollowUpDateForm(forms.Form):
+    follow_up_on = forms.DateField(
+        label=_("The follow-up survey opens on"),
+        help_text=_("Usually about three months after module 6: long enough to see whether the change lasts."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )

@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from cohorts.access import FACILITATOR
-from common.views import CohortPageMixin, ServiceFormPostView
+from common.views import CohortPageMixin, ServiceFormPostView, ServiceFormView
 from surveys.models import Survey
 
-from . import quote_selectors, quote_services, result_selectors, selectors
-from .forms import QuoteMoveForm, QuoteSourceForm
+from . import quote_selectors, quote_services, result_selectors, scheduling, selectors
+from .forms import FollowUpDateForm, QuoteMoveForm, QuoteSourceForm
 
 
 class EvaluationPageMixin(CohortPageMixin):
@@ -30,8 +30,26 @@ class EvaluationOverviewView(EvaluationPageMixin, TemplateView):
             survey_rows=[(kind, kind.label, surveys.get(kind)) for kind in Survey.Kind if kind != Survey.Kind.MODULE],
             practice=selectors.practice_summary(cohort=cohort),
             quotes=quote_selectors.quote_board(cohort=cohort),
+            evaluation_dates=selectors.cohort_evaluation_dates(cohort=cohort),
             **kwargs,
         )
+
+
+class FollowUpDateUpdateView(EvaluationPageMixin, ServiceFormView):
+    """When the follow-up survey opens (a date per cohort; by default module 6's day + 3 months)."""
+
+    template_name = "evaluation/follow_up_date_update.html"
+    form_class = FollowUpDateForm
+    success_message = _("The follow-up survey's date is saved.")
+
+    def get_initial(self):
+        return {"follow_up_on": selectors.cohort_evaluation_dates(cohort=self.request.cohort).follow_up_on}
+
+    def perform(self, form):
+        return scheduling.cohort_evaluation_follow_up_set(cohort=self.request.cohort, **form.cleaned_data)
+
+    def get_success_url(self):
+        return reverse("evaluation:evaluation_overview", kwargs={"cohort_pk": self.request.cohort.pk})
 
 
 class SelfAssessmentResultsView(EvaluationPageMixin, TemplateView):

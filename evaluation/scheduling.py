@@ -11,12 +11,13 @@ person's pre, then and post ratings without a name. The evaluation and follow-up
 (or programme's) default privacy.
 """
 
-import calendar
 import datetime
 import logging
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort
 from modules.models import Module
@@ -25,6 +26,7 @@ from surveys.models import Choice, Question, QuestionSet, Survey
 
 from . import dimensions
 from .models import CohortEvaluation
+from .selectors import months_later
 
 logger = logging.getLogger(__name__)
 
@@ -89,12 +91,6 @@ def evaluation_question_sets_ensure() -> dict[str, QuestionSet]:
     return sets
 
 
-def _months_later(day: datetime.date, months: int) -> datetime.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
-
-
 @transaction.atomic
 def cohort_evaluation_get_or_create(*, cohort: Cohort) -> CohortEvaluation:
     """The cohort's evaluation dates, with the follow-up defaulting to module 6's day + 3 months."""
@@ -103,7 +99,7 @@ def cohort_evaluation_get_or_create(*, cohort: Cohort) -> CohortEvaluation:
         last = Module.objects.filter(cohort=cohort).order_by("-number").first()
         if last is not None:
             day = timezone.localdate(last.starts_at)
-            evaluation.follow_up_on = _months_later(day, CohortEvaluation.FOLLOW_UP_MONTHS)
+            evaluation.follow_up_on = months_later(day, CohortEvaluation.FOLLOW_UP_MONTHS)
             evaluation.save(update_fields=["follow_up_on", "updated_at"])
     return evaluation
 
@@ -114,6 +110,40 @@ def evaluation_question_set_for_cohort(*, cohort: Cohort, kind: str) -> Question
     return survey_services.question_set_for_cohort_of(
         question_set=evaluation_question_sets_ensure()[kind], cohort=cohort
     )
+
+
+FOLLOW_UP_LATEST_MONTHS = 24
+
+
+@transaction.atomic
+def cohort_evaluation_follow_up_set(*, cohort: Cohort, follow_up_on: datetime.date) -> CohortEvaluation:
+    """Move the day the follow-up survey opens: after module 6, within two years, and only while the
+    follow-up has not been opened (its invitations are out once it has)."""
+    evaluation = cohort_evaluation_get_or_create(cohort=cohort)
+    evaluation = CohortEvaluation.objects.select_for_update().get(pk=evaluation.pk)
+    if Survey.objects.filter(cohort=cohort, kind=Survey.Kind.FOLLOW_UP).exists():
+        raise ValidationError(
+            _("The follow-up survey has already been opened, so its date can no longer change."), code="opened"
+        )
+    last = Module.objects.filter(cohort=cohort).order_by("-number").first()
+    if last is not None:
+        last_day = timezone.localdate(last.starts_at)
+        if follow_up_on <= last_day:
+            raise ValidationError(
+                {
+                    "follow_up_on": _("Choose a day after module %(number)s (%(day)s).")
+                    % {"number": last.number, "day": formats.date_format(last_day, "j F Y")}
+                },
+                code="before_end",
+            )
+        if follow_up_on > months_later(last_day, FOLLOW_UP_LATEST_MONTHS):
+            raise ValidationError(
+                {"follow_up_on": _("Choose a day within two years of module %(number)s.") % {"number": last.number}},
+                code="too_late",
+            )
+    evaluation.follow_up_on = follow_up_on
+    evaluation.save(update_fields=["follow_up_on", "updated_at"])
+    return evaluation
 
 
 def _open(*, cohort: Cohort, kind: str, privacy: str, opens_at, closes_at) -> Survey:

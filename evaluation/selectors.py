@@ -21,6 +21,7 @@ When fewer than ``MIN_GROUP`` participants have logged anything, nothing but tha
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -35,10 +36,11 @@ from modules.models import Module
 from projects.models import ActionLearningSet
 
 # The surveys app owns the rule "no group under 3 is shown"; the practice log follows it.
+from surveys.models import Survey
 from surveys.selectors import MIN_GROUP
 
 from .charts import BarChart, bar_chart
-from .models import PracticeMoment, PracticeNudge, PracticeNudgePreference
+from .models import CohortEvaluation, PracticeMoment, PracticeNudge, PracticeNudgePreference
 
 __all__ = ["MIN_GROUP"]
 
@@ -339,3 +341,28 @@ def practice_nudge_due(*, now: datetime.datetime) -> QuerySet[Membership]:
     return practice_nudge_wanted(now=now).exclude(
         pk__in=PracticeNudge.objects.filter(month=nudge_month(now)).values("membership_id")
     )
+
+
+def months_later(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later (the month's last day where it is shorter)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class CohortEvaluationDates:
+    follow_up_on: datetime.date | None
+    follow_up_opened: bool
+
+
+def cohort_evaluation_dates(*, cohort: Cohort) -> CohortEvaluationDates:
+    """When the follow-up opens: the saved date, else the default (module 6's day + 3 months), without
+    writing anything; ``follow_up_opened`` once that survey exists (its date can no longer move)."""
+    saved = CohortEvaluation.objects.filter(cohort=cohort).values_list("follow_up_on", flat=True).first()
+    if saved is None:
+        last = Module.objects.filter(cohort=cohort).order_by("-number").values_list("starts_at", flat=True).first()
+        if last is not None:
+            saved = months_later(timezone.localdate(last), CohortEvaluation.FOLLOW_UP_MONTHS)
+    opened = Survey.objects.filter(cohort=cohort, kind=Survey.Kind.FOLLOW_UP).exists()
+    return CohortEvaluationDates(follow_up_on=saved, follow_up_opened=opened)

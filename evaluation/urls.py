@@ -26,6 +26,7 @@ urlpatterns = [
     path(C + "evaluation/practice/", views.PracticeSummaryView.as_view(), name="practice_summary"),
     # The evaluation's results, for facilitators and staff
     path(E, result_views.EvaluationOverviewView.as_view(), name="evaluation_overview"),
+    path(E + "follow-up-date/", result_views.FollowUpDateUpdateView.as_view(), name="follow_up_date_update"),
     path(E + "self-assessment/", result_views.SelfAssessmentResultsView.as_view(), name="self_assessment_results"),
     path(
         E + "end-of-programme/",
