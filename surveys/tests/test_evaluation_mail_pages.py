@@ -1,11 +1,14 @@
 """The evaluation's surveys (self-assessments, end-of-programme, follow-up) follow no module, so their
 mail pages are named by kind: the delivery state, resending one invitation, resending the failed ones."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
 from cohorts.tests.factories import MembershipFactory
 from surveys.models import Invitation, Survey
+from surveys.services import reminders_due, reminders_send
 from surveys.tests.factories import InvitationFactory, QuestionSetFactory, SurveyFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +77,29 @@ def test_a_module_kind_an_unknown_kind_or_a_survey_not_made_yet_is_404(facilitat
 def test_the_evaluation_overview_links_each_surveys_mail_page(facilitator_client, self_pre):
     html = facilitator_client.get(reverse("evaluation:evaluation_overview", args=[self_pre.cohort_id])).content.decode()
     assert url("invitation_delivery_by_kind", self_pre) in html
+
+
+def test_an_evaluation_survey_gets_its_reminder_naming_the_survey(self_pre, mailoutbox):
+    """The reminder job treats the evaluation's surveys like module surveys: a participant who has not
+    answered a few days after the invitation gets one reminder, which names the survey and carries a
+    working link."""
+    sent = self_pre.invitations.get(status=Invitation.Status.SENT)
+    sent.sent_at = self_pre.opens_at
+    sent.save(update_fields=["sent_at"])
+    later = sent.sent_at + datetime.timedelta(days=self_pre.reminder_after_days, minutes=1)
+    self_pre.closes_at = later + datetime.timedelta(days=5)
+    self_pre.save(update_fields=["closes_at"])
+
+    assert reminders_due(now=later) == [sent.pk]
+    result = reminders_send(invitation_ids=[sent.pk], now=later)
+
+    assert result.sent == [sent.pk]
+    (message,) = mailoutbox
+    assert message.to == [sent.membership.person.email]
+    html = next(content for content, mimetype in message.alternatives if mimetype == "text/html")
+    for part in (message.body, html):
+        assert str(self_pre.title) in part
+        assert "/s/" in part
+    sent.refresh_from_db()
+    assert sent.reminders_sent == 1
+    assert reminders_due(now=later) == []
