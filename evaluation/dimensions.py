@@ -190,10 +190,11 @@ PROJECT_STOPPED = _("It has stopped")
 
 # Kirkpatrick's four levels (reaction, learning, behaviour, results), sent when module 6 is
 # delivered, as the post self-assessment is. Kept short (17 questions, 3 of them optional free text)
-# for that reason. Suggestion for the step that sends it: a second survey named in the same
-# invitation mail, so that a participant who stops after the long self-assessment keeps those
-# answers and can come back to this one, while getting one mail and one set of reminders.
-# The free-text answers are the ones participants may let us quote.
+# for that reason. It is a second survey with its own invitation (evaluation/scheduling.py), and the
+# self-assessment's thank-you page leads straight on to it, so that a participant who stops after
+# the long self-assessment keeps those answers and can come back to this one. The self-assessment
+# itself is ratings only; these free-text answers carry participants' own words, and are the ones
+# they may let us quote.
 KIRKPATRICK_ITEMS = (
     Item(
         "kp-reaction-worthwhile", "kp-reaction", Question.Kind.LIKERT5, _("Overall, the programme was worth my time.")
