@@ -99,6 +99,45 @@ CHARTS_WITHOUT_THEIR_DATA = """() => [...document.querySelectorAll('svg[role="im
 })"""
 
 
+# WCAG 1.4.1 Use of colour: in a chart whose marks come in more than one colour, marks of different
+# colours must also differ in shape (element, or a polygon's outline) or in their dash pattern, so
+# that a reader who cannot tell the colours apart can still tell the series or signals apart. Axis
+# labels, grid lines and text are not marks.
+COLOUR_ONLY_SIGNALS = r"""() => [...document.querySelectorAll('svg[role="img"]')].flatMap((svg) => {
+  const name = (svg.querySelector("title") || {}).textContent || svg.getAttribute("aria-labelledby");
+  const marks = [...svg.querySelectorAll("circle, rect, polygon, path, line, polyline, ellipse")]
+    .filter((el) => !/(grid|axis|background|frame|hit)/.test(el.getAttribute("class") || ""));
+  const outline = (el) => {
+    if (el.tagName !== "polygon") return el.tagName;
+    const pts = (el.getAttribute("points") || "").trim().split(/[\s,]+/).map(Number);
+    const xs = pts.filter((_, i) => i % 2 === 0), ys = pts.filter((_, i) => i % 2 === 1);
+    const x0 = Math.min(...xs), y0 = Math.min(...ys);
+    const w = Math.max(...xs) - x0 || 1, h = Math.max(...ys) - y0 || 1;
+    const corner = (x, i) => `${Math.round(((x - x0) / w) * 4)},${Math.round(((ys[i] - y0) / h) * 4)}`;
+    return "polygon:" + xs.map(corner).sort().join(" ");
+  };
+  const byColour = new Map();
+  for (const el of marks) {
+    const style = getComputedStyle(el);
+    const painted = style.fill !== "none" && style.fillOpacity !== "0" ? style.fill : style.stroke;
+    if (!painted || painted === "none") continue;
+    const signature = `${outline(el)}|${style.strokeDasharray}`;
+    if (!byColour.has(painted)) byColour.set(painted, new Set());
+    byColour.get(painted).add(signature);
+  }
+  const colours = [...byColour.entries()];
+  const problems = [];
+  for (let i = 0; i < colours.length; i++) {
+    for (let j = i + 1; j < colours.length; j++) {
+      const [a, sa] = colours[i], [b, sb] = colours[j];
+      const same = [...sa].filter((sig) => sb.has(sig));
+      if (same.length) problems.push(`chart "${name}": marks in ${a} and ${b} differ only in colour (${same[0]})`);
+    }
+  }
+  return problems;
+})"""
+
+
 def _violations(tab):
     results = Axe().run(tab, options=WCAG_22_AA)
     found = [
@@ -110,7 +149,7 @@ def _violations(tab):
     # their own focusable box) may make the whole page scroll sideways.
     if tab.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
         found.append(f"the page scrolls sideways at {tab.viewport_size['width']} px")
-    return found + tab.evaluate(CHARTS_WITHOUT_THEIR_DATA)
+    return found + tab.evaluate(CHARTS_WITHOUT_THEIR_DATA) + tab.evaluate(COLOUR_ONLY_SIGNALS)
 
 
 def _field(tab, label):
@@ -162,3 +201,40 @@ def test_exclusions_are_needed():
 
 def test_every_role_is_used():
     assert {spec.role for spec in PAGES} == set(Role)
+
+
+CHART = (
+    '<svg role="img" viewBox="0 0 100 20"><title>Two series</title>{marks}</svg>'
+    "<table><tr><th>a</th><td>1</td></tr></table>"
+)
+
+
+@pytest.mark.parametrize(
+    ("marks", "problem"),
+    [
+        # Two series told apart by colour alone: the check must fail them.
+        ('<circle cx="5" cy="5" r="3" fill="red"/><circle cx="15" cy="5" r="3" fill="blue"/>', True),
+        # The same two series, one with a square and one with a diamond: fine.
+        (
+            '<rect x="2" y="2" width="6" height="6" fill="red"/><polygon points="15,1 19,5 15,9 11,5" fill="blue"/>',
+            False,
+        ),
+        # A square and a diamond are both four-cornered polygons, but not the same outline.
+        (
+            '<polygon points="2,2 8,2 8,8 2,8" fill="red"/><polygon points="15,1 19,5 15,9 11,5" fill="blue"/>',
+            False,
+        ),
+        # Lines of two colours, one dashed: fine.
+        (
+            '<path d="M0 5 L50 5" stroke="red" fill="none"/>'
+            '<path d="M0 9 L50 9" stroke="blue" stroke-dasharray="4 2" fill="none"/>',
+            False,
+        ),
+    ],
+)
+def test_the_colour_check_fails_series_told_apart_by_colour_alone(browser, marks, problem):
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.set_content(f"<main><section>{CHART.format(marks=marks)}</section></main>")
+    assert bool(tab.evaluate(COLOUR_ONLY_SIGNALS)) is problem
+    context.close()
