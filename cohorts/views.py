@@ -15,6 +15,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from common import exports as spreadsheets
+from common.audit import audit_export
 from common.views import CohortPageMixin, ServiceFormView
 
 from . import exports, imports, services
@@ -221,6 +222,7 @@ class ParticipantExportView(View):
         if fmt not in spreadsheets.FORMATS:
             raise Http404
         cohort = request.cohort
+        audit_export(request, what=f"participant list ({fmt})", obj=cohort)
         return spreadsheets.spreadsheet_response(
             fmt, exports.participant_rows(cohort), exports.participant_filename(cohort), _("Participants")
         )

@@ -25,6 +25,7 @@ from cohorts.charts import profession_chart
 from cohorts.forms import CohortUpdateForm
 from cohorts.models import Programme
 from common import exports as spreadsheets
+from common.audit import audit_export
 from common.views import CohortPageMixin, ServiceFormView, StaffPageMixin
 
 from . import exports, selectors, services
@@ -222,6 +223,7 @@ class AttendanceExportView(View):
         if fmt not in spreadsheets.FORMATS:
             raise Http404
         cohort = request.cohort
+        audit_export(request, what=f"attendance register ({fmt})", obj=cohort)
         return spreadsheets.spreadsheet_response(
             fmt, exports.attendance_rows(cohort), exports.attendance_filename(cohort), _("Attendance")
         )

@@ -71,6 +71,6 @@ def test_attendance_export_queries_do_not_grow_with_the_cohort(
     modules = modules_for_cohort(cohort)
     for membership in MembershipFactory.create_batch(size, cohort=cohort):
         AttendanceFactory(module=modules[0], membership=membership)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):  # 9, and the audit trail's record of the download
         rows = csv_rows(facilitator_client.get(export_url(cohort, "csv")))
     assert len(rows) == size + 1

@@ -209,6 +209,24 @@ def test_survey_export_records_who_downloaded_what(cohort, facilitator, facilita
     assert entry.additional_data["path"] == url
 
 
+@pytest.mark.parametrize(
+    ("name", "what"),
+    [("cohorts:participant_export", "participant list"), ("modules:attendance_export", "attendance register")],
+)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_participant_list_and_register_downloads_record_who_downloaded_what(
+    cohort, facilitator, facilitator_client, name, what, fmt
+):
+    MembershipFactory(cohort=cohort)
+    url = reverse(name, kwargs={"cohort_pk": cohort.pk, "fmt": fmt})
+    response = facilitator_client.get(url)
+    assert response.status_code == 200
+    entry = entries_for(cohort).get(action=LogEntry.Action.ACCESS)
+    assert entry.actor == facilitator
+    assert entry.additional_data["event"] == Event.EXPORT
+    assert entry.additional_data["what"] == f"{what} ({fmt})"
+
+
 def test_admin_lists_and_filters_the_audit_trail_for_staff_only(cohort, staff_user, facilitator):
     person = MembershipFactory(cohort=cohort).person
     person.job_title = "Modern matron"
