@@ -15,6 +15,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from cohorts.access import FACILITATOR
+from common.audit import audit_export
 from common.views import CohortPageMixin, ServiceFormPostView, ServiceFormView
 
 from . import pdf, selectors, services, xlsx
@@ -84,6 +85,8 @@ class ReportPdfView(ReportPageMixin, View):
         except pdf.PdfUnavailable:
             messages.error(request, pdf.pdf_unavailable_reason())
             return redirect(report_url(request.cohort))
+        # The report names the people whose quotes they let us use with their name: a named download.
+        audit_export(request, what="impact report (pdf)", obj=request.cohort)
         response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{_filename(data, "pdf")}"'
         return response
@@ -92,6 +95,7 @@ class ReportPdfView(ReportPageMixin, View):
 class ReportXlsxView(ReportPageMixin, View):
     def get(self, request, *args, **kwargs):
         data = selectors.report_page(cohort=request.cohort).data
+        audit_export(request, what="impact report (xlsx)", obj=request.cohort)
         response = HttpResponse(xlsx.report_xlsx(data), content_type=xlsx.XLSX_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{_filename(data, "xlsx")}"'
         return response

@@ -227,6 +227,15 @@ def test_participant_list_and_register_downloads_record_who_downloaded_what(
     assert entry.additional_data["what"] == f"{what} ({fmt})"
 
 
+def test_impact_report_downloads_are_recorded(cohort, facilitator, facilitator_client):
+    for fmt in ("pdf", "xlsx"):
+        response = facilitator_client.get(reverse(f"reports:report_{fmt}", kwargs={"cohort_pk": cohort.pk}))
+        assert response.status_code == 200
+    recorded = entries_for(cohort).filter(action=LogEntry.Action.ACCESS).values_list("additional_data", flat=True)
+    assert sorted(data["what"] for data in recorded) == ["impact report (pdf)", "impact report (xlsx)"]
+    assert all(data["event"] == Event.EXPORT for data in recorded)
+
+
 def test_admin_lists_and_filters_the_audit_trail_for_staff_only(cohort, staff_user, facilitator):
     person = MembershipFactory(cohort=cohort).person
     person.job_title = "Modern matron"
