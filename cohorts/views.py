@@ -7,16 +7,16 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
 from common import exports as spreadsheets
-from common.audit import audit_export
-from common.views import CohortPageMixin, ServiceFormView
+from common.views import CohortPageMixin, CohortSpreadsheetView, ServiceFormView
 
 from . import exports, imports, services
 from .forms import ParticipantAddForm, ParticipantImportForm, ParticipantUpdateForm, ParticipantWithdrawForm
@@ -215,17 +215,17 @@ class ParticipantImportCancelView(View):
         return HttpResponseRedirect(_participants_url(request.cohort))
 
 
-class ParticipantExportView(View):
+class ParticipantExportView(CohortSpreadsheetView):
     """The participant list (named data: facilitators of the cohort and staff, the default access)."""
 
-    def get(self, request, cohort_pk, fmt):
-        if fmt not in spreadsheets.FORMATS:
-            raise Http404
-        cohort = request.cohort
-        audit_export(request, what=f"participant list ({fmt})", obj=cohort)
-        return spreadsheets.spreadsheet_response(
-            fmt, exports.participant_rows(cohort), exports.participant_filename(cohort), _("Participants")
-        )
+    what = "participant list"
+    sheet_title = gettext_lazy("Participants")
+
+    def rows(self, cohort):
+        return exports.participant_rows(cohort)
+
+    def filename(self, cohort):
+        return exports.participant_filename(cohort)
 
 
 class ParticipantImportTemplateXlsxView(View):

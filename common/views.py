@@ -22,8 +22,10 @@ from django.views.generic import FormView
 from django.views.generic.base import TemplateResponseMixin
 from django.views.generic.edit import FormMixin
 
+from . import exports as spreadsheets
 from . import health
 from . import ratelimit as limits
+from .audit import audit_export
 from .forms import LoginForm, form_add_service_errors
 from .versions import is_stale
 
@@ -85,6 +87,29 @@ class StaffPageMixin:
         if not request.user.is_staff:
             raise Http404
         return super().dispatch(request, *args, **kwargs)
+
+
+class CohortSpreadsheetView(View):
+    """A cohort's named data as a CSV or XLSX download (``<fmt>`` in the URL), streamed and
+    formula-safe (``common.exports``), and recorded in the audit trail: who downloaded what. Access is
+    the cohort middleware's (facilitators of the cohort and staff by default). A subclass gives
+    ``what`` (for the audit), ``sheet_title``, ``rows(cohort)`` and ``filename(cohort)``."""
+
+    what = ""
+    sheet_title = ""
+
+    def rows(self, cohort):
+        raise NotImplementedError
+
+    def filename(self, cohort) -> str:
+        raise NotImplementedError
+
+    def get(self, request, *args, fmt, **kwargs):
+        if fmt not in spreadsheets.FORMATS:
+            raise Http404
+        cohort = request.cohort
+        audit_export(request, what=f"{self.what} ({fmt})", obj=cohort)
+        return spreadsheets.spreadsheet_response(fmt, self.rows(cohort), self.filename(cohort), str(self.sheet_title))
 
 
 class ServiceFormMixin(FormMixin):

@@ -24,9 +24,7 @@ from django.views.generic import TemplateView
 from cohorts.charts import profession_chart
 from cohorts.forms import CohortUpdateForm
 from cohorts.models import Programme
-from common import exports as spreadsheets
-from common.audit import audit_export
-from common.views import CohortPageMixin, ServiceFormView, StaffPageMixin
+from common.views import CohortPageMixin, CohortSpreadsheetView, ServiceFormView, StaffPageMixin
 
 from . import exports, selectors, services
 from .forms import AttendanceRegisterForm, CohortCreateForm, CohortFilterForm, ModuleForm
@@ -216,17 +214,17 @@ class ModuleUpdateView(ModulePageMixin, ServiceFormView):
         return services.module_update(module=self.page.module, by=self.request.user, **form.cleaned_data)
 
 
-class AttendanceExportView(View):
+class AttendanceExportView(CohortSpreadsheetView):
     """The cohort's attendance register, every module (named data: facilitators and staff)."""
 
-    def get(self, request, cohort_pk, fmt):
-        if fmt not in spreadsheets.FORMATS:
-            raise Http404
-        cohort = request.cohort
-        audit_export(request, what=f"attendance register ({fmt})", obj=cohort)
-        return spreadsheets.spreadsheet_response(
-            fmt, exports.attendance_rows(cohort), exports.attendance_filename(cohort), _("Attendance")
-        )
+    what = "attendance register"
+    sheet_title = gettext_lazy("Attendance")
+
+    def rows(self, cohort):
+        return exports.attendance_rows(cohort)
+
+    def filename(self, cohort):
+        return exports.attendance_filename(cohort)
 
 
 class ActItemToggleView(View):
