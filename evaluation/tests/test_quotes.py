@@ -3,6 +3,8 @@ every selection, attribution follows the consent and what the source may reveal.
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -206,3 +208,23 @@ def test_quote_page_shows_the_chosen_attribution_and_orders(cohort, named_survey
         reverse("evaluation:quote_deselect", kwargs={"cohort_pk": cohort.pk}), {"source": f"answer-{first.pk}"}
     )
     assert [q.text for q in quote_board(cohort=cohort).selected] == ["Second words"]
+
+
+def test_the_quote_board_query_count_does_not_grow_with_the_quotes(cohort, named_survey, facilitator_client):
+    """The board lists every consented quote with its attribution and the chosen ones in order, in
+    the same number of queries for 3 quotes (2 chosen) as for 30 (20 chosen)."""
+    counts = []
+    for size in (3, 30):
+        answers = [
+            text_answer(named_survey, MembershipFactory(cohort=cohort), f"Quote {size}-{i}", C.NAME_AND_ROLE)
+            for i in range(size)
+        ]
+        QuoteSelection.objects.filter(cohort=cohort).delete()
+        for order, answer in enumerate(answers[: size * 2 // 3]):
+            QuoteSelection.objects.create(cohort=cohort, answer=answer, order=order)
+        with CaptureQueriesContext(connection) as context:
+            response = facilitator_client.get(board_url(cohort))
+        assert response.status_code == 200
+        assert f"Quote {size}-0" in response.content.decode()
+        counts.append(len(context.captured_queries))
+    assert counts[0] == counts[1], counts
