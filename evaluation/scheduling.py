@@ -26,7 +26,7 @@ from surveys.models import Choice, Question, QuestionSet, Survey
 
 from . import dimensions
 from .models import CohortEvaluation
-from .selectors import months_later
+from .selectors import follow_up_default, months_later
 
 logger = logging.getLogger(__name__)
 
@@ -96,10 +96,8 @@ def cohort_evaluation_get_or_create(*, cohort: Cohort) -> CohortEvaluation:
     """The cohort's evaluation dates, with the follow-up defaulting to module 6's day + 3 months."""
     evaluation, _created = CohortEvaluation.objects.get_or_create(cohort=cohort)
     if evaluation.follow_up_on is None:
-        last = Module.objects.filter(cohort=cohort).order_by("-number").first()
-        if last is not None:
-            day = timezone.localdate(last.starts_at)
-            evaluation.follow_up_on = months_later(day, CohortEvaluation.FOLLOW_UP_MONTHS)
+        evaluation.follow_up_on = follow_up_default(cohort=cohort)
+        if evaluation.follow_up_on is not None:
             evaluation.save(update_fields=["follow_up_on", "updated_at"])
     return evaluation
 

@@ -356,13 +356,17 @@ class CohortEvaluationDates:
     follow_up_opened: bool
 
 
+def follow_up_default(*, cohort: Cohort) -> datetime.date | None:
+    """The follow-up's default day: the last module's day plus ``FOLLOW_UP_MONTHS`` (None without modules)."""
+    last = Module.objects.filter(cohort=cohort).order_by("-number").values_list("starts_at", flat=True).first()
+    return None if last is None else months_later(timezone.localdate(last), CohortEvaluation.FOLLOW_UP_MONTHS)
+
+
 def cohort_evaluation_dates(*, cohort: Cohort) -> CohortEvaluationDates:
     """When the follow-up opens: the saved date, else the default (module 6's day + 3 months), without
     writing anything; ``follow_up_opened`` once that survey exists (its date can no longer move)."""
     saved = CohortEvaluation.objects.filter(cohort=cohort).values_list("follow_up_on", flat=True).first()
     if saved is None:
-        last = Module.objects.filter(cohort=cohort).order_by("-number").values_list("starts_at", flat=True).first()
-        if last is not None:
-            saved = months_later(timezone.localdate(last), CohortEvaluation.FOLLOW_UP_MONTHS)
+        saved = follow_up_default(cohort=cohort)
     opened = Survey.objects.filter(cohort=cohort, kind=Survey.Kind.FOLLOW_UP).exists()
     return CohortEvaluationDates(follow_up_on=saved, follow_up_opened=opened)
