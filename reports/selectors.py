@@ -36,7 +36,7 @@ from evaluation.models import PracticeMoment
 from evaluation.wording import effect_size_label
 from modules.models import Attendance, Module
 from modules.selectors import cohort_overview
-from projects.models import Measure
+from projects.models import ImprovementProject, Measure
 from projects.selectors import showcase_for_cohort
 from surveys import disclosure
 from surveys.models import Answer, Question, Survey
@@ -468,14 +468,26 @@ def _quotes(cohort: Cohort) -> list[dict]:
 # -- 2 and 9: what the facilitators write -------------------------------------------------------
 
 
-def evidence_choices(data: dict) -> list[tuple[str, str]]:
-    """The sections a key impact can point to as its evidence: the report's own, then each project."""
+def _evidence_choices(projects) -> list[tuple[str, str]]:
     titles = section_titles()
     choices = [(key, titles[key]) for key, _title in SECTIONS if key not in ("key-impacts", "narrative")]
-    choices += [
-        (f"project:{p['id']}", _("Project: %(title)s") % {"title": p["title"]}) for p in data.get("projects", [])
-    ]
+    choices += [(f"project:{pk}", _("Project: %(title)s") % {"title": title}) for pk, title in projects]
     return choices
+
+
+def evidence_choices(data: dict) -> list[tuple[str, str]]:
+    """The sections a key impact can point to as its evidence: the report's own, then each project."""
+    return _evidence_choices((p["id"], p["title"]) for p in data.get("projects", []))
+
+
+def evidence_choices_for_cohort(*, cohort: Cohort) -> list[tuple[str, str]]:
+    """The same choices without building the whole report (a key impact's form needs only the
+    projects' titles): from the snapshot once published, else the cohort's projects in the report's
+    order (by set, then title)."""
+    report = report_get(cohort=cohort)
+    if report is not None and report.is_published:
+        return evidence_choices(report.snapshot)
+    return _evidence_choices(ImprovementProject.objects.for_cohort(cohort).values_list("pk", "title"))
 
 
 def _key_impacts(report: ImpactReport | None, choices: dict[str, str]) -> list[dict]:

@@ -103,8 +103,8 @@ class ReportXlsxView(ReportPageMixin, View):
 
 class EvidenceChoicesMixin:
     def get_form_kwargs(self):
-        data = selectors.report_page(cohort=self.request.cohort).data
-        return {**super().get_form_kwargs(), "evidence_choices": selectors.evidence_choices(data)}
+        choices = selectors.evidence_choices_for_cohort(cohort=self.request.cohort)
+        return {**super().get_form_kwargs(), "evidence_choices": choices}
 
 
 class KeyImpactCreateView(ReportPageMixin, EvidenceChoicesMixin, ServiceFormView):

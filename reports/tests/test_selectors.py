@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from reports import selectors
+from projects.tests.factories import ActionLearningSetFactory, ImprovementProjectFactory
+from reports import selectors, services
 from reports.selectors import report_data_build
 
 from .builders import CONSENTED_NAMED, CONSENTED_ROLE, REFLECTION, UNCONSENTED, report_cohort
@@ -123,3 +124,32 @@ def test_report_data_build_runs_the_same_queries_whatever_the_cohort_size(django
     with django_assert_max_num_queries(expected):
         report_data_build(cohort=large)
     assert expected < 60
+
+
+def test_key_impact_evidence_choices_match_the_reports_own_without_building_it(django_assert_max_num_queries):
+    world = report_cohort(4)
+    first_set = world.project.action_learning_set
+    ImprovementProjectFactory(action_learning_set=first_set, title="Another project of the first set")
+    second_set = ActionLearningSetFactory(cohort=world.cohort, name="Zeta set")
+    ImprovementProjectFactory(action_learning_set=second_set, title="A project of the last set")
+    ImprovementProjectFactory(action_learning_set=ActionLearningSetFactory(), title="Another cohort's project")
+
+    expected = selectors.evidence_choices(report_data_build(cohort=world.cohort))
+    with django_assert_max_num_queries(2):
+        choices = selectors.evidence_choices_for_cohort(cohort=world.cohort)
+
+    assert choices == expected
+    assert sum(key.startswith("project:") for key, _label in choices) == 3
+    assert "Another cohort's project" not in str(choices)
+
+
+def test_key_impact_evidence_choices_of_a_published_report_come_from_its_snapshot():
+    world = report_cohort(4)
+    services.key_impact_create(cohort=world.cohort, text="Managers coach their staff.")
+    report = services.report_publish_for_cohort(cohort=world.cohort, by=world.facilitator.person.user)
+    ImprovementProjectFactory(action_learning_set=world.project.action_learning_set, title="Started after publishing")
+
+    choices = selectors.evidence_choices_for_cohort(cohort=world.cohort)
+
+    assert choices == selectors.evidence_choices(report.snapshot)
+    assert "Started after publishing" not in str(choices)
