@@ -1,12 +1,21 @@
 """The report's dict: every section, plain JSON, suppressed and consented, in a fixed number of queries."""
 
+import datetime
 import json
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from projects.tests.factories import ActionLearningSetFactory, ImprovementProjectFactory
+from projects.models import Measure
+from projects.selectors import showcase_for_cohort
+from projects.tests.factories import (
+    ActionLearningSetFactory,
+    DataPointFactory,
+    ImprovementProjectFactory,
+    MeasureFactory,
+    ProjectPDSACycleFactory,
+)
 from reports import selectors, services
 from reports.selectors import report_data_build
 
@@ -153,3 +162,29 @@ def test_key_impact_evidence_choices_of_a_published_report_come_from_its_snapsho
 
     assert choices == selectors.evidence_choices(report.snapshot)
     assert "Started after publishing" not in str(choices)
+
+
+def test_the_reports_projects_are_the_showcases_with_each_projects_key_run_chart():
+    """The report reads its projects with a query of its own: what it shows of them must be what the
+    showcase (the module 6 page, with everything prefetched) gives, key measure and markers included."""
+    world = report_cohort(4)
+    process = MeasureFactory(project=world.project, name="Huddles held", kind=Measure.Kind.PROCESS)
+    for week in range(8):
+        DataPointFactory(measure=process, date=datetime.date(2026, 1, 5) + datetime.timedelta(weeks=week))
+    linked = ProjectPDSACycleFactory(project=world.project, title="Triage huddle", start_date=datetime.date(2026, 2, 2))
+    linked.measures.add(world.measure)
+    ProjectPDSACycleFactory(project=world.project, title="Unrelated test", start_date=datetime.date(2026, 1, 19))
+    other_set = ActionLearningSetFactory(cohort=world.cohort, name="Zeta set", reflections="")
+    ImprovementProjectFactory(action_learning_set=other_set, title="No measures yet")
+
+    expected = []
+    for action_learning_set in showcase_for_cohort(cohort=world.cohort):
+        for project in action_learning_set.projects.all():
+            expected.append((project.pk, selectors._measure(selectors._key_measure(project))))
+    projects, _reflections = selectors._projects(world.cohort)
+
+    assert [(p["id"], p["measure"]) for p in projects] == expected
+    assert world.measure.kind == Measure.Kind.OUTCOME
+    assert projects[0]["measure"]["name"] == world.measure.name
+    assert [m["title"] for m in projects[0]["measure"]["layout"]["markers"]] == ["Triage huddle"]
+    assert projects[1]["measure"] is None
