@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cohorts.tests.factories import PASSWORD, CohortFactory, MembershipFactory, UserFactory
+from modules.tests.factories import modules_for_cohort
 from projects.tests.factories import (
     ActionLearningSetFactory,
     DataPointFactory,
@@ -134,6 +135,18 @@ def sign_in(page, live_server, user):
 @pytest.fixture
 def cohort(db):
     return CohortFactory()
+
+
+@pytest.fixture
+def modules(cohort):
+    """``cohort``'s six modules."""
+    return modules_for_cohort(cohort)
+
+
+@pytest.fixture
+def participants(cohort):
+    """Three participants of ``cohort``."""
+    return MembershipFactory.create_batch(3, cohort=cohort)
 
 
 @pytest.fixture
