@@ -25,6 +25,7 @@ from projects.tests.factories import (
     MeasureFactory,
     participant_in_set,
 )
+from tests.acceptance.smtp import SMTPServer
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Flags that keep Chromium from reaching out to the closed network at every start.
@@ -130,6 +131,16 @@ def sign_in(page, live_server, user):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/$"))
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server in this process, with Django's SMTP backend pointed at it (the acceptance
+    tests have their own, for a worker process: tests/acceptance/conftest.py)."""
+    with SMTPServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = server.host, server.port, 5
+        yield server
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from config.celery import app
 from evaluation import services
 from evaluation.models import PracticeNudge
 from evaluation.selectors import nudge_month
-from tests.acceptance.smtp import SMTPServer
 
 from .factories import PracticeMomentFactory, participant
 
@@ -151,14 +150,6 @@ def test_practice_nudge_mail_has_the_links_and_is_logged(running, django_capture
     record = SentEmail.objects.get()
     assert (record.kind, record.to, record.status) == ("evaluation.practice_nudge", quiet.person.email, "sent")
     assert record.target == PracticeNudge.objects.get()
-
-
-@pytest.fixture
-def smtp_server(settings):
-    with SMTPServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = server.host, server.port, 5
-        yield server
 
 
 def test_practice_nudge_temporary_smtp_error_is_retried(running, smtp_server, django_capture_on_commit_callbacks):
