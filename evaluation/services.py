@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -152,12 +153,16 @@ def _left_behind_after() -> datetime.timedelta:
     return datetime.timedelta(seconds=max(settings.MAIL_RETRY_COUNTDOWNS)) + survey_services.QUEUED_GRACE
 
 
-def _nudge_mail_ids(nudge_ids) -> dict[int, int]:
-    """Each nudge's outgoing e-mail (common.outbox row), by nudge id."""
-    rows = OutboxMail.objects.filter(
+def practice_nudge_mails(nudge_ids) -> QuerySet[OutboxMail]:
+    """These nudges' outgoing e-mails (common.outbox rows)."""
+    return OutboxMail.objects.filter(
         kind=KIND_NUDGE, content_type=ContentType.objects.get_for_model(PracticeNudge), object_id__in=nudge_ids
     )
-    return dict(rows.values_list("object_id", "pk"))
+
+
+def _nudge_mail_ids(nudge_ids) -> dict[int, int]:
+    """Each nudge's outgoing e-mail, by nudge id."""
+    return dict(practice_nudge_mails(nudge_ids).values_list("object_id", "pk"))
 
 
 def _nudge_mail_enqueue(nudge: PracticeNudge) -> None:
