@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cohorts.tests.factories import PASSWORD, CohortFactory, MembershipFactory, UserFactory
+from modules.tests.factories import modules_for_cohort
 from projects.tests.factories import (
     ActionLearningSetFactory,
     DataPointFactory,
@@ -24,6 +25,7 @@ from projects.tests.factories import (
     MeasureFactory,
     participant_in_set,
 )
+from tests.acceptance.smtp import SMTPServer
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Flags that keep Chromium from reaching out to the closed network at every start.
@@ -132,8 +134,30 @@ def sign_in(page, live_server, user):
 
 
 @pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server in this process, with Django's SMTP backend pointed at it (the acceptance
+    tests have their own, for a worker process: tests/acceptance/conftest.py)."""
+    with SMTPServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = server.host, server.port, 5
+        yield server
+
+
+@pytest.fixture
 def cohort(db):
     return CohortFactory()
+
+
+@pytest.fixture
+def modules(cohort):
+    """``cohort``'s six modules."""
+    return modules_for_cohort(cohort)
+
+
+@pytest.fixture
+def participants(cohort):
+    """Three participants of ``cohort``."""
+    return MembershipFactory.create_batch(3, cohort=cohort)
 
 
 @pytest.fixture

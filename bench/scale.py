@@ -53,6 +53,7 @@ from projects.models import (
     SetMembership,
 )
 from reports.services import key_impact_create
+from surveys.demo import closed_survey_create
 from surveys.models import Answer, Invitation, InvitationLink, ProgrammeSurveyDefaults, Response, Survey
 from surveys.services import question_set_default
 from surveys.tokens import pseudonym_for
@@ -1054,15 +1055,8 @@ class Loader:
         cohort = Cohort.objects.get(pk=self.big.id)
         question_set = evaluation_question_sets_ensure()[Survey.Kind.SELF_PRE]
         opens_at = _at(self.big.start, 9)
-        Survey.objects.create(
-            cohort=cohort,
-            kind=Survey.Kind.SELF_PRE,
-            question_set=question_set,
-            privacy=Survey.Privacy.PSEUDONYMOUS,
-            status=Survey.Status.CLOSED,
-            opens_at=opens_at,
-            closes_at=opens_at + datetime.timedelta(days=7),
-            closed_at=opens_at + datetime.timedelta(days=7),
+        closed_survey_create(
+            cohort=cohort, kind=Survey.Kind.SELF_PRE, question_set=question_set, opens_at=opens_at, days=7
         )
         key_impact_create(cohort=cohort, text="Managers now use coaching conversations with their own staff.")
         self.w.counts["surveys.Survey"] = self.w.counts.get("surveys.Survey", 0) + 1

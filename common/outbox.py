@@ -63,6 +63,22 @@ def outbox_builder(kind: str):
     return register
 
 
+# kind -> function(row, changes) told each outcome written on a row (``changes``: the fields written),
+# e.g. to mirror it on the row's target. Optional; a kind without one is only recorded here.
+_OUTCOME_LISTENERS: dict[str, Callable[[OutboxMail, dict], None]] = {}
+
+
+def outbox_outcome_listener(kind: str):
+    """Register a function told each outcome of a kind's rows (sent, failed, cancelled, queued
+    again), in the transaction that records it. Register it in the app's ``AppConfig.ready()``."""
+
+    def register(function):
+        _OUTCOME_LISTENERS[kind] = function
+        return function
+
+    return register
+
+
 def mail_retry_countdown(retries: int) -> int:
     """Seconds before the next try after ``retries`` failed ones (the last step repeats)."""
     table = settings.MAIL_RETRY_COUNTDOWNS
@@ -120,7 +136,10 @@ def _finish(row: OutboxMail, status: str, *, error: str = "", now=None) -> None:
     changes = {"status": status, "last_error": error, "updated_at": now or timezone.now()}
     if status == OutboxMail.Status.SENT:
         changes["sent_at"] = changes["updated_at"]
-    OutboxMail.objects.filter(pk=row.pk, status=OutboxMail.Status.SENDING).update(**changes)
+    updated = OutboxMail.objects.filter(pk=row.pk, status=OutboxMail.Status.SENDING).update(**changes)
+    listener = _OUTCOME_LISTENERS.get(row.kind)
+    if updated and listener is not None:
+        listener(row, changes)
 
 
 def outbox_send(*, outbox_id: int, now: datetime.datetime | None = None) -> OutboxResult:

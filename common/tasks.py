@@ -42,8 +42,9 @@ def outbox_send_task(self, outbox_id: int) -> str:
     if result.transient_error is not None and self.request.retries < self.max_retries:
         countdown = outbox.mail_retry_countdown(self.request.retries)
         logger.info("%s: temporary mail error (%s), retry in %ds", self.name, result.transient_error, countdown)
-        # throw=False: a worker publishes the retry and acknowledges this run; eager mode retries at once.
-        self.retry(countdown=countdown, throw=False)
+        # throw=False and return it: a worker publishes the retry and acknowledges this run; in eager
+        # mode Celery runs the returned retry at once, in-process (as surveys' send tasks do).
+        return self.retry(countdown=countdown, throw=False)
     return result.status
 
 

@@ -12,7 +12,8 @@ class EvaluationConfig(AppConfig):
 
     def ready(self):
         # The receivers call services, which need the models: imported once the registry is ready.
-        from . import erasure, receivers
+        # services registers the nudge's outbox builder (web processes and workers both need it).
+        from . import erasure, receivers, services  # noqa: F401
 
         module_delivered.connect(
             receivers.evaluation_surveys_open_on_programme_delivered,

@@ -165,22 +165,26 @@ def populate(*, demo, stdout=None) -> list[PracticeMoment]:
         loggers[-1] = with_login
     span = (last - first).days
     moments, logged_at = [], []
+
+    def log(membership, day, method, with_whom, reflection, shared):
+        moments.append(
+            PracticeMoment(
+                membership=membership,
+                date=day,
+                method=method,
+                with_whom=with_whom,
+                reflection=reflection,
+                shared_with_set=shared,
+            )
+        )
+        logged_at.append(_logged_at(rng, day))
+
     reflections = list(REFLECTIONS)
     for index, membership in enumerate(sorted(loggers, key=lambda m: m.pk)):
         if membership == with_login:
             for weeks, method, with_whom, reflection, shared in SIGNED_IN_PARTICIPANT_MOMENTS:
                 day = min(first + datetime.timedelta(weeks=weeks), last)
-                moments.append(
-                    PracticeMoment(
-                        membership=membership,
-                        date=day,
-                        method=method,
-                        with_whom=with_whom,
-                        reflection=reflection,
-                        shared_with_set=shared,
-                    )
-                )
-                logged_at.append(_logged_at(rng, day))
+                log(membership, day, method, with_whom, reflection, shared)
             continue
         for _ in range(rng.randint(1, 6)):
             day = first + datetime.timedelta(days=rng.randint(0, span))
@@ -188,17 +192,7 @@ def populate(*, demo, stdout=None) -> list[PracticeMoment]:
             # A reflection for every other logger's first moment, until they run out.
             if reflections and index % 2 == 0 and not any(m.membership == membership for m in moments):
                 method, with_whom, reflection, shared = reflections.pop(0)
-            moments.append(
-                PracticeMoment(
-                    membership=membership,
-                    date=day,
-                    method=method,
-                    with_whom=with_whom,
-                    reflection=reflection,
-                    shared_with_set=shared,
-                )
-            )
-            logged_at.append(_logged_at(rng, day))
+            log(membership, day, method, with_whom, reflection, shared)
     created = PracticeMoment.objects.bulk_create(moments)
     # created_at is set on insert (auto_now_add); the demo dates each moment's logging to its day.
     for moment, when in zip(created, logged_at, strict=True):

@@ -21,8 +21,8 @@ from cohorts.models import Cohort, Membership, Person
 from cohorts.services import membership_add
 from modules.models import Module
 from modules.services import cohort_create_from_programme
-from surveys.models import Answer, Choice, Invitation, Question, QuestionSet, Response, Survey
-from surveys.tokens import pseudonym_for
+from surveys.demo import closed_survey_create, responses_create
+from surveys.models import Answer, Choice, Invitation, Question, QuestionSet, Survey
 
 from . import dimensions
 from .models import PracticeMoment, QuoteSelection
@@ -149,15 +149,8 @@ def _question_set(slug: str, name: str, items, *, then: bool) -> QuestionSet:
 
 
 def _survey(cohort, kind, question_set, privacy, opens: datetime.datetime) -> Survey:
-    return Survey.objects.create(
-        cohort=cohort,
-        kind=kind,
-        question_set=question_set,
-        privacy=privacy,
-        status=Survey.Status.CLOSED,
-        opens_at=opens,
-        closes_at=opens + datetime.timedelta(days=14),
-        closed_at=opens + datetime.timedelta(days=14),
+    return closed_survey_create(
+        cohort=cohort, kind=kind, question_set=question_set, privacy=privacy, opens_at=opens, days=14
     )
 
 
@@ -171,16 +164,7 @@ def _respond(survey, memberships, when, answers_for, offset=0) -> None:
         Invitation(survey=survey, membership=m, status=Invitation.Status.SENT, sent_at=when, responded_at=when)
         for m in memberships
     )
-    responses = Response.objects.bulk_create(
-        Response(
-            survey=survey,
-            pseudonym=pseudonym_for(m.pk),
-            profession=m.person.profession,
-            submitted_at=when,
-            updated_at=when,
-        )
-        for m in memberships
-    )
+    responses = responses_create(survey=survey, memberships=memberships, when=when)
     questions = list(survey.question_set.questions.prefetch_related("choices"))
     answers, picks = [], []
     for i, response in enumerate(responses):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cohorts.models import Cohort, Membership
 from modules.models import Attendance, Module
+from surveys.demo import closed_survey_create
 from surveys.models import Invitation, Question, Survey
 from surveys.services.question_sets import question_set_default
 
@@ -60,16 +61,13 @@ def _module_surveys(rng: random.Random, modules: list[Module], participants: lis
         if not module.has_survey or Survey.objects.filter(module=module).exists():
             continue
         opens = module.ends_at
-        survey = Survey.objects.create(
-            cohort_id=module.cohort_id,
+        survey = closed_survey_create(
+            cohort=module.cohort,
             module=module,
             kind=Survey.Kind.MODULE,
             question_set=question_set,
-            privacy=Survey.Privacy.PSEUDONYMOUS,
-            status=Survey.Status.CLOSED,
             opens_at=opens,
-            closes_at=opens + datetime.timedelta(days=Survey.DEFAULT_OPEN_DAYS),
-            closed_at=opens + datetime.timedelta(days=Survey.DEFAULT_OPEN_DAYS),
+            days=Survey.DEFAULT_OPEN_DAYS,
         )
         responders = rng.sample(participants, k=round(len(participants) * RESPONSE_RATES[module.number]))
         weights = LIKERT_WEIGHTS[module.number]

@@ -3,14 +3,17 @@
 Practice moments stay (the practice-log counts are unchanged); their reflections go, with any
 consent to quote them. Quote selections whose source no longer carries a consent are deleted: that
 takes the person's answers out of every draft report too (surveys' receiver has already withdrawn
-their answers' consent), and queued monthly nudges to them are cancelled.
+their answers' consent), and queued monthly nudges to them are cancelled
+(with their e-mails in common's outbox, which no longer keep the address).
 """
 
 from django.db.models import Q
 
+from common.models import OutboxMail
 from surveys.models import Answer
 
 from .models import PracticeMoment, PracticeNudge, QuoteSelection
+from .services import practice_nudge_mails
 
 
 def quote_selections_without_consent_delete() -> int:
@@ -27,9 +30,15 @@ def person_erase_evaluation_data(sender, *, person, **kwargs) -> dict:
     reflections = moments.exclude(reflection="").update(
         reflection="", quote_consent=Answer.QuoteConsent.NONE, shared_with_set=False
     )
-    PracticeNudge.objects.filter(
-        membership__person=person, status__in=[PracticeNudge.Status.QUEUED, PracticeNudge.Status.SENDING]
-    ).update(status=PracticeNudge.Status.CANCELLED)
+    nudges = PracticeNudge.objects.filter(membership__person=person)
+    nudges.filter(status__in=[PracticeNudge.Status.QUEUED, PracticeNudge.Status.SENDING]).update(
+        status=PracticeNudge.Status.CANCELLED
+    )
+    # Their e-mails in common's outbox: none still goes, and none keeps the address (the mail log
+    # itself is redacted by cohorts.erasure).
+    mails = practice_nudge_mails(list(nudges.values_list("pk", flat=True)))
+    mails.filter(status=OutboxMail.Status.QUEUED).update(status=OutboxMail.Status.CANCELLED)
+    mails.update(to="")
     quotes = quote_selections_without_consent_delete()
     return {"reflections_removed": reflections, "quote_selections_removed": quotes}
 

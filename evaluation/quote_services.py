@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort
 from common.audit import Event, audit_event
+from common.ordering import order_swap_with_neighbour
 from surveys.models import Answer
 
 from . import quote_selectors as selectors
@@ -62,14 +63,7 @@ def quote_move(*, cohort: Cohort, key: str, up: bool) -> None:
     )
     if index is None:
         raise ValidationError(_("This quote is not selected."), code="not_selected")
-    other = index - 1 if up else index + 1
-    if not 0 <= other < len(selections):
-        return
-    selections[index], selections[other] = selections[other], selections[index]
-    for order, selection in enumerate(selections, start=1):
-        if selection.order != order:
-            selection.order = order
-            selection.save(update_fields=["order", "updated_at"])
+    order_swap_with_neighbour(selections, index, up=up)
 
 
 @transaction.atomic

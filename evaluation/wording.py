@@ -66,13 +66,13 @@ def effect_size_label(r: float) -> str:
     return _("negligible")
 
 
-def _number(value: float, decimals: int) -> str:
+def number(value: float, decimals: int) -> str:
     # number_format cuts digits off rather than rounding (templates round first in floatformat).
     return formats.number_format(round(value, decimals), decimal_pos=decimals)
 
 
-def _signed(value: float, decimals: int) -> str:
-    text = _number(abs(value), decimals)
+def signed(value: float, decimals: int) -> str:
+    text = number(abs(value), decimals)
     if round(value, decimals) > 0:
         return f"+{text}"
     if round(value, decimals) < 0:
@@ -83,7 +83,7 @@ def _signed(value: float, decimals: int) -> str:
 def _p_value(p: float) -> str:
     if p < 0.001:
         return _("p < 0.001")
-    return _("p = %(p)s") % {"p": _number(p, 3)}
+    return _("p = %(p)s") % {"p": number(p, 3)}
 
 
 def _counts(result: PairedChange) -> str:
@@ -106,10 +106,10 @@ def describe_change(result: PairedChange | Suppressed, *, subject: str) -> str:
         "n": result.n_pairs,
         "subject": subject,
         "between": _BETWEEN[result.comparison],
-        "median": _signed(result.median_change, 1),
+        "median": signed(result.median_change, 1),
         "counts": _counts(result),
         "p": _p_value(result.p_value),
-        "r": _signed(result.effect_size, 2).lstrip("+"),
+        "r": signed(result.effect_size, 2).lstrip("+"),
     }
     if not result.test.n:
         return (

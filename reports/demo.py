@@ -22,9 +22,9 @@ from cohorts.models import Cohort, Membership
 from evaluation import demo_finished
 from modules.models import ActItem, Attendance, Module, PDSACycle
 from projects.models import ActionLearningSet, DataPoint, ImprovementProject, Measure, ProjectPDSACycle, SetMembership
-from surveys.models import Answer, Invitation, Response, Survey
+from surveys.demo import closed_survey_create, responses_create
+from surveys.models import Answer, Invitation, Survey
 from surveys.services import question_set_default
-from surveys.tokens import pseudonym_for
 
 from . import selectors, services
 from .models import ImpactReport
@@ -191,16 +191,8 @@ def _module_surveys(cohort, members, modules, rng) -> None:
         if module.number not in Module.SURVEY_NUMBERS or Survey.objects.filter(module=module).exists():
             continue
         opened = module.ends_at
-        survey = Survey.objects.create(
-            cohort=cohort,
-            module=module,
-            kind=Survey.Kind.MODULE,
-            question_set=question_set,
-            privacy=Survey.Privacy.PSEUDONYMOUS,
-            status=Survey.Status.CLOSED,
-            opens_at=opened,
-            closes_at=opened + datetime.timedelta(days=7),
-            closed_at=opened + datetime.timedelta(days=7),
+        survey = closed_survey_create(
+            cohort=cohort, module=module, kind=Survey.Kind.MODULE, question_set=question_set, opens_at=opened, days=7
         )
         present = [m for i, m in enumerate(members) if i not in MISSED[module.number]]
         responders = rng.sample(present, k=round(len(present) * RESPONSE_RATES[module.number]))
@@ -216,16 +208,7 @@ def _module_surveys(cohort, members, modules, rng) -> None:
             )
             for m in present
         )
-        responses = Response.objects.bulk_create(
-            Response(
-                survey=survey,
-                pseudonym=pseudonym_for(m.pk),
-                profession=m.person.profession,
-                submitted_at=when,
-                updated_at=when,
-            )
-            for m in responders
-        )
+        responses = responses_create(survey=survey, memberships=responders, when=when)
         answers, picks = [], []
         for response in responses:
             answers += [

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort, Membership, Person
+from common.ordering import order_swap_with_neighbour
 from evaluation import quote_selectors, quote_services
 from evaluation.models import PracticeMoment, QuoteSelection
 from modules.models import Module
@@ -101,14 +102,7 @@ def key_impact_move(*, impact: KeyImpact, up: bool) -> None:
     _refuse_if_published(report)
     impacts = list(report.key_impacts.order_by("order", "pk"))
     index = next(i for i, each in enumerate(impacts) if each.pk == impact.pk)
-    other = index - 1 if up else index + 1
-    if not 0 <= other < len(impacts):
-        return
-    impacts[index], impacts[other] = impacts[other], impacts[index]
-    for order, each in enumerate(impacts, start=1):
-        if each.order != order:
-            each.order = order
-            each.save(update_fields=["order", "updated_at"])
+    order_swap_with_neighbour(impacts, index, up=up)
 
 
 @transaction.atomic

@@ -9,30 +9,16 @@ keep the rest: the number of pairs, the median change, the test and the effect s
 
 from __future__ import annotations
 
-from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from evaluation.analysis import ALPHA, Comparison, PairedChange
-from evaluation.wording import effect_size_label
+from evaluation.wording import effect_size_label, number, signed
 
 BETWEEN = {
     Comparison.POST_PRE: gettext_lazy("before and after the programme"),
     Comparison.POST_THEN: gettext_lazy("looking back at the start (“then”) and after the programme"),
 }
-
-
-def number(value: float, decimals: int) -> str:
-    return formats.number_format(round(value, decimals), decimal_pos=decimals)
-
-
-def signed(value: float, decimals: int) -> str:
-    text = number(abs(value), decimals)
-    if round(value, decimals) > 0:
-        return f"+{text}"
-    if round(value, decimals) < 0:
-        return f"−{text}"
-    return text
 
 
 def p_value(p: float) -> str:

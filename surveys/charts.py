@@ -6,10 +6,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class BarGeometry:
     label: str
-    count: int
-    share: float
+    value: object  # what is written after the bar: a count, or a cell's words
     y: float
-    width: float
+    width: float  # 0: no bar (a hidden figure has only its words)
     text_y: float
     value_x: float
 
@@ -23,26 +22,34 @@ class BarChart:
     bars: list[BarGeometry]
 
 
-def bar_chart(bars, *, width: int = 560, label_width: int = 230, bar_height: int = 22, gap: int = 8) -> BarChart:
-    """Horizontal bars sized by share of answers; ``bars`` have label, count and share."""
-    room = width - label_width - 70
-    rows = []
-    for i, bar in enumerate(bars):
-        y = gap + i * (bar_height + gap)
-        length = round(room * bar.share, 1)
-        rows.append(
+def bars_layout(
+    rows, *, scale: float, width: int, label_width: int, value_room: int, label_characters: int, bar_height=22, gap=8
+) -> BarChart:
+    """Horizontal bars, label on the left, value after the bar: the layout of every bar chart (survey
+    answers here, the practice log and the impact report in evaluation). ``rows`` are (label, amount,
+    value); a bar is ``amount / scale`` of the width the label and the value leave."""
+    room = width - label_width - value_room
+    bars = []
+    for index, (label, amount, value) in enumerate(rows):
+        y = gap + index * (bar_height + gap)
+        length = round(room * amount / scale, 1)
+        bars.append(
             BarGeometry(
-                label=bar.label if len(bar.label) <= 34 else bar.label[:33] + "…",
-                count=bar.count,
-                share=bar.share,
+                label=label if len(label) <= label_characters else label[: label_characters - 1] + "…",
+                value=value,
                 y=y,
                 width=max(length, 0),
                 text_y=y + bar_height * 0.7,
                 value_x=label_width + length + 6,
             )
         )
-    height = gap + len(bars) * (bar_height + gap)
-    return BarChart(width, height, label_width, bar_height, rows)
+    return BarChart(width, gap + len(bars) * (bar_height + gap), label_width, bar_height, bars)
+
+
+def bar_chart(bars, *, width: int = 560, label_width: int = 230) -> BarChart:
+    """Survey answers: bars sized by share of answers (``bars`` have label, count and share), with their count."""
+    rows = [(bar.label, bar.share, bar.count) for bar in bars]
+    return bars_layout(rows, scale=1, width=width, label_width=label_width, value_room=70, label_characters=34)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from modules.models import Module
 
-from .models import Invitation, Survey
+from .models import Invitation, Response, Survey
 from .services import invitation_issue_token, response_submit, survey_close, survey_open_for_module
+from .tokens import pseudonym_for
 
 RESPONSE_RATES = {1: 0.83, 2: 0.77, 3: 0.73}
 # Facilitators acted on module 1's feedback (more time for group work), so scores rise.
@@ -86,6 +87,39 @@ MOST_USEFUL = [
     "Time to reflect",
     "Meeting colleagues from other services",
 ]
+
+
+def closed_survey_create(
+    *, cohort, kind, question_set, opens_at, days, module=None, privacy=Survey.Privacy.PSEUDONYMOUS
+) -> Survey:
+    """A survey that opened at ``opens_at`` and closed ``days`` later: history written straight to
+    the database by the other apps' demos and the benchmarks."""
+    closed_at = opens_at + datetime.timedelta(days=days)
+    return Survey.objects.create(
+        cohort=cohort,
+        module=module,
+        kind=kind,
+        question_set=question_set,
+        privacy=privacy,
+        status=Survey.Status.CLOSED,
+        opens_at=opens_at,
+        closes_at=closed_at,
+        closed_at=closed_at,
+    )
+
+
+def responses_create(*, survey, memberships, when) -> list[Response]:
+    """One pseudonymous response per membership, submitted at ``when`` (their answers are the caller's)."""
+    return Response.objects.bulk_create(
+        Response(
+            survey=survey,
+            pseudonym=pseudonym_for(m.pk),
+            profession=m.person.profession,
+            submitted_at=when,
+            updated_at=when,
+        )
+        for m in memberships
+    )
 
 
 def _likert(rng, number, shift=0):

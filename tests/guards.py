@@ -35,6 +35,13 @@ def outsider(cohort, who: str):
     return user
 
 
+def cohort_url(name, cohort, number=None, **kwargs) -> str:
+    """The URL of one of ``cohort``'s pages, or with ``number`` of one of its module's pages."""
+    if number is None:
+        return reverse(name, kwargs={"cohort_pk": cohort.pk, **kwargs})
+    return reverse(name, kwargs={"cohort_pk": cohort.pk, "number": number, **kwargs})
+
+
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)

@@ -6,10 +6,10 @@ import datetime
 import re
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
+from conftest import sign_in
 from evaluation.models import PracticeMoment
 from evaluation.services import evaluation_question_sets_ensure
 from modules.services import module_mark_delivered
@@ -109,10 +109,7 @@ def test_participant_answers_post_self_assessment_with_then_ratings_and_logs_pra
     page.wait_for_url(re.compile(r"/s/answer/$"))
     assert page.get_by_role("heading", level=1).inner_text() == "End-of-programme evaluation"
 
-    page.goto(f"{live_server.url}{reverse('login')}")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, user)
     page.wait_for_url(re.compile(r"/me/$"))
     page.get_by_role("link", name="My practice log").click()
     page.wait_for_url(re.compile(rf"/cohorts/{cohort.pk}/practice/$"))

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
+from conftest import sign_in
 from evaluation.models import PracticeMoment
 from evaluation.tests.factories import PracticeMomentFactory, participant
 from projects.tests.factories import ActionLearningSetFactory, participant_in_set
@@ -31,10 +32,7 @@ def participant_user(transactional_db):
 def test_participant_logs_a_practice_moment_on_a_phone(phone_page, live_server, participant_user):
     cohort, user = participant_user
     page = phone_page
-    page.goto(f"{live_server.url}{reverse('login')}")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server, user)
     page.wait_for_url(re.compile(r"/me/$"))
 
     page.get_by_role("link", name="My practice log").click()

@@ -12,13 +12,13 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cohorts.erasure import person_erase
 from cohorts.tests.factories import CohortFactory, MembershipFactory
-from common.models import SentEmail
+from common.models import OutboxMail, SentEmail
 from config.celery import app
 from evaluation import services
 from evaluation.models import PracticeNudge
 from evaluation.selectors import nudge_month
-from tests.acceptance.smtp import SMTPServer
 
 from .factories import PracticeMomentFactory, participant
 
@@ -153,14 +153,6 @@ def test_practice_nudge_mail_has_the_links_and_is_logged(running, django_capture
     assert record.target == PracticeNudge.objects.get()
 
 
-@pytest.fixture
-def smtp_server(settings):
-    with SMTPServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = server.host, server.port, 5
-        yield server
-
-
 def test_practice_nudge_temporary_smtp_error_is_retried(running, smtp_server, django_capture_on_commit_callbacks):
     quiet = participant(running)
     smtp_server.reply(quiet.person.email, "451 4.3.0 Try again later", times=1)
@@ -205,6 +197,21 @@ def test_practice_nudge_left_queued_is_published_again_by_the_next_run(running, 
     # ... but after the longest backoff it is published again.
     _queue(django_capture_on_commit_callbacks, now=window_now() + datetime.timedelta(hours=1))
     assert [m.to for m in mail.outbox] == [[quiet.person.email]]
+
+
+def test_erasing_a_person_cancels_their_queued_nudge_and_its_mail_without_keeping_the_address(
+    running, django_capture_on_commit_callbacks
+):
+    quiet = participant(running)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.practice_nudges_queue_due(now=window_now())
+
+    person_erase(person=quiet.person)
+
+    outgoing = OutboxMail.objects.get()
+    assert (outgoing.status, outgoing.to) == (OutboxMail.Status.CANCELLED, "")
+    assert PracticeNudge.objects.get().status == PracticeNudge.Status.CANCELLED
+    assert mail.outbox == []
 
 
 def test_practice_nudges_job_is_scheduled_hourly_with_beat(settings):

@@ -145,27 +145,22 @@ def test_moment_consent_is_none_unless_shared(cohort, member):
         quote_consent=C.NAME_AND_ROLE,
     )
     assert moment.quote_consent == C.NONE
-    services.practice_moment_update(
-        moment=moment,
-        membership=member,
-        date=moment.date,
-        method="grow",
-        with_whom="team",
-        reflection="Shared now",
-        shared_with_set=True,
-        quote_consent=C.ROLE,
-    )
+
+    def share(shared_with_set):
+        services.practice_moment_update(
+            moment=moment,
+            membership=member,
+            date=moment.date,
+            method="grow",
+            with_whom="team",
+            reflection="Shared now",
+            shared_with_set=shared_with_set,
+            quote_consent=C.ROLE,
+        )
+
+    share(True)
     quote_services.quote_select(cohort=cohort, key=f"moment-{moment.pk}")
-    services.practice_moment_update(
-        moment=moment,
-        membership=member,
-        date=moment.date,
-        method="grow",
-        with_whom="team",
-        reflection="Shared now",
-        shared_with_set=False,
-        quote_consent=C.ROLE,
-    )
+    share(False)
     moment.refresh_from_db()
     assert moment.quote_consent == C.NONE
     assert not QuoteSelection.objects.exists()

@@ -32,11 +32,6 @@ def module(cohort):
     return ModuleFactory(cohort=cohort, number=1, starts_at=timezone.now() - datetime.timedelta(days=1))
 
 
-@pytest.fixture
-def participants(cohort):
-    return MembershipFactory.create_batch(3, cohort=cohort)
-
-
 def _statuses(module):
     return dict(Attendance.objects.filter(module=module).values_list("membership_id", "status"))
 

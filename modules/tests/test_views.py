@@ -1,7 +1,6 @@
 import datetime
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
@@ -9,26 +8,11 @@ from modules.models import ActItem, Attendance, Module
 from modules.tests.factories import ActItemFactory, AttendanceFactory, PDSACycleFactory, modules_for_cohort
 from tests.guards import (
     client_for,
+    cohort_url,
     module_page_access_tests,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def modules(cohort):
-    return modules_for_cohort(cohort)
-
-
-@pytest.fixture
-def participants(cohort):
-    return MembershipFactory.create_batch(3, cohort=cohort)
-
-
-def _url(name, cohort, number=None, **kwargs):
-    if number is None:
-        return reverse(name, kwargs={"cohort_pk": cohort.pk, **kwargs})
-    return reverse(name, kwargs={"cohort_pk": cohort.pk, "number": number, **kwargs})
 
 
 # The module page and the attendance register
@@ -37,7 +21,7 @@ def _url(name, cohort, number=None, **kwargs):
 def test_module_detail_shows_module_and_register(facilitator_client, cohort, modules, participants):
     AttendanceFactory(module=modules[0], membership=participants[0], status="apologies")
 
-    response = facilitator_client.get(_url("modules:module_detail", cohort, 1))
+    response = facilitator_client.get(cohort_url("modules:module_detail", cohort, 1))
 
     assert response.status_code == 200
     content = response.content.decode()
@@ -57,7 +41,7 @@ def test_module_detail_shows_withdrawn_participant_with_record_read_only(facilit
     never = MembershipFactory(cohort=cohort, status="withdrawn", withdrawn_on=datetime.date(2026, 3, 1))
     AttendanceFactory(module=modules[0], membership=gone, status="present")
 
-    content = facilitator_client.get(_url("modules:module_detail", cohort, 1)).content.decode()
+    content = facilitator_client.get(cohort_url("modules:module_detail", cohort, 1)).content.decode()
 
     assert gone.person.full_name in content
     assert f"status_{gone.pk}" not in content
@@ -70,7 +54,7 @@ def test_module_detail_post_saves_attendance(facilitator_client, cohort, modules
     AttendanceFactory(module=modules[0], membership=a, status="absent")
 
     response = facilitator_client.post(
-        _url("modules:module_detail", cohort, 1),
+        cohort_url("modules:module_detail", cohort, 1),
         {f"status_{a.pk}": "present", f"status_{b.pk}": "apologies"},
     )
 
@@ -85,7 +69,7 @@ def test_module_detail_offers_not_recorded_checked_for_people_without_a_mark(
 ):
     AttendanceFactory(module=modules[0], membership=participants[0], status="present")
 
-    content = facilitator_client.get(_url("modules:module_detail", cohort, 1)).content.decode()
+    content = facilitator_client.get(cohort_url("modules:module_detail", cohort, 1)).content.decode()
 
     first = participants[0].pk
     assert f'name="status_{first}" id="id_status_{first}_3" value="not_recorded" autocomplete' in content
@@ -101,7 +85,7 @@ def test_module_detail_post_clears_a_mark_back_to_not_recorded(facilitator_clien
     AttendanceFactory(module=modules[0], membership=b, status="present")
 
     response = facilitator_client.post(
-        _url("modules:module_detail", cohort, 1),
+        cohort_url("modules:module_detail", cohort, 1),
         {f"status_{a.pk}": "not_recorded", f"status_{b.pk}": "present", f"status_{c.pk}": "not_recorded"},
         follow=True,
     )
@@ -115,7 +99,7 @@ def test_module_detail_post_invalid_status_saves_nothing(facilitator_client, coh
     a, b, _c = participants
 
     response = facilitator_client.post(
-        _url("modules:module_detail", cohort, 1), {f"status_{a.pk}": "present", f"status_{b.pk}": "late"}
+        cohort_url("modules:module_detail", cohort, 1), {f"status_{a.pk}": "present", f"status_{b.pk}": "late"}
     )
 
     assert response.status_code == 400
@@ -126,7 +110,9 @@ def test_module_detail_post_invalid_status_saves_nothing(facilitator_client, coh
 def test_module_detail_ignores_fields_for_people_not_on_the_register(facilitator_client, cohort, modules):
     outsider = MembershipFactory()
 
-    response = facilitator_client.post(_url("modules:module_detail", cohort, 1), {f"status_{outsider.pk}": "present"})
+    response = facilitator_client.post(
+        cohort_url("modules:module_detail", cohort, 1), {f"status_{outsider.pk}": "present"}
+    )
 
     assert response.status_code == 302
     assert not Attendance.objects.exists()
@@ -134,18 +120,18 @@ def test_module_detail_ignores_fields_for_people_not_on_the_register(facilitator
 
 @pytest.mark.parametrize("number", [0, 7, 99])
 def test_module_detail_unknown_module_number_is_404(facilitator_client, cohort, modules, number):
-    assert facilitator_client.get(_url("modules:module_detail", cohort, number)).status_code == 404
+    assert facilitator_client.get(cohort_url("modules:module_detail", cohort, number)).status_code == 404
 
 
 def test_module_detail_of_a_cohort_without_that_module_is_404(facilitator_client, cohort):
-    assert facilitator_client.get(_url("modules:module_detail", cohort, 1)).status_code == 404
+    assert facilitator_client.get(cohort_url("modules:module_detail", cohort, 1)).status_code == 404
 
 
 # Mark delivered
 
 
 def test_module_mark_delivered_get_asks_for_confirmation(facilitator_client, cohort, modules):
-    response = facilitator_client.get(_url("modules:module_mark_delivered", cohort, 1))
+    response = facilitator_client.get(cohort_url("modules:module_mark_delivered", cohort, 1))
 
     assert response.status_code == 200
     assert "Yes, mark delivered" in response.content.decode()
@@ -154,7 +140,7 @@ def test_module_mark_delivered_get_asks_for_confirmation(facilitator_client, coh
 
 
 def test_module_mark_delivered_post_marks_it(facilitator_client, cohort, modules):
-    response = facilitator_client.post(_url("modules:module_mark_delivered", cohort, 1), follow=True)
+    response = facilitator_client.post(cohort_url("modules:module_mark_delivered", cohort, 1), follow=True)
 
     modules[0].refresh_from_db()
     assert modules[0].is_delivered
@@ -165,8 +151,8 @@ def test_module_mark_delivered_post_marks_it(facilitator_client, cohort, modules
 def test_module_mark_delivered_before_start_shows_message_and_changes_nothing(facilitator_client, cohort):
     modules = modules_for_cohort(cohort, first_starts_at=timezone.now() + datetime.timedelta(days=2))
 
-    page = facilitator_client.get(_url("modules:module_mark_delivered", cohort, 1)).content.decode()
-    response = facilitator_client.post(_url("modules:module_mark_delivered", cohort, 1), follow=True)
+    page = facilitator_client.get(cohort_url("modules:module_mark_delivered", cohort, 1)).content.decode()
+    response = facilitator_client.post(cohort_url("modules:module_mark_delivered", cohort, 1), follow=True)
 
     assert "can be marked delivered once it has started" in page
     assert "Yes, mark delivered" not in page
@@ -180,7 +166,7 @@ def test_module_mark_delivered_before_start_shows_message_and_changes_nothing(fa
 
 def test_module_update_saves_details(facilitator_client, cohort, modules):
     response = facilitator_client.post(
-        _url("modules:module_update", cohort, 2),
+        cohort_url("modules:module_update", cohort, 2),
         {
             "title": "Wicked problems",
             "topics": "Complex adaptive systems",
@@ -199,7 +185,7 @@ def test_module_update_saves_details(facilitator_client, cohort, modules):
 
 def test_module_update_rejects_end_before_start(facilitator_client, cohort, modules):
     response = facilitator_client.post(
-        _url("modules:module_update", cohort, 2),
+        cohort_url("modules:module_update", cohort, 2),
         {"title": "Changed", "starts_at": "2026-03-10T09:30", "ends_at": "2026-03-10T08:00", "venue": ""},
     )
 
@@ -210,7 +196,7 @@ def test_module_update_rejects_end_before_start(facilitator_client, cohort, modu
 
 
 def test_module_update_form_shows_current_values(facilitator_client, cohort, modules):
-    content = facilitator_client.get(_url("modules:module_update", cohort, 2)).content.decode()
+    content = facilitator_client.get(cohort_url("modules:module_update", cohort, 2)).content.decode()
 
     local_start = timezone.localtime(modules[1].starts_at).strftime("%Y-%m-%dT%H:%M")
     assert f'value="{local_start}"' in content
@@ -222,7 +208,7 @@ def test_module_update_form_shows_current_values(facilitator_client, cohort, mod
 
 def test_act_item_toggle_ticks_off_and_back(facilitator_client, facilitator, cohort, modules):
     item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
-    url = _url("modules:act_item_toggle", cohort, 2, item_pk=item.pk)
+    url = cohort_url("modules:act_item_toggle", cohort, 2, item_pk=item.pk)
 
     response = facilitator_client.post(url, {"done": "1"})
 
@@ -230,7 +216,7 @@ def test_act_item_toggle_ticks_off_and_back(facilitator_client, facilitator, coh
     item.refresh_from_db()
     assert item.done
     assert item.done_by == facilitator
-    page = facilitator_client.get(_url("modules:module_detail", cohort, 2)).content.decode()
+    page = facilitator_client.get(cohort_url("modules:module_detail", cohort, 2)).content.decode()
     assert "Mark not done" in page
 
     facilitator_client.post(url, {"done": "0"})
@@ -240,7 +226,7 @@ def test_act_item_toggle_ticks_off_and_back(facilitator_client, facilitator, coh
 
 def test_act_item_toggle_rejects_bad_input_and_get(facilitator_client, cohort, modules):
     item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
-    url = _url("modules:act_item_toggle", cohort, 2, item_pk=item.pk)
+    url = cohort_url("modules:act_item_toggle", cohort, 2, item_pk=item.pk)
 
     bad = facilitator_client.post(url, {"done": "yes"}, follow=True)
     get = facilitator_client.get(url)
@@ -254,7 +240,7 @@ def test_act_item_toggle_rejects_bad_input_and_get(facilitator_client, cohort, m
 def test_act_item_toggle_only_on_the_module_it_was_planned_for(facilitator_client, cohort, modules):
     item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0]))
 
-    response = facilitator_client.post(_url("modules:act_item_toggle", cohort, 3, item_pk=item.pk), {"done": "1"})
+    response = facilitator_client.post(cohort_url("modules:act_item_toggle", cohort, 3, item_pk=item.pk), {"done": "1"})
 
     assert response.status_code == 404
     assert not ActItem.objects.get().done
@@ -264,7 +250,7 @@ def test_act_item_toggle_of_another_cohorts_item_is_404(facilitator_client, coho
     other_modules = modules_for_cohort(CohortFactory())
     item = ActItemFactory(cycle=PDSACycleFactory(module=other_modules[0]))
 
-    response = facilitator_client.post(_url("modules:act_item_toggle", cohort, 2, item_pk=item.pk), {"done": "1"})
+    response = facilitator_client.post(cohort_url("modules:act_item_toggle", cohort, 2, item_pk=item.pk), {"done": "1"})
 
     assert response.status_code == 404
     item.refresh_from_db()
@@ -276,13 +262,13 @@ def test_act_item_toggle_of_another_cohorts_item_is_404(facilitator_client, coho
 
 def _all_urls(cohort, item):
     return [
-        ("get", _url("modules:module_detail", cohort, 2)),
-        ("post", _url("modules:module_detail", cohort, 2)),
-        ("get", _url("modules:module_update", cohort, 2)),
-        ("post", _url("modules:module_update", cohort, 2)),
-        ("get", _url("modules:module_mark_delivered", cohort, 2)),
-        ("post", _url("modules:module_mark_delivered", cohort, 2)),
-        ("post", _url("modules:act_item_toggle", cohort, 2, item_pk=item.pk)),
+        ("get", cohort_url("modules:module_detail", cohort, 2)),
+        ("post", cohort_url("modules:module_detail", cohort, 2)),
+        ("get", cohort_url("modules:module_update", cohort, 2)),
+        ("post", cohort_url("modules:module_update", cohort, 2)),
+        ("get", cohort_url("modules:module_mark_delivered", cohort, 2)),
+        ("post", cohort_url("modules:module_mark_delivered", cohort, 2)),
+        ("post", cohort_url("modules:act_item_toggle", cohort, 2, item_pk=item.pk)),
     ]
 
 
@@ -320,7 +306,7 @@ def test_page_query_count_is_constant_in_cohort_size(
 ):
     _fill_cohort(cohort, modules_for_cohort(cohort), size)
     client = client_for(facilitator)
-    url = _url(name, cohort, number)
+    url = cohort_url(name, cohort, number)
 
     with django_assert_num_queries(expected):
         response = client.get(url)

@@ -3,7 +3,6 @@ import pytest
 from cohorts.tests.factories import MembershipFactory
 from modules.tests.factories import ModuleFactory
 from surveys.services import invitation_issue_token, survey_open_for_module
-from tests.acceptance.smtp import SMTPServer
 
 
 @pytest.fixture
@@ -28,12 +27,3 @@ def linked(open_survey):
     for invitation in open_survey.invitations.order_by("membership_id"):
         pairs.append((invitation, invitation_issue_token(invitation=invitation)))
     return pairs
-
-
-@pytest.fixture
-def smtp_server(settings):
-    """A real SMTP server in this process, with Django's SMTP backend pointed at it."""
-    with SMTPServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = server.host, server.port, 5
-        yield server

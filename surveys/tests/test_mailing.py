@@ -219,14 +219,18 @@ def test_invitations_send_takes_over_a_row_whose_worker_died():
     assert (invitation.status, invitation.attempts) == (Invitation.Status.SENT, 2)
 
 
-def test_invitations_send_does_not_send_to_a_closed_survey():
+def _invitation_to_a_closed_survey():
     now = timezone.now()
-    invitation = InvitationFactory(
+    return InvitationFactory(
         survey__status=Survey.Status.CLOSED,
         survey__closed_at=now,
         survey__opens_at=now - datetime.timedelta(days=7),
         survey__closes_at=now,
     )
+
+
+def test_invitations_send_does_not_send_to_a_closed_survey():
+    invitation = _invitation_to_a_closed_survey()
 
     result = services.invitations_send(invitation_ids=[invitation.pk])
 
@@ -473,13 +477,7 @@ def test_invitation_resend_sends_a_new_link_and_the_first_keeps_working(django_c
 
 
 def test_invitation_resend_refuses_a_closed_survey():
-    now = timezone.now()
-    invitation = InvitationFactory(
-        survey__status=Survey.Status.CLOSED,
-        survey__closed_at=now,
-        survey__opens_at=now - datetime.timedelta(days=7),
-        survey__closes_at=now,
-    )
+    invitation = _invitation_to_a_closed_survey()
 
     with pytest.raises(Exception, match="not open"):
         services.invitation_resend(invitation=invitation)

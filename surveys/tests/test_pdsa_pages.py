@@ -20,6 +20,7 @@ from surveys.selectors import (
 from surveys.tests.surveydata import survey_with_results
 from tests.guards import (
     client_for,
+    cohort_url,
     module_page_access_tests,
 )
 
@@ -27,19 +28,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def modules(cohort):
-    return modules_for_cohort(cohort)
-
-
-@pytest.fixture
 def participants(cohort):
+    # Three, as the root conftest's, not the four of surveys/tests/conftest.py.
     return MembershipFactory.create_batch(3, cohort=cohort)
-
-
-def _url(name, cohort, number=None, **kwargs):
-    if number is None:
-        return reverse(name, kwargs={"cohort_pk": cohort.pk, **kwargs})
-    return reverse(name, kwargs={"cohort_pk": cohort.pk, "number": number, **kwargs})
 
 
 # Selectors
@@ -135,13 +126,13 @@ def test_pdsa_cycle_update_saves_cycle_and_act_items(facilitator_client, cohort,
         "act-1-text": "",
     }
 
-    response = facilitator_client.post(_url("surveys:pdsa_cycle_update", cohort, 1), data)
+    response = facilitator_client.post(cohort_url("surveys:pdsa_cycle_update", cohort, 1), data)
 
     assert response.status_code == 302
     cycle = PDSACycle.objects.get(module=modules[0])
     assert cycle.study_reading == "They want more group work"
     assert list(cycle.act_items.values_list("text", flat=True)) == ["More small-group time in module 2"]
-    page = facilitator_client.get(_url("modules:module_detail", cohort, 2)).content.decode()
+    page = facilitator_client.get(cohort_url("modules:module_detail", cohort, 2)).content.decode()
     assert "More small-group time in module 2" in page
     assert "Tick off as done" in page
 
@@ -168,7 +159,7 @@ def test_pdsa_cycle_update_emptied_item_is_an_error_and_nothing_changes(facilita
     item = ActItemFactory(cycle=PDSACycleFactory(module=modules[0], plan_intent="Original"), text="Keep me")
 
     response = facilitator_client.post(
-        _url("surveys:pdsa_cycle_update", cohort, 1), _pdsa_post([(item.pk, ""), (None, "New change")])
+        cohort_url("surveys:pdsa_cycle_update", cohort, 1), _pdsa_post([(item.pk, ""), (None, "New change")])
     )
 
     assert response.status_code == 400
@@ -183,7 +174,7 @@ def test_pdsa_cycle_update_with_another_cycles_item_is_refused(facilitator_clien
     other = ActItemFactory(text="Other cohort's change")
 
     response = facilitator_client.post(
-        _url("surveys:pdsa_cycle_update", cohort, 1), _pdsa_post([(other.pk, "Taken over")])
+        cohort_url("surveys:pdsa_cycle_update", cohort, 1), _pdsa_post([(other.pk, "Taken over")])
     )
 
     assert response.status_code == 400
@@ -196,7 +187,7 @@ def test_pdsa_cycle_update_with_another_cycles_item_is_refused(facilitator_clien
 def test_pdsa_cycle_update_get_shows_saved_items(facilitator_client, cohort, modules):
     item = ActItemFactory(cycle=PDSACycleFactory(module=modules[1], plan_intent="Work on wicked problems"))
 
-    content = facilitator_client.get(_url("surveys:pdsa_cycle_update", cohort, 2)).content.decode()
+    content = facilitator_client.get(cohort_url("surveys:pdsa_cycle_update", cohort, 2)).content.decode()
 
     assert "Work on wicked problems" in content
     assert f'value="{item.text}"' in content
@@ -204,7 +195,7 @@ def test_pdsa_cycle_update_get_shows_saved_items(facilitator_client, cohort, mod
 
 
 def test_pdsa_cycle_update_for_module_6_is_404(facilitator_client, cohort, modules):
-    assert facilitator_client.get(_url("surveys:pdsa_cycle_update", cohort, 6)).status_code == 404
+    assert facilitator_client.get(cohort_url("surveys:pdsa_cycle_update", cohort, 6)).status_code == 404
 
 
 def test_pdsa_timeline_shows_whether_scores_moved_in_words(facilitator_client, cohort, modules):
@@ -213,7 +204,7 @@ def test_pdsa_timeline_shows_whether_scores_moved_in_words(facilitator_client, c
     survey_with_results(module=modules[1], memberships=people, usefulness=[4, 4, 5], recommend=[9, 5, 5])
     ActItemFactory(cycle=PDSACycleFactory(module=modules[0]), text="Use participants' own cases")
 
-    content = facilitator_client.get(_url("surveys:pdsa_timeline", cohort)).content.decode()
+    content = facilitator_client.get(cohort_url("surveys:pdsa_timeline", cohort)).content.decode()
 
     assert "Headline scores, module 1 → module 2" in content
     assert '<td class="move-up"><span aria-hidden="true">▲</span> up</td>' in content
@@ -228,7 +219,7 @@ def test_pdsa_timeline_shows_five_cycles_and_changes(facilitator_client, cohort,
     ActItemFactory(cycle=cycle, text="More small-group time", done=True, done_at=timezone.now())
     AttendanceFactory(module=modules[0], membership=participants[0], status="present")
 
-    response = facilitator_client.get(_url("surveys:pdsa_timeline", cohort))
+    response = facilitator_client.get(cohort_url("surveys:pdsa_timeline", cohort))
 
     content = response.content.decode()
     assert response.status_code == 200
@@ -241,7 +232,7 @@ def test_pdsa_timeline_shows_five_cycles_and_changes(facilitator_client, cohort,
 def test_cohort_page_links_to_the_pdsa_timeline(facilitator_client, cohort, modules):
     content = facilitator_client.get(reverse("modules:cohort_detail", kwargs={"cohort_pk": cohort.pk})).content.decode()
 
-    assert f'href="{_url("surveys:pdsa_timeline", cohort)}"' in content
+    assert f'href="{cohort_url("surveys:pdsa_timeline", cohort)}"' in content
 
 
 # Permissions: every PDSA page answers 404 to anyone but the cohort's facilitators and staff
@@ -249,9 +240,9 @@ def test_cohort_page_links_to_the_pdsa_timeline(facilitator_client, cohort, modu
 
 def _all_urls(cohort, item):
     return [
-        ("get", _url("surveys:pdsa_cycle_update", cohort, 2)),
-        ("post", _url("surveys:pdsa_cycle_update", cohort, 2)),
-        ("get", _url("surveys:pdsa_timeline", cohort)),
+        ("get", cohort_url("surveys:pdsa_cycle_update", cohort, 2)),
+        ("post", cohort_url("surveys:pdsa_cycle_update", cohort, 2)),
+        ("get", cohort_url("surveys:pdsa_timeline", cohort)),
     ]
 
 
@@ -292,7 +283,7 @@ def test_page_query_count_is_constant_in_cohort_size(
 ):
     _fill_cohort(cohort, modules_for_cohort(cohort), size)
     client = client_for(facilitator)
-    url = _url(name, cohort, number)
+    url = cohort_url(name, cohort, number)
 
     with django_assert_num_queries(expected):
         response = client.get(url)

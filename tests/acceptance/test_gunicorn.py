@@ -6,12 +6,7 @@ request line but no survey token, no sign-in link key and no password-reset key.
 
 import http.client
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
@@ -22,57 +17,17 @@ from sesame.utils import get_query_string
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
 from modules.tests.factories import ModuleFactory
 from surveys.services import invitation_issue_token, survey_open_for_module
-from tests.acceptance.smtp import free_port
+from tests.acceptance.gunicorn import gunicorn_serving
 
 pytestmark = pytest.mark.acceptance
-
-ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).with_name("gunicorn")
-
-
-def _wait_for_port(process, port, log, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited:\n{log.read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not listen within {timeout}s:\n{log.read_text()}")
 
 
 @pytest.fixture
 def gunicorn(postgres, tmp_path):
-    port = free_port()
     access_log, output = tmp_path / "access.log", tmp_path / "gunicorn.out"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": postgres,
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "1",
-        "GUNICORN_ACCESS_LOG": str(access_log),
-    }
-    with output.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own command line
-            # The README's command; without the control socket, which would be shared by every
-            # gunicorn of this user (~/.gunicorn/gunicorn.ctl) and has nothing to do with logging.
-            [str(GUNICORN), "-c", "config/gunicorn.conf.py", "config.wsgi", "--no-control-socket"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        _wait_for_port(process, port, output)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": postgres}
+    with gunicorn_serving(env, output=output, access_log=str(access_log)) as (port, _process):
         yield port, access_log, output
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(15)
 
 
 def _get(port, path, **headers):

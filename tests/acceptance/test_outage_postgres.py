@@ -18,12 +18,9 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -31,26 +28,12 @@ from urllib.parse import urlencode
 import pytest
 
 from conftest import require_service
+from tests.acceptance.gunicorn import ROOT, gunicorn_serving, wait_for_port
 from tests.acceptance.smtp import free_port
 
 pytestmark = pytest.mark.acceptance
 
-ROOT = Path(__file__).resolve().parents[2]
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 PG_BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-
-
-def _wait_for_port(port, timeout=30.0, process=None, log=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"exited:\n{log.read_text() if log else ''}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on {port} after {timeout}s")
 
 
 class ThrowawayPostgres:
@@ -82,7 +65,7 @@ class ThrowawayPostgres:
     def start(self):
         options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
-        _wait_for_port(self.port)
+        wait_for_port(self.port)
 
     def stop(self, mode="immediate"):
         """``immediate`` is a crash as far as clients are concerned: connections are cut."""
@@ -178,25 +161,9 @@ def app(throwaway_postgres, tmp_path):
     }
     _manage(env, "migrate", "--noinput")
     seed = json.loads(_manage(env, "shell", code=SEED).strip().splitlines()[-1])
-    port = free_port()
     output = tmp_path / "gunicorn.out"
-    env |= {"GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1", "GUNICORN_ACCESS_LOG": "-"}
-    with output.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own command line
-            [str(GUNICORN), "-c", "config/gunicorn.conf.py", "config.wsgi", "--no-control-socket"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        _wait_for_port(port, process=process, log=output)
+    with gunicorn_serving(env, output=output) as (port, process):
         yield {"port": port, "seed": seed, "env": env, "process": process, "log": output}
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(15)
 
 
 def _attendance(env):
