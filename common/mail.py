@@ -118,8 +118,23 @@ def sent_email_record(
     secrets: Iterable[str] = (),
 ) -> SentEmail:
     """Log one attempt. ``secrets`` (e.g. the link token) never reach the database."""
+    row = sent_email_build(message=message, kind=kind, status=status, target=target, error=error, secrets=secrets)
+    row.save(force_insert=True)
+    return row
+
+
+def sent_email_build(
+    *,
+    message: EmailMultiAlternatives,
+    kind: str,
+    status: str,
+    target: models.Model | None = None,
+    error: str = "",
+    secrets: Iterable[str] = (),
+) -> SentEmail:
+    """The log row of one attempt, not saved yet (for a caller that saves it in a statement of its own)."""
     body, redacted = _redact(message.body, secrets)
-    return SentEmail.objects.create(
+    return SentEmail(
         kind=kind,
         to=", ".join(message.to),
         subject=message.subject[:300],
