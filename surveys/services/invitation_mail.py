@@ -1,10 +1,10 @@
 """The personal mail of one invitation or reminder, and what its sending records on the invitation row.
 
 Every attempt is logged in ``common.SentEmail`` with the personal link removed. A batch's links are
-issued in one INSERT before its first message (an invitation's attempt was counted when it was
-claimed); the rows the batch never hands to the server are given back with their attempt un-counted
-and their links deleted, so they keep their count. A message the server refused takes its link with
-it. A message the server accepted is marked sent and logged in one statement.
+issued in one INSERT in the transaction that claims it (which also counts an invitation's attempt);
+the rows the batch never hands to the server are given back with their attempt un-counted and their
+links deleted, so they keep their count. A message the server refused takes its link with it. A
+message the server accepted is marked sent and logged in one statement.
 
 The parts of the mail that are the same for every participant of a survey are rendered once per
 batch (``_Skeleton``); each message only puts in its own name and link.
@@ -30,7 +30,7 @@ from common.models import SentEmail
 from surveys.models import Invitation
 
 from .delivery import Outgoing, SendResult, deliver, server_refused
-from .surveys import invitation_link_withdraw, invitation_links_issue, invitation_links_withdraw
+from .surveys import invitation_link_withdraw, invitation_links_withdraw
 
 logger = logging.getLogger(__name__)
 
@@ -266,9 +266,11 @@ def _connection_refused(mails: list[InvitationMail], error: BaseException) -> No
         invitation_links_withdraw(tokens=[mail.token for mail in mails])
 
 
-def invitation_mails_deliver(*, invitations: list[Invitation], result: SendResult, kind: str) -> None:
-    """Send these claimed invitations (or reminders) over one connection, recording each outcome."""
-    tokens = invitation_links_issue(invitations=invitations)
+def invitation_mails_deliver(
+    *, invitations: list[Invitation], tokens: dict[int, str], result: SendResult, kind: str
+) -> None:
+    """Send these claimed invitations (or reminders) over one connection, recording each outcome.
+    ``tokens`` are their links' (``invitation_links_issue``, in the transaction that claimed them)."""
     skeletons = _Skeletons()
     mails = [
         InvitationMail(invitation, kind=kind, token=tokens[invitation.pk], skeletons=skeletons)

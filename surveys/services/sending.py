@@ -19,6 +19,7 @@ from surveys.models import Invitation, Survey
 
 from .delivery import SendResult, sending_stale_after
 from .invitation_mail import KIND_INVITATION, invitation_mails_deliver
+from .surveys import invitation_links_issue
 
 
 def _claim(ids: list[int], now: datetime.datetime) -> list[int]:
@@ -97,7 +98,8 @@ def invitations_send(*, invitation_ids: list[int], now: datetime.datetime | None
             .select_related("survey__module", "survey__cohort", "membership__person")
             .order_by("attempts", "pk")
         )
+        tokens = invitation_links_issue(invitations=invitations)
     result.skipped = sorted(set(invitation_ids) - set(claimed) - set(result.failed))
     if invitations:
-        invitation_mails_deliver(invitations=invitations, result=result, kind=KIND_INVITATION)
+        invitation_mails_deliver(invitations=invitations, tokens=tokens, result=result, kind=KIND_INVITATION)
     return result
