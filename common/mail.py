@@ -108,21 +108,6 @@ def _redact(text: str, secrets: Iterable[str]) -> tuple[str, bool]:
     return text, redacted
 
 
-def sent_email_record(
-    *,
-    message: EmailMultiAlternatives,
-    kind: str,
-    status: str,
-    target: models.Model | None = None,
-    error: str = "",
-    secrets: Iterable[str] = (),
-) -> SentEmail:
-    """Log one attempt. ``secrets`` (e.g. the link token) never reach the database."""
-    row = sent_email_build(message=message, kind=kind, status=status, target=target, error=error, secrets=secrets)
-    row.save(force_insert=True)
-    return row
-
-
 def sent_email_build(
     *,
     message: EmailMultiAlternatives,
@@ -132,7 +117,8 @@ def sent_email_build(
     error: str = "",
     secrets: Iterable[str] = (),
 ) -> SentEmail:
-    """The log row of one attempt, not saved yet (for a caller that saves it in a statement of its own)."""
+    """The log row of one attempt, not saved yet (for a caller that saves it in a statement of its
+    own). ``secrets`` (e.g. the link token) never reach the database."""
     body, redacted = _redact(message.body, secrets)
     return SentEmail(
         kind=kind,
@@ -146,6 +132,13 @@ def sent_email_build(
         content_type=ContentType.objects.get_for_model(target) if target is not None else None,
         object_id=target.pk if target is not None else None,
     )
+
+
+def sent_email_record(**fields) -> SentEmail:
+    """Log one attempt (the keyword arguments of ``sent_email_build``)."""
+    row = sent_email_build(**fields)
+    row.save(force_insert=True)
+    return row
 
 
 # -- resending from the log ---------------------------------------------------------------
