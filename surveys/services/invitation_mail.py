@@ -118,7 +118,7 @@ class _Skeleton:
 
 
 class _Skeletons(dict):
-    """A batch's skeletons: one per survey (and reminder number, which the reminder names)."""
+    """A batch's skeletons: one per survey (and per reminder number, which the context carries)."""
 
     def message(self, invitation: Invitation, token: str, *, reminder: bool):
         key = (invitation.survey_id, reminder, invitation.reminders_sent if reminder else 0)
