@@ -108,7 +108,7 @@ def _redact(text: str, secrets: Iterable[str]) -> tuple[str, bool]:
     return text, redacted
 
 
-def sent_email_record(
+def sent_email_build(
     *,
     message: EmailMultiAlternatives,
     kind: str,
@@ -117,9 +117,10 @@ def sent_email_record(
     error: str = "",
     secrets: Iterable[str] = (),
 ) -> SentEmail:
-    """Log one attempt. ``secrets`` (e.g. the link token) never reach the database."""
+    """The log row of one attempt, not saved yet (for a caller that saves it in a statement of its
+    own). ``secrets`` (e.g. the link token) never reach the database."""
     body, redacted = _redact(message.body, secrets)
-    return SentEmail.objects.create(
+    return SentEmail(
         kind=kind,
         to=", ".join(message.to),
         subject=message.subject[:300],
@@ -131,6 +132,13 @@ def sent_email_record(
         content_type=ContentType.objects.get_for_model(target) if target is not None else None,
         object_id=target.pk if target is not None else None,
     )
+
+
+def sent_email_record(**fields) -> SentEmail:
+    """Log one attempt (the keyword arguments of ``sent_email_build``)."""
+    row = sent_email_build(**fields)
+    row.save(force_insert=True)
+    return row
 
 
 # -- resending from the log ---------------------------------------------------------------

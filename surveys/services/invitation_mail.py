@@ -1,25 +1,36 @@
 """The personal mail of one invitation or reminder, and what its sending records on the invitation row.
 
-Every attempt is logged in ``common.SentEmail`` with the personal link removed. An invitation's
-attempt is counted, and the message's link issued, just before the message is handed to the server:
-rows a batch never reached keep their count. A message the server refused takes its link with it.
+Every attempt is logged in ``common.SentEmail`` with the personal link removed. A batch's links are
+issued in one INSERT in the transaction that claims it (which also counts an invitation's attempt);
+the rows the batch never hands to the server are given back with their attempt un-counted and their
+links deleted, so they keep their count. A message the server refused takes its link with it. A
+message the server accepted is marked sent and logged in one statement.
+
+The parts of the mail that are the same for every participant of a survey are rendered once per
+batch (``_Skeleton``); each message only puts in its own name and link.
 """
 
 import logging
+import secrets
+from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connections, models, transaction
+from django.db.models import F, QuerySet
+from django.db.models.functions import Greatest
+from django.db.models.sql import InsertQuery, UpdateQuery
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from common.mail import mail_error_text, mail_message, mail_render, sent_email_record
+from common.mail import RenderedMail, mail_error_text, mail_message, mail_render, sent_email_build, sent_email_record
 from common.models import SentEmail
 from surveys.models import Invitation
 
 from .delivery import Outgoing, SendResult, deliver, server_refused
-from .surveys import invitation_issue_token, invitation_link_withdraw
+from .surveys import invitation_link_withdraw, invitation_links_withdraw
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +44,10 @@ def answer_url(token: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse(ANSWER_URL_NAME, kwargs={"token": token})
 
 
-def _invitation_context(invitation: Invitation, link: str, *, reminder: bool = False) -> dict:
+def _invitation_context(invitation: Invitation, link: str, *, reminder: bool = False, person=None) -> dict:
     survey = invitation.survey
     return {
-        "person": invitation.membership.person,
+        "person": person or invitation.membership.person,
         "cohort": survey.cohort,
         # None for the surveys that follow no module: the mails then name ``survey.title``.
         "module": survey.module,
@@ -49,12 +60,11 @@ def _invitation_context(invitation: Invitation, link: str, *, reminder: bool = F
     }
 
 
-def invitation_message(invitation: Invitation, token: str, *, reminder: bool = False):
-    """The personalised message (plain text and HTML) carrying the participant's link."""
-    template = "surveys/emails/reminder" if reminder else "surveys/emails/invitation"
-    context = _invitation_context(invitation, answer_url(token), reminder=reminder)
-    with translation.override(settings.LANGUAGE_CODE):
-        mail = mail_render(template=template, context=context)
+def _template(reminder: bool) -> str:
+    return "surveys/emails/reminder" if reminder else "surveys/emails/invitation"
+
+
+def _message(invitation: Invitation, mail: RenderedMail):
     return mail_message(
         to=invitation.membership.person.email,
         mail=mail,
@@ -62,27 +72,94 @@ def invitation_message(invitation: Invitation, token: str, *, reminder: bool = F
     )
 
 
-class InvitationMail(Outgoing):
-    """An invitation (or a reminder) claimed by this batch."""
+def invitation_message(invitation: Invitation, token: str, *, reminder: bool = False):
+    """The personalised message (plain text and HTML) carrying the participant's link, rendered in
+    full (a batch renders what does not vary once: ``_Skeleton``)."""
+    context = _invitation_context(invitation, answer_url(token), reminder=reminder)
+    with translation.override(settings.LANGUAGE_CODE):
+        mail = mail_render(template=_template(reminder), context=context)
+    return _message(invitation, mail)
 
-    def __init__(self, invitation: Invitation, *, kind: str):
+
+@dataclass(frozen=True)
+class _Skeleton:
+    """An invitation's (or a reminder's) mail rendered once for every participant of a survey, with
+    a random mark where each participant's name and link token go; ``fill`` puts them in, escaped in
+    the HTML part as the template escapes them. The result is what ``invitation_message`` renders in
+    full (surveys/tests/test_invitation_mail.py compares the two): a template that shows anything
+    else of the person, or the name or link through a filter, must be rendered in full instead."""
+
+    mail: RenderedMail
+    name_mark: str
+    token_mark: str
+
+    @classmethod
+    def render(cls, invitation: Invitation, *, reminder: bool) -> "_Skeleton":
+        mark = secrets.token_hex(8)
+        name_mark, token_mark = f"lc-name-{mark}", f"lc-token-{mark}"
+        # The URL is reversed once, with the mark for a token (both are left alone by reverse's quoting).
+        context = _invitation_context(
+            invitation, answer_url(token_mark), reminder=reminder, person=SimpleNamespace(full_name=name_mark)
+        )
+        with translation.override(settings.LANGUAGE_CODE):
+            mail = mail_render(template=_template(reminder), context=context)
+        return cls(mail=mail, name_mark=name_mark, token_mark=token_mark)
+
+    def fill(self, *, name: str, token: str) -> RenderedMail:
+        def put(text: str, name: str, token: str) -> str:
+            return text.replace(self.name_mark, name).replace(self.token_mark, token)
+
+        return RenderedMail(
+            # mail_render joins the subject's whitespace; a name may hold some too.
+            subject=" ".join(put(self.mail.subject, name, token).split()),
+            text=put(self.mail.text, name, token),
+            html=put(self.mail.html, escape(name), escape(token)),
+        )
+
+
+class _Skeletons(dict):
+    """A batch's skeletons: one per survey (and per reminder number, which the context carries)."""
+
+    def message(self, invitation: Invitation, token: str, *, reminder: bool):
+        key = (invitation.survey_id, reminder, invitation.reminders_sent if reminder else 0)
+        if key not in self:
+            self[key] = _Skeleton.render(invitation, reminder=reminder)
+        mail = self[key].fill(name=invitation.membership.person.full_name, token=token)
+        return _message(invitation, mail)
+
+
+def _update_and_insert(queryset: QuerySet, values: dict, row: models.Model) -> None:
+    """``queryset.update(**values)`` and insert ``row``, in one statement on PostgreSQL (the UPDATE in
+    a WITH) and in one transaction elsewhere. The row's primary key is not read back."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        with transaction.atomic(using=queryset.db):
+            queryset.update(**values)
+            row.save(using=queryset.db, force_insert=True)
+        return
+    update = queryset.query.chain(UpdateQuery)
+    update.add_update_values(values)
+    update_sql, update_params = update.get_compiler(queryset.db).as_sql()
+    insert = InsertQuery(type(row))
+    insert.insert_values([f for f in row._meta.local_concrete_fields if not f.primary_key], [row])
+    [(insert_sql, insert_params)] = insert.get_compiler(queryset.db).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH updated AS ({update_sql}) {insert_sql}", (*update_params, *insert_params))
+
+
+class InvitationMail(Outgoing):
+    """An invitation (or a reminder) claimed by this batch, with the link its message carries."""
+
+    def __init__(self, invitation: Invitation, *, kind: str, token: str, skeletons: _Skeletons):
         self.invitation = invitation
         self.pk = invitation.pk
         self.kind = kind
         self.reminder = kind == KIND_REMINDER
-        self.token = ""
+        self.token = token
+        self.skeletons = skeletons
 
     def message(self):
-        """Count the attempt (invitation mails only) and issue the link this message will carry.
-
-        Two commits, not one: a crash between them leaves an attempt counted for a message never
-        handed over, which is harmless, and a transaction here would cost two statements a message.
-        """
-        if not self.reminder:
-            Invitation.objects.filter(pk=self.pk).update(attempts=F("attempts") + 1)
-            self.invitation.attempts += 1
-        self.token = invitation_issue_token(invitation=self.invitation)
-        return invitation_message(self.invitation, self.token, reminder=self.reminder)
+        return self.skeletons.message(self.invitation, self.token, reminder=self.reminder)
 
     def _record(self, message, *, status, error=""):
         sent_email_record(
@@ -90,13 +167,19 @@ class InvitationMail(Outgoing):
         )
 
     def on_sent(self, message):
+        row = sent_email_build(
+            message=message, kind=self.kind, status=SentEmail.Status.SENT, target=self.invitation, secrets=[self.token]
+        )
+        if self.reminder:
+            row.save(force_insert=True)
+            return
+        # One statement (one commit) a message: the row is sent the moment the server has the mail.
         now = timezone.now()
-        with transaction.atomic():
-            if not self.reminder:
-                Invitation.objects.filter(pk=self.pk).update(
-                    status=Invitation.Status.SENT, sent_at=now, last_error="", updated_at=now
-                )
-            self._record(message, status=SentEmail.Status.SENT)
+        _update_and_insert(
+            Invitation.objects.filter(pk=self.pk),
+            {"status": Invitation.Status.SENT, "sent_at": now, "last_error": "", "updated_at": now},
+            row,
+        )
 
     def on_failed(self, message, error):
         text = mail_error_text(error)
@@ -122,7 +205,7 @@ class InvitationMail(Outgoing):
         with transaction.atomic():
             if server_refused(error):
                 invitation_link_withdraw(token=self.token)
-            _release([self], error=text)
+            _give_back([self], error=text, handed_over=True)
             self._record(message, status=SentEmail.Status.DEFERRED, error=text)
 
     def on_refused_for_now(self, error, result: SendResult):
@@ -132,9 +215,16 @@ class InvitationMail(Outgoing):
             result.retry_alone[self.pk] = self.invitation.attempts
 
 
-def _release(mails: list[InvitationMail], error: str = "") -> None:
-    """Give claimed rows back: invitations to queued, reminders un-counted (only if still ours)."""
+def _give_back(mails: list[InvitationMail], error: str = "", *, handed_over: bool) -> None:
+    """Give claimed rows back (only if still ours): invitations to queued, reminders un-counted. An
+    invitation's attempt is un-counted, and the links deleted, unless its message was handed over."""
     now = timezone.now()
+    invitations = [mail.pk for mail in mails if not mail.reminder]
+    if invitations:
+        values = {"status": Invitation.Status.QUEUED, "last_error": error or F("last_error"), "updated_at": now}
+        if not handed_over:
+            values["attempts"] = Greatest(F("attempts") - 1, 0)
+        Invitation.objects.filter(pk__in=invitations, status=Invitation.Status.SENDING).update(**values)
     for mail in mails:
         invitation = mail.invitation
         if mail.reminder:
@@ -148,25 +238,42 @@ def _release(mails: list[InvitationMail], error: str = "") -> None:
                 last_error=_("Reminder: %(error)s") % {"error": error} if error else F("last_error"),
                 updated_at=now,
             )
-        else:
-            Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.SENDING).update(
-                status=Invitation.Status.QUEUED, last_error=error or F("last_error"), updated_at=now
-            )
+    if not handed_over:
+        invitation_links_withdraw(tokens=[mail.token for mail in mails])
+
+
+def _release(mails: list[InvitationMail], error: str = "") -> None:
+    """Give back the rows the batch never handed to the server."""
+    with transaction.atomic():
+        _give_back(mails, error, handed_over=False)
 
 
 def _connection_refused(mails: list[InvitationMail], error: BaseException) -> None:
-    """The server refused the connection for good: invitations fail, reminders stay counted."""
+    """The server refused the connection for good: invitations fail (nothing was tried, so no attempt
+    is counted), reminders stay counted; no link was given to anyone."""
     text = mail_error_text(error)
     ids = [mail.pk for mail in mails]
-    if mails and mails[0].reminder:
-        Invitation.objects.filter(pk__in=ids).update(last_error=_("Reminder: %(error)s") % {"error": text})
-    else:
-        Invitation.objects.filter(pk__in=ids, status=Invitation.Status.SENDING).update(
-            status=Invitation.Status.FAILED, last_error=text, updated_at=timezone.now()
-        )
+    with transaction.atomic():
+        if mails and mails[0].reminder:
+            Invitation.objects.filter(pk__in=ids).update(last_error=_("Reminder: %(error)s") % {"error": text})
+        else:
+            Invitation.objects.filter(pk__in=ids, status=Invitation.Status.SENDING).update(
+                status=Invitation.Status.FAILED,
+                attempts=Greatest(F("attempts") - 1, 0),
+                last_error=text,
+                updated_at=timezone.now(),
+            )
+        invitation_links_withdraw(tokens=[mail.token for mail in mails])
 
 
-def invitation_mails_deliver(*, invitations: list[Invitation], result: SendResult, kind: str) -> None:
-    """Send these claimed invitations (or reminders) over one connection, recording each outcome."""
-    mails = [InvitationMail(invitation, kind=kind) for invitation in invitations]
+def invitation_mails_deliver(
+    *, invitations: list[Invitation], tokens: dict[int, str], result: SendResult, kind: str
+) -> None:
+    """Send these claimed invitations (or reminders) over one connection, recording each outcome.
+    ``tokens`` are their links' (``invitation_links_issue``, in the transaction that claimed them)."""
+    skeletons = _Skeletons()
+    mails = [
+        InvitationMail(invitation, kind=kind, token=tokens[invitation.pk], skeletons=skeletons)
+        for invitation in invitations
+    ]
     deliver(mails, result, release=_release, connection_refused=_connection_refused)

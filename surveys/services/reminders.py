@@ -11,6 +11,7 @@ from surveys.models import Invitation, Survey
 from .delivery import SendResult
 from .invitation_mail import KIND_REMINDER, invitation_mails_deliver
 from .publishing import reminders_publish
+from .surveys import invitation_links_issue
 
 # No reminder this close to the closing time: there would be no time left to answer.
 REMINDER_MIN_TIME_LEFT = datetime.timedelta(hours=2)
@@ -65,7 +66,8 @@ def reminders_send(*, invitation_ids: list[int], now: datetime.datetime | None =
                 invitation.reminders_sent += 1
                 invitation.last_reminder_at = now
                 claimed.append(invitation)
+        tokens = invitation_links_issue(invitations=claimed)
     result.skipped = sorted(set(invitation_ids) - {invitation.pk for invitation in claimed})
     if claimed:
-        invitation_mails_deliver(invitations=claimed, result=result, kind=KIND_REMINDER)
+        invitation_mails_deliver(invitations=claimed, tokens=tokens, result=result, kind=KIND_REMINDER)
     return result

@@ -1,15 +1,16 @@
 """Sending invitations reliably: the invitation rows are the outbox (STYLE.md section 3).
 
 ``invitations_send`` claims rows with a conditional UPDATE (queued -> sending, or a "sending" row
-older than any task can live), commits, sends outside any transaction over one SMTP connection
-(``delivery.deliver``), then marks each row sent as soon as the server has accepted it. A task
-delivered twice or run by two workers therefore sends each invitation once.
+older than any task can live) that also counts their attempt, commits, sends outside any transaction
+over one SMTP connection (``delivery.deliver``), then marks each row sent as soon as the server has
+accepted it. A task delivered twice or run by two workers therefore sends each invitation once.
+Rows the batch never hands to the server are given back un-counted (``invitation_mail._release``).
 """
 
 import datetime
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,10 +19,12 @@ from surveys.models import Invitation, Survey
 
 from .delivery import SendResult, sending_stale_after
 from .invitation_mail import KIND_INVITATION, invitation_mails_deliver
+from .surveys import invitation_links_issue
 
 
 def _claim(ids: list[int], now: datetime.datetime) -> list[int]:
-    """Move the given rows that are claimable to "sending"; returns the ids this call won.
+    """Move the given rows that are claimable to "sending" and count their attempt; returns the ids
+    this call won.
 
     Claimable: queued, or "sending" for longer than any task can live. Call inside a transaction.
     On PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED (the condition is re-checked on
@@ -31,8 +34,14 @@ def _claim(ids: list[int], now: datetime.datetime) -> list[int]:
     claimable = Q(status=Invitation.Status.QUEUED) | Q(
         status=Invitation.Status.SENDING, sending_started_at__lt=now - sending_stale_after()
     )
-    # No attempt is counted here: only for the messages actually handed to the server.
-    claim = {"status": Invitation.Status.SENDING, "sending_started_at": now, "updated_at": now}
+    # Counted for the whole batch in this one statement, rather than one UPDATE before each message;
+    # the rows the batch never hands to the server are un-counted when they are given back.
+    claim = {
+        "status": Invitation.Status.SENDING,
+        "sending_started_at": now,
+        "attempts": F("attempts") + 1,
+        "updated_at": now,
+    }
     ids = sorted(set(ids))
     if connection.features.has_select_for_update_skip_locked:
         won = list(
@@ -89,7 +98,8 @@ def invitations_send(*, invitation_ids: list[int], now: datetime.datetime | None
             .select_related("survey__module", "survey__cohort", "membership__person")
             .order_by("attempts", "pk")
         )
+        tokens = invitation_links_issue(invitations=invitations)
     result.skipped = sorted(set(invitation_ids) - set(claimed) - set(result.failed))
     if invitations:
-        invitation_mails_deliver(invitations=invitations, result=result, kind=KIND_INVITATION)
+        invitation_mails_deliver(invitations=invitations, tokens=tokens, result=result, kind=KIND_INVITATION)
     return result

@@ -201,9 +201,26 @@ def invitation_issue_token(*, invitation: Invitation) -> str:
     return token
 
 
+def invitation_links_issue(*, invitations: list[Invitation]) -> dict[int, str]:
+    """A new link token for each of these invitations (invitation id -> token), in one INSERT; as
+    ``invitation_issue_token`` does for one."""
+    now = timezone.now()
+    tokens = {invitation.pk: token_new() for invitation in invitations}
+    InvitationLink.objects.bulk_create(
+        InvitationLink(invitation_id=pk, token_hash=token_hash(token), issued_at=now) for pk, token in tokens.items()
+    )
+    return tokens
+
+
 def invitation_link_withdraw(*, token: str) -> None:
     """Delete the link with this token: the message carrying it never reached the participant."""
-    InvitationLink.objects.filter(token_hash=token_hash(token)).delete()
+    invitation_links_withdraw(tokens=[token])
+
+
+def invitation_links_withdraw(*, tokens: list[str]) -> None:
+    """Delete the links with these tokens, in one statement."""
+    if tokens:
+        InvitationLink.objects.filter(token_hash__in=[token_hash(token) for token in tokens if token]).delete()
 
 
 def invitation_for_token(*, token: str, now: datetime.datetime | None = None) -> Invitation | None:
