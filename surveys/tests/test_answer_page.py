@@ -134,10 +134,10 @@ def test_each_step_of_the_journey_costs_a_few_queries_and_writes_no_session(link
     with CaptureQueriesContext(connection) as steps["confirmation"]:
         assert client.get(f"{FORM_URL}?saved=1").status_code == 200
     counts = {step: len(_statements(captured)) for step, captured in steps.items()}
-    # link: the invitation; form: the invitation, cohort, module (no response to look for yet);
-    # submit: the invitation, the share lock, the locked invitation, the new response,
-    # the answers, their choices, the invitation marked; confirmation: invitation, cohort, module.
-    assert counts == {"link": 1, "form": 3, "submit": 7, "confirmation": 3}
+    # link: the invitation; form: the invitation with its cohort's name and module (no response to
+    # look for yet); submit: the invitation, the share lock, the locked invitation, the new response,
+    # the answers, their choices, the invitation marked; confirmation: the invitation as on the form.
+    assert counts == {"link": 1, "form": 1, "submit": 7, "confirmation": 1}
     for captured in steps.values():
         assert not any("django_session" in sql for sql in _statements(captured))
     assert "sessionid" not in client.cookies
