@@ -140,4 +140,9 @@ def test_each_step_of_the_journey_costs_a_few_queries_and_writes_no_session(link
     assert counts == {"link": 1, "form": 1, "submit": 7, "confirmation": 1}
     for captured in steps.values():
         assert not any("django_session" in sql for sql in _statements(captured))
+    # No request-wide transaction (ATOMIC_REQUESTS, a savepoint inside the test's): the pages only
+    # read, and the submit's one transaction is response_save's own.
+    for step in ("link", "form", "confirmation"):
+        assert not any("SAVEPOINT" in q["sql"] for q in steps[step].captured_queries), step
+    assert sum(q["sql"].startswith("SAVEPOINT") for q in steps["submit"].captured_queries) == 2
     assert "sessionid" not in client.cookies
