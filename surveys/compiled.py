@@ -11,6 +11,7 @@ A statement is compiled the first time it runs (a ``select_for_update`` only com
 transaction), and its rows get the converters the queryset's own would.
 """
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -59,9 +60,10 @@ class CompiledQuery:
         return tuple(row)
 
 
-def attnames(model: type[Model]) -> list[str]:
+@functools.cache
+def attnames(model: type[Model]) -> tuple[str, ...]:
     """The model's columns, in the order ``Model.from_db`` takes them."""
-    return [field.attname for field in model._meta.concrete_fields]
+    return tuple(field.attname for field in model._meta.concrete_fields)
 
 
 def instance(model: type[Model], using: str = "default", **values: Any) -> Model:
