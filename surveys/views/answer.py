@@ -26,7 +26,7 @@ from django.utils.functional import cached_property
 from django.views import View
 
 from common import ratelimit as limits
-from common.ratelimit import ratelimit
+from common.ratelimit import ratelimits
 from common.views import ServiceFormView
 from surveys import structure
 from surveys.forms import SurveyAnswerForm
@@ -84,10 +84,11 @@ class NoRequestTransactionMixin:
 # Over a limit: the 429 page (RATELIMIT_VIEW in settings), before any token is looked up. Per token
 # first; per address only at a level no cohort behind one address reaches, which stops guessing.
 @method_decorator(
-    ratelimit(group="survey-link-ip", key="ip", rate=limits.SURVEY_LINK_RATE_PER_IP, method="GET"), name="get"
-)
-@method_decorator(
-    ratelimit(group="survey-link-token", key=limits.token_key, rate=limits.SURVEY_LINK_RATE_PER_TOKEN, method="GET"),
+    ratelimits(
+        {"group": "survey-link-ip", "key": "ip", "rate": limits.SURVEY_LINK_RATE_PER_IP},
+        {"group": "survey-link-token", "key": limits.token_key, "rate": limits.SURVEY_LINK_RATE_PER_TOKEN},
+        method="GET",
+    ),
     name="get",
 )
 class AnswerStartView(NoRequestTransactionMixin, View):
