@@ -146,3 +146,20 @@ def test_each_step_of_the_journey_costs_a_few_queries_and_writes_no_session(link
         assert not any("SAVEPOINT" in q["sql"] for q in steps[step].captured_queries), step
     assert sum(q["sql"].startswith("SAVEPOINT") for q in steps["submit"].captured_queries) == 2
     assert "sessionid" not in client.cookies
+
+
+def test_the_form_fields_are_made_once_per_set_version_and_shared_unchanged(linked):
+    first = _linked_client(linked[0][1]).get(FORM_URL)
+    refused = _linked_client(linked[1][1]).post(FORM_URL, _form_data(q_usefulness="", q_pace="Not an option"))
+    later = _linked_client(linked[2][1]).get(FORM_URL)
+
+    assert refused.status_code == 400
+    shared = first.context["form"].fields
+    assert refused.context["form"].fields["q_pace"] is shared["q_pace"]
+    assert later.context["form"].fields["q_pace"] is shared["q_pace"]
+    # The refused post's errors and values stayed on its own form.
+    assert refused.context["form"].errors
+    assert not later.context["form"].errors
+    html = later.content.decode()
+    assert "Not an option" not in html
+    assert html.count(" checked") == first.content.decode().count(" checked")

@@ -157,11 +157,14 @@ class AnswerView(NoRequestTransactionMixin, ServiceFormView):
         return super().get(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {
-            **super().get_form_kwargs(),
-            "questions": self.questions,
-            "consent_levels": self.invitation.survey.quote_consent_levels,
-        }
+        survey = self.invitation.survey
+        levels = survey.quote_consent_levels
+        # The fields depend only on the set version, the privacy (the consent levels) and the
+        # language of their labels: made once, then shared by every form (never changed by one).
+        key = ("answer-fields", survey.question_set_id, survey.question_set.updated_at)
+        key += (survey.privacy, translation.get_language())
+        fields = structure.fragment(key, lambda: SurveyAnswerForm.fields_for(self.questions, levels))
+        return {**super().get_form_kwargs(), "questions": self.questions, "consent_levels": levels, "fields": fields}
 
     def get_initial(self):
         return SurveyAnswerForm.initial_from(self.response, self.questions)
