@@ -20,6 +20,7 @@ bench rows deleted, invitations unmarked), so that the next run starts from the 
 import argparse
 import asyncio
 import json
+import re
 import statistics
 import sys
 import time
@@ -43,6 +44,7 @@ ANSWERS = [
     ("q_recommend", "9"),
     ("q_anything_else", "Thank you."),
 ]
+CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 ANSWER_COUNT = len({name for name, _value in ANSWERS})  # 8 questions answered
 BROWSER = {
     "User-Agent": "Mozilla/5.0 (Linux; Android 14) bench_submit",
@@ -90,8 +92,20 @@ async def app_journey(port, token, n):
     if b'name="q_usefulness"' not in form.body:
         raise Failure("form: no questions")
     steps.append(form.seconds)
-    body = urlencode(ANSWERS).encode()
-    post_headers = {**base, **cookie, "Content-Type": "application/x-www-form-urlencoded", "Origin": "null"}
+    # As a browser does since Django's CSRF check is back on the answer POST: the form's hidden token
+    # and the CSRF cookie, and a real Origin (the answering page sends Referrer-Policy same-origin).
+    csrf = CSRF_FIELD.search(form.body)
+    if csrf is None:
+        raise Failure("form: no CSRF token")
+    cookies = {**opened.cookies, **form.cookies}
+    cookie = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+    body = urlencode([("csrfmiddlewaretoken", csrf.group(1).decode()), *ANSWERS]).encode()
+    post_headers = {
+        **base,
+        **cookie,
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Origin": f"https://{base['Host']}",
+    }
     posted = await arequest(
         port, "POST", "/s/answer/", headers={**post_headers, "Sec-Fetch-Site": "same-origin"}, body=body
     )

@@ -12,6 +12,8 @@ from functools import wraps
 
 import redis
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django_ratelimit import ALL, core
 from django_ratelimit.exceptions import Ratelimited
 
@@ -75,6 +77,59 @@ def ratelimit(*, group, key, rate, method=ALL, block=True):
         return wrapped
 
     return decorator
+
+
+def ratelimits(*limits: dict, method=ALL):
+    """Several limits on one view, each ``{"group": ..., "key": ..., "rate": ...}`` as ``ratelimit``
+    takes them, counted together; over any of them, ``Ratelimited`` (RATELIMIT_VIEW's 429 page).
+
+    With Redis as the cache (production) every counter is counted in one round trip, a pipeline of
+    SET NX (with django-ratelimit's expiry) and INCR per counter, under django-ratelimit's own keys;
+    django-ratelimit makes one or two round trips per limit. Every counter is counted, even when an
+    earlier one is over its limit, which only counts more than stacked decorators would. Any other
+    cache: ``is_ratelimited`` for each. A cache outage allows the request, uncounted.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            limited = _over_a_limit(request, limits, method)
+            request.limited = limited or getattr(request, "limited", False)
+            if limited:
+                raise Ratelimited
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _over_a_limit(request, limits, method) -> bool:
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    if not isinstance(cache, RedisCache):
+        limited = [is_ratelimited(request, method=method, increment=True, **limit) for limit in limits]
+        return any(limited)
+    if not getattr(settings, "RATELIMIT_ENABLE", True) or not core._method_match(request, method):
+        return False
+    counters = []
+    for limit in limits:
+        group, key, rate = limit["group"], limit["key"], limit["rate"]
+        rate = rate(group, request) if callable(rate) else rate
+        value = key(group, request) if callable(key) else core._SIMPLE_KEYS[key](request)
+        most, period = core._split_rate(rate)
+        cache_key = core._make_cache_key(group, core._get_window(value, period), rate, value, method)
+        counters.append((cache.make_and_validate_key(cache_key), period, most))
+    try:
+        pipeline = cache._cache.get_client(write=True).pipeline(transaction=False)
+        for cache_key, period, _most in counters:
+            pipeline.set(cache_key, 0, ex=period + core.EXPIRATION_FUDGE, nx=True)
+            pipeline.incr(cache_key)
+        counts = pipeline.execute()[1::2]
+    except CACHE_UNAVAILABLE as exc:
+        groups = ", ".join(limit["group"] for limit in limits)
+        logger.warning("Rate-limit cache unavailable, %s not counted and the request allowed: %s", groups, exc)
+        return False
+    return any(count > most for count, (_key, _period, most) in zip(counts, counters, strict=True))
 
 
 def client_ip(request) -> str:

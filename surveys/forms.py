@@ -15,23 +15,33 @@ class SurveyAnswerForm(forms.Form):
     """One field per question, plus the "then" rating of questions that ask it and the quote consent
     of text questions; conditions and required-ness are checked by ``answers_clean``."""
 
-    def __init__(self, *args, questions: list[Question], consent_levels=(), **kwargs):
+    def __init__(self, *args, questions: list[Question], consent_levels=(), fields: dict | None = None, **kwargs):
+        """``fields``, if given, are ``fields_for(questions, consent_levels)`` made earlier and shared
+        between forms (the answering page keeps them per set version and language): used as they
+        are, not copied, so nothing may change them."""
         super().__init__(*args, **kwargs)
         self.questions = questions
         self.consent_levels = list(consent_levels)
-        consent_choices = [(c.value, c.label) for c in Answer.QuoteConsent if c in self.consent_levels]
+        self.fields.update(self.fields_for(questions, self.consent_levels) if fields is None else fields)
+
+    @classmethod
+    def fields_for(cls, questions: list[Question], consent_levels) -> dict[str, forms.Field]:
+        """The form's fields for these questions, by name, in order."""
+        fields = {}
+        consent_choices = [(c.value, c.label) for c in Answer.QuoteConsent if c in consent_levels]
         for question in questions:
-            self.fields[field_name(question)] = self._field_for(question)
+            fields[field_name(question)] = cls._field_for(question)
             if question.asks_then:
-                self.fields[field_name(question, "then")] = self._field_for(question)
+                fields[field_name(question, "then")] = cls._field_for(question)
             if question.is_text and len(consent_choices) > 1:
-                self.fields[field_name(question, "consent")] = forms.ChoiceField(
+                fields[field_name(question, "consent")] = forms.ChoiceField(
                     label=_("May we quote this in the impact report?"),
                     choices=consent_choices,
                     initial=Answer.QuoteConsent.NONE,
                     required=False,
                     widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 )
+        return fields
 
     @staticmethod
     def _field_for(question: Question) -> forms.Field:

@@ -71,9 +71,10 @@ def questions_for_set(*, question_set_id: int, stamp: datetime.datetime | None) 
 _fragments: "OrderedDict[tuple, str]" = OrderedDict()
 
 
-def fragment(key: tuple, render) -> str:
-    """HTML that depends only on ``key`` (which must hold the set's pk and stamp and anything else
-    the HTML shows), rendered by ``render()`` the first time and kept like the structure."""
+def fragment(key: tuple, render):
+    """HTML (or another read-only value, such as form fields) that depends only on ``key`` (which
+    must hold the set's pk and stamp and anything else it shows), made by ``render()`` the first
+    time and kept like the structure."""
     with _lock:
         cached = _fragments.get(key)
         if cached is not None:

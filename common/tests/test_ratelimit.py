@@ -9,13 +9,16 @@ import socket
 from pathlib import Path
 
 import pytest
+import redis
 from django.core import mail
+from django.core.cache import caches
 from django.test import Client, RequestFactory
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from cohorts.tests.factories import MembershipFactory, UserFactory
+from common import ratelimit
 from common.models import OutboxMail
-from common.ratelimit import client_ip
+from common.ratelimit import client_ip, token_key
 from modules.tests.factories import ModuleFactory
 from surveys.models import Response
 from surveys.services import invitation_issue_token, survey_open_for_module
@@ -260,6 +263,71 @@ def test_one_survey_link_hammered_is_stopped_per_token(survey_token, settings, c
     assert statuses == [302] * limit
     assert hammered.status_code == 429
     assert other_link.status_code == 302
+
+
+# SURVEY LINKS, COUNTED IN REDIS (production's cache: both limits in one round trip)
+
+
+@pytest.fixture
+def redis_cache(settings, redis_url):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    caches["default"].clear()
+    yield caches["default"]
+    caches["default"].clear()
+
+
+@pytest.fixture
+def redis_round_trips(monkeypatch):
+    """How many times the rate limits talked to Redis: single commands and pipelines sent."""
+    sent = []
+    for cls, name in ((redis.Redis, "execute_command"), (redis.client.Pipeline, "execute")):
+        original = getattr(cls, name)
+
+        def spy(self, *args, _original=original, _name=name, **kwargs):
+            if not (_name == "execute_command" and isinstance(self, redis.client.Pipeline)):
+                sent.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, name, spy)
+    return sent
+
+
+def test_survey_link_limits_in_redis_take_one_round_trip_under_django_ratelimits_keys(
+    redis_cache, redis_round_trips, survey_token, settings
+):
+    url = reverse("surveys:answer_start", kwargs={"token": survey_token})
+    statuses = [Client().get(url, REMOTE_ADDR="192.0.2.7").status_code for _ in range(3)]
+
+    assert statuses == [302] * 3
+    assert redis_round_trips == ["execute"] * 3
+    # The same counters django-ratelimit itself reads.
+    request = RequestFactory().get(url, REMOTE_ADDR="192.0.2.7")
+    request.resolver_match = resolve(url)
+    for group, key, rate in (
+        ("survey-link-ip", "ip", settings.RATELIMIT_SURVEY_LINK_PER_IP),
+        ("survey-link-token", token_key, settings.RATELIMIT_SURVEY_LINK_PER_TOKEN),
+    ):
+        usage = ratelimit.core.get_usage(request, group=group, key=key, rate=rate, method="GET")
+        assert usage["count"] == 3, group
+
+
+def test_survey_link_limits_in_redis_stop_guessing_and_hammering(redis_cache, survey_token, settings):
+    settings.RATELIMIT_SURVEY_LINK_PER_IP = "5/m"
+    settings.RATELIMIT_SURVEY_LINK_PER_TOKEN = "3/m"
+    url = reverse("surveys:answer_start", kwargs={"token": survey_token})
+    guesses = [
+        Client().get(reverse("surveys:answer_start", kwargs={"token": f"{i:043d}"}), REMOTE_ADDR="192.0.2.7")
+        for i in range(5)
+    ]
+    guessed_then_real = Client().get(url, REMOTE_ADDR="192.0.2.7")
+    opened = [Client().get(url, REMOTE_ADDR=f"192.0.2.{i + 20}").status_code for i in range(2)]
+    hammered = Client().get(url, REMOTE_ADDR="192.0.2.99")
+
+    assert [r.status_code for r in guesses] == [404] * 5
+    assert guessed_then_real.status_code == 429
+    assert COOKIE not in guessed_then_real.cookies
+    assert opened == [302, 302]  # the token's 2nd and 3rd opening (the 429 above counted as its 1st)
+    assert hammered.status_code == 429
 
 
 # CLIENT ADDRESS

@@ -5,10 +5,13 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cohorts.models import Membership, Person
 from common.audit import Action, Event, audit_event
+from surveys.compiled import CompiledQuery, instance, invitation_columns, invitation_from_row
 from surveys.models import Answer, Invitation, Question, Response, Survey
 from surveys.structure import questions_for_set
 from surveys.tokens import edit_key_for, pseudonym_for, token_hash
@@ -192,21 +195,38 @@ def _survey_share_lock(*, survey_id: int) -> None:
         )
 
 
+def _invitation_with_lock(*, invitation_id: int, token_hash: str):
+    membership = Membership.objects.filter(pk=OuterRef("membership_id")).order_by()
+    return (
+        Invitation.objects.select_for_update(of=("self",))
+        .filter(pk=invitation_id, links__token_hash=token_hash)
+        .order_by()
+        .annotate(
+            person_id=Subquery(membership.values("person_id")),
+            profession=Subquery(membership.values("person__profession")),
+        )
+        .values_list(*invitation_columns(), "person_id", "profession")
+    )
+
+
+# Every submit makes it: compiled once per process (surveys.compiled).
+_INVITATION_WITH_LOCK = CompiledQuery(_invitation_with_lock, invitation_id=-1, token_hash="placeholder")  # noqa: S106
+
+
 def _invitation_locked(*, invitation: Invitation, token: str, now: datetime.datetime) -> Invitation:
     """The invitation row, locked (FOR UPDATE, its survey and question set FOR SHARE), and re-checked
     under the lock: the link must still be one of this invitation's links, and its survey must still
-    accept answers."""
+    accept answers. Read again with its survey and the participant's profession (which a response
+    keeps unless it is anonymous)."""
     _survey_share_lock(survey_id=invitation.survey_id)
-    locked = (
-        Invitation.objects.select_for_update(of=("self",))
-        .select_related("survey__question_set", "membership__person")
-        .by_token_hash(token_hash(token))
-        .filter(pk=invitation.pk)
-        .order_by()
-        .first()
-    )
-    if locked is None or not locked.survey.is_accepting_at(now):
+    row = _INVITATION_WITH_LOCK.fetchone(invitation_id=invitation.pk, token_hash=token_hash(token))
+    if row is None:
         raise ValidationError(_("This survey link is no longer valid."), code="invalid_link")
+    locked, (person_id, profession) = invitation_from_row(row)
+    if not locked.survey.is_accepting_at(now):
+        raise ValidationError(_("This survey link is no longer valid."), code="invalid_link")
+    locked.membership = instance(Membership, id=locked.membership_id, person_id=person_id)
+    locked.membership.person = instance(Person, id=person_id, profession=profession)
     return locked
 
 

@@ -134,10 +134,32 @@ def test_each_step_of_the_journey_costs_a_few_queries_and_writes_no_session(link
     with CaptureQueriesContext(connection) as steps["confirmation"]:
         assert client.get(f"{FORM_URL}?saved=1").status_code == 200
     counts = {step: len(_statements(captured)) for step, captured in steps.items()}
-    # link: the invitation; form: the invitation, cohort, module (no response to look for yet);
-    # submit: the invitation, the share lock, the locked invitation, the new response,
-    # the answers, their choices, the invitation marked; confirmation: invitation, cohort, module.
-    assert counts == {"link": 1, "form": 3, "submit": 7, "confirmation": 3}
+    # link: the invitation; form: the invitation with its cohort's name and module (no response to
+    # look for yet); submit: the invitation, the share lock, the locked invitation, the new response,
+    # the answers, their choices, the invitation marked; confirmation: the invitation as on the form.
+    assert counts == {"link": 1, "form": 1, "submit": 7, "confirmation": 1}
     for captured in steps.values():
         assert not any("django_session" in sql for sql in _statements(captured))
+    # No request-wide transaction (ATOMIC_REQUESTS, a savepoint inside the test's): the pages only
+    # read, and the submit's one transaction is response_save's own.
+    for step in ("link", "form", "confirmation"):
+        assert not any("SAVEPOINT" in q["sql"] for q in steps[step].captured_queries), step
+    assert sum(q["sql"].startswith("SAVEPOINT") for q in steps["submit"].captured_queries) == 2
     assert "sessionid" not in client.cookies
+
+
+def test_the_form_fields_are_made_once_per_set_version_and_shared_unchanged(linked):
+    first = _linked_client(linked[0][1]).get(FORM_URL)
+    refused = _linked_client(linked[1][1]).post(FORM_URL, _form_data(q_usefulness="", q_pace="Not an option"))
+    later = _linked_client(linked[2][1]).get(FORM_URL)
+
+    assert refused.status_code == 400
+    shared = first.context["form"].fields
+    assert refused.context["form"].fields["q_pace"] is shared["q_pace"]
+    assert later.context["form"].fields["q_pace"] is shared["q_pace"]
+    # The refused post's errors and values stayed on its own form.
+    assert refused.context["form"].errors
+    assert not later.context["form"].errors
+    html = later.content.decode()
+    assert "Not an option" not in html
+    assert html.count(" checked") == first.content.decode().count(" checked")

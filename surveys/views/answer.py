@@ -16,6 +16,7 @@ arrives without it) and a Fetch Metadata check refuses any POST the browser mark
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,7 +26,7 @@ from django.utils.functional import cached_property
 from django.views import View
 
 from common import ratelimit as limits
-from common.ratelimit import ratelimit
+from common.ratelimit import ratelimits
 from common.views import ServiceFormView
 from surveys import structure
 from surveys.forms import SurveyAnswerForm
@@ -69,17 +70,28 @@ def _cross_site_post(request) -> bool:
     )
 
 
+class NoRequestTransactionMixin:
+    """Outside ATOMIC_REQUESTS' request-wide transaction. These pages read, and their one write,
+    ``response_save``, is a transaction of its own (committed before the redirect is sent): the
+    request's BEGIN and COMMIT would only add two round trips to each of a participant's requests."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
+
+
 @method_decorator(login_not_required, name="dispatch")
 # Over a limit: the 429 page (RATELIMIT_VIEW in settings), before any token is looked up. Per token
 # first; per address only at a level no cohort behind one address reaches, which stops guessing.
 @method_decorator(
-    ratelimit(group="survey-link-ip", key="ip", rate=limits.SURVEY_LINK_RATE_PER_IP, method="GET"), name="get"
-)
-@method_decorator(
-    ratelimit(group="survey-link-token", key=limits.token_key, rate=limits.SURVEY_LINK_RATE_PER_TOKEN, method="GET"),
+    ratelimits(
+        {"group": "survey-link-ip", "key": "ip", "rate": limits.SURVEY_LINK_RATE_PER_IP},
+        {"group": "survey-link-token", "key": limits.token_key, "rate": limits.SURVEY_LINK_RATE_PER_TOKEN},
+        method="GET",
+    ),
     name="get",
 )
-class AnswerStartView(View):
+class AnswerStartView(NoRequestTransactionMixin, View):
     def get(self, request, token):
         invitation = invitation_for_token(token=token)
         if invitation is None:
@@ -100,7 +112,7 @@ class AnswerStartView(View):
 
 
 @method_decorator(login_not_required, name="dispatch")
-class AnswerView(ServiceFormView):
+class AnswerView(NoRequestTransactionMixin, ServiceFormView):
     """The participant's questions; their answers are checked once, by the form, and saved by
     ``response_save``. Two outcomes are pages of their own rather than errors on the form: a link
     that stopped working while they answered, and an anonymous answer already given elsewhere.
@@ -145,11 +157,14 @@ class AnswerView(ServiceFormView):
         return super().get(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {
-            **super().get_form_kwargs(),
-            "questions": self.questions,
-            "consent_levels": self.invitation.survey.quote_consent_levels,
-        }
+        survey = self.invitation.survey
+        levels = survey.quote_consent_levels
+        # The fields depend only on the set version, the privacy (the consent levels) and the
+        # language of their labels: made once, then shared by every form (never changed by one).
+        key = ("answer-fields", survey.question_set_id, survey.question_set.updated_at)
+        key += (survey.privacy, translation.get_language())
+        fields = structure.fragment(key, lambda: SurveyAnswerForm.fields_for(self.questions, levels))
+        return {**super().get_form_kwargs(), "questions": self.questions, "consent_levels": levels, "fields": fields}
 
     def get_initial(self):
         return SurveyAnswerForm.initial_from(self.response, self.questions)
