@@ -160,6 +160,12 @@ class Person(TimeStampedModel):
     def __str__(self):
         return self.full_name
 
+    def get_profession_display(self) -> str:
+        # Django's generated method hashes every choice's lazy label, translating all nine, on each
+        # call: the cohort page and the module register (a row per person) spent most of their
+        # translations on it (issue 14). This translates the one label shown.
+        return str(dict(self.Profession.choices).get(self.profession, self.profession))
+
     def save(self, *args, **kwargs):
         # E-mail addresses are compared case-insensitively; store them in one form.
         self.email = self.email.strip().lower()
