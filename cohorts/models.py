@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from common.models import TimeStampedModel
+from common.models import TimeStampedModel, choice_label
 
 from .querysets import CohortQuerySet, MembershipQuerySet
 
@@ -161,10 +161,7 @@ class Person(TimeStampedModel):
         return self.full_name
 
     def get_profession_display(self) -> str:
-        # Django's generated method hashes every choice's lazy label, translating all nine, on each
-        # call: the cohort page and the module register (a row per person) spent most of their
-        # translations on it (issue 14). This translates the one label shown.
-        return str(dict(self.Profession.choices).get(self.profession, self.profession))
+        return choice_label(self.Profession, self.profession)  # shown on every row of a cohort's tables
 
     def save(self, *args, **kwargs):
         # E-mail addresses are compared case-insensitively; store them in one form.

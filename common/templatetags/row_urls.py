@@ -16,15 +16,17 @@ from django.urls import reverse
 register = template.Library()
 
 # An id no row has, which cannot be mistaken for another part of a URL.
-MARKER = "918273645546372819"
+MARKER = 918273645546372819
 
 
 class RowURL:
-    def __init__(self, viewname: str, each: str, kwargs: dict):
-        url = reverse(viewname, kwargs={**kwargs, each: int(MARKER)})
-        self.head, found, self.tail = url.partition(MARKER)
-        if not found or MARKER in self.tail:
-            raise ValueError(f"{viewname}: the marker for {each} must appear once in {url}")
+    """A URL reversed with ``MARKER`` as the row's id (``reverse(..., kwargs={..., "pk": MARKER})``);
+    ``for_row(pk)`` is that URL for one row. A view that gives each row its URL uses it directly."""
+
+    def __init__(self, url: str):
+        self.head, found, self.tail = url.partition(str(MARKER))
+        if not found or str(MARKER) in self.tail:
+            raise ValueError(f"the row marker must appear once in {url}")
 
     def for_row(self, pk) -> str:
         return f"{self.head}{int(pk)}{self.tail}"
@@ -33,7 +35,7 @@ class RowURL:
 @register.simple_tag
 def row_url(viewname: str, *, each: str, **kwargs) -> RowURL:
     """The URL named ``viewname`` for every row: ``each`` names the URL kwarg that is the row's id."""
-    return RowURL(viewname, each, kwargs)
+    return RowURL(reverse(viewname, kwargs={**kwargs, each: MARKER}))
 
 
 @register.filter
