@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from common.models import TimeStampedModel
+from common.models import TimeStampedModel, choice_label
 
 from .querysets import CohortQuerySet, MembershipQuerySet
 
@@ -159,6 +159,9 @@ class Person(TimeStampedModel):
 
     def __str__(self):
         return self.full_name
+
+    def get_profession_display(self) -> str:
+        return choice_label(self.Profession, self.profession)  # shown on every row of a cohort's tables
 
     def save(self, *args, **kwargs):
         # E-mail addresses are compared case-insensitively; store them in one form.

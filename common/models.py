@@ -3,6 +3,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def choice_label(choices: type[models.Choices], value) -> str:
+    """What a model's ``get_FOO_display()`` gives, translating only the one label shown.
+
+    Django's generated method hashes every choice's lazy label, translating each, on every call:
+    in a table of a hundred-odd rows that was most of the page's translations (issue 14)."""
+    return str(dict(choices.choices).get(value, value))
+
+
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -28,6 +28,11 @@ class AttendanceRegisterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = register_version(register)
         self.rows = []
+        # Translated once for the whole register, not once a person and choice (issue 14: the
+        # module page draws four choices for each of a cohort's hundred-odd participants).
+        choices = [
+            (value, str(label)) for value, label in [*Attendance.Status.choices, (self.NOT_RECORDED, _("Not recorded"))]
+        ]
         for row in register:
             if not row.is_active:
                 self.rows.append((row, None))
@@ -35,7 +40,7 @@ class AttendanceRegisterForm(forms.Form):
             name = f"status_{row.membership.pk}"
             self.fields[name] = forms.ChoiceField(
                 label=row.membership.person.full_name,
-                choices=[*Attendance.Status.choices, (self.NOT_RECORDED, _("Not recorded"))],
+                choices=choices,
                 widget=forms.RadioSelect,
                 required=False,
                 initial=row.status or self.NOT_RECORDED,

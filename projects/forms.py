@@ -74,7 +74,8 @@ class SetAssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.participants = participants
         self.sets = {s.pk: s for s in sets}
-        choices = [("", _("No set")), *[(str(s.pk), s.name) for s in sets]]
+        # "No set" translated once for the page, not once a participant (issue 14).
+        choices = [("", str(_("No set"))), *[(str(s.pk), s.name) for s in sets]]
         for membership in participants:
             self.fields[f"m{membership.pk}"] = forms.ChoiceField(
                 label=membership.person.full_name,

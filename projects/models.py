@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from common.models import TimeStampedModel
+from common.models import TimeStampedModel, choice_label
 
 from .querysets import (
     ActionLearningSetQuerySet,
@@ -205,6 +205,13 @@ class ImprovementProject(TimeStampedModel):
     def __str__(self):
         return self.title
 
+    # The showcase and the project list show these for every project (common.models.choice_label).
+    def get_area_display(self) -> str:
+        return choice_label(self.Area, self.area)
+
+    def get_status_display(self) -> str:
+        return choice_label(self.Status, self.status)
+
     @property
     def progress_score_meaning(self):
         return PROGRESS_SCORE_MEANINGS.get(self.progress_score, "")
@@ -325,6 +332,13 @@ class Measure(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    # The showcase shows these for every measure (common.models.choice_label).
+    def get_kind_display(self) -> str:
+        return choice_label(self.Kind, self.kind)
+
+    def get_better_display(self) -> str:
+        return choice_label(self.Direction, self.better)
 
     def clean(self):
         if self.baseline_points and (self.baseline_start or self.baseline_end):

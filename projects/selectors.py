@@ -20,7 +20,6 @@ from .models import (
     ImprovementProject,
     Measure,
     Presentation,
-    PresentationFeedback,
     ProgressScore,
     ProjectPDSACycle,
     SetAction,
@@ -172,6 +171,10 @@ def project_get(*, cohort, pk: int) -> ImprovementProject:
 
 def _attach_derived(project):
     project.driver_tree = driver_tree(project.driver_nodes.all())
+    _attach_charts(project)
+
+
+def _attach_charts(project):
     cycles = list(project.pdsa_cycles.all())
     for measure in project.measures.all():
         measure.chart = measure_chart(measure=measure, cycles=cycles)
@@ -301,11 +304,8 @@ def celebration_module(*, cohort) -> Module | None:
 
 
 def presentation_list_for_cohort(*, cohort) -> list[Presentation]:
-    return list(
-        Presentation.objects.for_cohort(cohort)
-        .select_related("action_learning_set", "project")
-        .prefetch_related(Prefetch("feedback", queryset=PresentationFeedback.objects.select_related("author__person")))
-    )
+    """The showcase's schedule: each slot with its set's name (its feedback is on the slot's own page)."""
+    return list(Presentation.objects.for_cohort(cohort).select_related("action_learning_set"))
 
 
 def presentation_get(*, cohort, pk: int) -> Presentation:
@@ -322,20 +322,24 @@ def presentation_feedback_visible_to(*, presentation, user, is_cohort_facilitato
 
 
 def showcase_for_cohort(*, cohort) -> list[ActionLearningSet]:
-    """Every set with its projects, charts, PDSA history, scores and presentations."""
+    """Every set with its projects, charts, PDSA history and scores: what the showcase (and the
+    impact report's projects) show, nothing more (no members, driver diagrams, or PDSA plans: the
+    showcase is the cohort's biggest page)."""
+    data_points = DataPoint.objects.only("pk", "measure_id", "date", "value", "note").order_by("date")
+    cycles = ProjectPDSACycle.objects.only("pk", "project_id", "title", "start_date", "act", "study").prefetch_related(
+        Prefetch("measures", queryset=Measure.objects.only("pk"))
+    )
+    projects = ImprovementProject.objects.order_by("title").prefetch_related(
+        Prefetch("measures", queryset=Measure.objects.prefetch_related(Prefetch("data_points", queryset=data_points))),
+        Prefetch("pdsa_cycles", queryset=cycles),
+        Prefetch("progress_scores", queryset=ProgressScore.objects.only("pk", "project_id", "score", "recorded_at")),
+    )
     sets = list(
         ActionLearningSet.objects.for_cohort(cohort)
-        .select_related("set_facilitator__person")
-        .prefetch_related(
-            _active_set_memberships(),
-            Prefetch(
-                "projects",
-                queryset=ImprovementProject.objects.order_by("title").prefetch_related(*_project_prefetches()),
-            ),
-            Prefetch("presentations", queryset=Presentation.objects.order_by("order")),
-        )
+        .only("pk", "cohort_id", "name", "reflections")
+        .prefetch_related(Prefetch("projects", queryset=projects))
     )
     for action_learning_set in sets:
         for project in action_learning_set.projects.all():
-            _attach_derived(project)
+            _attach_charts(project)
     return sets

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from common.models import TimeStampedModel
+from common.models import TimeStampedModel, choice_label
 
 from .querysets import InvitationQuerySet, QuestionSetQuerySet, SurveyQuerySet
 
@@ -427,6 +427,9 @@ class Invitation(TimeStampedModel):
 
     def __str__(self):
         return f"{self.membership.person} – {self.survey}"
+
+    def get_status_display(self) -> str:
+        return choice_label(self.Status, self.status)  # shown on every row of a survey's invitations
 
     @property
     def has_responded(self):

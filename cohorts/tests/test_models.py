@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cohorts.models import Cohort, Membership, ModuleOutline, Person
 from cohorts.tests.factories import (
@@ -35,6 +35,21 @@ def test_person_save_stores_email_lower_case():
     person = PersonFactory(email="  Mixed.Case@Example.ORG ")
 
     assert person.email == "mixed.case@example.org"
+
+
+def test_person_get_profession_display_gives_the_label_in_the_active_language():
+    person = Person(profession=Person.Profession.PSYCHOLOGY)
+    for profession in Person.Profession:
+        person.profession = profession.value
+        assert person.get_profession_display() == str(profession.label)
+        assert type(person.get_profession_display()) is str
+    with translation.override("en"):
+        person.profession = Person.Profession.MEDICINE
+        assert person.get_profession_display() == "Medicine / psychiatry"
+
+
+def test_person_get_profession_display_of_an_unknown_value_is_the_value():
+    assert Person(profession="astronaut").get_profession_display() == "astronaut"
 
 
 def test_membership_is_unique_per_cohort():

@@ -12,6 +12,8 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
+from common.templatetags.row_urls import MARKER as ROW
+from common.templatetags.row_urls import RowURL
 from common.views import CohortPageMixin
 from surveys import selectors, services
 from surveys.models import Invitation, Survey
@@ -25,8 +27,9 @@ class InvitationDeliveryView(CohortPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         survey = survey_of_page(self.request, self.kwargs)
         invitations, counts = selectors.invitation_delivery_for_survey(survey=survey)
+        resend = RowURL(survey_url(survey, "surveys:invitation_resend", pk=ROW))  # reversed once, not once a row
         for invitation in invitations:
-            invitation.resend_url = survey_url(survey, "surveys:invitation_resend", pk=invitation.pk)
+            invitation.resend_url = resend.for_row(invitation.pk)
         return super().get_context_data(
             module=survey.module if survey.kind == Survey.Kind.MODULE else None,
             survey=survey,
