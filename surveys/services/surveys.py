@@ -280,7 +280,8 @@ def invitation_for_token(*, token: str, now: datetime.datetime | None = None) ->
         return None
     survey.question_set = instance(QuestionSet, id=survey.question_set_id, updated_at=stamp)
     survey.cohort = instance(Cohort, id=survey.cohort_id, name=cohort_name)
-    survey.module = None
+    # (Assigning None to survey.module would clear module_id too; a survey without a module reads
+    # survey.module as None without a query.)
     if survey.module_id is not None:
         survey.module = instance(
             Module, id=survey.module_id, cohort_id=survey.cohort_id, number=module_number, title=module_title
