@@ -15,9 +15,11 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cohorts.tests.factories import PASSWORD, CohortFactory, MembershipFactory, UserFactory
-from modules.tests.factories import modules_for_cohort
+from modules.models import Attendance
+from modules.tests.factories import ActItemFactory, AttendanceFactory, PDSACycleFactory, modules_for_cohort
 from projects.tests.factories import (
     ActionLearningSetFactory,
     DataPointFactory,
@@ -158,6 +160,30 @@ def modules(cohort):
 def participants(cohort):
     """Three participants of ``cohort``."""
     return MembershipFactory.create_batch(3, cohort=cohort)
+
+
+@pytest.fixture
+def fill_cohort(db):
+    """A function that gives ``cohort`` ``n`` participants present at three modules, each module a PDSA
+    record with Act items (n / 5 done, one open) and a withdrawn member: for query counts that must
+    not grow with the cohort. ``each_module(number, module, participants)`` adds a test's own rows."""
+
+    def fill(cohort, modules, n, each_module=None):
+        participants = MembershipFactory.create_batch(n, cohort=cohort)
+        for number, module in enumerate(modules[:3], start=1):
+            if each_module is not None:
+                each_module(number, module, participants)
+            Attendance.objects.bulk_create(
+                Attendance(module=module, membership=m, status="present") for m in participants
+            )
+            cycle = PDSACycleFactory(module=module, updated_by=UserFactory())
+            ActItemFactory.create_batch(n // 5, cycle=cycle, done=True, done_at=timezone.now(), done_by=UserFactory())
+            ActItemFactory(cycle=cycle)
+        withdrawn = MembershipFactory(cohort=cohort, status="withdrawn", withdrawn_on=datetime.date(2026, 2, 1))
+        AttendanceFactory(module=modules[0], membership=withdrawn)
+        return participants
+
+    return fill
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ templates/reports/partials/ and uses presentation attributes only, so that the p
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -73,8 +74,22 @@ def self_assessment_chart(self_assessment: dict):
     return level_chart(rows) if rows else None
 
 
+def run_chart(measure: dict | None) -> dict | None:
+    """A project's run chart in the shape projects' run-chart partial takes: the report's dict (and a
+    published snapshot) keeps the layout's dates as ISO strings, the partial formats dates."""
+    if not measure or not measure["rows"]:
+        return None
+    layout = measure["layout"]
+    return {
+        **layout,
+        "points": [{**p, "date": datetime.date.fromisoformat(p["date"])} for p in layout["points"]],
+        "x_labels": [{**x, "label": datetime.date.fromisoformat(x["label"])} for x in layout["x_labels"]],
+    }
+
+
 def report_charts(data: dict) -> dict:
     return {
+        "projects": [(project, run_chart(project["measure"])) for project in data["projects"]],
         "attendance": attendance_chart(data["attendance"]),
         "headlines": headline_charts(data["pdsa"]),
         "self_assessment": self_assessment_chart(data["self_assessment"]),

@@ -269,7 +269,7 @@ def test_practice_summary_shows_counts_with_a_chart_and_a_table(world):
     text = response.text
     assert "All 3 participants have logged at least one practice moment" in text
     assert "8 moments in all." in text
-    assert text.count('<svg class="practice-chart"') == 3
+    assert text.count('<svg class="chart-svg bar-chart"') == 3
 
     def row(label):
         found = re.search(rf"{label}</th><td[^>]*>(\d+)</td><td[^>]*>(\d+)</td>", text)

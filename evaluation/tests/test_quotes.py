@@ -134,28 +134,15 @@ def test_participant_lists_own_named_and_pseudonymous_answers_and_reflections(co
 def test_moment_consent_is_none_unless_shared(cohort, member):
     from evaluation import services
 
+    the_moment = {"membership": member, "date": cohort.start_date, "method": "grow", "with_whom": "team"}
     moment = services.practice_moment_create(
-        cohort=cohort,
-        membership=member,
-        date=cohort.start_date,
-        method="grow",
-        with_whom="team",
-        reflection="Private",
-        shared_with_set=False,
-        quote_consent=C.NAME_AND_ROLE,
+        cohort=cohort, **the_moment, reflection="Private", shared_with_set=False, quote_consent=C.NAME_AND_ROLE
     )
     assert moment.quote_consent == C.NONE
 
     def share(shared_with_set):
         services.practice_moment_update(
-            moment=moment,
-            membership=member,
-            date=moment.date,
-            method="grow",
-            with_whom="team",
-            reflection="Shared now",
-            shared_with_set=shared_with_set,
-            quote_consent=C.ROLE,
+            moment=moment, **the_moment, reflection="Shared now", shared_with_set=shared_with_set, quote_consent=C.ROLE
         )
 
     share(True)

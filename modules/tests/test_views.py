@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
+from cohorts.tests.factories import CohortFactory, MembershipFactory
 from modules.models import ActItem, Attendance, Module
 from modules.tests.factories import ActItemFactory, AttendanceFactory, PDSACycleFactory, modules_for_cohort
 from tests.guards import (
@@ -282,18 +282,6 @@ def _all_urls(cohort, item):
 # Query counts: the same for 5 and 50 participants
 
 
-def _fill_cohort(cohort, modules, n):
-    participants = MembershipFactory.create_batch(n, cohort=cohort)
-    for module in modules[:3]:
-        Attendance.objects.bulk_create(Attendance(module=module, membership=m, status="present") for m in participants)
-        cycle = PDSACycleFactory(module=module, updated_by=UserFactory())
-        ActItemFactory.create_batch(n // 5, cycle=cycle, done=True, done_at=timezone.now(), done_by=UserFactory())
-        ActItemFactory(cycle=cycle)
-    withdrawn = MembershipFactory(cohort=cohort, status="withdrawn", withdrawn_on=datetime.date(2026, 2, 1))
-    AttendanceFactory(module=modules[0], membership=withdrawn)
-    return participants
-
-
 # Measured: the session, the user, the cohort and membership (middleware), the request's
 # savepoint pair (ATOMIC_REQUESTS inside the test transaction) and the page's own queries.
 @pytest.mark.parametrize(
@@ -302,9 +290,9 @@ def _fill_cohort(cohort, modules, n):
 )
 @pytest.mark.parametrize("size", [5, 50])
 def test_page_query_count_is_constant_in_cohort_size(
-    django_assert_num_queries, facilitator, cohort, name, number, expected, size
+    django_assert_num_queries, fill_cohort, facilitator, cohort, name, number, expected, size
 ):
-    _fill_cohort(cohort, modules_for_cohort(cohort), size)
+    fill_cohort(cohort, modules_for_cohort(cohort), size)
     client = client_for(facilitator)
     url = cohort_url(name, cohort, number)
 

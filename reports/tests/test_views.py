@@ -95,6 +95,10 @@ def test_report_page_shows_every_section_with_consented_quotes_only(world, facil
     assert REFLECTION in html
     assert UNCONSENTED not in html
     assert "Run chart: Days to first contact" in html
+    # The run chart's points are dated from the report's ISO dates, as in the data table beside it.
+    point = re.search(r'<circle class="rc-point"[^>]*><title>([^<]+)</title>', html)
+    assert point is not None
+    assert re.match(r"\d{1,2} [A-Z][a-z]{2} \d{4}: ", point.group(1))
 
 
 def test_key_impacts_are_added_edited_moved_and_deleted_on_the_page(world, facilitator):

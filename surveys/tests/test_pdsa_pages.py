@@ -1,14 +1,12 @@
 """The PDSA pages (moved here from modules with their code): selectors, views, permissions and
 query counts."""
 
-import datetime
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cohorts.tests.factories import MembershipFactory, UserFactory
-from modules.models import Attendance, PDSACycle
+from cohorts.tests.factories import MembershipFactory
+from modules.models import PDSACycle
 from modules.tests.factories import ActItemFactory, AttendanceFactory, PDSACycleFactory, modules_for_cohort
 from surveys.selectors import (
     ScoreMove,
@@ -256,18 +254,9 @@ def _all_urls(cohort, item):
 # Query counts: the same for 5 and 50 participants
 
 
-def _fill_cohort(cohort, modules, n):
-    participants = MembershipFactory.create_batch(n, cohort=cohort)
-    for number, module in enumerate(modules[:3], start=1):
-        scores = [(i + number) % 5 + 1 for i in range(n)]
-        survey_with_results(module=module, memberships=participants, usefulness=scores, recommend=scores)
-        Attendance.objects.bulk_create(Attendance(module=module, membership=m, status="present") for m in participants)
-        cycle = PDSACycleFactory(module=module, updated_by=UserFactory())
-        ActItemFactory.create_batch(n // 5, cycle=cycle, done=True, done_at=timezone.now(), done_by=UserFactory())
-        ActItemFactory(cycle=cycle)
-    withdrawn = MembershipFactory(cohort=cohort, status="withdrawn", withdrawn_on=datetime.date(2026, 2, 1))
-    AttendanceFactory(module=modules[0], membership=withdrawn)
-    return participants
+def _survey_results(number, module, participants):
+    scores = [(i + number) % 5 + 1 for i in range(len(participants))]
+    survey_with_results(module=module, memberships=participants, usefulness=scores, recommend=scores)
 
 
 # Measured: the session, the user, the cohort and membership (middleware), the request's
@@ -279,9 +268,9 @@ def _fill_cohort(cohort, modules, n):
 )
 @pytest.mark.parametrize("size", [5, 50])
 def test_page_query_count_is_constant_in_cohort_size(
-    django_assert_num_queries, facilitator, cohort, name, number, expected, size
+    django_assert_num_queries, fill_cohort, facilitator, cohort, name, number, expected, size
 ):
-    _fill_cohort(cohort, modules_for_cohort(cohort), size)
+    fill_cohort(cohort, modules_for_cohort(cohort), size, each_module=_survey_results)
     client = client_for(facilitator)
     url = cohort_url(name, cohort, number)
 

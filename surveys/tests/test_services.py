@@ -305,6 +305,15 @@ def _survey_with_privacy(open_survey, privacy):
     )
 
 
+def _anonymous_answer_given(open_survey, linked):
+    """The survey made anonymous and the first invitation's answer submitted: from now on, final."""
+    _survey_with_privacy(open_survey, Survey.Privacy.ANONYMOUS)
+    invitation, token = linked[0]
+    response_submit(invitation=invitation, token=token, raw_answers=ANSWERS)
+    invitation.refresh_from_db()
+    return invitation
+
+
 def test_response_named_links_membership(open_survey, linked):
     _survey_with_privacy(open_survey, Survey.Privacy.NAMED)
     invitation, token = linked[0]
@@ -362,10 +371,7 @@ def test_response_submit_refuses_another_invitations_link(open_survey, linked):
 
 
 def test_response_anonymous_with_another_link_cannot_answer_twice(open_survey, linked):
-    _survey_with_privacy(open_survey, Survey.Privacy.ANONYMOUS)
-    invitation, token = linked[0]
-    response_submit(invitation=invitation, token=token, raw_answers=ANSWERS)
-    invitation.refresh_from_db()
+    invitation = _anonymous_answer_given(open_survey, linked)
     new = invitation_issue_token(invitation=invitation)
     with pytest.raises(ResponseLockedError):
         response_submit(invitation=invitation, token=new, raw_answers=ANSWERS)
@@ -431,10 +437,7 @@ def test_response_save_rechecks_the_link_and_the_window_under_the_lock(open_surv
 
 
 def test_response_save_keeps_an_anonymous_answer_final(open_survey, linked):
-    _survey_with_privacy(open_survey, Survey.Privacy.ANONYMOUS)
-    invitation, token = linked[0]
-    response_submit(invitation=invitation, token=token, raw_answers=ANSWERS)
-    invitation.refresh_from_db()
+    invitation = _anonymous_answer_given(open_survey, linked)
     questions, answers = _checked(invitation)
 
     with pytest.raises(ResponseLockedError):
