@@ -60,6 +60,16 @@ def _port_open(host, port):
         return False
 
 
+# Slow tests that are not end-to-end: scripts/run-tests runs them in the process beside the others.
+HEAVY = ("demo/tests/", "tests/test_query_counts.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith(HEAVY):
+            item.add_marker(pytest.mark.heavy)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Every test starts with empty rate-limit counters (they live in the default cache)."""

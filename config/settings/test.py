@@ -8,6 +8,9 @@ from .base import *  # noqa: F403
 from .base import env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# scripts/run-tests runs two pytest processes side by side: each gets a test database of its own.
+if env("TEST_DATABASE_NAME", default=""):
+    DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 # A Celery worker started by the acceptance tests sets EMAIL_BACKEND to SMTP (tests/acceptance).
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
