@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,8 +36,8 @@ from evaluation.models import PracticeMoment
 from evaluation.wording import effect_size_label
 from modules.models import Attendance, Module
 from modules.selectors import cohort_overview
-from projects.models import ActionLearningSet, DataPoint, ImprovementProject, Measure, ProjectPDSACycle
-from projects.selectors import measure_chart
+from projects.models import ImprovementProject, Measure
+from projects.selectors import showcase_for_cohort
 from surveys import disclosure
 from surveys.models import Answer, Question, Survey
 from surveys.selectors import pdsa_timeline_for_cohort
@@ -410,33 +410,13 @@ def _score(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.1f}"
 
 
-def _sets_with_projects(cohort: Cohort) -> list[ActionLearningSet]:
-    """The sets and their projects with what the report shows of them: each project's measures with
-    their data points and PDSA cycles (the run chart's markers). Not the showcase's members,
-    presentations, driver diagrams and score history, which the report does not show."""
-    measures = Measure.objects.prefetch_related(Prefetch("data_points", queryset=DataPoint.objects.order_by("date")))
-    cycles = ProjectPDSACycle.objects.only("pk", "project_id", "title", "start_date").prefetch_related(
-        Prefetch("measures", queryset=Measure.objects.only("pk"))
-    )
-    projects = ImprovementProject.objects.order_by("title").prefetch_related(
-        Prefetch("measures", queryset=measures), Prefetch("pdsa_cycles", queryset=cycles)
-    )
-    return list(
-        ActionLearningSet.objects.for_cohort(cohort)
-        .only("pk", "cohort_id", "name", "reflections")
-        .prefetch_related(Prefetch("projects", queryset=projects))
-    )
-
-
 def _projects(cohort: Cohort) -> tuple[list[dict], list[dict]]:
     projects, reflections = [], []
-    for action_learning_set in _sets_with_projects(cohort):
+    for action_learning_set in showcase_for_cohort(cohort=cohort):
         if action_learning_set.reflections.strip():
             reflections.append({"set": action_learning_set.name, "text": action_learning_set.reflections})
         for project in action_learning_set.projects.all():
             key_measure = _key_measure(project)
-            if key_measure is not None:
-                key_measure.chart = measure_chart(measure=key_measure, cycles=list(project.pdsa_cycles.all()))
             projects.append(
                 {
                     "id": project.pk,
