@@ -7,6 +7,7 @@ import logging
 import re
 import socket
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import redis
@@ -14,6 +15,7 @@ from django.core import mail
 from django.core.cache import caches
 from django.test import Client, RequestFactory
 from django.urls import resolve, reverse
+from django_ratelimit import core
 
 from cohorts.tests.factories import MembershipFactory, UserFactory
 from common import ratelimit
@@ -25,6 +27,20 @@ from surveys.services import invitation_issue_token, survey_open_for_module
 from surveys.views.answer import COOKIE
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def one_rate_limit_window(monkeypatch):
+    """Every request of a test falls in the same rate-limit window.
+
+    django-ratelimit counts in fixed windows (a minute, ten minutes...) that end at a moment set by
+    the clock; a test that makes 300 requests on a slow machine could otherwise straddle the end of
+    a window, see its counter start again from zero, and never reach the limit. The clock the
+    windows are read from stands still at one moment for the whole test.
+    """
+    now = int(core.time.time())
+    monkeypatch.setattr(core, "time", SimpleNamespace(time=lambda: now))
+
 
 PASSWORD = "correct horse battery staple"  # UserFactory's
 
