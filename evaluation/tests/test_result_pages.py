@@ -7,6 +7,7 @@ import statistics
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from cohorts.tests.factories import MembershipFactory
 from surveys.models import Answer, Question, Response, Survey
@@ -128,7 +129,7 @@ def test_self_assessment_page_reveals_nobody(cohort, facilitator_client):
     _pre, _post, members = build(cohort, KNOWN)
     html = facilitator_client.get(url(cohort)).content.decode()
     for membership in members:
-        assert membership.person.full_name not in html
+        assert escape(membership.person.full_name) not in html
         assert membership.person.email not in html
         assert pseudonym_for(membership.pk) not in html
     assert "Nursing" not in html  # no breakdown by profession at all

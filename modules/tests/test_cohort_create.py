@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from cohorts.models import Cohort, Membership, Organisation
 from cohorts.tests.factories import (
@@ -103,7 +104,7 @@ def test_staff_create_the_next_cohort_in_the_browser(programme, commissioner, st
     page = client.get(create_url(programme))
     assert page.status_code == 200
     assert "Outline 6" in page.text
-    assert facilitator.full_name in page.text
+    assert escape(facilitator.full_name) in page.text
     response = client.post(
         create_url(programme),
         {
