@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from common.admin_inlines import SelectedObjectsInlineMixin
+
 from .models import (
     ActionLearningSet,
     DataPoint,
@@ -16,11 +18,18 @@ from .models import (
 )
 
 
-class SetMembershipInline(admin.TabularInline):
+class SetMembershipInline(SelectedObjectsInlineMixin, admin.TabularInline):
+    """The set's participants, editable in place: each row's membership is named from one query for all rows."""
+
     model = SetMembership
     extra = 0
     raw_id_fields = ["membership"]
+    raw_id_select_related = {"membership": ("person", "cohort")}  # Membership.__str__ names both
     exclude = ["cohort"]
+
+    def get_queryset(self, request):
+        # Each row shows the set membership's __str__: the person and the set.
+        return super().get_queryset(request).select_related("membership__person", "action_learning_set")
 
 
 @admin.register(ActionLearningSet)
