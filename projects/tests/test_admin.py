@@ -142,3 +142,44 @@ def test_set_admin_refused_members_inline_shows_the_memberships_as_posted(admin_
         1: (str(chosen.pk + 1000), None, None),
     }
     assert list(action_learning_set.set_memberships.values_list("membership", flat=True)) == [member.membership_id]
+
+
+# Which participants a set's rows may name: the checks the database would otherwise make with an error.
+
+
+def test_set_admin_refuses_a_participant_already_in_another_set_of_the_cohort(admin_client):
+    action_learning_set = ActionLearningSetFactory()
+    elsewhere = SetMembershipFactory(action_learning_set=ActionLearningSetFactory(cohort=action_learning_set.cohort))
+    response = admin_client.post(
+        reverse(CHANGE, args=[action_learning_set.pk]),
+        _set_post(action_learning_set, [{"membership": elsewhere.membership_id}]),
+    )
+    assert response.status_code == 200
+    assert _members_formset(response).errors[0] == {
+        "__all__": ["Set membership with this Cohort and Membership already exists."]
+    }
+    assert not action_learning_set.set_memberships.exists()
+
+
+def test_set_admin_refuses_the_same_participant_twice(admin_client):
+    action_learning_set = ActionLearningSetFactory()
+    chosen = MembershipFactory(cohort=action_learning_set.cohort, person__full_name="Bryn Kane")
+    response = admin_client.post(
+        reverse(CHANGE, args=[action_learning_set.pk]),
+        _set_post(action_learning_set, [{"membership": chosen.pk}, {"membership": chosen.pk}]),
+    )
+    assert response.status_code == 200
+    assert _members_formset(response).non_form_errors() == ["Bryn Kane is in the list more than once."]
+    assert not action_learning_set.set_memberships.exists()
+
+
+def test_set_admin_refuses_a_participant_of_another_cohort(admin_client):
+    action_learning_set = ActionLearningSetFactory()
+    stranger = MembershipFactory()
+    response = admin_client.post(
+        reverse(CHANGE, args=[action_learning_set.pk]),
+        _set_post(action_learning_set, [{"membership": stranger.pk}]),
+    )
+    assert response.status_code == 200
+    assert _members_formset(response).errors[0] == {"__all__": ["The participant belongs to another cohort."]}
+    assert not action_learning_set.set_memberships.exists()
