@@ -3,6 +3,8 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.admin_inlines import SelectedObjectsInlineMixin
+
 from .models import Cohort, Membership, ModuleOutline, Organisation, Person, Programme
 from .services import membership_reinstate, membership_withdraw
 
@@ -76,7 +78,9 @@ class ModuleOutlineAdmin(TimestampedAdmin):
     ordering = ("programme__name", "number")
 
 
-class CohortMembershipInline(admin.TabularInline):
+class CohortMembershipInline(SelectedObjectsInlineMixin, admin.TabularInline):
+    """The cohort's people, editable in place: each row's person is named from one query for all rows."""
+
     model = Membership
     fk_name = "cohort"
     fields = ("person", "person_job_title", "role", "status", "withdrawn_on")
@@ -86,8 +90,7 @@ class CohortMembershipInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        # Each row shows the membership's __str__ (person and cohort). The person autocomplete
-        # widget still looks up its one selected person per row (Django's AutocompleteSelect).
+        # Each row shows the membership's __str__ (person and cohort) and the person's job title.
         return super().get_queryset(request).select_related("person", "cohort")
 
     @admin.display(description=_("job title"))

@@ -1,4 +1,11 @@
+from collections import Counter
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from common.admin_inlines import SelectedObjectsFormSet, SelectedObjectsInlineMixin
 
 from .models import (
     ActionLearningSet,
@@ -16,11 +23,57 @@ from .models import (
 )
 
 
-class SetMembershipInline(admin.TabularInline):
+class SetMembershipInlineForm(forms.ModelForm):
+    def validate_unique(self):
+        super().validate_unique()
+        if self.errors:
+            return
+        # Django checks no constraint naming a field the form leaves out, as it does ``cohort`` (the
+        # set's): without this, a participant already in another set of the cohort would reach the
+        # database's constraint and fail there.
+        try:
+            self.instance.validate_constraints()
+        except ValidationError as error:
+            self.add_error(None, error)
+
+
+class SetMembershipInlineFormSet(SelectedObjectsFormSet):
+    """Each row carries the set's cohort while it is checked, so that the model's rules apply to it: a
+    participant of that cohort (``SetMembership.clean``), in one of its sets at most (the constraint)."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.cohort_id = self.instance.cohort_id  # the copy the one-set-per-cohort constraint needs
+        return form
+
+    def clean(self):
+        super().clean()
+        chosen = Counter(
+            form.cleaned_data["membership"]
+            for form in self.forms
+            if form.cleaned_data.get("membership") and not form.cleaned_data.get("DELETE")
+        )
+        for membership, rows in chosen.items():
+            if rows > 1:
+                raise ValidationError(
+                    _("%(person)s is in the list more than once."), params={"person": membership.person}
+                )
+
+
+class SetMembershipInline(SelectedObjectsInlineMixin, admin.TabularInline):
+    """The set's participants, editable in place: each row's membership is named from one query for all rows."""
+
     model = SetMembership
+    form = SetMembershipInlineForm
+    formset = SetMembershipInlineFormSet
     extra = 0
     raw_id_fields = ["membership"]
+    raw_id_select_related = {"membership": ("person", "cohort")}  # Membership.__str__ names both
     exclude = ["cohort"]
+
+    def get_queryset(self, request):
+        # Each row shows the set membership's __str__: the person and the set.
+        return super().get_queryset(request).select_related("membership__person", "action_learning_set")
 
 
 @admin.register(ActionLearningSet)
@@ -30,13 +83,6 @@ class ActionLearningSetAdmin(admin.ModelAdmin):
     list_filter = ["cohort"]
     raw_id_fields = ["set_facilitator"]
     inlines = [SetMembershipInline]
-
-    def save_formset(self, request, form, formset, change):
-        for instance in formset.save(commit=False):
-            instance.cohort = form.instance.cohort  # the copy the one-set-per-cohort constraint needs
-            instance.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
 
 
 class DriverNodeInline(admin.TabularInline):

@@ -73,16 +73,6 @@ REPORT_PAGES = (
 COMPOSITE = dict.fromkeys(REPORT_PAGES, (40, REPORT_DRAFT))
 
 
-# Pages whose count still grows with the data, each with what repeats. Their test asserts that it
-# still grows, so that a fix must take the page off this list (and then pins it like the rest).
-GROWING = {
-    ("admin:cohorts_cohort_change", "staff"): "the members inline: Django's person autocomplete looks up each "
-    "row's selected person (one query per member); members are managed on the cohort's participant pages",
-    ("admin:projects_actionlearningset_change", "staff"): "the set members inline: Django's raw-id widget looks up "
-    "each row's membership and its person (two queries per member)",
-}
-
-
 def _plan(people: int) -> Plan:
     cohorts = 2
     return Plan(
@@ -242,9 +232,6 @@ def test_query_count_is_the_same_at_both_sizes_and_small(counts, name, role):
     assert small.status == large.status
     assert large.status < 500
     grown = Counter(map(_shape, large.sql)) - Counter(map(_shape, small.sql))
-    if (name, role) in GROWING:
-        assert large.queries > small.queries, f"{name} no longer grows: take it off GROWING"
-        return
     assert large.queries == small.queries, (
         f"{small.queries} queries at {SIZES['small']} people, {large.queries} at {SIZES['large']}; "
         f"repeated more often: {[f'{n}x {shape[:300]}' for shape, n in grown.most_common(3)]}"

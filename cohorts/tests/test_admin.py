@@ -2,6 +2,8 @@
 
 import datetime
 import importlib
+import re
+from html import unescape
 from pathlib import Path
 
 import factory
@@ -335,3 +337,124 @@ def test_module_admin_mark_delivered_action_delivers_started_modules_only(admin_
     assert started.state == Module.State.DELIVERED
     assert future.state == Module.State.PLANNED
     assert any("once it has started" in str(m) for m in response.context["messages"])
+
+
+# The cohort's members inline (issue 14): each row's person autocomplete is named from one query for
+# the whole inline, not one per member.
+
+
+def _people_drawn(response):
+    """{row: [(value, label)]} of the selected options of each members row's person select, as drawn."""
+    html = response.content.decode()
+    rows = {}
+    for row, options in re.findall(r'<select name="memberships-(\d+)-person"[^>]*>(.*?)</select>', html, re.S):
+        selected = re.findall(r'<option value="([^"]*)" selected>([^<]*)</option>', options)
+        rows[int(row)] = [(value, unescape(label)) for value, label in selected]
+    return rows
+
+
+def _members_formset(response):
+    [inline] = [f for f in response.context["inline_admin_formsets"] if f.formset.model is Membership]
+    return inline.formset
+
+
+def test_cohort_admin_members_inline_names_each_rows_person(admin_client):
+    cohort = CohortFactory()
+    for name in ("Ada Trelawny", "Bryn O'Kane", "Cai Pascoe"):
+        MembershipFactory(cohort=cohort, person__full_name=name)
+    MembershipFactory(person__full_name="Elsewhere Person")
+    response = admin_client.get(_url(Cohort, "change", cohort.pk))
+    assert response.status_code == 200
+    expected = {
+        row: [(str(form.instance.person_id), form.instance.person.full_name)]
+        for row, form in enumerate(_members_formset(response).forms)
+    }
+    assert _people_drawn(response) == expected
+    assert sorted(label for [(_value, label)] in expected.values()) == ["Ada Trelawny", "Bryn O'Kane", "Cai Pascoe"]
+
+
+def _cohort_with_members(count):
+    cohort = CohortFactory()
+    MembershipFactory.create_batch(count, cohort=cohort)
+    MembershipFactory(cohort=cohort, role=Membership.Role.FACILITATOR)
+    return cohort
+
+
+def test_cohort_admin_change_page_queries_same_for_3_and_30_members(admin_client, django_assert_num_queries):
+    small, large = _cohort_with_members(3), _cohort_with_members(30)
+    admin_client.get(_url(Cohort, "change", small.pk))  # warm the process's caches (content types)
+    with CaptureQueriesContext(connection) as three:
+        admin_client.get(_url(Cohort, "change", small.pk))
+    with django_assert_num_queries(len(three.captured_queries)):
+        response = admin_client.get(_url(Cohort, "change", large.pk))
+    assert len(_members_formset(response).forms) == 31
+    assert len(_people_drawn(response)) == 31
+
+
+def _cohort_post(cohort, rows):
+    data = {
+        "programme": cohort.programme_id,
+        "commissioner": cohort.commissioner_id,
+        "name": cohort.name,
+        "start_date": cohort.start_date.strftime("%d/%m/%Y"),
+        "end_date": "",
+        "status": cohort.status,
+        "survey_audience": cohort.survey_audience,
+        "modules-TOTAL_FORMS": "0",
+        "modules-INITIAL_FORMS": "0",
+        "modules-MIN_NUM_FORMS": "0",
+        "modules-MAX_NUM_FORMS": "6",
+        "memberships-TOTAL_FORMS": str(len(rows)),
+        "memberships-INITIAL_FORMS": str(sum(1 for row in rows if row.get("id"))),
+        "memberships-MIN_NUM_FORMS": "0",
+        "memberships-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        row = {"id": "", "cohort": cohort.pk, "status": Membership.Status.ACTIVE, "withdrawn_on": "", **row}
+        data.update({f"memberships-{index}-{key}": value for key, value in row.items()})
+    return data
+
+
+def test_cohort_admin_saves_the_members_inline(admin_client):
+    cohort = CohortFactory()
+    kept = MembershipFactory(cohort=cohort)
+    changed = MembershipFactory(cohort=cohort)
+    newcomer = PersonFactory()
+    response = admin_client.post(
+        _url(Cohort, "change", cohort.pk),
+        _cohort_post(
+            cohort,
+            [
+                {"id": kept.pk, "person": kept.person_id, "role": kept.role},
+                {"id": changed.pk, "person": changed.person_id, "role": Membership.Role.SET_FACILITATOR},
+                {"person": newcomer.pk, "role": Membership.Role.PARTICIPANT},
+            ],
+        ),
+    )
+    assert response.status_code == 302, response.context and _members_formset(response).errors
+    assert set(cohort.memberships.values_list("person", "role")) == {
+        (kept.person_id, kept.role),
+        (changed.person_id, Membership.Role.SET_FACILITATOR),
+        (newcomer.pk, Membership.Role.PARTICIPANT),
+    }
+
+
+def test_cohort_admin_refused_members_inline_shows_the_people_as_posted(admin_client):
+    cohort = CohortFactory()
+    member = MembershipFactory(cohort=cohort, person__full_name="Ada Trelawny")
+    other = PersonFactory(full_name="Bryn Kane")
+    response = admin_client.post(
+        _url(Cohort, "change", cohort.pk),
+        _cohort_post(
+            cohort,
+            [
+                {"id": member.pk, "person": other.pk, "role": member.role},
+                # Withdrawn without a date: refused, so the page is drawn again from the posted rows.
+                {"person": PersonFactory(full_name="Cai Pascoe").pk, "role": "participant", "status": "withdrawn"},
+            ],
+        ),
+    )
+    assert response.status_code == 200
+    assert _members_formset(response).errors[1]
+    assert [label for [(_value, label)] in _people_drawn(response).values()] == ["Bryn Kane", "Cai Pascoe"]
+    assert list(cohort.memberships.values_list("person", flat=True)) == [member.person_id]
