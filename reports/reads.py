@@ -7,17 +7,17 @@ read the modules three times, the surveys four times and each evaluation survey'
 figure (58 queries for a finished cohort). Here each is read once and handed to the same builders
 those selectors use (``survey_summaries_from``, ``results_count``, ``level_groups``,
 ``self_assessment_results_from``, ``practice_summary``), so the figures are the ones their pages
-show. After the cohort with its report and key impacts (``selectors.report_page``, two queries):
+show. After the cohort with its report and key impacts (``cohort_read``, two queries):
 
 1. modules, with their PDSA cycle and the active participants present at each;
 2. memberships with their attendance, as plain rows (split as ``cohort_overview`` splits them);
-3. the PDSA cycles' Act items;
+3. the PDSA cycles' Act items (if a module has a cycle);
 4. every survey of the cohort, with its invitation and response counts;
 5. the answers counted in one grouped query: the module surveys' headline questions, every
    question of the evaluation and follow-up, and the self-assessment items per pseudonym (which
    ``self_assessment_ratings`` replaces by a number before anything else sees it);
 6. the evaluation and follow-up choices' counts, when they ask a choice question;
-7. the practice log's counts; 8. the chosen quotes with their sources;
+7. the practice log's counts; 8. the chosen quotes with their sources (if any is chosen);
 9-13. the sets, projects, measures, key measures' data points and PDSA cycles
    (``projects_for_report``).
 
@@ -31,11 +31,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Count, F, Q, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Value, When
 
 from cohorts.models import Cohort, Membership
 from evaluation import quote_selectors, result_selectors
 from evaluation import selectors as evaluation_selectors
+from evaluation.models import QuoteSelection
 from modules.models import ActItem, Attendance, Module
 from projects.models import ActionLearningSet
 from projects.selectors import projects_for_report
@@ -44,7 +45,6 @@ from surveys.defaults import HEADLINE_QUESTIONS
 from surveys.models import Answer, Question, Survey
 from surveys.selectors import QuestionResult, SurveyResults, SurveySummary
 from surveys.selectors.figures import surveys_with_counts
-from surveys.selectors.pdsa import act_items_by_module_number
 from surveys.selectors.results import results_count
 from surveys.selectors.summaries import survey_summaries_from
 
@@ -97,7 +97,7 @@ class Roster:
 class ReportReads:
     modules: list[Module]
     roster: Roster
-    act_items: dict[int, list[ActItem]]
+    act_items: dict[int, list[str]]
     summaries: dict[int, SurveySummary]
     self_assessment: result_selectors.SelfAssessmentResults
     levels: dict[str, result_selectors.LevelResults]
@@ -225,7 +225,29 @@ def _level(survey: Survey | None, questions, counts: AnswerCounts, choices) -> r
     return result_selectors.LevelResults(survey=survey, results=survey_results, groups=groups)
 
 
+def cohort_read(cohort: Cohort, *, with_report: bool) -> Cohort:
+    """The cohort with what the report names of it and ``quotes_chosen`` (whether the facilitators
+    chose any quote); ``with_report``: its ``impact_report``, if any, with the key impacts. One query,
+    two with a report."""
+    cohorts = Cohort.objects.select_related("programme__provider", "commissioner").annotate(
+        quotes_chosen=Exists(QuoteSelection.objects.filter(cohort=OuterRef("pk")))
+    )
+    if with_report:
+        cohorts = cohorts.select_related("impact_report").prefetch_related("impact_report__key_impacts")
+    return cohorts.get(pk=cohort.pk)
+
+
+def _act_items(cohort: Cohort) -> dict[int, list[str]]:
+    """The Act items' texts by module number, in the order they were written (as the PDSA pages list them)."""
+    items: dict[int, list[str]] = {}
+    rows = ActItem.objects.filter(cycle__module__cohort=cohort).order_by("created_at", "pk")
+    for number, text in rows.values_list("cycle__module__number", "text"):
+        items.setdefault(number, []).append(text)
+    return items
+
+
 def report_reads(*, cohort: Cohort) -> ReportReads:
+    """Everything the sections show of ``cohort``, as read by ``cohort_read``."""
     modules = _modules(cohort)
     roster = Roster(modules=modules, members=_members(cohort))
     surveys = surveys_with_counts(Survey.objects.for_cohort(cohort).select_related("module", "question_set"))
@@ -263,9 +285,7 @@ def report_reads(*, cohort: Cohort) -> ReportReads:
     return ReportReads(
         modules=modules,
         roster=roster,
-        act_items=act_items_by_module_number(cohort=cohort)
-        if any(getattr(m, "pdsa_cycle", None) for m in modules)
-        else {},
+        act_items=_act_items(cohort) if any(getattr(m, "pdsa_cycle", None) for m in modules) else {},
         summaries=survey_summaries_from(
             module_surveys,
             counts={s.pk: (s.invited_count, s.responded_count) for s in module_surveys},
@@ -284,8 +304,8 @@ def report_reads(*, cohort: Cohort) -> ReportReads:
         practice=evaluation_selectors.practice_summary(
             cohort=cohort, active_participants=len(roster.active_participants), modules=modules
         ),
-        quotes=quote_selectors.quotes_selected(
-            cohort=cohort, response_counts={s.pk: s.response_count for s in surveys}
-        ),
+        quotes=quote_selectors.quotes_selected(cohort=cohort, response_counts={s.pk: s.response_count for s in surveys})
+        if cohort.quotes_chosen
+        else [],
         sets=projects_for_report(cohort=cohort),
     )

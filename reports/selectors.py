@@ -42,7 +42,7 @@ from surveys.tokens import pseudonym_for
 
 from . import suppression, wording
 from .models import ImpactReport
-from .reads import ReportReads, Roster, report_reads
+from .reads import ReportReads, Roster, cohort_read, report_reads
 
 # A participant "completed" the programme when present at this many of its modules (issue 13).
 COMPLETION_MODULES = 5
@@ -194,7 +194,7 @@ def _pdsa(reads: ReportReads) -> list[dict]:
                     for code, label, value, kind in (summary.headline if summary else [])
                 ],
                 "study": cycle.study_reading if cycle else "",
-                "changes": [item.text for item in reads.act_items.get(module.number, [])],
+                "changes": reads.act_items.get(module.number, []),
                 "next_module": module.number + 1 if module.number + 1 in numbers else None,
                 "moves": [
                     {
@@ -490,12 +490,7 @@ def report_get(*, cohort: Cohort) -> ImpactReport | None:
 
 
 def _cohort_with_report(cohort: Cohort) -> tuple[Cohort, ImpactReport | None]:
-    """The cohort with what the report names of it, and its report with the key impacts (two queries)."""
-    cohort = (
-        Cohort.objects.select_related("programme__provider", "commissioner", "impact_report")
-        .prefetch_related("impact_report__key_impacts")
-        .get(pk=cohort.pk)
-    )
+    cohort = cohort_read(cohort, with_report=True)
     return cohort, getattr(cohort, "impact_report", None)
 
 
@@ -504,7 +499,7 @@ def report_data_build(*, cohort: Cohort, report: ImpactReport | None = None) -> 
     if report is None:
         cohort, report = _cohort_with_report(cohort)
     else:
-        cohort = Cohort.objects.select_related("programme__provider", "commissioner").get(pk=cohort.pk)
+        cohort = cohort_read(cohort, with_report=False)
     return _data_build(cohort, report)
 
 

@@ -101,8 +101,11 @@ def _modules_with_figures(*, cohort: Cohort) -> list[tuple[Module, AttendanceFig
     ]
 
 
-def act_items_by_module_number(*, cohort: Cohort) -> dict[int, list[ActItem]]:
-    """The Act items of the cohort's PDSA cycles in the order they were written, by module number (one query)."""
+def pdsa_timeline_for_cohort(*, cohort: Cohort) -> list[PDSAEntry]:
+    """The five PDSA cycles of a cohort with what changed and how the headline scores moved after."""
+    with_figures = _modules_with_figures(cohort=cohort)
+    modules = [m for m, _figures in with_figures]
+    figures = {m.pk: f for m, f in with_figures}
     items_by_number: dict[int, list[ActItem]] = {}
     for item in (
         ActItem.objects.filter(cycle__module__cohort=cohort)
@@ -110,15 +113,6 @@ def act_items_by_module_number(*, cohort: Cohort) -> dict[int, list[ActItem]]:
         .order_by("created_at", "pk")
     ):
         items_by_number.setdefault(item.cycle.module.number, []).append(item)
-    return items_by_number
-
-
-def pdsa_timeline_for_cohort(*, cohort: Cohort) -> list[PDSAEntry]:
-    """The five PDSA cycles of a cohort with what changed and how the headline scores moved after."""
-    with_figures = _modules_with_figures(cohort=cohort)
-    modules = [m for m, _figures in with_figures]
-    figures = {m.pk: f for m, f in with_figures}
-    items_by_number = act_items_by_module_number(cohort=cohort)
     summaries = survey_summaries_for_cohort(cohort=cohort)
     by_number = {m.number: m for m in modules}
     entries = []
