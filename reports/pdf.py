@@ -11,7 +11,6 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from .charts import report_charts
 from .selectors import template_titles
 
 STYLESHEET = "css/report-print.css"
@@ -45,7 +44,7 @@ def pdf_unavailable_reason() -> str:
 def report_html(data: dict) -> str:
     return render_to_string(
         "reports/report_pdf.html",
-        {"data": data, "charts": report_charts(data), "titles": template_titles(), "pdf": True},
+        {"data": data, "titles": template_titles(), "pdf": True},
     )
 
 
