@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import stack
 
-APPS = ("common/", "cohorts/", "modules/", "surveys/", "projects/", "evaluation/")
+APPS = ("common/", "cohorts/", "modules/", "surveys/", "projects/", "evaluation/", "reports/", "accounts/")
 
 
 class CPUProfiler:

@@ -50,6 +50,10 @@ def _env(**extra) -> dict:
 
     env = {**os.environ, **BENCH_ENV, "DJANGO_SETTINGS_MODULE": "bench.settings"}
     env["DATABASE_URL"] = os.environ.get("DATABASE_URL", BENCH_DATABASE)
+    # A run beside others on the same machine keeps to its own Redis database, as it does in this
+    # process (bench/settings.py only sets these where the environment has not).
+    for name in ("CACHE_URL", "CELERY_BROKER_URL"):
+        env[name] = os.environ.get(name, BENCH_ENV[name])
     env.update(extra)
     return env
 

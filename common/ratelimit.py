@@ -10,12 +10,13 @@ import ipaddress
 import logging
 from functools import wraps
 
-import redis
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django_ratelimit import ALL, core
 from django_ratelimit.exceptions import Ratelimited
+
+from .cache import CACHE_UNAVAILABLE
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +38,6 @@ SIGN_IN_LINK_RATE_PER_EMAIL = setting_rate("RATELIMIT_SIGN_IN_LINK_PER_EMAIL")
 SIGN_IN_LINK_RATE_PER_IP = setting_rate("RATELIMIT_SIGN_IN_LINK_PER_IP")
 SURVEY_LINK_RATE_PER_TOKEN = setting_rate("RATELIMIT_SURVEY_LINK_PER_TOKEN")
 SURVEY_LINK_RATE_PER_IP = setting_rate("RATELIMIT_SURVEY_LINK_PER_IP")
-
-
-# What Django's RedisCache raises when Redis cannot be reached or does not answer in time.
-CACHE_UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
 def is_ratelimited(request, *, group, key, rate, method=ALL, increment=False) -> bool:

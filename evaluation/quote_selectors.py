@@ -9,6 +9,7 @@ its text (``surveys.disclosure.figures_visible``: closed, at least ``MIN_GROUP``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
@@ -153,6 +154,47 @@ def quote_board(*, cohort: Cohort) -> QuoteBoard:
             quote.selection = selection
             selected.append(quote)
     return QuoteBoard(selected=selected, available=[q for q in quotes if q.selection is None])
+
+
+def quotes_selected(*, cohort: Cohort, response_counts: Mapping[int, int]) -> list[Quote]:
+    """``quote_board(cohort).selected`` in one query, for the report: the chosen sources read with the
+    selections, by the same rules. ``response_counts``: {survey id: responses} of the cohort's surveys.
+    Each quote's ``selection`` holds its source (``answer`` with its response, or ``practice_moment``
+    with its membership)."""
+    # The conditions of _answers() and _cohort_moments() on the selected rows only.
+    answer = (
+        Q(answer__question__kind__in=Question.TEXT_KINDS, answer__response__survey__cohort=cohort)
+        & ~Q(answer__text="")
+        & ~Q(answer__quote_consent=NONE)
+    )
+    moment = (
+        Q(practice_moment__membership__cohort=cohort, practice_moment__shared_with_set=True)
+        & ~Q(practice_moment__quote_consent=NONE)
+        & ~Q(practice_moment__reflection="")
+    )
+    selections = (
+        QuoteSelection.objects.filter(cohort=cohort)
+        .filter(answer | moment)
+        .select_related(
+            "answer__question",
+            "answer__response__survey__module",
+            "answer__response__membership__person",
+            "practice_moment__membership__person",
+        )
+        .order_by("order", "pk")
+    )
+    quotes = []
+    for selection in selections:
+        if selection.answer_id:
+            survey = selection.answer.response.survey
+            if not disclosure.figures_visible(survey=survey, responses=response_counts.get(survey.pk, 0)):
+                continue
+            quote = _answer_quote(selection.answer)
+        else:
+            quote = _moment_quote(selection.practice_moment)
+        quote.selection = selection
+        quotes.append(quote)
+    return quotes
 
 
 def quote_is_selectable(*, cohort: Cohort, key: str) -> bool:

@@ -221,23 +221,22 @@ def self_assessment_items(*, pre: Survey, post: Survey, questions) -> tuple[dict
     return item_dimensions, item_texts
 
 
+def self_assessment_comparable(pre: Survey | None, post: Survey | None) -> bool:
+    """Whether both self-assessments exist and may show figures (their ``response_count`` read)."""
+    return (
+        pre is not None
+        and post is not None
+        and disclosure.figures_visible(survey=pre, responses=pre.response_count)
+        and disclosure.figures_visible(survey=post, responses=post.response_count)
+    )
+
+
 def self_assessment_results(*, cohort: Cohort) -> SelfAssessmentResults:
     """The change page: three queries whatever the number of participants."""
     surveys = evaluation_surveys(cohort=cohort)
     pre, post = surveys.get(Survey.Kind.SELF_PRE), surveys.get(Survey.Kind.SELF_POST)
-    results = SelfAssessmentResults(
-        pre=pre,
-        post=post,
-        pre_responses=pre.response_count if pre else 0,
-        post_responses=post.response_count if post else 0,
-    )
-    if pre is None or post is None:
-        return results
-    if not (
-        disclosure.figures_visible(survey=pre, responses=pre.response_count)
-        and disclosure.figures_visible(survey=post, responses=post.response_count)
-    ):
-        return results
+    if not self_assessment_comparable(pre, post):
+        return self_assessment_results_from(pre=pre, post=post)
     questions = list(self_assessment_questions(question_set_ids=[pre.question_set_id, post.question_set_id]))
     item_dimensions, item_texts = self_assessment_items(pre=pre, post=post, questions=questions)
     rows = (
@@ -245,10 +244,36 @@ def self_assessment_results(*, cohort: Cohort) -> SelfAssessmentResults:
         .exclude(response__pseudonym="")
         .values_list("response__pseudonym", "response__survey__kind", "question__code", "number", "then_number")
     )
+    return self_assessment_results_from(
+        pre=pre, post=post, item_dimensions=item_dimensions, item_texts=item_texts, rows=rows
+    )
+
+
+def self_assessment_results_from(
+    *,
+    pre: Survey | None,
+    post: Survey | None,
+    item_dimensions: Mapping[str, str] | None = None,
+    item_texts: Mapping[str, str] | None = None,
+    rows: Iterable[tuple[str, str, str, int | None, int | None]] | None = None,
+    draw_chart: bool = True,
+) -> SelfAssessmentResults:
+    """The results from what the caller read: the two surveys (with ``response_count``) and, when they
+    are ``self_assessment_comparable``, the items compared (``self_assessment_items``) and the answers'
+    (pseudonym, survey kind, code, number, then) rows."""
+    results = SelfAssessmentResults(
+        pre=pre,
+        post=post,
+        pre_responses=pre.response_count if pre else 0,
+        post_responses=post.response_count if post else 0,
+    )
+    if rows is None:
+        return results
     ratings = self_assessment_ratings(rows)
     results.visible = True
     results.rows = change_rows(ratings, item_dimensions, item_texts)
-    results.chart = charts.level_chart(results.rows)
+    if draw_chart:
+        results.chart = charts.level_chart(results.rows)
     return results
 
 
@@ -278,14 +303,18 @@ def survey_results_by_level(*, cohort: Cohort, kind: str) -> LevelResults:
     if survey is None:
         return LevelResults(survey=None)
     results = survey_selectors.survey_results(survey=survey)
+    return LevelResults(survey=survey, results=results, groups=level_groups(results))
+
+
+def level_groups(results: survey_selectors.SurveyResults, *, draw_charts: bool = True) -> list[LevelGroup]:
+    """The survey's questions grouped by the level or topic their codes carry, in the bank's order,
+    each row (result, bar chart or None)."""
     groups: dict[str, LevelGroup] = {}
     for result in results.questions:
         code = dimension_of(result.question.code) or ""
         dimension = DIMENSIONS_BY_CODE.get(code)
         group = groups.setdefault(code, LevelGroup(code=code, name=str(dimension.name) if dimension else ""))
-        chart = survey_charts.bar_chart(result.bars) if result.bars and results.visible else None
+        chart = survey_charts.bar_chart(result.bars) if draw_charts and result.bars and results.visible else None
         group.rows.append((result, chart))
     order = [d.code for d in DIMENSIONS] + [""]
-    return LevelResults(
-        survey=survey, results=results, groups=sorted(groups.values(), key=lambda g: order.index(g.code))
-    )
+    return sorted(groups.values(), key=lambda g: order.index(g.code))

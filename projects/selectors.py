@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
@@ -230,14 +231,30 @@ class MeasureChart:
     summary: list = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class CycleMark:
+    """What a run chart marks of a PDSA cycle: when it started, its title, the measures it names."""
+
+    start_date: datetime.date
+    title: str
+    measure_ids: frozenset[int]
+
+
 def measure_chart(*, measure: Measure, cycles) -> MeasureChart:
-    """Run-chart analysis and SVG geometry of a measure whose data points are prefetched."""
-    points = list(measure.data_points.all())
+    """Run-chart analysis and SVG geometry of a measure whose data points are prefetched, with its
+    project's PDSA cycles (their measures prefetched)."""
+    marks = [CycleMark(c.start_date, c.title, frozenset(m.pk for m in c.measures.all())) for c in cycles]
+    return measure_chart_from(measure=measure, points=list(measure.data_points.all()), marks=marks)
+
+
+def measure_chart_from(*, measure: Measure, points: list[DataPoint], marks: list[CycleMark]) -> MeasureChart:
+    """The same from the measure's data points in date order and its project's cycles in order: the
+    cycles that name the measure are marked on its chart, or all of them if none does."""
     dates = [p.date for p in points]
     values = [p.value for p in points]
     mask = measure.baseline_mask(dates)
     analysis = runchart.analyse(values, baseline=mask)
-    related = [c for c in cycles if any(m.pk == measure.pk for m in c.measures.all())] or list(cycles)
+    related = [c for c in marks if measure.pk in c.measure_ids] or marks
     markers = [Marker(date=c.start_date, label=f"PDSA {i}", title=c.title) for i, c in enumerate(related, start=1)]
     layout = run_chart_layout(dates=dates, values=values, analysis=analysis, baseline_mask=mask, markers=markers)
     rows = [
@@ -322,9 +339,9 @@ def presentation_feedback_visible_to(*, presentation, user, is_cohort_facilitato
 
 
 def showcase_for_cohort(*, cohort) -> list[ActionLearningSet]:
-    """Every set with its projects, charts, PDSA history and scores: what the showcase (and the
-    impact report's projects) show, nothing more (no members, driver diagrams, or PDSA plans: the
-    showcase is the cohort's biggest page)."""
+    """Every set with its projects, charts, PDSA history and scores: what the showcase shows, nothing
+    more (no members, driver diagrams, or PDSA plans: the showcase is the cohort's biggest page). The
+    impact report, which shows one chart a project, reads ``projects_for_report``."""
     data_points = DataPoint.objects.only("pk", "measure_id", "date", "value", "note").order_by("date")
     cycles = ProjectPDSACycle.objects.only("pk", "project_id", "title", "start_date", "act", "study").prefetch_related(
         Prefetch("measures", queryset=Measure.objects.only("pk"))
@@ -342,4 +359,46 @@ def showcase_for_cohort(*, cohort) -> list[ActionLearningSet]:
     for action_learning_set in sets:
         for project in action_learning_set.projects.all():
             _attach_charts(project)
+    return sets
+
+
+def key_measure(measures: list[Measure]) -> Measure | None:
+    """A project's key run chart, of its measures in order: its first outcome measure, else its first."""
+    return next((m for m in measures if m.kind == Measure.Kind.OUTCOME), measures[0] if measures else None)
+
+
+def projects_for_report(*, cohort) -> list[ActionLearningSet]:
+    """Every set with its projects (by title), each project's ``key_measure`` with its ``chart`` (or
+    None): what the impact report shows, in five queries. Only the key measures' data points are read,
+    and the cycles' measures with the cycles themselves."""
+    projects = ImprovementProject.objects.order_by("title").prefetch_related("measures")
+    sets = list(
+        ActionLearningSet.objects.for_cohort(cohort)
+        .only("pk", "cohort_id", "name", "reflections")
+        .prefetch_related(Prefetch("projects", queryset=projects))
+    )
+    all_projects = [project for each in sets for project in each.projects.all()]
+    for project in all_projects:
+        project.key_measure = key_measure(list(project.measures.all()))
+    measures = [p.key_measure for p in all_projects if p.key_measure is not None]
+    if not measures:
+        return sets
+    points: dict[int, list[DataPoint]] = {m.pk: [] for m in measures}
+    for point in DataPoint.objects.filter(measure__in=measures).only("pk", "measure_id", "date", "value"):
+        points[point.measure_id].append(point)
+    # One row per cycle and measure it names (one with None for a cycle naming none), in cycle order.
+    cycles: dict[int, dict[int, tuple]] = {}
+    rows = ProjectPDSACycle.objects.filter(project__in=[m.project_id for m in measures]).values_list(
+        "project_id", "pk", "start_date", "title", "measures"
+    )
+    for project_id, pk, start_date, title, measure_id in rows:
+        _date, _title, named = cycles.setdefault(project_id, {}).setdefault(pk, (start_date, title, set()))
+        if measure_id is not None:
+            named.add(measure_id)
+    for measure in measures:
+        marks = [
+            CycleMark(start_date, title, frozenset(named))
+            for start_date, title, named in cycles.get(measure.project_id, {}).values()
+        ]
+        measure.chart = measure_chart_from(measure=measure, points=points[measure.pk], marks=marks)
     return sets

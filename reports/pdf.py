@@ -7,11 +7,13 @@ the app, with the report page saying why the PDF cannot be made (``pdf_unavailab
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from .charts import report_charts
+from . import downloads
 from .selectors import template_titles
 
 STYLESHEET = "css/report-print.css"
@@ -45,7 +47,7 @@ def pdf_unavailable_reason() -> str:
 def report_html(data: dict) -> str:
     return render_to_string(
         "reports/report_pdf.html",
-        {"data": data, "charts": report_charts(data), "titles": template_titles(), "pdf": True},
+        {"data": data, "titles": template_titles(), "pdf": True},
     )
 
 
@@ -55,7 +57,17 @@ PDF_VARIANT = "pdf/ua-1"
 
 
 def report_pdf(data: dict) -> bytes:
-    """The PDF's bytes; raises PdfUnavailable when WeasyPrint cannot run here."""
+    """The PDF's bytes; raises PdfUnavailable when WeasyPrint cannot run here.
+
+    The HTML is rendered on every call; WeasyPrint draws it only when no PDF of that very HTML, with
+    this stylesheet and WeasyPrint version, is in the cache (``reports.downloads``)."""
     weasyprint = _weasyprint()
-    stylesheet = weasyprint.CSS(filename=finders.find(STYLESHEET))
-    return weasyprint.HTML(string=report_html(data)).write_pdf(stylesheets=[stylesheet], pdf_variant=PDF_VARIANT)
+    html = report_html(data)
+    stylesheet = finders.find(STYLESHEET)
+    sources = [weasyprint.__version__, PDF_VARIANT, Path(stylesheet).read_bytes(), html]
+
+    def draw() -> bytes:
+        css = weasyprint.CSS(filename=stylesheet)
+        return weasyprint.HTML(string=html).write_pdf(stylesheets=[css], pdf_variant=PDF_VARIANT)
+
+    return downloads.file_cached("pdf", sources, draw)

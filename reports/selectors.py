@@ -1,8 +1,8 @@
 """The impact report's data: one dict that the page, the PDF and the spreadsheet all render.
 
-``report_data_build(cohort=)`` reads every section from the selectors of the apps below, in a fixed
-number of queries whatever the cohort's size, and returns plain JSON types only (str, int, float,
-bool, None, lists and dicts; dates as ISO strings), with
+``report_data_build(cohort=)`` reads every section from the apps below (``reports.reads``: each kind
+of row once, in a fixed number of queries whatever the cohort's size) and returns plain JSON types
+only (str, int, float, bool, None, lists and dicts; dates as ISO strings), with
 
 * every count of people under ``MIN_GROUP`` already replaced by a marker (``reports.suppression``),
   figures of non-named surveys only where their own pages would show them
@@ -24,27 +24,25 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort, Membership
-from evaluation import quote_selectors, result_selectors
-from evaluation import selectors as evaluation_selectors
+from common.models import choice_label
+from evaluation import result_selectors
 from evaluation.analysis import Comparison
-from evaluation.models import PracticeMoment
 from evaluation.wording import effect_size_label
-from modules.models import Attendance, Module
-from modules.selectors import cohort_overview
+from modules.models import Module
 from projects.models import ImprovementProject, Measure
-from projects.selectors import showcase_for_cohort
+from projects.selectors import projects_for_report
 from surveys import disclosure
-from surveys.models import Answer, Question, Survey
-from surveys.selectors import pdsa_timeline_for_cohort
+from surveys.models import Question, Survey
+from surveys.selectors import score_moves
 from surveys.tokens import pseudonym_for
 
 from . import suppression, wording
 from .models import ImpactReport
+from .reads import ReportReads, Roster, cohort_read, report_reads
 
 # A participant "completed" the programme when present at this many of its modules (issue 13).
 COMPLETION_MODULES = 5
@@ -97,11 +95,11 @@ def person_keys_of(membership_ids) -> set[str]:
 # -- 1. Summary -------------------------------------------------------------------------------
 
 
-def _summary(cohort: Cohort, overview) -> dict:
+def _summary(cohort: Cohort, overview: Roster) -> dict:
     participants = overview.active_participants
     sizes: dict[str, int] = defaultdict(int)
     for membership in participants:
-        sizes[membership.person.profession] += 1
+        sizes[membership.profession] += 1
     groups = disclosure.profession_groups(sizes)
     counts: dict[str | None, int] = defaultdict(int)
     for code, n in sizes.items():
@@ -115,7 +113,7 @@ def _summary(cohort: Cohort, overview) -> dict:
         "professions": [{"label": disclosure.group_label(g), "count": suppression.cell(counts[g])} for g in shown],
         "professions_hidden": disclosure.HIDDEN in counts,
         "facilitators": [
-            {"name": m.person.full_name, "role": m.get_role_display(), "job_title": m.person.job_title}
+            {"name": m.full_name, "role": choice_label(Membership.Role, m.role), "job_title": m.job_title}
             for m in overview.facilitators
         ],
         "modules_total": len(modules),
@@ -128,25 +126,12 @@ def _summary(cohort: Cohort, overview) -> dict:
 # -- 3. Attendance ----------------------------------------------------------------------------
 
 
-def _attendance(cohort: Cohort, overview) -> dict:
+def _attendance(overview: Roster) -> dict:
+    """``overview.modules`` carry ``present_active``: the active participants marked present."""
     active = overview.active_participants
-    present = defaultdict(int)
-    rows = (
-        Attendance.objects.filter(
-            module__cohort=cohort,
-            status=Attendance.Status.PRESENT,
-            membership__role=Membership.Role.PARTICIPANT,
-            membership__status=Membership.Status.ACTIVE,
-        )
-        .values("module_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in rows:
-        present[row["module_id"]] = row["n"]
     modules = []
     for module in overview.modules:
-        n = present[module.pk]
+        n = module.present_active
         delivered = module.is_delivered
         count = suppression.cell(n) if delivered else None
         modules.append(
@@ -161,7 +146,7 @@ def _attendance(cohort: Cohort, overview) -> dict:
         )
     delivered = overview.modules_delivered
     needed = min(COMPLETION_MODULES, delivered)
-    completed = sum(1 for m in active if m.present_count >= needed) if delivered else 0
+    completed = sum(1 for m in active if m.present >= needed) if delivered else 0
     completed_cell = suppression.cell(completed)
     return {
         "modules": modules,
@@ -179,18 +164,24 @@ def _attendance(cohort: Cohort, overview) -> dict:
 # -- 4. The PDSA story ------------------------------------------------------------------------
 
 
-def _pdsa(cohort: Cohort) -> list[dict]:
+def _pdsa(reads: ReportReads) -> list[dict]:
+    """Each surveyed module's PDSA cycle, as ``pdsa_timeline_for_cohort`` pairs them, from what the report read."""
+    summaries = reads.summaries
+    numbers = {m.number for m in reads.modules}
     entries = []
-    for entry in pdsa_timeline_for_cohort(cohort=cohort):
-        summary = entry.survey
+    for module in reads.modules:
+        if not module.has_survey:
+            continue
+        summary = summaries.get(module.number)
+        cycle = getattr(module, "pdsa_cycle", None)
         responded = summary.responded if summary else 0
         responded_cell = suppression.cell(responded) if summary else None
         entries.append(
             {
-                "number": entry.module.number,
-                "title": entry.module.title,
-                "date": _iso(entry.module.starts_at),
-                "delivered": entry.module.is_delivered,
+                "number": module.number,
+                "title": module.title,
+                "date": _iso(module.starts_at),
+                "delivered": module.is_delivered,
                 "has_survey": summary is not None,
                 "invited": summary.invited if summary else 0,
                 "responded": responded_cell,
@@ -202,9 +193,9 @@ def _pdsa(cohort: Cohort) -> list[dict]:
                     {"code": code, "label": label, "value": _round(value, 1), "kind": kind}
                     for code, label, value, kind in (summary.headline if summary else [])
                 ],
-                "study": entry.cycle.study_reading if entry.cycle else "",
-                "changes": [item.text for item in entry.act_items],
-                "next_module": entry.next_module.number if entry.next_module else None,
+                "study": cycle.study_reading if cycle else "",
+                "changes": reads.act_items.get(module.number, []),
+                "next_module": module.number + 1 if module.number + 1 in numbers else None,
                 "moves": [
                     {
                         "label": move.label,
@@ -213,7 +204,7 @@ def _pdsa(cohort: Cohort) -> list[dict]:
                         "after": _round(move.after, 1),
                         "direction": move.direction,
                     }
-                    for move in entry.moves
+                    for move in score_moves(summary, summaries.get(module.number + 1))
                 ],
             }
         )
@@ -262,8 +253,7 @@ def _change_row(row) -> dict:
     }
 
 
-def _self_assessment(cohort: Cohort) -> dict:
-    results = result_selectors.self_assessment_results(cohort=cohort)
+def _self_assessment(results) -> dict:
     dimensions = [{**_change_row(row), "items": [_change_row(item) for item in row.items]} for row in results.rows]
 
     def clear_rises(comparison: str) -> int:
@@ -316,8 +306,7 @@ def _question(result) -> dict | None:
     return data
 
 
-def _levels(cohort: Cohort, kind: str) -> dict:
-    level = result_selectors.survey_results_by_level(cohort=cohort, kind=kind)
+def _levels(level) -> dict:
     if level.survey is None:
         return {"exists": False, "visible": False, "responses": None, "groups": []}
     results = level.results
@@ -338,8 +327,7 @@ def _levels(cohort: Cohort, kind: str) -> dict:
     }
 
 
-def _practice(cohort: Cohort) -> dict:
-    summary = evaluation_selectors.practice_summary(cohort=cohort)
+def _practice(summary) -> dict:
     if not summary.visible:
         return {"visible": False, "active": summary.active_participants}
     return {
@@ -375,12 +363,6 @@ def _layout_json(layout: dict) -> dict:
     return converted
 
 
-def _key_measure(project) -> Measure | None:
-    """The project's key run chart: its first outcome measure, else its first measure."""
-    measures = list(project.measures.all())
-    return next((m for m in measures if m.kind == Measure.Kind.OUTCOME), measures[0] if measures else None)
-
-
 def _measure(measure: Measure | None) -> dict | None:
     if measure is None:
         return None
@@ -410,13 +392,14 @@ def _score(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.1f}"
 
 
-def _projects(cohort: Cohort) -> tuple[list[dict], list[dict]]:
+def _projects(cohort: Cohort, sets=None) -> tuple[list[dict], list[dict]]:
+    """Each project with its key run chart (first outcome measure, else first), from
+    ``projects_for_report`` (``sets``, when the caller has read them)."""
     projects, reflections = [], []
-    for action_learning_set in showcase_for_cohort(cohort=cohort):
+    for action_learning_set in projects_for_report(cohort=cohort) if sets is None else sets:
         if action_learning_set.reflections.strip():
             reflections.append({"set": action_learning_set.name, "text": action_learning_set.reflections})
         for project in action_learning_set.projects.all():
-            key_measure = _key_measure(project)
             projects.append(
                 {
                     "id": project.pk,
@@ -427,7 +410,7 @@ def _projects(cohort: Cohort) -> tuple[list[dict], list[dict]]:
                     "status": project.get_status_display(),
                     "progress_score": _score(project.progress_score),
                     "progress_meaning": str(project.progress_score_meaning),
-                    "measure": _measure(key_measure),
+                    "measure": _measure(project.key_measure),
                 }
             )
     return projects, reflections
@@ -436,33 +419,30 @@ def _projects(cohort: Cohort) -> tuple[list[dict], list[dict]]:
 # -- 8. Quotes --------------------------------------------------------------------------------
 
 
-def _quotes(cohort: Cohort) -> list[dict]:
-    board = quote_selectors.quote_board(cohort=cohort)
-    selected = [quote_selectors.source_parse(q.key) for q in board.selected]
-    answer_ids = [pk for kind, pk in selected if kind == quote_selectors.ANSWER]
-    moment_ids = [pk for kind, pk in selected if kind == quote_selectors.MOMENT]
-    people: dict[str, str] = {}
-    answers = Answer.objects.filter(pk__in=answer_ids).values_list(
-        "pk", "response__survey__privacy", "response__pseudonym", "response__membership_id"
-    )
-    for pk, privacy, pseudonym, membership_id in answers:
-        if privacy == Survey.Privacy.NAMED and membership_id:
-            people[quote_selectors.source_key(quote_selectors.ANSWER, pk)] = person_key(pseudonym_for(membership_id))
-        elif privacy == Survey.Privacy.PSEUDONYMOUS and pseudonym:
-            people[quote_selectors.source_key(quote_selectors.ANSWER, pk)] = person_key(pseudonym)
-    for pk, membership_id in PracticeMoment.objects.filter(pk__in=moment_ids).values_list("pk", "membership_id"):
-        people[quote_selectors.source_key(quote_selectors.MOMENT, pk)] = person_key(pseudonym_for(membership_id))
+def _quote_person(selection) -> str:
+    """The quote's person key (empty for an anonymous answer, which leads to nobody)."""
+    if selection.practice_moment_id:
+        return person_key(pseudonym_for(selection.practice_moment.membership_id))
+    response = selection.answer.response
+    if response.survey.privacy == Survey.Privacy.NAMED and response.membership_id:
+        return person_key(pseudonym_for(response.membership_id))
+    if response.survey.privacy == Survey.Privacy.PSEUDONYMOUS and response.pseudonym:
+        return person_key(response.pseudonym)
+    return ""
+
+
+def _quotes(quotes) -> list[dict]:
     return [
         {
             "key": quote.key,
-            "person": people.get(quote.key, ""),
+            "person": _quote_person(quote.selection),
             "text": quote.text,
             "attribution": str(quote.attribution),
             "source": str(quote.source),
             "consent": quote.consent,
             "consent_label": quote.consent_label,
         }
-        for quote in board.selected
+        for quote in quotes
     ]
 
 
@@ -509,13 +489,24 @@ def report_get(*, cohort: Cohort) -> ImpactReport | None:
     return ImpactReport.objects.filter(cohort=cohort).prefetch_related("key_impacts").first()
 
 
+def _cohort_with_report(cohort: Cohort) -> tuple[Cohort, ImpactReport | None]:
+    cohort = cohort_read(cohort, with_report=True)
+    return cohort, getattr(cohort, "impact_report", None)
+
+
 def report_data_build(*, cohort: Cohort, report: ImpactReport | None = None) -> dict:
     """Every section of the cohort's report, live, as plain JSON data (see the module's docstring)."""
-    cohort = Cohort.objects.select_related("programme__provider", "commissioner").get(pk=cohort.pk)
     if report is None:
-        report = report_get(cohort=cohort)
-    overview = cohort_overview(cohort=cohort)
-    projects, set_reflections = _projects(cohort)
+        cohort, report = _cohort_with_report(cohort)
+    else:
+        cohort = cohort_read(cohort, with_report=False)
+    return _data_build(cohort, report)
+
+
+def _data_build(cohort: Cohort, report: ImpactReport | None) -> dict:
+    """``report_data_build`` of a cohort read by ``_cohort_with_report``."""
+    reads = report_reads(cohort=cohort)
+    projects, set_reflections = _projects(cohort, reads.sets)
     data = {
         "version": ImpactReport.SNAPSHOT_VERSION,
         "built_at": timezone.now().isoformat(),
@@ -533,16 +524,16 @@ def report_data_build(*, cohort: Cohort, report: ImpactReport | None = None) -> 
             "status": cohort.get_status_display(),
         },
         "min_group": suppression.MIN_GROUP,
-        "summary": _summary(cohort, overview),
-        "attendance": _attendance(cohort, overview),
-        "pdsa": _pdsa(cohort),
-        "self_assessment": _self_assessment(cohort),
-        "kirkpatrick": _levels(cohort, Survey.Kind.EVALUATION),
-        "practice": _practice(cohort),
-        "follow_up": _levels(cohort, Survey.Kind.FOLLOW_UP),
+        "summary": _summary(cohort, reads.roster),
+        "attendance": _attendance(reads.roster),
+        "pdsa": _pdsa(reads),
+        "self_assessment": _self_assessment(reads.self_assessment),
+        "kirkpatrick": _levels(reads.levels[Survey.Kind.EVALUATION]),
+        "practice": _practice(reads.practice),
+        "follow_up": _levels(reads.levels[Survey.Kind.FOLLOW_UP]),
         "projects": projects,
         "set_reflections": set_reflections,
-        "quotes": _quotes(cohort),
+        "quotes": _quotes(reads.quotes),
         "narrative": {
             "limitations": report.limitations if report else "",
             "recommendations": report.recommendations if report else "",
@@ -566,7 +557,7 @@ class ReportPage:
 
 def report_page(*, cohort: Cohort) -> ReportPage:
     """What the report page, the PDF and the spreadsheet show: the snapshot once published, else live."""
-    report = report_get(cohort=cohort)
+    cohort, report = _cohort_with_report(cohort)
     if report is not None and report.is_published:
         return ReportPage(report=report, data=report.snapshot)
-    return ReportPage(report=report, data=report_data_build(cohort=cohort, report=report))
+    return ReportPage(report=report, data=_data_build(cohort, report))

@@ -19,7 +19,6 @@ from common.audit import audit_export
 from common.views import CohortPageMixin, ServiceFormPostView, ServiceFormView
 
 from . import pdf, selectors, services, xlsx
-from .charts import report_charts
 from .forms import KeyImpactForm, KeyImpactMoveForm, NarrativeForm, SnapshotQuoteForm
 from .models import KeyImpact
 
@@ -43,7 +42,6 @@ def report_context(cohort) -> dict:
         "page": page,
         "report": page.report,
         "data": page.data,
-        "charts": report_charts(page.data),
         "titles": selectors.template_titles(),
         "editable": not page.is_published,
         "pdf_unavailable": pdf.pdf_unavailable_reason(),

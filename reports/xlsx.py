@@ -7,16 +7,22 @@ not read as a formula); a suppressed count is its words ("fewer than 3"), never 
 from __future__ import annotations
 
 import io
+import json
 
+import openpyxl
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from common.exports import XLSX_TYPE, neutralise
 
+from . import downloads
 from .selectors import section_titles
 
 __all__ = ["XLSX_TYPE", "report_xlsx"]
+
+BOLD = Font(bold=True)
 
 
 def _count(value):
@@ -28,15 +34,28 @@ def _count(value):
     return value
 
 
-def _sheet(workbook, title: str, header: list[str], rows):
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.append([neutralise(h) for h in header])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([neutralise(v) for v in row])
-    sheet.freeze_panes = "A2"
-    return sheet
+def _sheet(sheets: list, title: str, header: list[str], rows) -> None:
+    sheets.append((title[:31], [neutralise(h) for h in header], [[neutralise(v) for v in row] for row in rows]))
+
+
+def _bold(sheet, value) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = BOLD
+    return cell
+
+
+def _workbook(sheets: list) -> bytes:
+    # Write-only: each row is written as it is appended, instead of kept as cell objects to the end.
+    workbook = Workbook(write_only=True)
+    for title, header, rows in sheets:
+        sheet = workbook.create_sheet(title=title)
+        sheet.freeze_panes = "A2"  # before the first row: a write-only sheet writes its view first
+        sheet.append([_bold(sheet, h) for h in header])
+        for row in rows:
+            sheet.append(row)
+    target = io.BytesIO()
+    workbook.save(target)
+    return target.getvalue()
 
 
 def _summary_rows(data):
@@ -105,12 +124,12 @@ def _level_rows(section):
 
 
 def report_xlsx(data: dict) -> bytes:
+    """The spreadsheet's bytes: a sheet per section, each with a bold header row kept in view."""
     titles = section_titles()
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    _sheet(workbook, titles["summary"], [_("Item"), _("Value")], _summary_rows(data))
+    sheets: list = []
+    _sheet(sheets, titles["summary"], [_("Item"), _("Value")], _summary_rows(data))
     _sheet(
-        workbook,
+        sheets,
         titles["key-impacts"],
         [_("Order"), _("Key impact"), _("Evidence")],
         ([n, k["text"], k["evidence_label"]] for n, k in enumerate(data["key_impacts"], start=1)),
@@ -131,14 +150,14 @@ def report_xlsx(data: dict) -> bytes:
         ]
     )
     _sheet(
-        workbook,
+        sheets,
         _("Attendance"),
         [_("Module"), _("Title"), _("Date"), _("Delivered"), _("Present"), _("Present (%)")],
         attendance_rows,
     )
     headline_labels = [h["label"] for h in (data["pdsa"][0]["headline"] if data["pdsa"] else [])]
     _sheet(
-        workbook,
+        sheets,
         _("PDSA"),
         [
             _("Module"),
@@ -178,7 +197,7 @@ def report_xlsx(data: dict) -> bytes:
         _("effect size r"),
     ]
     _sheet(
-        workbook,
+        sheets,
         _("Self-assessment"),
         [_("Dimension"), _("Row"), _("Label"), _("Pre mean"), _("Then mean"), _("Post mean")]
         + [_("Post − pre: %(c)s") % {"c": h} for h in comparison_header]
@@ -186,7 +205,7 @@ def report_xlsx(data: dict) -> bytes:
         _self_assessment_rows(data),
     )
     level_header = [_("Level"), _("Code"), _("Question"), _("Answered"), _("Score"), _("Score kind"), _("Answers")]
-    _sheet(workbook, _("Evaluation"), level_header, _level_rows(data["kirkpatrick"]))
+    _sheet(sheets, _("Evaluation"), level_header, _level_rows(data["kirkpatrick"]))
     practice = data["practice"]
     practice_rows = []
     if practice["visible"]:
@@ -198,10 +217,10 @@ def report_xlsx(data: dict) -> bytes:
                 practice_rows.append([breakdown["title"], c["label"], value])
     else:
         practice_rows.append([_("Fewer than 3 participants logged a practice moment: no counts shown."), "", ""])
-    _sheet(workbook, _("Practice log"), [_("Breakdown"), _("Category"), _("Moments")], practice_rows)
-    _sheet(workbook, _("Follow-up"), level_header, _level_rows(data["follow_up"]))
+    _sheet(sheets, _("Practice log"), [_("Breakdown"), _("Category"), _("Moments")], practice_rows)
+    _sheet(sheets, _("Follow-up"), level_header, _level_rows(data["follow_up"]))
     _sheet(
-        workbook,
+        sheets,
         titles["projects"],
         [
             _("Project"),
@@ -230,7 +249,7 @@ def report_xlsx(data: dict) -> bytes:
         ),
     )
     _sheet(
-        workbook,
+        sheets,
         _("Run chart data"),
         [_("Project"), _("Measure"), _("Date"), _("Value"), _("Baseline"), _("Signals")],
         (
@@ -241,13 +260,13 @@ def report_xlsx(data: dict) -> bytes:
         ),
     )
     _sheet(
-        workbook,
+        sheets,
         titles["quotes"],
         [_("Quote"), _("Attribution"), _("Source")],
         ([q["text"], q["attribution"], q["source"]] for q in data["quotes"]),
     )
     _sheet(
-        workbook,
+        sheets,
         _("Narrative"),
         [_("Part"), _("Text")],
         [
@@ -256,6 +275,7 @@ def report_xlsx(data: dict) -> bytes:
         ]
         + [[_("Set reflection: %(set)s") % {"set": r["set"]}, r["text"]] for r in data["set_reflections"]],
     )
-    target = io.BytesIO()
-    workbook.save(target)
-    return target.getvalue()
+    # The rows are made on every call and are exactly what the file shows: it is written only when no
+    # file of these rows is in the cache (reports.downloads).
+    sources = [openpyxl.__version__, json.dumps(sheets)]
+    return downloads.file_cached("xlsx", sources, lambda: _workbook(sheets))

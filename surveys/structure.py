@@ -27,6 +27,7 @@ with the same privacy, in the same language.
 import datetime
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
@@ -40,14 +41,13 @@ _lock = threading.Lock()
 _cache: "OrderedDict[tuple[int, datetime.datetime | None], tuple[Question, ...]]" = OrderedDict()
 
 
+def _questions(questions):
+    return questions.select_related("condition_question").prefetch_related("choices").order_by("order", "id")
+
+
 def questions_load(question_set_id: int) -> list[Question]:
     """The set's questions in order, each with its choices and its condition's question (2 queries)."""
-    return list(
-        Question.objects.filter(question_set_id=question_set_id)
-        .select_related("condition_question")
-        .prefetch_related("choices")
-        .order_by("order", "id")
-    )
+    return list(_questions(Question.objects.filter(question_set_id=question_set_id)))
 
 
 def questions_for_set(*, question_set_id: int, stamp: datetime.datetime | None) -> list[Question]:
@@ -66,6 +66,32 @@ def questions_for_set(*, question_set_id: int, stamp: datetime.datetime | None) 
         while len(_cache) > MAXSIZE:
             _cache.popitem(last=False)
     return list(questions)
+
+
+def questions_for_sets(stamps: Mapping[int, datetime.datetime | None]) -> dict[int, list[Question]]:
+    """``questions_for_set`` of several sets ({set id: stamp}), those not cached read together (2
+    queries, whatever their number)."""
+    found: dict[int, list[Question]] = {}
+    with _lock:
+        for set_id, stamp in stamps.items():
+            cached = _cache.get((set_id, stamp))
+            if cached is not None:
+                _cache.move_to_end((set_id, stamp))
+                found[set_id] = list(cached)
+    missing = [set_id for set_id in stamps if set_id not in found]
+    if missing:
+        loaded: dict[int, list[Question]] = {set_id: [] for set_id in missing}
+        for question in _questions(Question.objects.filter(question_set_id__in=missing)):
+            loaded[question.question_set_id].append(question)
+        with _lock:
+            for set_id, questions in loaded.items():
+                key = (set_id, stamps[set_id])
+                _cache[key] = tuple(questions)
+                _cache.move_to_end(key)
+            while len(_cache) > MAXSIZE:
+                _cache.popitem(last=False)
+        found.update(loaded)
+    return found
 
 
 _fragments: "OrderedDict[tuple, str]" = OrderedDict()

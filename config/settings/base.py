@@ -138,6 +138,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Rate-limit counters live here, so every web process must see the same cache: Redis in production
 # (production.py). The per-process LocMemCache is only right for one local process and the tests.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# The impact report's PDF and XLSX are kept here under a digest of what they are drawn from
+# (reports/downloads.py): a few hundred KB each; every edit of a draft makes a new one.
+REPORT_FILE_CACHE_SECONDS = env.int("REPORT_FILE_CACHE_SECONDS", default=6 * 3600)
 
 # RATE LIMITING (django-ratelimit, through common/ratelimit.py)
 RATELIMIT_VIEW = "common.views.ratelimited"

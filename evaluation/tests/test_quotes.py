@@ -11,7 +11,7 @@ from django.utils import timezone
 from cohorts.tests.factories import MembershipFactory, PersonFactory, UserFactory
 from evaluation import quote_services
 from evaluation.models import QuoteSelection
-from evaluation.quote_selectors import quote_attribution, quote_board, quotes_of_user
+from evaluation.quote_selectors import quote_attribution, quote_board, quotes_of_user, quotes_selected
 from evaluation.tests.factories import PracticeMomentFactory
 from surveys.models import Answer, Question, Response, Survey
 from surveys.tests.factories import CohortSurveyFactory, QuestionFactory
@@ -210,3 +210,36 @@ def test_the_quote_board_query_count_does_not_grow_with_the_quotes(cohort, named
         assert f"Quote {size}-0" in response.content.decode()
         counts.append(len(context.captured_queries))
     assert counts[0] == counts[1], counts
+
+
+def test_the_reports_selected_quotes_are_the_boards_in_one_query(
+    cohort, named_survey, member, django_assert_num_queries
+):
+    """The report reads only the chosen sources, by the board's rules: a withdrawn consent and a
+    non-named survey open again are left out, the rest keep their order and attribution."""
+    pseudonymous = CohortSurveyFactory(cohort=cohort, kind=Survey.Kind.FOLLOW_UP, privacy=Survey.Privacy.PSEUDONYMOUS)
+    Survey.objects.filter(pk=pseudonymous.pk).update(status=Survey.Status.CLOSED, closed_at=timezone.now())
+    others = [MembershipFactory(cohort=cohort) for _i in range(3)]
+    named = text_answer(named_survey, member, "Named words", C.NAME_AND_ROLE)
+    withdrawn = text_answer(named_survey, others[0], "Withdrawn later", C.ROLE)
+    hidden = [text_answer(pseudonymous, m, f"Pseudonymous {i}", C.ROLE, named=False) for i, m in enumerate(others)]
+    moment = PracticeMomentFactory(
+        membership=member, reflection="A reflection", shared_with_set=True, quote_consent=C.ROLE
+    )
+    keys = [f"answer-{named.pk}", f"moment-{moment.pk}", f"answer-{withdrawn.pk}", f"answer-{hidden[0].pk}"]
+    for key in keys:
+        quote_services.quote_select(cohort=cohort, key=key)
+    Answer.objects.filter(pk=withdrawn.pk).update(quote_consent=C.NONE)
+    Survey.objects.filter(pk=pseudonymous.pk).update(status=Survey.Status.OPEN, closed_at=None)
+    counts = {s.pk: s.responses.count() for s in Survey.objects.filter(cohort=cohort)}
+
+    with django_assert_num_queries(1):
+        selected = quotes_selected(cohort=cohort, response_counts=counts)
+
+    board = quote_board(cohort=cohort).selected
+    assert [q.key for q in selected] == [q.key for q in board] == keys[:2]
+    assert [(q.text, q.source, q.attribution, q.consent) for q in selected] == [
+        (q.text, q.source, q.attribution, q.consent) for q in board
+    ]
+    assert selected[0].attribution == "Priya Shah, Ward Manager"
+    assert selected[0].selection.answer.response.membership_id == member.pk

@@ -2,6 +2,8 @@ import datetime
 
 from django import template
 
+from reports.figures import figures_html
+
 register = template.Library()
 
 
@@ -20,3 +22,9 @@ def isodate(value):
 def anchor(evidence):
     """The HTML id of a report section named by a key impact's evidence ("project:12" -> "project-12")."""
     return (evidence or "").replace(":", "-")
+
+
+@register.simple_tag(takes_context=True)
+def report_figures(context):
+    """Sections 3 to 7 of the report in ``context["data"]`` (``reports.figures``)."""
+    return figures_html(context["data"], pdf=bool(context.get("pdf")))

@@ -19,6 +19,7 @@ from projects.tests.factories import ActionLearningSetFactory, ImprovementProjec
 from surveys.models import Answer, Invitation, Question, Response, Survey
 from surveys.services import question_set_default
 from surveys.tests.factories import (
+    ChoiceFactory,
     CohortSurveyFactory,
     QuestionFactory,
     QuestionSetFactory,
@@ -169,3 +170,24 @@ def report_cohort(n: int, *, select_quotes: bool = True) -> SimpleNamespace:
         measure=measure,
         quotes=quotes,
     )
+
+
+def evaluation_choices_add(world: SimpleNamespace) -> None:
+    """A single-choice and a multiple-choice question in the world's evaluation, answered by everyone
+    (the second by every other participant, one to three options each)."""
+    evaluation = Survey.objects.get(cohort=world.cohort, kind=Survey.Kind.EVALUATION)
+    single = QuestionFactory(
+        question_set=evaluation.question_set, code="kp-behaviour-choice", order=5, kind=Question.Kind.SINGLE_CHOICE
+    )
+    multiple = QuestionFactory(
+        question_set=evaluation.question_set,
+        code="kp-results-choices",
+        order=6,
+        kind=Question.Kind.MULTIPLE_CHOICE,
+        max_choices=3,
+    )
+    options = {q.pk: [ChoiceFactory(question=q, order=i) for i in range(3)] for q in (single, multiple)}
+    for i, response in enumerate(evaluation.responses.order_by("pk")):
+        Answer.objects.create(response=response, question=single).choices.set([options[single.pk][i % 3]])
+        if i % 2:
+            Answer.objects.create(response=response, question=multiple).choices.set(options[multiple.pk][: 1 + i % 3])

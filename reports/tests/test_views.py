@@ -24,7 +24,7 @@ from reports import services
 from reports.models import ImpactReport, KeyImpact
 from surveys.models import Answer
 
-from .builders import CONSENTED_NAMED, REFLECTION, UNCONSENTED, report_cohort
+from .builders import CONSENTED_NAMED, REFLECTION, UNCONSENTED, evaluation_choices_add, report_cohort
 
 pytestmark = pytest.mark.django_db
 
@@ -364,6 +364,40 @@ def test_report_page_runs_the_same_queries_whatever_the_cohort_size(django_asser
 
     with django_assert_max_num_queries(expected):
         client.get(url("report_detail", large.cohort))
+
+
+# Issue 14: every page within 20 queries, the draft report with all nine sections filled included.
+MAX_QUERIES = 20
+
+
+def test_a_full_draft_reports_page_pdf_and_spreadsheet_keep_to_twenty_queries_whatever_the_size():
+    """Every section has figures (module surveys, both self-assessments, an evaluation asking choice
+    questions, a follow-up, a practice log, a project with a run chart, chosen quotes, key impacts),
+    for a facilitator, whose access check is a query more than staff's."""
+    counts = {}
+    for n in (4, 12):
+        world = report_cohort(n)
+        evaluation_choices_add(world)
+        services.key_impact_create(cohort=world.cohort, text="One", evidence="projects")
+        client = client_for(world.facilitator.person.user)
+        for name in ("report_detail", "report_pdf", "report_xlsx"):
+            client.get(url(name, world.cohort))  # a process reads a question set's structure once
+            with CaptureQueriesContext(connection) as context:
+                assert client.get(url(name, world.cohort)).status_code == 200
+            counts[name, n] = len([q for q in context.captured_queries if "SAVEPOINT" not in q["sql"]])
+    # Every section of the last one was drawn with its figures.
+    data = services.selectors.report_data_build(cohort=world.cohort)
+    chosen = {q["code"]: q["answered"]["value"] for g in data["kirkpatrick"]["groups"] for q in g["questions"]}
+    assert chosen == {"kp-reaction-worthwhile": 12, "kp-behaviour-choice": 12, "kp-results-choices": 6}
+    assert data["self_assessment"]["visible"]
+    assert data["follow_up"]["visible"]
+    assert data["practice"]["visible"]
+    assert [e["headline"][0]["value"] is not None for e in data["pdsa"]] == [True] * 5
+    assert len(data["quotes"]) == 2
+    assert data["projects"][0]["measure"]["rows"]
+
+    for name in ("report_detail", "report_pdf", "report_xlsx"):
+        assert counts[name, 4] == counts[name, 12] <= MAX_QUERIES, counts
 
 
 def test_consented_answer_quoted_as_named_on_a_named_survey(world, facilitator):

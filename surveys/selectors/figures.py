@@ -3,7 +3,8 @@ in one grouped query each."""
 
 from collections import defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from surveys import disclosure
 from surveys.models import Answer, Invitation, Question, Response, Survey
@@ -61,3 +62,23 @@ def invitation_counts(surveys: list[Survey]) -> dict[int, tuple[int, int]]:
 def response_counts(surveys: list[Survey]) -> dict[int, int]:
     rows = Response.objects.filter(survey__in=[s.pk for s in surveys]).values("survey_id").annotate(n=Count("id"))
     return {row["survey_id"]: row["n"] for row in rows.order_by()}
+
+
+def _count_of(queryset) -> Coalesce:
+    """The number of rows of ``queryset`` (filtered on ``OuterRef("pk")``) as a column of the survey."""
+    counted = queryset.order_by().values("survey").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted), 0)
+
+
+def surveys_with_counts(surveys) -> list[Survey]:
+    """The surveys of a queryset with ``invited_count``, ``responded_count`` (invitations answered)
+    and ``response_count`` on each: what ``invitation_counts`` and ``response_counts`` give, in the
+    same query as the surveys themselves."""
+    invitations = Invitation.objects.filter(survey=OuterRef("pk"))
+    return list(
+        surveys.annotate(
+            invited_count=_count_of(invitations),
+            responded_count=_count_of(invitations.filter(responded_at__isnull=False)),
+            response_count=_count_of(Response.objects.filter(survey=OuterRef("pk"))),
+        )
+    )

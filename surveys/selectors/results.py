@@ -1,6 +1,7 @@
 """Everything the results page of one survey shows, computed in the database."""
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
@@ -147,8 +148,9 @@ def survey_results(*, survey: Survey) -> SurveyResults:
         return SurveyResults(survey, invited, responded, responses, False, list(results.values()), professions)
 
     answers = Answer.objects.filter(response__survey=survey)
-    for row in answers.values("question_id").annotate(n=Count("id")).order_by():
-        results[row["question_id"]].answered = row["n"]
+    answered = {
+        row["question_id"]: row["n"] for row in answers.values("question_id").annotate(n=Count("id")).order_by()
+    }
 
     numeric: dict[int, dict[int, int]] = defaultdict(dict)
     rows = answers.filter(number__isnull=False).values("question_id", "number").annotate(n=Count("id")).order_by()
@@ -182,8 +184,24 @@ def survey_results(*, survey: Survey) -> SurveyResults:
         for question_id, scores in _scores_by_profession(survey, answers).items():
             results[question_id].by_profession = scores
 
-    for question in questions:
-        result = results[question.pk]
+    results_count(results, answered=answered, numeric=numeric, choice_counts=choice_counts)
+    return SurveyResults(survey, invited, responded, responses, True, list(results.values()), professions)
+
+
+def results_count(
+    results: Mapping[int, QuestionResult],
+    *,
+    answered: Mapping[int, int],
+    numeric: Mapping[int, Mapping[int, int]],
+    choice_counts: Mapping[int, int],
+) -> None:
+    """Each question's number of answers, bars and score, from its survey's counts: {question id:
+    answers}, {question id: {value: answers}} of the scale questions, {choice id: answers}."""
+    for question_id, n in answered.items():
+        if question_id in results:
+            results[question_id].answered = n
+    for result in results.values():
+        question = result.question
         if question.is_numeric:
             distribution = numeric.get(question.pk, {})
             labels = dict(Question.LIKERT_LABELS) if question.kind == Question.Kind.LIKERT5 else {}
@@ -203,4 +221,3 @@ def survey_results(*, survey: Survey) -> SurveyResults:
                 Bar(c.label, choice_counts.get(c.pk, 0), choice_counts.get(c.pk, 0) / total if total else 0.0)
                 for c in question.choices.all()
             ]
-    return SurveyResults(survey, invited, responded, responses, True, list(results.values()), professions)

@@ -1,5 +1,6 @@
 """Headline figures across a cohort's module surveys: the PDSA pages' summaries and the trends page."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -42,10 +43,25 @@ def survey_summaries_for_cohort(*, cohort: Cohort) -> dict[int, SurveySummary]:
     )
     if not surveys:
         return {}
-    counts = invitation_counts(surveys)
-    responses = response_counts(surveys)
     codes = [code for code, _kind in HEADLINE_QUESTIONS]
-    distributions = numeric_distributions(surveys, codes)
+    return survey_summaries_from(
+        surveys,
+        counts=invitation_counts(surveys),
+        responses=response_counts(surveys),
+        distributions=numeric_distributions(surveys, codes),
+    )
+
+
+def survey_summaries_from(
+    surveys: list[Survey],
+    *,
+    counts: Mapping[int, tuple[int, int]],
+    responses: Mapping[int, int],
+    distributions: Mapping[tuple[int, str], dict[int, int]],
+) -> dict[int, SurveySummary]:
+    """The summaries of module surveys (their ``module`` loaded) from their figures, read by the caller:
+    {survey id: (invited, responded)}, {survey id: responses} and the headline questions'
+    ``numeric_distributions``."""
     summaries = {}
     for survey in surveys:
         invited, responded = counts.get(survey.pk, (0, 0))

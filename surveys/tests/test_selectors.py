@@ -1,7 +1,7 @@
 import pytest
 from django.utils import timezone
 
-from surveys.models import Invitation
+from surveys.models import Invitation, Survey
 from surveys.selectors import (
     SummaryCounts,
     mean,
@@ -11,6 +11,7 @@ from surveys.selectors import (
     survey_summary_counts,
     survey_trends_for_cohort,
 )
+from surveys.selectors.figures import invitation_counts, response_counts, surveys_with_counts
 from surveys.services import response_submit, survey_close
 from surveys.tests.factories import ANSWERS, SurveyFactory, responses_bulk_create
 
@@ -125,3 +126,23 @@ def test_survey_results_count_choices_of_this_survey_only(open_survey):
     survey_close(survey=open_survey)
     pace = {r.question.code: r for r in survey_results(survey=open_survey).questions}["pace"]
     assert {b.label: b.count for b in pace.bars} == {"Too slow": 0, "About right": 4, "Too fast": 0}
+
+
+def test_surveys_with_counts_give_the_grouped_counts_in_the_surveys_query(open_survey, django_assert_num_queries):
+    other = SurveyFactory(question_set=open_survey.question_set, privacy=open_survey.privacy)
+    responses_bulk_create(open_survey, 3)
+    invitations = list(open_survey.invitations.order_by("pk"))
+    Invitation.objects.filter(pk__in=[i.pk for i in invitations[:2]]).update(responded_at=timezone.now())
+    surveys = Survey.objects.filter(pk__in=[open_survey.pk, other.pk])
+
+    with django_assert_num_queries(1):
+        counted = surveys_with_counts(surveys.order_by("pk"))
+
+    grouped, responses = invitation_counts(list(surveys)), response_counts(list(surveys))
+    assert [(s.invited_count, s.responded_count, s.response_count) for s in counted] == [
+        (*grouped.get(s.pk, (0, 0)), responses.get(s.pk, 0)) for s in counted
+    ]
+    assert [(s.invited_count, s.responded_count, s.response_count) for s in counted] == [
+        (len(invitations), 2, 3),
+        (0, 0, 0),
+    ]

@@ -8,6 +8,7 @@ from django.urls import reverse
 from surveys import structure
 from surveys.models import Choice, Question
 from surveys.services import question_create, question_delete, survey_questions
+from surveys.tests.factories import ChoiceFactory, QuestionFactory, QuestionSetFactory
 
 
 def _answer_page(token) -> str:
@@ -102,3 +103,28 @@ def test_the_stamp_moves_on_even_when_the_clock_does_not(linked, monkeypatch):
         question_set.refresh_from_db()
         stamps.append(question_set.updated_at)
     assert stamps[0] < stamps[1] < stamps[2]
+
+
+def test_several_sets_are_read_together_and_kept_per_version(db, django_assert_num_queries):
+    first, second = QuestionSetFactory(), QuestionSetFactory()
+    for question_set in (first, second):
+        ChoiceFactory(question=QuestionFactory(question_set=question_set, kind=Question.Kind.SINGLE_CHOICE))
+        QuestionFactory(question_set=question_set)
+    stamps = {first.pk: first.updated_at, second.pk: second.updated_at}
+    structure.cache_clear()
+
+    with django_assert_num_queries(2):  # both sets' questions, then their choices
+        found = structure.questions_for_sets(stamps)
+    with django_assert_num_queries(0):
+        assert structure.questions_for_set(question_set_id=second.pk, stamp=second.updated_at) == found[second.pk]
+        again = structure.questions_for_sets(stamps)
+    assert [q.pk for q in found[first.pk]] == list(first.questions.values_list("pk", flat=True))
+    assert [q.pk for q in again[second.pk]] == [q.pk for q in found[second.pk]]
+    assert [c.label for c in found[first.pk][0].choices.all()] == [first.questions.first().choices.get().label]
+
+    QuestionFactory(question_set=second, text="Added in place?")  # moves the second set's stamp
+    second.refresh_from_db()
+    with django_assert_num_queries(2):
+        changed = structure.questions_for_sets({first.pk: first.updated_at, second.pk: second.updated_at})
+    assert [q.text for q in changed[second.pk]][-1] == "Added in place?"
+    assert len(changed[first.pk]) == 2

@@ -1,0 +1,53 @@
+"""The report's PDF and spreadsheet, kept in the default cache (Redis) under a digest of everything
+they are made from, so that each is drawn once for the same report.
+
+Drawing is the slow part of a download (WeasyPrint: a second or more for a finished cohort), while
+what is drawn is cheap to make and is made on every request: the PDF's HTML, the spreadsheet's rows.
+The key is a digest of that input and of whatever else shapes the file (the renderer's version,
+the stylesheet), so a change to the report gives another key and a file already drawn is served
+only for exactly the input it was drawn from: never a stale one. Files expire after
+``REPORT_FILE_CACHE_SECONDS`` (each edit of a draft makes a new one if it is downloaded again).
+
+The cache only saves time: while it is unavailable (Redis down) the file is drawn as it would be
+without it, and a warning says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+
+from common.cache import CACHE_UNAVAILABLE
+
+logger = logging.getLogger(__name__)
+
+
+def file_key(kind: str, sources: Iterable[str | bytes]) -> str:
+    digest = hashlib.sha256(kind.encode())
+    for source in sources:
+        data = source.encode() if isinstance(source, str) else source
+        digest.update(len(data).to_bytes(8, "big"))  # so that no two lists of sources run together
+        digest.update(data)
+    return f"reports:{kind}:{digest.hexdigest()}"
+
+
+def file_cached(kind: str, sources: Iterable[str | bytes], draw: Callable[[], bytes]) -> bytes:
+    """The file ``draw()`` makes from ``sources``: from the cache, or drawn and kept there."""
+    key = file_key(kind, sources)
+    try:
+        content = cache.get(key)
+    except CACHE_UNAVAILABLE as exc:
+        logger.warning("Report file cache unavailable, the %s is drawn without it: %s", kind, exc)
+        return draw()
+    if content is not None:
+        return content
+    content = draw()
+    try:
+        cache.set(key, content, settings.REPORT_FILE_CACHE_SECONDS)
+    except CACHE_UNAVAILABLE as exc:
+        logger.warning("Report file cache unavailable, the %s was drawn but not kept: %s", kind, exc)
+    return content
