@@ -4,7 +4,7 @@
 import hashlib
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from cohorts.models import Cohort, Membership, ModuleOutline, Programme
@@ -92,6 +92,21 @@ def attendance_figures_from_register(register: list[RegisterRow]) -> AttendanceF
         elif row.is_active:
             not_recorded += 1
     return AttendanceFigures(**counts, not_recorded=not_recorded)
+
+
+def module_attendance_figures(*, module: Module) -> AttendanceFigures:
+    """The register's figures counted in the database (one query), for a page that shows them without
+    the register: what ``attendance_figures_from_register(module_register(module=module))`` gives."""
+    counts = (
+        Membership.objects.participants()
+        .filter(cohort_id=module.cohort_id)
+        .alias(mark=FilteredRelation("attendances", condition=Q(attendances__module=module)))
+        .aggregate(
+            **{status: Count("pk", filter=Q(mark__status=status)) for status in Attendance.Status.values},
+            not_recorded=Count("pk", filter=Q(status=Membership.Status.ACTIVE, mark__isnull=True)),
+        )
+    )
+    return AttendanceFigures(**counts)
 
 
 def act_items_planned_for(*, cohort: Cohort, number: int) -> list[ActItem]:

@@ -12,10 +12,9 @@ from cohorts.models import Cohort, Membership
 from modules.models import ActItem, Attendance, Module, PDSACycle
 from modules.selectors import (
     AttendanceFigures,
-    attendance_figures_from_register,
+    module_attendance_figures,
     module_list_for_cohort,
     module_neighbours,
-    module_register,
 )
 
 from .summaries import SurveySummary, survey_summaries_for_cohort
@@ -151,7 +150,7 @@ def pdsa_entry_for_module(*, cohort: Cohort, number: int) -> tuple[PDSAEntry | N
     entry = PDSAEntry(
         module=module,
         cycle=getattr(module, "pdsa_cycle", None),
-        figures=attendance_figures_from_register(module_register(module=module)),
+        figures=module_attendance_figures(module=module),
         survey=summaries.get(number),
         act_items=[i for i in items if i.cycle.module.number == number],
         planned_from_previous=[i for i in items if i.cycle.module.number == number - 1],
