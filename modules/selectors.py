@@ -63,7 +63,9 @@ def module_list_for_cohort(*, cohort: Cohort) -> list[Module]:
 
 def module_register(*, module: Module) -> list[RegisterRow]:
     """Everyone on the attendance register: active participants, and withdrawn ones who have a record."""
-    status = Attendance.objects.filter(module=module, membership=OuterRef("pk")).values("status")[:1]
+    # Unordered: one row at most (one mark per module and person), and Attendance's default ordering
+    # would join module, cohort and person again for each row of the register.
+    status = Attendance.objects.filter(module=module, membership=OuterRef("pk")).order_by().values("status")[:1]
     memberships = (
         Membership.objects.participants()
         .filter(cohort_id=module.cohort_id)
