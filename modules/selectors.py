@@ -237,6 +237,11 @@ def cohort_overview(*, cohort: Cohort) -> CohortOverview:
     memberships = list(
         Membership.objects.filter(cohort=cohort)
         .select_related("person", "person__organisation")
+        # Timestamps nobody shows: a cohort's worth of rows, seven of them a row to parse otherwise.
+        .defer(
+            *("created_at", "updated_at", "person__created_at", "person__updated_at", "person__erased_at"),
+            *("person__organisation__created_at", "person__organisation__updated_at"),
+        )
         .annotate(
             present_count=Count(
                 "attendances", filter=delivered_attendance & Q(attendances__status=Attendance.Status.PRESENT)
