@@ -73,7 +73,8 @@ def score_moves(before: SurveySummary | None, after: SurveySummary | None) -> li
 
 def _modules_with_figures(*, cohort: Cohort) -> list[tuple[Module, AttendanceFigures]]:
     """A cohort's modules (PDSA cycles joined) with their attendance counted in the database."""
-    active = Membership.objects.active().participants().filter(cohort=OuterRef("cohort")).values("cohort")
+    # Unordered: Membership's default ordering joined cohort and person into the count, for each module.
+    active = Membership.objects.active().participants().filter(cohort=OuterRef("cohort")).order_by().values("cohort")
     rows = (
         Module.objects.filter(cohort=cohort)
         .select_related("pdsa_cycle")
