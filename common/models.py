@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +10,14 @@ def choice_label(choices: type[models.Choices], value) -> str:
 
     Django's generated method hashes every choice's lazy label, translating each, on every call:
     in a table of a hundred-odd rows that was most of the page's translations (issue 14)."""
-    return str(dict(choices.choices).get(value, value))
+    return str(_labels(choices).get(value, value))
+
+
+@functools.cache
+def _labels(choices: type[models.Choices]) -> dict:
+    """The class's value -> label map, made once per process: ``choices.choices`` walks the enum on
+    each use. The labels stay lazy, so each is translated into the language active when shown."""
+    return dict(choices.choices)
 
 
 class TimeStampedModel(models.Model):

@@ -1,10 +1,13 @@
 from django import forms
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from cohorts.forms import DateInput
 from cohorts.models import Cohort, Membership, Organisation, Person, Programme
+from common.templatetags.row_urls import MARKER
 from common.versions import NO_ROW, VersionField, row_version
 
 from .models import Attendance, Module, PDSACycle
@@ -21,6 +24,7 @@ class AttendanceRegisterForm(forms.Form):
     "Not recorded", clears a mark given by mistake."""
 
     NOT_RECORDED = "not_recorded"
+    CHOICES_TEMPLATE = "modules/partials/_register_choices.html"
 
     version = VersionField()
 
@@ -30,26 +34,57 @@ class AttendanceRegisterForm(forms.Form):
         self.rows = []
         # Translated once for the whole register, not once a person and choice (issue 14: the
         # module page draws four choices for each of a cohort's hundred-odd participants).
-        choices = [
+        self.choices = [
             (value, str(label)) for value, label in [*Attendance.Status.choices, (self.NOT_RECORDED, _("Not recorded"))]
         ]
         for row in register:
             if not row.is_active:
                 self.rows.append((row, None))
                 continue
-            name = f"status_{row.membership.pk}"
+            name = self.field_name(row.membership.pk)
             self.fields[name] = forms.ChoiceField(
                 label=row.membership.person.full_name,
-                choices=choices,
+                choices=self.choices,
                 widget=forms.RadioSelect,
                 required=False,
                 initial=row.status or self.NOT_RECORDED,
             )
             self.rows.append((row, name))
 
+    @staticmethod
+    def field_name(membership_pk) -> str:
+        return f"status_{membership_pk}"
+
     def register_rows(self):
-        """(row, bound field or None for read-only rows), in register order."""
-        return [(row, self[name] if name else None) for row, name in self.rows]
+        """(row, bound field, its radio buttons' HTML) in register order; field and buttons are None for
+        read-only rows.
+
+        Every row's buttons are the same but for the person's pk in their name and ids and for the one
+        checked, so each checked value is drawn once per page (``CHOICES_TEMPLATE``, with ``MARKER``
+        for the pk) and each row gets a copy with its own pk: drawing the widget's four buttons for each
+        of a hundred-odd participants was half the module page's time (issue 14).
+        ``modules/tests/test_forms.py`` checks the buttons are the ones the widget draws."""
+        drawn: dict[str | None, list[str]] = {}
+        rows = []
+        for row, name in self.rows:
+            if name is None:
+                rows.append((row, None, None))
+                continue
+            field = self[name]
+            value = field.value()
+            checked = None if value is None else str(value)
+            if checked not in drawn:
+                drawn[checked] = self._choices_for_marker(checked).split(str(MARKER))
+            buttons = str(int(row.membership.pk)).join(drawn[checked])
+            rows.append((row, field, mark_safe(buttons)))  # noqa: S308 - drawn by the template, pk an int
+        return rows
+
+    def _choices_for_marker(self, checked: str | None) -> str:
+        name = self.add_prefix(self.field_name(MARKER))
+        return render_to_string(
+            self.CHOICES_TEMPLATE,
+            {"name": name, "id": self.auto_id % name, "choices": self.choices, "checked": checked},
+        )
 
     def statuses(self) -> dict[int, str | None]:
         """The statuses chosen, by membership pk (None: not recorded); people left blank are not included."""

@@ -4,7 +4,7 @@
 import hashlib
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from cohorts.models import Cohort, Membership, ModuleOutline, Programme
@@ -63,7 +63,9 @@ def module_list_for_cohort(*, cohort: Cohort) -> list[Module]:
 
 def module_register(*, module: Module) -> list[RegisterRow]:
     """Everyone on the attendance register: active participants, and withdrawn ones who have a record."""
-    status = Attendance.objects.filter(module=module, membership=OuterRef("pk")).values("status")[:1]
+    # Unordered: one row at most (one mark per module and person), and Attendance's default ordering
+    # would join module, cohort and person again for each row of the register.
+    status = Attendance.objects.filter(module=module, membership=OuterRef("pk")).order_by().values("status")[:1]
     memberships = (
         Membership.objects.participants()
         .filter(cohort_id=module.cohort_id)
@@ -92,6 +94,21 @@ def attendance_figures_from_register(register: list[RegisterRow]) -> AttendanceF
         elif row.is_active:
             not_recorded += 1
     return AttendanceFigures(**counts, not_recorded=not_recorded)
+
+
+def module_attendance_figures(*, module: Module) -> AttendanceFigures:
+    """The register's figures counted in the database (one query), for a page that shows them without
+    the register: what ``attendance_figures_from_register(module_register(module=module))`` gives."""
+    counts = (
+        Membership.objects.participants()
+        .filter(cohort_id=module.cohort_id)
+        .alias(mark=FilteredRelation("attendances", condition=Q(attendances__module=module)))
+        .aggregate(
+            **{status: Count("pk", filter=Q(mark__status=status)) for status in Attendance.Status.values},
+            not_recorded=Count("pk", filter=Q(status=Membership.Status.ACTIVE, mark__isnull=True)),
+        )
+    )
+    return AttendanceFigures(**counts)
 
 
 def act_items_planned_for(*, cohort: Cohort, number: int) -> list[ActItem]:
@@ -220,6 +237,11 @@ def cohort_overview(*, cohort: Cohort) -> CohortOverview:
     memberships = list(
         Membership.objects.filter(cohort=cohort)
         .select_related("person", "person__organisation")
+        # Timestamps nobody shows: a cohort's worth of rows, seven of them a row to parse otherwise.
+        .defer(
+            *("created_at", "updated_at", "person__created_at", "person__updated_at", "person__erased_at"),
+            *("person__organisation__created_at", "person__organisation__updated_at"),
+        )
         .annotate(
             present_count=Count(
                 "attendances", filter=delivered_attendance & Q(attendances__status=Attendance.Status.PRESENT)

@@ -1,4 +1,6 @@
 from django import forms
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Membership
@@ -70,22 +72,36 @@ class SetSplitForm(forms.Form):
 class SetAssignForm(forms.Form):
     """One select per active participant: which set they are in."""
 
+    OPTIONS_TEMPLATE = "projects/partials/_set_options.html"
+
     def __init__(self, *args, participants, sets, **kwargs):
         super().__init__(*args, **kwargs)
         self.participants = participants
         self.sets = {s.pk: s for s in sets}
         # "No set" translated once for the page, not once a participant (issue 14).
-        choices = [("", str(_("No set"))), *[(str(s.pk), s.name) for s in sets]]
+        self.choices = [("", str(_("No set"))), *[(str(s.pk), s.name) for s in sets]]
         for membership in participants:
             self.fields[f"m{membership.pk}"] = forms.ChoiceField(
                 label=membership.person.full_name,
-                choices=choices,
+                choices=self.choices,
                 required=False,
                 initial=str(membership.current_set_id or ""),
             )
 
     def rows(self):
-        return [(m, self[f"m{m.pk}"]) for m in self.participants]
+        """(membership, bound field, its select's options as HTML) for each participant. The options
+        differ from row to row only in the one selected, so they are drawn once per page for each
+        value (issue 14: six options for each of a hundred-odd participants were most of the page)."""
+        drawn: dict[str, str] = {}
+        rows = []
+        for membership in self.participants:
+            field = self[f"m{membership.pk}"]
+            current = str(field.value())
+            if current not in drawn:
+                context = {"choices": self.choices, "current": current}
+                drawn[current] = mark_safe(render_to_string(self.OPTIONS_TEMPLATE, context).strip())  # noqa: S308 - escaped by the template
+            rows.append((membership, field, drawn[current]))
+        return rows
 
     def assignments(self):
         return {

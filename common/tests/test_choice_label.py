@@ -1,5 +1,7 @@
 import pytest
+from django.db import models
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Person
 from common.models import choice_label
@@ -33,3 +35,16 @@ def test_choice_label_is_in_the_active_language():
     with translation.override("en"):
         assert choice_label(Measure.Direction, Measure.Direction.DOWN) == str(Measure.Direction.DOWN.label)
         assert choice_label(Invitation.Status, "sent") == "Sent"
+
+
+class _Answer(models.TextChoices):
+    YES = "yes", _("Yes")  # in Django's own catalogs
+
+
+def test_choice_label_follows_the_language_after_its_labels_were_first_read():
+    with translation.override("en"):
+        assert choice_label(_Answer, "yes") == "Yes"
+    with translation.override("de"):
+        assert choice_label(_Answer, "yes") == "Ja"
+    with translation.override("en"):
+        assert choice_label(_Answer, "yes") == "Yes"

@@ -139,6 +139,17 @@ def test_set_list_selector_ignores_withdrawn_members(cohort):
     assert [sm.pk for sm in listed.active_set_memberships] == [active.pk]
 
 
+def test_set_unassigned_count_counts_active_participants_in_no_set(cohort):
+    the_set = ActionLearningSetFactory(cohort=cohort)
+    SetMembershipFactory(action_learning_set=the_set)
+    MembershipFactory.create_batch(2, cohort=cohort)
+    MembershipFactory(cohort=cohort, role=Membership.Role.FACILITATOR)
+    membership_withdraw(membership=MembershipFactory(cohort=cohort))
+    MembershipFactory(cohort=CohortFactory())
+
+    assert selectors.set_unassigned_count(cohort=cohort) == 2
+
+
 def test_driver_diagram_replace_builds_tree_and_keeps_linked_change_idea():
     project = ImprovementProjectFactory()
     services.driver_diagram_replace(project=project, outline="- Safe handover\n  - Same tool\n    - SBAR sheet\n")

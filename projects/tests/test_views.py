@@ -21,6 +21,7 @@ from projects.tests.factories import (
     MeasureFactory,
     PresentationFactory,
     ProjectPDSACycleFactory,
+    SetMembershipFactory,
     participant_in_set,
 )
 
@@ -139,6 +140,21 @@ def test_participant_of_another_cohort_gets_404_everywhere(world):
     ]
 
     assert [client.get(url).status_code for url in urls] == [404] * len(urls)
+
+
+def test_set_list_tells_facilitators_how_many_participants_are_in_no_set(world):
+    url = reverse("projects:set_list", kwargs={"cohort_pk": world["cohort"].pk})
+    unassigned, leaving = MembershipFactory.create_batch(2, cohort=world["cohort"])
+
+    facilitator_page = client_for(world["facilitator"]).get(url).text
+    participant_page = client_for(world["member_a"]).get(url).text
+
+    assert "2 active participants are in no set yet." in facilitator_page
+    assert "in no set yet" not in participant_page
+    membership_withdraw(membership=leaving)
+    assert "1 active participant is in no set yet." in client_for(world["facilitator"]).get(url).text
+    SetMembershipFactory(action_learning_set=world["set_a"], membership=unassigned)
+    assert "in no set yet" not in client_for(world["facilitator"]).get(url).text
 
 
 def test_project_of_another_cohort_is_not_found_through_own_cohort_url(world):

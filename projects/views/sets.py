@@ -42,11 +42,10 @@ class SetListView(TemplateView):
             },
         )
         if self.request.is_cohort_facilitator:
-            participants = selectors.set_participants_for_assignment(cohort=cohort)
             context.update(
                 create_form=SetForm(cohort=cohort),
                 split_form=SetSplitForm(),
-                unassigned=[m for m in participants if m.current_set_id is None],
+                unassigned_count=selectors.set_unassigned_count(cohort=cohort),
             )
         return context
 

@@ -24,6 +24,11 @@ def invitation_delivery_for_survey(*, survey: Survey) -> tuple[list[Invitation],
     invitations = list(
         Invitation.objects.filter(survey=survey)
         .select_related("membership__person")
+        # Only the columns the page shows: a cohort's worth of rows, each with a dozen timestamps otherwise.
+        .only(
+            *("status", "sent_at", "attempts", "last_error", "responded_at", "reminders_sent", "last_reminder_at"),
+            *("membership__status", "membership__person__full_name", "membership__person__email"),
+        )
         .order_by("membership__person__full_name", "pk")
     )
     counts = Invitation.objects.filter(survey=survey).aggregate(

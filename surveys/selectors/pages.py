@@ -31,9 +31,12 @@ def survey_invitee_count(*, module: Module) -> int:
 
 
 def invitation_list_for_survey(*, survey: Survey):
+    """The survey page's rows: each invitation's state and its person's name, only the columns shown
+    (a cohort's worth of rows, each with a dozen timestamps to parse otherwise)."""
     return (
         Invitation.objects.filter(survey=survey)
         .select_related("membership__person")
+        .only("status", "last_error", "responded_at", "membership__person__full_name")
         .order_by("membership__person__full_name")
     )
 

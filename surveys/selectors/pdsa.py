@@ -12,10 +12,9 @@ from cohorts.models import Cohort, Membership
 from modules.models import ActItem, Attendance, Module, PDSACycle
 from modules.selectors import (
     AttendanceFigures,
-    attendance_figures_from_register,
+    module_attendance_figures,
     module_list_for_cohort,
     module_neighbours,
-    module_register,
 )
 
 from .summaries import SurveySummary, survey_summaries_for_cohort
@@ -74,7 +73,8 @@ def score_moves(before: SurveySummary | None, after: SurveySummary | None) -> li
 
 def _modules_with_figures(*, cohort: Cohort) -> list[tuple[Module, AttendanceFigures]]:
     """A cohort's modules (PDSA cycles joined) with their attendance counted in the database."""
-    active = Membership.objects.active().participants().filter(cohort=OuterRef("cohort")).values("cohort")
+    # Unordered: Membership's default ordering joined cohort and person into the count, for each module.
+    active = Membership.objects.active().participants().filter(cohort=OuterRef("cohort")).order_by().values("cohort")
     rows = (
         Module.objects.filter(cohort=cohort)
         .select_related("pdsa_cycle")
@@ -151,7 +151,7 @@ def pdsa_entry_for_module(*, cohort: Cohort, number: int) -> tuple[PDSAEntry | N
     entry = PDSAEntry(
         module=module,
         cycle=getattr(module, "pdsa_cycle", None),
-        figures=attendance_figures_from_register(module_register(module=module)),
+        figures=module_attendance_figures(module=module),
         survey=summaries.get(number),
         act_items=[i for i in items if i.cycle.module.number == number],
         planned_from_previous=[i for i in items if i.cycle.module.number == number - 1],

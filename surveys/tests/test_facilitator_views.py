@@ -1,14 +1,17 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from cohorts.tests.factories import MembershipFactory
 from modules.tests.factories import AttendanceFactory, ModuleFactory
-from surveys.models import CohortSurveySettings, Question, QuestionSet, Survey
+from surveys.models import CohortSurveySettings, Invitation, Question, QuestionSet, Survey
 from surveys.services import question_set_copy, question_set_default, response_submit, survey_close
-from surveys.tests.factories import ANSWERS
+from surveys.tests.factories import ANSWERS, InvitationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +38,28 @@ def test_survey_open_view_opens_with_invitations(facilitator_client, cohort, mod
     assert survey.invitations.count() == len(participants)
     page = facilitator_client.get(_url("survey_detail", cohort, number=1))
     assert page.content.decode().count("Copy a new link") == len(participants)
+
+
+def test_survey_detail_shows_each_invitation_without_a_query_a_row(
+    facilitator_client, cohort, open_survey, django_assert_num_queries
+):
+    url = _url("survey_detail", cohort, number=1)
+    with CaptureQueriesContext(connection) as before:
+        facilitator_client.get(url)
+    failed = InvitationFactory(
+        survey=open_survey, status=Invitation.Status.FAILED, last_error="550 No such user", membership__cohort=cohort
+    )
+    InvitationFactory(
+        survey=open_survey, status=Invitation.Status.SENT, responded_at=timezone.now(), membership__cohort=cohort
+    )
+
+    with django_assert_num_queries(len(before)):
+        page = facilitator_client.get(url).content.decode()
+
+    assert escape(failed.membership.person.full_name) in page
+    assert 'Failed<br><span class="small text-danger">550 No such user</span>' in page
+    assert page.count("<td>Yes</td>") == 1
+    assert page.count("Copy a new link") == open_survey.invitations.count()
 
 
 def test_survey_detail_post_refuses_privacy_change_after_answers(facilitator_client, cohort, open_survey, linked):

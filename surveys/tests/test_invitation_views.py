@@ -4,7 +4,9 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -93,6 +95,32 @@ def test_invitation_delivery_queries_do_not_grow_with_invitations(
         facilitator_client.get(page_url(survey))
 
     assert len(many) == len(few)
+
+
+def test_invitation_delivery_shows_retries_reminders_and_withdrawn_people_without_a_query_a_row(
+    facilitator_client, survey, django_assert_num_queries
+):
+    InvitationFactory(survey=survey)
+    with CaptureQueriesContext(connection) as one:
+        facilitator_client.get(page_url(survey))
+    sent = datetime.datetime(2026, 3, 4, 9, 30, tzinfo=datetime.UTC)  # 09:30 in London too (GMT)
+    InvitationFactory(survey=survey, status=Invitation.Status.QUEUED, attempts=2)
+    InvitationFactory(
+        survey=survey, status=Invitation.Status.SENT, sent_at=sent, reminders_sent=1, last_reminder_at=sent
+    )
+    left = InvitationFactory(survey=survey, membership__person__email="left@example.org")
+    membership_withdraw(membership=left.membership)
+    InvitationFactory(survey=survey, status=Invitation.Status.FAILED, last_error="550 No such user")
+
+    with django_assert_num_queries(len(one)):
+        page = facilitator_client.get(page_url(survey)).content.decode()
+
+    assert "retrying after 2 attempts" in page
+    assert "(last 4 Mar 09:30)" in page
+    assert "4 Mar 09:30</span>" in page  # sent at
+    assert "left@example.org" in page
+    assert "Withdrawn</span>" in page
+    assert "550 No such user" in page
 
 
 def test_invitation_delivery_hidden_from_participants_and_strangers(cohort, survey):

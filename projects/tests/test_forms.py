@@ -1,0 +1,60 @@
+import pytest
+from django.template import Context, Template
+
+from cohorts.models import Membership
+from cohorts.tests.factories import MembershipFactory
+from projects import selectors
+from projects.forms import SetAssignForm
+from projects.models import ActionLearningSet
+
+pytestmark = pytest.mark.django_db
+
+# Each participant's options as the set assignment page drew them from the field until issue 14.
+FIELD_OPTIONS = Template(
+    '{% with current=field.value|stringformat:"s" %}{% for value, label in field.field.choices %}'
+    '<option value="{{ value }}"{% if current == value|stringformat:"s" %} selected{% endif %}>{{ label }}</option>'
+    "{% endfor %}{% endwith %}"
+)
+
+
+def _form(world, data=None):
+    cohort = world["cohort"]
+    return SetAssignForm(
+        data,
+        participants=selectors.set_participants_for_assignment(cohort=cohort),
+        sets=list(ActionLearningSet.objects.for_cohort(cohort)),
+    )
+
+
+def _check_rows_match_field(form):
+    rows = form.rows()
+    assert [membership for membership, _field, _options in rows] == form.participants
+    for _membership, field, options in rows:
+        assert options == FIELD_OPTIONS.render(Context({"field": field}))
+    return {membership.pk: options for membership, _field, options in rows}
+
+
+def test_set_assign_rows_options_are_the_fields_own_with_each_set_selected(world):
+    world["set_b"].name = "Set B <night shift>"
+    world["set_b"].save()
+    nobody = MembershipFactory(cohort=world["cohort"])
+
+    options = _check_rows_match_field(_form(world))
+
+    in_a = Membership.objects.get(person__user=world["member_a"]).pk
+    in_b = Membership.objects.get(person__user=world["member_b"]).pk
+    assert f'<option value="{world["set_a"].pk}" selected>Set A</option>' in options[in_a]
+    assert f'<option value="{world["set_b"].pk}" selected>Set B &lt;night shift&gt;</option>' in options[in_b]
+    assert '<option value="" selected>No set</option>' in options[nobody.pk]
+    assert all(html.count(" selected") == 1 for html in options.values())
+
+
+def test_set_assign_rows_options_show_what_was_posted(world):
+    a, b = MembershipFactory.create_batch(2, cohort=world["cohort"])
+    form = _form(world, {f"m{a.pk}": str(world["set_b"].pk), f"m{b.pk}": "999999"})
+
+    assert not form.is_valid()
+    options = _check_rows_match_field(form)
+
+    assert f'<option value="{world["set_b"].pk}" selected>' in options[a.pk]
+    assert " selected" not in options[b.pk]
