@@ -6,6 +6,7 @@ reason, so that the README's test command still runs everything else.
 """
 
 import datetime
+import logging
 import os
 import re
 import shutil
@@ -246,3 +247,24 @@ def world(cohort, facilitator):
 def survey_answers():
     """Valid answers to the default module survey (surveys/defaults.py), by question code."""
     return {"usefulness": "4", "confidence": "3", "pace": "About right", "recommend": "9"}
+
+
+def unused_port() -> int:
+    """A loopback port where nothing listens (bound, read and released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def dead_cache(settings, caplog):
+    """The cache is Redis on a port where nothing listens, as in production with Redis stopped.
+    Returns ``caplog``, recording warnings, for the warning the code under test must log."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{unused_port()}/0",
+        }
+    }
+    caplog.set_level(logging.WARNING)
+    return caplog

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
+
+from common.memo import Memo
 
 from .charts import report_charts
 from .selectors import template_titles
@@ -36,8 +36,7 @@ FIGURE_KEYS = (
 )
 MAXSIZE = 32
 
-_lock = threading.Lock()
-_drawn: OrderedDict[tuple, str] = OrderedDict()
+_drawn = Memo(MAXSIZE)
 
 
 def figures_digest(data: dict) -> str:
@@ -48,20 +47,13 @@ def figures_digest(data: dict) -> str:
 def figures_html(data: dict, *, pdf: bool) -> str:
     """Sections 3 to 7 of the report whose dict is ``data``: drawn, or as drawn before for the same figures."""
     key = (get_language(), pdf, figures_digest(data))
-    with _lock:
-        html = _drawn.get(key)
-        if html is not None:
-            _drawn.move_to_end(key)
-            return html
-    context = {"data": data, "charts": report_charts(data), "titles": template_titles(), "pdf": pdf}
-    html = render_to_string("reports/partials/_report_figures.html", context)
-    with _lock:
-        _drawn[key] = html
-        while len(_drawn) > MAXSIZE:
-            _drawn.popitem(last=False)
-    return html
+
+    def draw() -> str:
+        context = {"data": data, "charts": report_charts(data), "titles": template_titles(), "pdf": pdf}
+        return render_to_string("reports/partials/_report_figures.html", context)
+
+    return _drawn.get_or_make(key, draw)
 
 
 def figures_clear() -> None:
-    with _lock:
-        _drawn.clear()
+    _drawn.clear()

@@ -25,20 +25,18 @@ with the same privacy, in the same language.
 """
 
 import datetime
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from common.memo import Memo
 from surveys.models import Choice, Question, QuestionSet
 
 MAXSIZE = 256
 
-_lock = threading.Lock()
-_cache: "OrderedDict[tuple[int, datetime.datetime | None], tuple[Question, ...]]" = OrderedDict()
+_cache = Memo(MAXSIZE)  # (set id, stamp) -> the version's questions, a tuple
 
 
 def _questions(questions):
@@ -53,71 +51,41 @@ def questions_load(question_set_id: int) -> list[Question]:
 def questions_for_set(*, question_set_id: int, stamp: datetime.datetime | None) -> list[Question]:
     """The structure of the set version ``question_set_id`` whose ``updated_at`` is ``stamp``: from the
     cache, or read (2 queries) and cached. The instances are shared: do not change them."""
-    key = (question_set_id, stamp)
-    with _lock:
-        cached = _cache.get(key)
-        if cached is not None:
-            _cache.move_to_end(key)
-            return list(cached)
-    questions = tuple(questions_load(question_set_id))
-    with _lock:
-        _cache[key] = questions
-        _cache.move_to_end(key)
-        while len(_cache) > MAXSIZE:
-            _cache.popitem(last=False)
-    return list(questions)
+    return list(_cache.get_or_make((question_set_id, stamp), lambda: tuple(questions_load(question_set_id))))
 
 
 def questions_for_sets(stamps: Mapping[int, datetime.datetime | None]) -> dict[int, list[Question]]:
     """``questions_for_set`` of several sets ({set id: stamp}), those not cached read together (2
     queries, whatever their number)."""
     found: dict[int, list[Question]] = {}
-    with _lock:
-        for set_id, stamp in stamps.items():
-            cached = _cache.get((set_id, stamp))
-            if cached is not None:
-                _cache.move_to_end((set_id, stamp))
-                found[set_id] = list(cached)
+    for set_id, stamp in stamps.items():
+        cached = _cache.get((set_id, stamp))
+        if cached is not None:
+            found[set_id] = list(cached)
     missing = [set_id for set_id in stamps if set_id not in found]
     if missing:
         loaded: dict[int, list[Question]] = {set_id: [] for set_id in missing}
         for question in _questions(Question.objects.filter(question_set_id__in=missing)):
             loaded[question.question_set_id].append(question)
-        with _lock:
-            for set_id, questions in loaded.items():
-                key = (set_id, stamps[set_id])
-                _cache[key] = tuple(questions)
-                _cache.move_to_end(key)
-            while len(_cache) > MAXSIZE:
-                _cache.popitem(last=False)
+        for set_id, questions in loaded.items():
+            _cache.put((set_id, stamps[set_id]), tuple(questions))
         found.update(loaded)
     return found
 
 
-_fragments: "OrderedDict[tuple, str]" = OrderedDict()
+_fragments = Memo(MAXSIZE)
 
 
 def fragment(key: tuple, render):
     """HTML (or another read-only value, such as form fields) that depends only on ``key`` (which
     must hold the set's pk and stamp and anything else it shows), made by ``render()`` the first
     time and kept like the structure."""
-    with _lock:
-        cached = _fragments.get(key)
-        if cached is not None:
-            _fragments.move_to_end(key)
-            return cached
-    html = render()
-    with _lock:
-        _fragments[key] = html
-        while len(_fragments) > MAXSIZE:
-            _fragments.popitem(last=False)
-    return html
+    return _fragments.get_or_make(key, render)
 
 
 def cache_clear() -> None:
-    with _lock:
-        _cache.clear()
-        _fragments.clear()
+    _cache.clear()
+    _fragments.clear()
 
 
 def _moved_on():

@@ -2,7 +2,6 @@
 
 import datetime
 import logging
-import socket
 
 import pytest
 from django.core import mail
@@ -12,18 +11,13 @@ from django.utils import timezone
 
 from common import health
 from common.scrubbing import ExceptionReporterFilter, scrub, sentry_before_send
+from conftest import unused_port
 from modules.tasks import modules_mark_ended_delivered_task
 
 pytestmark = pytest.mark.django_db
 
 TOKEN = "q8Hc2m0V9xYtKJ3s4bLrWnD1aEoPfGiZuXyT5vB7c6A"
 SESAME = "AAAAAQZfJ8ka7Tz1pRVyCDU3ePmBxQw2ySn4aX9v"
-
-
-def _unused_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # /healthz
@@ -40,7 +34,7 @@ def test_healthz_answers_200_with_every_part_ok_without_signing_in(settings):
 
 
 def test_healthz_names_the_broker_when_it_is_down_and_says_nothing_more(settings):
-    secret_url = f"redis://:broker-password@127.0.0.1:{_unused_port()}/0"
+    secret_url = f"redis://:broker-password@127.0.0.1:{unused_port()}/0"
     settings.CELERY_BROKER_URL = secret_url
 
     response = Client().get(reverse("healthz"))
@@ -55,7 +49,7 @@ def test_healthz_names_the_cache_when_it_is_down(settings):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{_unused_port()}/0",
+            "LOCATION": f"redis://127.0.0.1:{unused_port()}/0",
         }
     }
 

@@ -5,7 +5,6 @@ Counters live in the default cache, which the top-level conftest empties before 
 
 import logging
 import re
-import socket
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -399,25 +398,6 @@ def test_admin_login_below_the_limit_signs_staff_in():
 
 
 # A CACHE OUTAGE: counters cannot be read, the request is allowed and a warning logged
-
-
-def _unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def dead_cache(settings, caplog):
-    """The cache is Redis on a port where nothing listens, as in production with Redis stopped."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{_unused_port()}/0",
-        }
-    }
-    caplog.set_level(logging.WARNING, logger="common.ratelimit")
-    return caplog
 
 
 def _cache_warnings(caplog):

@@ -18,12 +18,13 @@ loaded copy of the template, so that a template edited in development is used at
 import hashlib
 import threading
 import weakref
-from collections import OrderedDict
 
 from django import template
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+
+from common.memo import Memo
 
 register = template.Library()
 
@@ -31,7 +32,7 @@ TEMPLATE = "projects/partials/_run_chart.html"
 MAXSIZE = 256
 
 _lock = threading.Lock()
-_drawn: "weakref.WeakKeyDictionary[template.Template, OrderedDict[bytes, str]]" = weakref.WeakKeyDictionary()
+_drawn: "weakref.WeakKeyDictionary[template.Template, Memo]" = weakref.WeakKeyDictionary()
 
 
 def run_chart_values(measure, *, cohort_pk: int, project_pk: int, show_actions: bool = False) -> dict:
@@ -69,17 +70,9 @@ def run_chart(measure, *, cohort_pk: int, project_pk: int, show_actions: bool = 
     key = hashlib.blake2b(repr((get_language(), values)).encode(), digest_size=16).digest()
     block_template = get_template(TEMPLATE)
     with _lock:
-        drawn = _drawn.setdefault(block_template.template, OrderedDict())
-        html = drawn.get(key)
-        if html is not None:
-            drawn.move_to_end(key)
-            return html
-    html = mark_safe(block_template.render(values))  # noqa: S308 - rendered by the template, escaped there
-    with _lock:
-        drawn[key] = html
-        while len(drawn) > MAXSIZE:
-            drawn.popitem(last=False)
-    return html
+        drawn = _drawn.setdefault(block_template.template, Memo(MAXSIZE))
+    # Rendered by the template, escaped there.
+    return drawn.get_or_make(key, lambda: mark_safe(block_template.render(values)))  # noqa: S308
 
 
 def cache_clear() -> None:

@@ -4,7 +4,6 @@ the download still works (drawn each time)."""
 
 import io
 import logging
-import socket
 
 import openpyxl
 import pytest
@@ -60,31 +59,12 @@ def drawn(monkeypatch):
     return counts
 
 
-def _unused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def redis_cache(settings, redis_url):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
     caches["default"].clear()
     yield caches["default"]
     caches["default"].clear()
-
-
-@pytest.fixture
-def dead_cache(settings, caplog):
-    """The cache is Redis on a port where nothing listens, as in production with Redis stopped."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{_unused_port()}/0",
-        }
-    }
-    caplog.set_level(logging.WARNING, logger="reports.downloads")
-    return caplog
 
 
 def test_the_same_report_is_drawn_once_then_served_from_the_cache(world, facilitator, drawn, redis_cache):

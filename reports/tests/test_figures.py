@@ -63,7 +63,7 @@ def test_the_draft_page_shows_a_changed_figure_at_once():
 
 
 def test_only_so_many_figures_are_kept(monkeypatch):
-    monkeypatch.setattr(figures, "MAXSIZE", 2)
+    monkeypatch.setattr(figures._drawn, "maxsize", 2)
     data = selectors.report_data_build(cohort=report_cohort(4).cohort)
     drawn = []
     for present in (1, 2, 3):
