@@ -13,7 +13,7 @@ import shutil
 import socket
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -268,3 +268,13 @@ def dead_cache(settings, caplog):
     }
     caplog.set_level(logging.WARNING)
     return caplog
+
+
+@pytest.fixture
+def redis_cache(settings, redis_url):
+    """The default cache is the real Redis of the tests (production's kind of cache), emptied
+    before and after the test."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    caches["default"].clear()
+    yield caches["default"]
+    caches["default"].clear()

@@ -11,7 +11,6 @@ from types import SimpleNamespace
 import pytest
 import redis
 from django.core import mail
-from django.core.cache import caches
 from django.test import Client, RequestFactory
 from django.urls import resolve, reverse
 from django_ratelimit import core
@@ -281,14 +280,6 @@ def test_one_survey_link_hammered_is_stopped_per_token(survey_token, settings, c
 
 
 # SURVEY LINKS, COUNTED IN REDIS (production's cache: both limits in one round trip)
-
-
-@pytest.fixture
-def redis_cache(settings, redis_url):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
-    caches["default"].clear()
-    yield caches["default"]
-    caches["default"].clear()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import logging
 import openpyxl
 import pytest
 import weasyprint
-from django.core.cache import caches
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -57,14 +56,6 @@ def drawn(monkeypatch):
     monkeypatch.setattr(weasyprint.HTML, "write_pdf", counted_write_pdf)
     monkeypatch.setattr(openpyxl.Workbook, "save", counted_save)
     return counts
-
-
-@pytest.fixture
-def redis_cache(settings, redis_url):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
-    caches["default"].clear()
-    yield caches["default"]
-    caches["default"].clear()
 
 
 def test_the_same_report_is_drawn_once_then_served_from_the_cache(world, facilitator, drawn, redis_cache):
