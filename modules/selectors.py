@@ -229,6 +229,19 @@ class CohortOverview:
     def withdrawn_participants(self):
         return [m for m in self.participants if not m.is_active]
 
+    @classmethod
+    def split(cls, *, modules: list, members: list) -> "CohortOverview":
+        """The overview of ``modules`` in order and ``members`` in page order, each with ``role`` and
+        ``is_active`` (memberships, or the impact report's lighter rows): every participant, withdrawn
+        ones too, and the active members of every other role. No profession mix."""
+        return cls(
+            modules=modules,
+            participants=[m for m in members if m.role == Membership.Role.PARTICIPANT],
+            facilitators=[m for m in members if m.role != Membership.Role.PARTICIPANT and m.is_active],
+            modules_delivered=sum(1 for m in modules if m.is_delivered),
+            next_module=next((m for m in modules if not m.is_delivered), None),
+        )
+
 
 def cohort_overview(*, cohort: Cohort) -> CohortOverview:
     """The cohort page's data in two queries whatever the cohort's size: modules, and memberships with counts."""
@@ -255,17 +268,9 @@ def cohort_overview(*, cohort: Cohort) -> CohortOverview:
         )
         .order_by("status", "person__full_name", "pk")
     )
-    participants = [m for m in memberships if m.role == Membership.Role.PARTICIPANT]
-    facilitators = [m for m in memberships if m.role != Membership.Role.PARTICIPANT and m.is_active]
-    active = [m for m in participants if m.is_active]
-    return CohortOverview(
-        modules=modules,
-        participants=participants,
-        facilitators=facilitators,
-        modules_delivered=sum(1 for m in modules if m.is_delivered),
-        next_module=next((m for m in modules if not m.is_delivered), None),
-        professions=profession_mix(active),
-    )
+    overview = CohortOverview.split(modules=modules, members=memberships)
+    overview.professions = profession_mix(overview.active_participants)
+    return overview
 
 
 def outline_for_programme(*, programme: Programme) -> list[ModuleOutline]:

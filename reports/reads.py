@@ -10,7 +10,7 @@ those selectors use (``survey_summaries_from``, ``results_count``, ``level_group
 show. After the cohort with its report and key impacts (``cohort_read``, two queries):
 
 1. modules, with their PDSA cycle and the active participants present at each;
-2. memberships with their attendance, as plain rows (split as ``cohort_overview`` splits them);
+2. memberships with their attendance, as plain rows (split by ``CohortOverview.split``, as the cohort page's);
 3. the PDSA cycles' Act items (if a module has a cycle);
 4. every survey of the cohort, with its invitation and response counts;
 5. the answers counted in one grouped query: the module surveys' headline questions, every
@@ -38,6 +38,7 @@ from evaluation import quote_selectors, result_selectors
 from evaluation import selectors as evaluation_selectors
 from evaluation.models import QuoteSelection
 from modules.models import ActItem, Attendance, Module
+from modules.selectors import CohortOverview
 from projects.models import ActionLearningSet
 from projects.selectors import projects_for_report
 from surveys import disclosure, structure
@@ -55,10 +56,10 @@ LEVEL_KINDS = (Survey.Kind.EVALUATION, Survey.Kind.FOLLOW_UP)
 
 @dataclass(frozen=True)
 class Member:
-    """A membership as the summary and the attendance count it."""
+    """A membership as the summary and the attendance count it (``CohortOverview.split`` splits them)."""
 
     role: str
-    active: bool
+    is_active: bool
     full_name: str
     profession: str
     job_title: str
@@ -66,37 +67,9 @@ class Member:
 
 
 @dataclass
-class Roster:
-    """The cohort's modules and members, split as ``cohort_overview`` splits them."""
-
-    modules: list[Module]
-    members: list[Member]
-
-    @property
-    def participants(self) -> list[Member]:
-        return [m for m in self.members if m.role == Membership.Role.PARTICIPANT]
-
-    @property
-    def active_participants(self) -> list[Member]:
-        return [m for m in self.participants if m.active]
-
-    @property
-    def withdrawn_participants(self) -> list[Member]:
-        return [m for m in self.participants if not m.active]
-
-    @property
-    def facilitators(self) -> list[Member]:
-        return [m for m in self.members if m.role != Membership.Role.PARTICIPANT and m.active]
-
-    @property
-    def modules_delivered(self) -> int:
-        return sum(1 for m in self.modules if m.is_delivered)
-
-
-@dataclass
 class ReportReads:
     modules: list[Module]
-    roster: Roster
+    roster: CohortOverview
     act_items: dict[int, list[str]]
     summaries: dict[int, SurveySummary]
     self_assessment: result_selectors.SelfAssessmentResults
@@ -249,7 +222,7 @@ def _act_items(cohort: Cohort) -> dict[int, list[str]]:
 def report_reads(*, cohort: Cohort) -> ReportReads:
     """Everything the sections show of ``cohort``, as read by ``cohort_read``."""
     modules = _modules(cohort)
-    roster = Roster(modules=modules, members=_members(cohort))
+    roster = CohortOverview.split(modules=modules, members=_members(cohort))
     surveys = surveys_with_counts(Survey.objects.for_cohort(cohort).select_related("module", "question_set"))
     module_surveys = [s for s in surveys if s.module is not None and s.module.number in Module.SURVEY_NUMBERS]
     by_kind = {s.kind: s for s in surveys if s.kind != Survey.Kind.MODULE}

@@ -33,6 +33,7 @@ from evaluation import result_selectors
 from evaluation.analysis import Comparison
 from evaluation.wording import effect_size_label
 from modules.models import Module
+from modules.selectors import CohortOverview
 from projects.models import ImprovementProject, Measure
 from projects.selectors import projects_for_report
 from surveys import disclosure
@@ -42,7 +43,7 @@ from surveys.tokens import pseudonym_for
 
 from . import suppression, wording
 from .models import ImpactReport
-from .reads import ReportReads, Roster, cohort_read, report_reads
+from .reads import ReportReads, cohort_read, report_reads
 
 # A participant "completed" the programme when present at this many of its modules (issue 13).
 COMPLETION_MODULES = 5
@@ -95,7 +96,7 @@ def person_keys_of(membership_ids) -> set[str]:
 # -- 1. Summary -------------------------------------------------------------------------------
 
 
-def _summary(cohort: Cohort, overview: Roster) -> dict:
+def _summary(cohort: Cohort, overview: CohortOverview) -> dict:
     participants = overview.active_participants
     sizes: dict[str, int] = defaultdict(int)
     for membership in participants:
@@ -126,7 +127,7 @@ def _summary(cohort: Cohort, overview: Roster) -> dict:
 # -- 3. Attendance ----------------------------------------------------------------------------
 
 
-def _attendance(overview: Roster) -> dict:
+def _attendance(overview: CohortOverview) -> dict:
     """``overview.modules`` carry ``present_active``: the active participants marked present."""
     active = overview.active_participants
     modules = []
