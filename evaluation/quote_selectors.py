@@ -103,12 +103,28 @@ def _moment_quote(moment: PracticeMoment) -> Quote:
     )
 
 
-def _answers():
+def _quotable_answer(prefix: str = "") -> Q:
+    """An answer that may be quoted: free text, not empty, with consent; ``prefix`` reaches it from a
+    related row (``"answer__"`` from a selection)."""
     return (
-        Answer.objects.filter(question__kind__in=Question.TEXT_KINDS)
-        .exclude(text="")
-        .exclude(quote_consent=NONE)
-        .select_related("question", "response__survey__module", "response__membership__person")
+        Q(**{f"{prefix}question__kind__in": Question.TEXT_KINDS})
+        & ~Q(**{f"{prefix}text": ""})
+        & ~Q(**{f"{prefix}quote_consent": NONE})
+    )
+
+
+def _quotable_moment(cohort: Cohort, prefix: str = "") -> Q:
+    """A practice moment of the cohort that may be quoted: shared with the set, a reflection, consent."""
+    return (
+        Q(**{f"{prefix}membership__cohort": cohort, f"{prefix}shared_with_set": True})
+        & ~Q(**{f"{prefix}quote_consent": NONE})
+        & ~Q(**{f"{prefix}reflection": ""})
+    )
+
+
+def _answers():
+    return Answer.objects.filter(_quotable_answer()).select_related(
+        "question", "response__survey__module", "response__membership__person"
     )
 
 
@@ -124,9 +140,7 @@ def _cohort_answers(cohort: Cohort) -> list[Answer]:
 
 def _cohort_moments(cohort: Cohort):
     return (
-        PracticeMoment.objects.filter(membership__cohort=cohort, shared_with_set=True)
-        .exclude(quote_consent=NONE)
-        .exclude(reflection="")
+        PracticeMoment.objects.filter(_quotable_moment(cohort))
         .select_related("membership__person")
         .order_by("date", "pk")
     )
@@ -161,17 +175,9 @@ def quotes_selected(*, cohort: Cohort, response_counts: Mapping[int, int]) -> li
     selections, by the same rules. ``response_counts``: {survey id: responses} of the cohort's surveys.
     Each quote's ``selection`` holds its source (``answer`` with its response, or ``practice_moment``
     with its membership)."""
-    # The conditions of _answers() and _cohort_moments() on the selected rows only.
-    answer = (
-        Q(answer__question__kind__in=Question.TEXT_KINDS, answer__response__survey__cohort=cohort)
-        & ~Q(answer__text="")
-        & ~Q(answer__quote_consent=NONE)
-    )
-    moment = (
-        Q(practice_moment__membership__cohort=cohort, practice_moment__shared_with_set=True)
-        & ~Q(practice_moment__quote_consent=NONE)
-        & ~Q(practice_moment__reflection="")
-    )
+    # The board's rules (_cohort_answers, _cohort_moments), on the selected rows only.
+    answer = _quotable_answer("answer__") & Q(answer__response__survey__cohort=cohort)
+    moment = _quotable_moment(cohort, "practice_moment__")
     selections = (
         QuoteSelection.objects.filter(cohort=cohort)
         .filter(answer | moment)
