@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Cohort
 from modules.models import Module
@@ -27,6 +27,7 @@ class SurveySummary:
     waits_for_close: bool = False
 
 
+# Lazy: made at import, translated where used (str() in the selectors), in the language of that request.
 HEADLINE_LABELS = {
     "usefulness": _("Useful for my work (mean, 1-5)"),
     "confidence": _("Confident to apply it (mean, 1-5)"),
