@@ -10,7 +10,9 @@ the redirect to the form (200), POST the 8 answers (302), follow to the confirma
 journey is another participant: a link issued by ``surveys.services.invitation_issue_token`` for an
 unanswered invitation of an open (pseudonymous) survey in the scale data, and its own client address
 (``X-Forwarded-For``, as the TLS proxy writes it). The bare journey: GET a small form, POST it (one
-INSERT into ``bench_benchrow``, a short page).
+INSERT into ``bench_benchrow``, a short page). With ``--four-step`` the bare view is also timed in
+the app's shape (link redirect, form, POST redirect, short page): the floor of a journey of four
+requests, which shows how much of the gap is the journey's shape and how much the app's own work.
 
 Afterwards the rows are counted: every acknowledged submit must have exactly one response with 8
 answers, and every acknowledged bare POST one row. Then the run is undone (responses, links and
@@ -133,6 +135,24 @@ async def bare_journey(port, _token, n):
     )
     _expect(posted, 200, "submit")
     return [form.seconds, posted.seconds]
+
+
+async def bare_four_step_journey(port, _token, n):
+    """The bare view in the app's shape: link (302), form, POST (one INSERT, 302), short page."""
+    from bench.client import arequest, proxy_headers
+
+    base = {**proxy_headers(client_address(n)), **BROWSER}
+    opened = await arequest(port, "GET", "/bench/bare-link/", headers=base)
+    _expect(opened, 302, "link")
+    form = await arequest(port, "GET", _path(opened.header("location")), headers=base)
+    _expect(form, 200, "form")
+    body = urlencode({"answer": "About right"}).encode()
+    headers = {**base, "Content-Type": "application/x-www-form-urlencoded"}
+    posted = await arequest(port, "POST", "/bench/bare-form-prg/", headers=headers, body=body)
+    _expect(posted, 302, "submit")
+    done = await arequest(port, "GET", _path(posted.header("location")), headers=base)
+    _expect(done, 200, "confirmation")
+    return [opened.seconds, form.seconds, posted.seconds, done.seconds]
 
 
 async def drive(journey, port, tokens, *, users, duration, first_n):
@@ -299,6 +319,11 @@ def main():
     parser.add_argument("--tokens", type=int, default=12_000, help="links issued for the run (one per journey)")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--warmup", type=float, default=5, help="seconds of untimed journeys of each kind first")
+    parser.add_argument(
+        "--four-step",
+        action="store_true",
+        help="also time the bare view in the app's shape (link redirect, form, POST redirect, short page)",
+    )
     args = parser.parse_args()
 
     stack.setup()
@@ -313,6 +338,7 @@ def main():
     token_list = list(tokens)
     bare_before = BenchRow.objects.count()
     acknowledged, attempted, bare_acknowledged = [], [], []
+    shaped = None
     try:
         with stack.Gunicorn(workers=args.workers) as server:
             warm = argparse.Namespace(users=min(args.users, 8), duration=args.warmup)
@@ -326,6 +352,10 @@ def main():
             bare_acknowledged += bare_ack
             bare, bare_ack, _att = run_phase("Bare one-INSERT view", bare_journey, server, iter(int, 1), args, 100_000)
             bare_acknowledged += bare_ack
+            if args.four_step:
+                label = "Bare one-INSERT view in the app's shape (4 requests)"
+                shaped, bare_ack, _att = run_phase(label, bare_four_step_journey, server, iter(int, 1), args, 150_000)
+                bare_acknowledged += bare_ack
             app, ack, att = run_phase("This app, the whole journey", app_journey, server, token_list, args, 200_000)
             acknowledged += ack
             attempted += att
@@ -341,6 +371,12 @@ def main():
         f"| bare one-INSERT view (GET form, POST) | {bare['per_second']:.1f} | {bare['p50_ms']:.0f} ms | "
         f"{bare['p95_ms']:.0f} ms | {bare['errors']} | {bare_lost} | 0 | {bare['server_cpu_ms']:.1f} ms |"
     )
+    if shaped:
+        print(
+            f"| bare one-INSERT view, 4 requests (link, form, POST, page) | {shaped['per_second']:.1f} | "
+            f"{shaped['p50_ms']:.0f} ms | {shaped['p95_ms']:.0f} ms | {shaped['errors']} | - | - | "
+            f"{shaped['server_cpu_ms']:.1f} ms |"
+        )
     print(
         f"| this app (link, form, POST, confirmation) | {app['per_second']:.1f} | {app['p50_ms']:.0f} ms | "
         f"{app['p95_ms']:.0f} ms | {app['errors']} | {lost} | {duplicated} | {app['server_cpu_ms']:.1f} ms |"
@@ -350,6 +386,11 @@ def main():
         + ("met" if ratio >= 0.5 else f"missed: {0.5 / ratio:.1f}x short")
         + ")"
     )
+    if shaped:
+        print(
+            f"context: the bare view in the app's shape makes {shaped['per_second'] / bare['per_second']:.3f} of the "
+            f"two-request bare view's throughput; this app makes {app['per_second'] / shaped['per_second']:.3f} of it"
+        )
     print(f"responses with the wrong number of answers: {wrong}; {stack.load_average()} at end")
     print(f"finished {time.strftime('%Y-%m-%d %H:%M %Z')}")
 
