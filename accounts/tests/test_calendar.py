@@ -154,3 +154,21 @@ def test_calendar_feed_for_someone_in_no_cohort_is_refused(staff_user):
     assert response.status_code == 400
     assert "Only members of a cohort" in response.text
     assert not CalendarFeed.objects.exists()
+
+
+def test_calendar_is_the_same_file_for_the_same_modules_and_shows_an_edit_at_once(member):
+    client = client_for(member.person.user)
+    first = client.get(reverse("accounts:my_calendar")).content
+    assert client.get(reverse("accounts:my_calendar")).content == first
+    _calendar, (summer, _winter) = _events(first)
+    # No METHOD: DTSTAMP is the last revision of the event (RFC 5545), not the moment of the download.
+    assert summer.decoded("dtstamp") == summer.decoded("last-modified")
+
+    module = member.cohort.modules.get(number=1)
+    module.title = "Team dynamics in practice"
+    module.save()
+
+    _calendar, (summer, _winter) = _events(client.get(reverse("accounts:my_calendar")).content)
+    assert str(summer["summary"]) == f"{member.cohort.name}: module 1, Team dynamics in practice"
+    # (iCalendar times have whole seconds.)
+    assert summer.decoded("dtstamp") == summer.decoded("last-modified") == module.updated_at.replace(microsecond=0)
