@@ -2,15 +2,16 @@
 they are made from, so that each is drawn once for the same report.
 
 Drawing is the slow part of a download (WeasyPrint: a second or more for a finished cohort), while
-what is drawn is cheap to make and is made on every request: the PDF's HTML, the spreadsheet's rows.
-The key is a digest of that input and of whatever else shapes the file (the renderer's version,
+what is drawn is cheaper to make: the PDF's HTML, the spreadsheet's rows. The key is a digest of that
+input and of whatever else shapes the file (the renderer's version,
 the stylesheet), so a change to the report gives another key and a file already drawn is served
 only for exactly the input it was drawn from: never a stale one. Files expire after
 ``REPORT_FILE_CACHE_SECONDS`` (each edit of a draft makes a new one if it is downloaded again).
 
 Within a process the key of a report's file is kept under the report's stamp (``ReportPage.stamp``:
 a digest of every row it is drawn from, the language and the day), so a download of an unchanged
-report neither renders its HTML nor builds its rows: it reads the digest and the file.
+report neither renders its HTML nor builds its rows: it reads the digest and the file. The file's own
+key still comes from its input, so a file drawn by one process serves the others.
 
 The cache only saves time: while it is unavailable (Redis down) the file is drawn as it would be
 without it, and a warning says so.

@@ -10,10 +10,12 @@ only (str, int, float, bool, None, lists and dicts; dates as ISO strings), with
 * the quotes the facilitators chose, only while their author's consent stands, attributed as the
   author chose (name and role, role, or "A participant").
 
-A draft report is built live each time; a published one is the dict stored when it was published
-(``ImpactReport.snapshot``), so that later changes, consent withdrawals included, do not touch what
-the commissioner received. Each quote keeps its source key and an opaque person key (a hash of the
-person's survey pseudonym) so that an erasure can take it out of a snapshot without reading names.
+A draft report is built live: again whenever a row it is drawn from changed (``report_page`` keeps
+it per process under a digest of those rows, ``reports.sources``); a published one is the dict
+stored when it was published (``ImpactReport.snapshot``), so that later changes, consent withdrawals
+included, do not touch what the commissioner received. Each quote keeps its source key and an
+opaque person key (a hash of the person's survey pseudonym) so that an erasure can take it out of a
+snapshot without reading names.
 """
 
 from __future__ import annotations
