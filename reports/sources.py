@@ -48,25 +48,28 @@ def _column(model, field: str) -> str:
 # Every statement below is made of the models' table and column names only; the cohort's id is a parameter.
 
 
-def _rows(model, condition: str) -> str:
+def _rows(model, condition: str, carry: tuple[str, ...] = ()) -> str:
+    """The rows of ``model`` that meet ``condition``, with the columns of the ``carry`` fields (the
+    pointers other rows are found by)."""
     # Which version of each row: xmin, the transaction that wrote it, and ctid, where it was written.
     # Every UPDATE writes a new version in a new place (its own transaction's next ones too).
-    return f"SELECT id, xmin, ctid FROM {_table(model)} WHERE {condition}"  # noqa: S608
+    columns = "".join(f", {_column(model, field)}" for field in carry)
+    return f"SELECT id, xmin, ctid{columns} FROM {_table(model)} WHERE {condition}"  # noqa: S608
 
 
-def _children(model, field: str, parents: str) -> str:
+def _children(model, field: str, parents: str, carry: tuple[str, ...] = ()) -> str:
     """The rows of ``model`` whose ``field`` points to a row of ``parents``."""
     # = ANY(ARRAY(...)): one index scan for all the parents' ids (a quarter faster than IN here).
-    return _rows(model, f"{_column(model, field)} = ANY(ARRAY(SELECT id FROM {parents}))")  # noqa: S608
+    return _rows(model, f"{_column(model, field)} = ANY(ARRAY(SELECT id FROM {parents}))", carry)  # noqa: S608
 
 
-def _pointed(model, pointers: list[tuple[object, str, str]]) -> str:
-    """The rows of ``model`` that a row of each (``parent_model``, ``field``, ``parents``) points to."""
+def _pointed(model, pointers: list[tuple[str, object, str]], carry: tuple[str, ...] = ()) -> str:
+    """The rows of ``model`` that a row of each (``parents``, their model, ``field``) points to."""
     selects = " UNION ".join(
-        f"SELECT {_column(parent, field)} FROM {_table(parent)} WHERE id IN (SELECT id FROM {parents})"  # noqa: S608
-        for parent, field, parents in pointers
+        f"SELECT {_column(parent, field)} FROM {parents}"  # noqa: S608
+        for parents, parent, field in pointers
     )
-    return _rows(model, f"id = ANY(ARRAY({selects}))")
+    return _rows(model, f"id = ANY(ARRAY({selects}))", carry)
 
 
 def _sources() -> list[tuple[str, object, str]]:
@@ -74,12 +77,12 @@ def _sources() -> list[tuple[str, object, str]]:
     answer_choices = Answer.choices.through
     cycle_measures = ProjectPDSACycle.measures.through
     return [
-        ("cohort", Cohort, _rows(Cohort, "id = %(cohort)s")),
-        ("programme", Programme, _pointed(Programme, [(Cohort, "programme", "cohort")])),
+        ("cohort", Cohort, _rows(Cohort, "id = %(cohort)s", carry=("programme", "commissioner"))),
+        ("programme", Programme, _pointed(Programme, [("cohort", Cohort, "programme")], carry=("provider",))),
         (
             "organisation",
             Organisation,
-            _pointed(Organisation, [(Programme, "provider", "programme"), (Cohort, "commissioner", "cohort")]),
+            _pointed(Organisation, [("programme", Programme, "provider"), ("cohort", Cohort, "commissioner")]),
         ),
         ("report", ImpactReport, _children(ImpactReport, "cohort", "cohort")),
         ("key_impact", KeyImpact, _children(KeyImpact, "report", "report")),
@@ -87,12 +90,12 @@ def _sources() -> list[tuple[str, object, str]]:
         ("module", Module, _children(Module, "cohort", "cohort")),
         ("module_cycle", PDSACycle, _children(PDSACycle, "module", "module")),
         ("act_item", ActItem, _children(ActItem, "cycle", "module_cycle")),
-        ("membership", Membership, _children(Membership, "cohort", "cohort")),
-        ("person", Person, _pointed(Person, [(Membership, "person", "membership")])),
+        ("membership", Membership, _children(Membership, "cohort", "cohort", carry=("person",))),
+        ("person", Person, _pointed(Person, [("membership", Membership, "person")])),
         ("attendance", Attendance, _children(Attendance, "module", "module")),
         ("moment", PracticeMoment, _children(PracticeMoment, "membership", "membership")),
-        ("survey", Survey, _children(Survey, "cohort", "cohort")),
-        ("question_set", QuestionSet, _pointed(QuestionSet, [(Survey, "question_set", "survey")])),
+        ("survey", Survey, _children(Survey, "cohort", "cohort", carry=("question_set",))),
+        ("question_set", QuestionSet, _pointed(QuestionSet, [("survey", Survey, "question_set")])),
         ("question", Question, _children(Question, "question_set", "question_set")),
         ("choice", Choice, _children(Choice, "question", "question")),
         ("invitation", Invitation, _children(Invitation, "survey", "survey")),
@@ -115,10 +118,12 @@ def source_tables() -> set[str]:
 @functools.cache
 def _digest_statement() -> str:
     """One statement: the ids and versions of the cohort's rows of each table (each table read once),
-    then one SHA-256 of them all, in table and id order."""
+    counted and summed per table, then one SHA-256 of the counts and sums in table order."""
     sources = _sources()
     sets = ",\n".join(f"{name} AS MATERIALIZED ({ids})" for name, _model, ids in sources)
-    versions = "coalesce(string_agg(t.id || '.' || t.xmin || t.ctid, ',' ORDER BY t.id), '')"
+    # Each row's version hashed to 64 bits and summed: no sort, no long string (15% faster than an ordered
+    # string_agg here). Ids, xmins and ctids are PostgreSQL's, so a change escapes only by a 64-bit collision.
+    versions = "coalesce(sum(hashtextextended(t.id || '.' || t.xmin || t.ctid, 0)), 0)"
     parts = ",\n".join(
         f"(SELECT '{name}:' || count(*) || ':' || {versions} FROM {name} t)"  # noqa: S608
         for name, _model, _ids in sources
