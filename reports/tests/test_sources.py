@@ -111,3 +111,13 @@ def test_an_unchanged_report_is_read_once_per_process_and_a_changed_one_within_t
     assert reads[0].startswith("WITH")
     statements = [q for q in built.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(statements) <= 20
+
+
+def test_without_postgresql_the_report_is_built_on_every_request(world, monkeypatch):
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+
+    assert digest(world) is None
+    pages = [selectors.report_page(cohort=world.cohort) for _ in range(2)]
+    assert pages[0].stamp is None
+    assert pages[0].data is not pages[1].data
+    assert pages[0].data["attendance"] == pages[1].data["attendance"]
