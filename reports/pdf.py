@@ -56,18 +56,20 @@ def report_html(data: dict) -> str:
 PDF_VARIANT = "pdf/ua-1"
 
 
-def report_pdf(data: dict) -> bytes:
+def report_pdf(data: dict, *, stamp=None) -> bytes:
     """The PDF's bytes; raises PdfUnavailable when WeasyPrint cannot run here.
 
-    The HTML is rendered on every call; WeasyPrint draws it only when no PDF of that very HTML, with
-    this stylesheet and WeasyPrint version, is in the cache (``reports.downloads``)."""
+    WeasyPrint draws the HTML only when no PDF of that very HTML, with this stylesheet and WeasyPrint
+    version, is in the cache; with the report's ``stamp`` the HTML is rendered only then
+    (``reports.downloads``)."""
     weasyprint = _weasyprint()
-    html = report_html(data)
     stylesheet = finders.find(STYLESHEET)
-    sources = [weasyprint.__version__, PDF_VARIANT, Path(stylesheet).read_bytes(), html]
 
-    def draw() -> bytes:
+    def sources() -> list:
+        return [weasyprint.__version__, PDF_VARIANT, Path(stylesheet).read_bytes(), report_html(data)]
+
+    def draw(sources: list) -> bytes:
         css = weasyprint.CSS(filename=stylesheet)
-        return weasyprint.HTML(string=html).write_pdf(stylesheets=[css], pdf_variant=PDF_VARIANT)
+        return weasyprint.HTML(string=sources[-1]).write_pdf(stylesheets=[css], pdf_variant=PDF_VARIANT)
 
-    return downloads.file_cached("pdf", sources, draw)
+    return downloads.file_cached("pdf", sources, draw, stamp=stamp)

@@ -10,10 +10,12 @@ only (str, int, float, bool, None, lists and dicts; dates as ISO strings), with
 * the quotes the facilitators chose, only while their author's consent stands, attributed as the
   author chose (name and role, role, or "A participant").
 
-A draft report is built live each time; a published one is the dict stored when it was published
-(``ImpactReport.snapshot``), so that later changes, consent withdrawals included, do not touch what
-the commissioner received. Each quote keeps its source key and an opaque person key (a hash of the
-person's survey pseudonym) so that an erasure can take it out of a snapshot without reading names.
+A draft report is built live: again whenever a row it is drawn from changed (``report_page`` keeps
+it per process under a digest of those rows, ``reports.sources``); a published one is the dict
+stored when it was published (``ImpactReport.snapshot``), so that later changes, consent withdrawals
+included, do not touch what the commissioner received. Each quote keeps its source key and an
+opaque person key (a hash of the person's survey pseudonym) so that an erasure can take it out of a
+snapshot without reading names.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort, Membership
+from common.memo import Memo
 from common.models import choice_label
 from evaluation import result_selectors
 from evaluation.analysis import Comparison
@@ -41,7 +45,7 @@ from surveys.models import Question, Survey
 from surveys.selectors import score_moves
 from surveys.tokens import pseudonym_for
 
-from . import suppression, wording
+from . import sources, suppression, wording
 from .models import ImpactReport
 from .reads import ReportReads, cohort_read, report_reads
 
@@ -546,19 +550,40 @@ def _data_build(cohort: Cohort, report: ImpactReport | None) -> dict:
     return data
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReportPage:
-    report: ImpactReport | None
+    is_published: bool
     data: dict
+    # What ``data`` was drawn from: the cohort, the digest of its rows (``reports.sources``), the
+    # language and the day; None where there is no digest. Whatever is made from ``data`` alone (the
+    # PDF's and spreadsheet's cache keys, reports.downloads) can be kept per process under it.
+    stamp: tuple | None = None
 
-    @property
-    def is_published(self) -> bool:
-        return self.report is not None and self.report.is_published
+
+# Reports as read, per process, under their stamp (see report_page).
+_pages = Memo(32)
+
+
+def _report_page_read(cohort: Cohort, stamp: tuple | None) -> ReportPage:
+    cohort, report = _cohort_with_report(cohort)
+    if report is not None and report.is_published:
+        return ReportPage(is_published=True, data=report.snapshot, stamp=stamp)
+    return ReportPage(is_published=False, data=_data_build(cohort, report), stamp=stamp)
 
 
 def report_page(*, cohort: Cohort) -> ReportPage:
-    """What the report page, the PDF and the spreadsheet show: the snapshot once published, else live."""
-    cohort, report = _cohort_with_report(cohort)
-    if report is not None and report.is_published:
-        return ReportPage(report=report, data=report.snapshot)
-    return ReportPage(report=report, data=_data_build(cohort, report))
+    """What the report page, the PDF and the spreadsheet show: the snapshot once published, else live.
+
+    Read again only when something it is drawn from changed: it is kept under a digest of every row
+    a draft reads (``reports.sources``, the published snapshot's row among them), the language and
+    the day (the practice log's intervals and the PDF's "figures as of" follow the date). So the same
+    rows are not read and built twice in a process, and a change is shown at once."""
+    digest = sources.report_sources_digest(cohort_id=cohort.pk)
+    if digest is None:
+        return _report_page_read(cohort, None)
+    stamp = (cohort.pk, digest, get_language(), timezone.localdate())
+    return _pages.get_or_make(stamp, lambda: _report_page_read(cohort, stamp))
+
+
+def report_pages_clear() -> None:
+    _pages.clear()

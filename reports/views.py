@@ -40,7 +40,6 @@ def report_context(cohort) -> dict:
     context = {
         "cohort": cohort,
         "page": page,
-        "report": page.report,
         "data": page.data,
         "titles": selectors.template_titles(),
         "editable": not page.is_published,
@@ -77,9 +76,10 @@ def _filename(data: dict, extension: str) -> str:
 
 class ReportPdfView(ReportPageMixin, View):
     def get(self, request, *args, **kwargs):
-        data = selectors.report_page(cohort=request.cohort).data
+        page = selectors.report_page(cohort=request.cohort)
+        data = page.data
         try:
-            content = pdf.report_pdf(data)
+            content = pdf.report_pdf(data, stamp=page.stamp)
         except pdf.PdfUnavailable:
             messages.error(request, pdf.pdf_unavailable_reason())
             return redirect(report_url(request.cohort))
@@ -92,9 +92,10 @@ class ReportPdfView(ReportPageMixin, View):
 
 class ReportXlsxView(ReportPageMixin, View):
     def get(self, request, *args, **kwargs):
-        data = selectors.report_page(cohort=request.cohort).data
+        page = selectors.report_page(cohort=request.cohort)
+        data = page.data
         audit_export(request, what="impact report (xlsx)", obj=request.cohort)
-        response = HttpResponse(xlsx.report_xlsx(data), content_type=xlsx.XLSX_TYPE)
+        response = HttpResponse(xlsx.report_xlsx(data, stamp=page.stamp), content_type=xlsx.XLSX_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{_filename(data, "xlsx")}"'
         return response
 

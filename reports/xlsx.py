@@ -123,8 +123,20 @@ def _level_rows(section):
             ]
 
 
-def report_xlsx(data: dict) -> bytes:
-    """The spreadsheet's bytes: a sheet per section, each with a bold header row kept in view."""
+def report_xlsx(data: dict, *, stamp=None) -> bytes:
+    """The spreadsheet's bytes: a sheet per section, each with a bold header row kept in view.
+
+    The rows are exactly what the file shows: it is written only when no file of these rows is in the
+    cache; with the report's ``stamp`` the rows are made only then (``reports.downloads``)."""
+
+    def sources() -> list:
+        return [openpyxl.__version__, json.dumps(_sheets(data))]
+
+    return downloads.file_cached("xlsx", sources, lambda sources: _workbook(json.loads(sources[1])), stamp=stamp)
+
+
+def _sheets(data: dict) -> list:
+    """Each sheet's title, header and rows."""
     titles = section_titles()
     sheets: list = []
     _sheet(sheets, titles["summary"], [_("Item"), _("Value")], _summary_rows(data))
@@ -275,7 +287,4 @@ def report_xlsx(data: dict) -> bytes:
         ]
         + [[_("Set reflection: %(set)s") % {"set": r["set"]}, r["text"]] for r in data["set_reflections"]],
     )
-    # The rows are made on every call and are exactly what the file shows: it is written only when no
-    # file of these rows is in the cache (reports.downloads).
-    sources = [openpyxl.__version__, json.dumps(sheets)]
-    return downloads.file_cached("xlsx", sources, lambda: _workbook(sheets))
+    return sheets
