@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from email.utils import make_msgid, parseaddr
 from importlib import import_module
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -23,6 +24,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import models
 from django.template.loader import render_to_string
 
+from .mime import MimeSkeleton, SkeletonMessage
 from .models import SentEmail
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,15 @@ class RenderedMail:
     subject: str
     text: str
     html: str
+
+
+class SkeletonFill(NamedTuple):
+    """A message's own values in a batch's ``MimeSkeleton``: what replaces each mark in its text
+    and in its HTML."""
+
+    skeleton: MimeSkeleton
+    text_values: dict[str, str]
+    html_values: dict[str, str]
 
 
 def mail_render(*, template: str, context: dict) -> RenderedMail:
@@ -52,9 +63,13 @@ def _message_id_domain() -> str:
     return address.rpartition("@")[2] or "localhost"
 
 
-def mail_message(*, to: str, mail: RenderedMail, headers: dict | None = None) -> EmailMultiAlternatives:
-    """A plain-text message with an HTML alternative, from and reply-to as the settings say."""
-    message = EmailMultiAlternatives(
+def mail_message(
+    *, to: str, mail: RenderedMail, headers: dict | None = None, skeleton: SkeletonFill | None = None
+) -> EmailMultiAlternatives:
+    """A plain-text message with an HTML alternative, from and reply-to as the settings say; its MIME
+    bytes made from ``skeleton`` where they can be (``common.mime``)."""
+    kind, fill = (EmailMultiAlternatives, {}) if skeleton is None else (SkeletonMessage, skeleton._asdict())
+    message = kind(
         subject=mail.subject,
         body=mail.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -62,6 +77,7 @@ def mail_message(*, to: str, mail: RenderedMail, headers: dict | None = None) ->
         reply_to=list(settings.EMAIL_REPLY_TO) or None,
         # Set here rather than by the backend so that the log can name the message.
         headers={"Message-ID": make_msgid(domain=_message_id_domain()), **(headers or {})},
+        **fill,
     )
     message.attach_alternative(mail.html, "text/html")
     return message

@@ -25,7 +25,17 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from common.mail import RenderedMail, mail_error_text, mail_message, mail_render, sent_email_build, sent_email_record
+from cohorts.models import Membership, Person
+from common.mail import (
+    RenderedMail,
+    SkeletonFill,
+    mail_error_text,
+    mail_message,
+    mail_render,
+    sent_email_build,
+    sent_email_record,
+)
+from common.mime import MimeSkeleton
 from common.models import SentEmail
 from surveys.models import Invitation
 
@@ -64,11 +74,12 @@ def _template(reminder: bool) -> str:
     return "surveys/emails/reminder" if reminder else "surveys/emails/invitation"
 
 
-def _message(invitation: Invitation, mail: RenderedMail):
+def _message(invitation: Invitation, mail: RenderedMail, *, skeleton: SkeletonFill | None = None):
     return mail_message(
         to=invitation.membership.person.email,
         mail=mail,
         headers={"X-LC-Invitation": str(invitation.pk), "Auto-Submitted": "auto-generated"},
+        skeleton=skeleton,
     )
 
 
@@ -87,11 +98,13 @@ class _Skeleton:
     a random mark where each participant's name and link token go; ``fill`` puts them in, escaped in
     the HTML part as the template escapes them. The result is what ``invitation_message`` renders in
     full (surveys/tests/test_invitation_mail.py compares the two): a template that shows anything
-    else of the person, or the name or link through a filter, must be rendered in full instead."""
+    else of the person, or the name or link through a filter, must be rendered in full instead.
+    ``mime`` holds its MIME bytes, generated once, which each message fills in the same way."""
 
     mail: RenderedMail
     name_mark: str
     token_mark: str
+    mime: MimeSkeleton
 
     @classmethod
     def render(cls, invitation: Invitation, *, reminder: bool) -> "_Skeleton":
@@ -103,18 +116,26 @@ class _Skeleton:
         )
         with translation.override(settings.LANGUAGE_CODE):
             mail = mail_render(template=_template(reminder), context=context)
-        return cls(mail=mail, name_mark=name_mark, token_mark=token_mark)
+        # Each message's own recipient, Message-ID and X-LC-Invitation replace these.
+        prototype = _message(Invitation(pk=0, membership=Membership(person=Person(email="to@example.invalid"))), mail)
+        mime = MimeSkeleton(prototype, marks=[name_mark, token_mark], headers=["Message-ID", "X-LC-Invitation"])
+        return cls(mail=mail, name_mark=name_mark, token_mark=token_mark, mime=mime)
 
-    def fill(self, *, name: str, token: str) -> RenderedMail:
-        def put(text: str, name: str, token: str) -> str:
-            return text.replace(self.name_mark, name).replace(self.token_mark, token)
+    def fill(self, *, name: str, token: str) -> tuple[RenderedMail, SkeletonFill]:
+        def put(text: str, values: dict[str, str]) -> str:
+            for mark, value in values.items():
+                text = text.replace(mark, value)
+            return text
 
-        return RenderedMail(
+        text_values = {self.name_mark: name, self.token_mark: token}
+        html_values = {self.name_mark: escape(name), self.token_mark: escape(token)}
+        mail = RenderedMail(
             # mail_render joins the subject's whitespace; a name may hold some too.
-            subject=" ".join(put(self.mail.subject, name, token).split()),
-            text=put(self.mail.text, name, token),
-            html=put(self.mail.html, escape(name), escape(token)),
+            subject=" ".join(put(self.mail.subject, text_values).split()),
+            text=put(self.mail.text, text_values),
+            html=put(self.mail.html, html_values),
         )
+        return mail, SkeletonFill(self.mime, text_values, html_values)
 
 
 class _Skeletons(dict):
@@ -124,8 +145,8 @@ class _Skeletons(dict):
         key = (invitation.survey_id, reminder, invitation.reminders_sent if reminder else 0)
         if key not in self:
             self[key] = _Skeleton.render(invitation, reminder=reminder)
-        mail = self[key].fill(name=invitation.membership.person.full_name, token=token)
-        return _message(invitation, mail)
+        mail, skeleton = self[key].fill(name=invitation.membership.person.full_name, token=token)
+        return _message(invitation, mail, skeleton=skeleton)
 
 
 def _update_and_insert(queryset: QuerySet, values: dict, row: models.Model) -> None:
