@@ -7,6 +7,7 @@ provider's backend can be used. The from-address is ``DEFAULT_FROM_EMAIL`` and r
 
 import contextlib
 import datetime
+import functools
 import logging
 import smtplib
 import uuid
@@ -59,7 +60,13 @@ def mail_render(*, template: str, context: dict) -> RenderedMail:
 
 
 def _message_id_domain() -> str:
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return _domain_of(settings.DEFAULT_FROM_EMAIL)
+
+
+@functools.lru_cache(maxsize=8)
+def _domain_of(from_email: str) -> str:
+    # Parsed once per address: a batch of invitations asks for every message.
+    address = parseaddr(from_email)[1]
     return address.rpartition("@")[2] or "localhost"
 
 
