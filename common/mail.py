@@ -7,6 +7,7 @@ provider's backend can be used. The from-address is ``DEFAULT_FROM_EMAIL`` and r
 
 import contextlib
 import datetime
+import functools
 import logging
 import smtplib
 import uuid
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from email.utils import make_msgid, parseaddr
 from importlib import import_module
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -23,6 +25,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import models
 from django.template.loader import render_to_string
 
+from .mime import MimeSkeleton, SkeletonMessage
 from .models import SentEmail
 
 logger = logging.getLogger(__name__)
@@ -37,6 +40,15 @@ class RenderedMail:
     html: str
 
 
+class SkeletonFill(NamedTuple):
+    """A message's own values in a batch's ``MimeSkeleton``: what replaces each mark in its text
+    and in its HTML."""
+
+    skeleton: MimeSkeleton
+    text_values: dict[str, str]
+    html_values: dict[str, str]
+
+
 def mail_render(*, template: str, context: dict) -> RenderedMail:
     """Render ``<template>_subject.txt``, ``<template>.txt`` and ``<template>.html``."""
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
@@ -48,13 +60,23 @@ def mail_render(*, template: str, context: dict) -> RenderedMail:
 
 
 def _message_id_domain() -> str:
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return _domain_of(settings.DEFAULT_FROM_EMAIL)
+
+
+@functools.lru_cache(maxsize=8)
+def _domain_of(from_email: str) -> str:
+    # Parsed once per address: a batch of invitations asks for every message.
+    address = parseaddr(from_email)[1]
     return address.rpartition("@")[2] or "localhost"
 
 
-def mail_message(*, to: str, mail: RenderedMail, headers: dict | None = None) -> EmailMultiAlternatives:
-    """A plain-text message with an HTML alternative, from and reply-to as the settings say."""
-    message = EmailMultiAlternatives(
+def mail_message(
+    *, to: str, mail: RenderedMail, headers: dict | None = None, skeleton: SkeletonFill | None = None
+) -> EmailMultiAlternatives:
+    """A plain-text message with an HTML alternative, from and reply-to as the settings say; its MIME
+    bytes made from ``skeleton`` where they can be (``common.mime``)."""
+    kind, fill = (EmailMultiAlternatives, {}) if skeleton is None else (SkeletonMessage, skeleton._asdict())
+    message = kind(
         subject=mail.subject,
         body=mail.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -62,6 +84,7 @@ def mail_message(*, to: str, mail: RenderedMail, headers: dict | None = None) ->
         reply_to=list(settings.EMAIL_REPLY_TO) or None,
         # Set here rather than by the backend so that the log can name the message.
         headers={"Message-ID": make_msgid(domain=_message_id_domain()), **(headers or {})},
+        **fill,
     )
     message.attach_alternative(mail.html, "text/html")
     return message

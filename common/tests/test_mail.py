@@ -4,7 +4,15 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from common.mail import FolderEmailBackend, RenderedMail, mail_message, sent_email_record, sent_email_resend
+from common.mail import (
+    FolderEmailBackend,
+    RenderedMail,
+    SkeletonFill,
+    mail_message,
+    sent_email_record,
+    sent_email_resend,
+)
+from common.mime import BuiltMIME, MimeSkeleton
 from common.models import SentEmail
 from surveys import services
 from surveys.models import Invitation
@@ -110,3 +118,26 @@ def test_folder_backend_writes_one_file_per_message(tmp_path):
     assert len(files) == 2
     assert all(f.suffix == ".eml" for f in files)
     assert b"To: a@example.org" in b"".join(f.read_bytes() for f in files)
+
+
+def _skeleton_message(skeleton, mark, *, to="ann@example.org", name="Ann", subject="Hello"):
+    mail = RenderedMail(subject=subject.replace(mark, name), text=f"Dear {name}", html=f"<p>Dear {name}</p>")
+    return mail_message(to=to, mail=mail, skeleton=SkeletonFill(skeleton, {mark: name}, {mark: name}))
+
+
+def test_skeleton_message_is_built_in_full_where_the_generator_would_encode_or_the_subject_varies():
+    mark = "lc-name-0123456789abcdef"
+    prototype = mail_message(
+        to="to@example.invalid", mail=RenderedMail(subject="Hello", text=f"Dear {mark}", html=f"<p>Dear {mark}</p>")
+    )
+    skeleton = MimeSkeleton(prototype, marks=[mark], headers=["Message-ID"])
+
+    assert isinstance(_skeleton_message(skeleton, mark).message(), BuiltMIME)
+    # A recipient that is not ASCII: Django encodes the header, so the message is built in full.
+    full = _skeleton_message(skeleton, mark, to="zoë@exämple.org", name="Zoë").message()
+    assert not isinstance(full, BuiltMIME)
+    assert "xn--" in full["To"]
+
+    prototype.subject = f"Hello {mark}"
+    by_subject = MimeSkeleton(prototype, marks=[mark], headers=["Message-ID"])
+    assert not isinstance(_skeleton_message(by_subject, mark, subject=f"Hello {mark}").message(), BuiltMIME)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import connections, models, transaction
-from django.db.models import F, QuerySet
+from django.db import connections, models, router, transaction
+from django.db.models import F
 from django.db.models.functions import Greatest
 from django.db.models.sql import InsertQuery, UpdateQuery
 from django.urls import reverse
@@ -25,7 +25,17 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from common.mail import RenderedMail, mail_error_text, mail_message, mail_render, sent_email_build, sent_email_record
+from cohorts.models import Membership, Person
+from common.mail import (
+    RenderedMail,
+    SkeletonFill,
+    mail_error_text,
+    mail_message,
+    mail_render,
+    sent_email_build,
+    sent_email_record,
+)
+from common.mime import MimeSkeleton
 from common.models import SentEmail
 from surveys.models import Invitation
 
@@ -64,11 +74,12 @@ def _template(reminder: bool) -> str:
     return "surveys/emails/reminder" if reminder else "surveys/emails/invitation"
 
 
-def _message(invitation: Invitation, mail: RenderedMail):
+def _message(invitation: Invitation, mail: RenderedMail, *, skeleton: SkeletonFill | None = None):
     return mail_message(
         to=invitation.membership.person.email,
         mail=mail,
         headers={"X-LC-Invitation": str(invitation.pk), "Auto-Submitted": "auto-generated"},
+        skeleton=skeleton,
     )
 
 
@@ -87,11 +98,13 @@ class _Skeleton:
     a random mark where each participant's name and link token go; ``fill`` puts them in, escaped in
     the HTML part as the template escapes them. The result is what ``invitation_message`` renders in
     full (surveys/tests/test_invitation_mail.py compares the two): a template that shows anything
-    else of the person, or the name or link through a filter, must be rendered in full instead."""
+    else of the person, or the name or link through a filter, must be rendered in full instead.
+    ``mime`` holds its MIME bytes, generated once, which each message fills in the same way."""
 
     mail: RenderedMail
     name_mark: str
     token_mark: str
+    mime: MimeSkeleton
 
     @classmethod
     def render(cls, invitation: Invitation, *, reminder: bool) -> "_Skeleton":
@@ -103,18 +116,26 @@ class _Skeleton:
         )
         with translation.override(settings.LANGUAGE_CODE):
             mail = mail_render(template=_template(reminder), context=context)
-        return cls(mail=mail, name_mark=name_mark, token_mark=token_mark)
+        # Each message's own recipient, Message-ID and X-LC-Invitation replace these.
+        prototype = _message(Invitation(pk=0, membership=Membership(person=Person(email="to@example.invalid"))), mail)
+        mime = MimeSkeleton(prototype, marks=[name_mark, token_mark], headers=["Message-ID", "X-LC-Invitation"])
+        return cls(mail=mail, name_mark=name_mark, token_mark=token_mark, mime=mime)
 
-    def fill(self, *, name: str, token: str) -> RenderedMail:
-        def put(text: str, name: str, token: str) -> str:
-            return text.replace(self.name_mark, name).replace(self.token_mark, token)
+    def fill(self, *, name: str, token: str) -> tuple[RenderedMail, SkeletonFill]:
+        def put(text: str, values: dict[str, str]) -> str:
+            for mark, value in values.items():
+                text = text.replace(mark, value)
+            return text
 
-        return RenderedMail(
+        text_values = {self.name_mark: name, self.token_mark: token}
+        html_values = {self.name_mark: escape(name), self.token_mark: escape(token)}
+        mail = RenderedMail(
             # mail_render joins the subject's whitespace; a name may hold some too.
-            subject=" ".join(put(self.mail.subject, name, token).split()),
-            text=put(self.mail.text, name, token),
-            html=put(self.mail.html, escape(name), escape(token)),
+            subject=" ".join(put(self.mail.subject, text_values).split()),
+            text=put(self.mail.text, text_values),
+            html=put(self.mail.html, html_values),
         )
+        return mail, SkeletonFill(self.mime, text_values, html_values)
 
 
 class _Skeletons(dict):
@@ -124,27 +145,54 @@ class _Skeletons(dict):
         key = (invitation.survey_id, reminder, invitation.reminders_sent if reminder else 0)
         if key not in self:
             self[key] = _Skeleton.render(invitation, reminder=reminder)
-        mail = self[key].fill(name=invitation.membership.person.full_name, token=token)
-        return _message(invitation, mail)
+        mail, skeleton = self[key].fill(name=invitation.membership.person.full_name, token=token)
+        return _message(invitation, mail, skeleton=skeleton)
 
 
-def _update_and_insert(queryset: QuerySet, values: dict, row: models.Model) -> None:
-    """``queryset.update(**values)`` and insert ``row``, in one statement on PostgreSQL (the UPDATE in
-    a WITH) and in one transaction elsewhere. The row's primary key is not read back."""
-    connection = connections[queryset.db]
+# The statement of each ``_update_and_insert`` (database, model, columns, logged model), compiled once
+# a process: compiling it cost more than running it.
+_STATEMENTS: dict[tuple, str] = {}
+
+
+def _update_and_insert(model: type[models.Model], pk: int, values: dict, row: models.Model) -> None:
+    """``model.objects.filter(pk=pk).update(**values)`` and insert ``row``, in one statement on
+    PostgreSQL (the UPDATE in a WITH) and in one transaction elsewhere. The row's primary key is not
+    read back.
+
+    The statement is compiled by Django the first time; then only its parameters are worked out, as
+    the compiler does (each field's value prepared for the database, the row's ``pre_save`` for its
+    time stamps). Its first parameters are compared with the compiler's before it is kept.
+    """
+    using = router.db_for_write(model)
+    connection = connections[using]
     if connection.vendor != "postgresql":
-        with transaction.atomic(using=queryset.db):
-            queryset.update(**values)
-            row.save(using=queryset.db, force_insert=True)
+        with transaction.atomic(using=using):
+            model.objects.using(using).filter(pk=pk).update(**values)
+            row.save(using=using, force_insert=True)
         return
-    update = queryset.query.chain(UpdateQuery)
-    update.add_update_values(values)
-    update_sql, update_params = update.get_compiler(queryset.db).as_sql()
-    insert = InsertQuery(type(row))
-    insert.insert_values([f for f in row._meta.local_concrete_fields if not f.primary_key], [row])
-    [(insert_sql, insert_params)] = insert.get_compiler(queryset.db).as_sql()
+    fields = [f for f in row._meta.local_concrete_fields if not f.primary_key]
+    params = (
+        *(model._meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()),
+        pk,
+        *(f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields),
+    )
+    key = (using, model, tuple(values), type(row))
+    sql = _STATEMENTS.get(key)
+    if sql is None:
+        update = model.objects.using(using).filter(pk=pk).query.chain(UpdateQuery)
+        update.add_update_values(values)
+        update_sql, update_params = update.get_compiler(using).as_sql()
+        insert = InsertQuery(type(row))
+        # raw: the time stamps ``pre_save`` just set, so that the parameters can be compared.
+        insert.insert_values(fields, [row], raw=True)
+        [(insert_sql, insert_params)] = insert.get_compiler(using).as_sql()
+        sql = f"WITH updated AS ({update_sql}) {insert_sql}"
+        compiled = (*update_params, *insert_params)
+        if compiled == params:
+            _STATEMENTS[key] = sql
+        params = compiled
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH updated AS ({update_sql}) {insert_sql}", (*update_params, *insert_params))
+        cursor.execute(sql, params)
 
 
 class InvitationMail(Outgoing):
@@ -176,7 +224,8 @@ class InvitationMail(Outgoing):
         # One statement (one commit) a message: the row is sent the moment the server has the mail.
         now = timezone.now()
         _update_and_insert(
-            Invitation.objects.filter(pk=self.pk),
+            Invitation,
+            self.pk,
             {"status": Invitation.Status.SENT, "sent_at": now, "last_error": "", "updated_at": now},
             row,
         )

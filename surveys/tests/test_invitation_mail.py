@@ -8,6 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from common.mime import BuiltMIME
 from surveys import services
 from surveys.models import Invitation, Survey
 from surveys.tests.factories import CohortSurveyFactory, InvitationFactory, SurveyFactory
@@ -16,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 LINK = re.compile(r"https?://\S+/s/([\w-]+)/")
 # Names the templates escape in HTML and leave alone in plain text, with doubled and outer spaces.
-NAMES = ["Siobhán O'Neill", 'Ana "Nan" <b>Smith</b> & Co', "  Zoë  Double  Space "]
+NAMES = ["Siobhán O'Neill", 'Ana "Nan" <b>Smith</b> & Co', "  Zoë  Double  Space ", "Plain Name"]
+# As long as a name may be, with characters that a header would have to encode.
+LONG_NAME = ("Zoë Long-Name " * 15)[:200]
 
 
 def assert_rendered_in_full(sent, *, reminder: bool):
@@ -35,6 +38,16 @@ def assert_rendered_in_full(sent, *, reminder: bool):
     assert {k: v for k, v in sent.extra_headers.items() if k != "Message-ID"} == {
         k: v for k, v in full.extra_headers.items() if k != "Message-ID"
     }
+    # The bytes handed to the server too (common.mime), but for the date and the multipart boundary.
+    full.extra_headers["Message-ID"] = sent.extra_headers["Message-ID"]
+    built = sent.message()
+    assert isinstance(built, BuiltMIME)
+    assert _comparable(built.as_bytes(linesep="\r\n")) == _comparable(full.message().as_bytes(linesep="\r\n"))
+
+
+def _comparable(data: bytes) -> bytes:
+    boundary = re.search(rb'boundary="([^"]+)"', data).group(1)
+    return re.sub(rb"\r\nDate: [^\r]*\r\n", b"\r\nDate: -\r\n", data.replace(boundary, b"-"))
 
 
 @pytest.mark.parametrize(
@@ -48,14 +61,15 @@ def assert_rendered_in_full(sent, *, reminder: bool):
 def test_invitations_send_each_message_is_the_full_rendering(make_survey):
     survey = make_survey()
     other_survey = SurveyFactory(module__title="Another module")
-    invitations = [InvitationFactory(survey=survey, membership__person__full_name=name) for name in NAMES]
+    names = [*NAMES, LONG_NAME]
+    invitations = [InvitationFactory(survey=survey, membership__person__full_name=name) for name in names]
     invitations.append(InvitationFactory(survey=other_survey, membership__person__full_name="Other Survey"))
 
     result = services.invitations_send(invitation_ids=[i.pk for i in invitations])
 
     assert sorted(result.sent) == sorted(i.pk for i in invitations)
-    assert len(mail.outbox) == 4
-    assert len({LINK.search(m.body).group(1) for m in mail.outbox}) == 4
+    assert len(mail.outbox) == len(invitations)
+    assert len({LINK.search(m.body).group(1) for m in mail.outbox}) == len(invitations)
     for sent in mail.outbox:
         assert_rendered_in_full(sent, reminder=False)
 
