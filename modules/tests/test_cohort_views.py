@@ -137,9 +137,9 @@ def test_cohort_detail_query_count_is_constant(facilitator_client, cohort, size,
     add_participants(cohort, make_modules(cohort), size)
     facilitator_client.get(detail_url(cohort))
 
-    # session, user, middleware: cohort and membership; page: modules, memberships with counts;
-    # plus the SAVEPOINT/RELEASE pair of ATOMIC_REQUESTS inside the test's transaction.
-    with django_assert_num_queries(6 + 2):
+    # session, user, middleware: the membership with its cohort; page: modules, memberships with
+    # counts; plus the SAVEPOINT/RELEASE pair of ATOMIC_REQUESTS inside the test's transaction.
+    with django_assert_num_queries(5 + 2):
         response = facilitator_client.get(detail_url(cohort))
     assert response.text.count("present 3 of 3 delivered modules") == size
 
