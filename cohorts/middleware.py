@@ -6,12 +6,57 @@ A view says who may see it with ``cohort_access`` (``cohorts.access``; default: 
 the cohort and staff). The view finds the cohort and the user's membership on ``request``.
 """
 
+from django.contrib.auth import get_user_model
 from django.http import Http404
 
+from common.compiled import CompiledQuery, attnames, instance
+
 from .access import FACILITATOR
-from .models import Cohort, Membership
+from .models import Cohort, Membership, Organisation, Person, Programme
 
 STAFF = "staff"
+
+# The membership that lets a user who is not staff see a cohort, with its person and the cohort (its
+# programme and commissioner): the columns of each, in this order.
+_ROW = (
+    (Membership, ""),
+    (Person, "person__"),
+    (Cohort, "cohort__"),
+    (Programme, "cohort__programme__"),
+    (Organisation, "cohort__commissioner__"),
+)
+
+
+def _membership_giving_access(user_id, cohort_pk):
+    return (
+        Membership.objects.giving_access(get_user_model()(pk=user_id))
+        .filter(cohort=cohort_pk)
+        .order_by("pk")
+        .values_list(*(prefix + name for model, prefix in _ROW for name in attnames(model)))[:1]
+    )
+
+
+# Every cohort page runs it, so it is compiled once per process (common.compiled).
+_ACCESS = CompiledQuery(_membership_giving_access, user_id=-7301, cohort_pk=-7302)
+
+
+def membership_giving_access(*, user, cohort_pk) -> Membership | None:
+    """The user's membership that gives access to the cohort, with its person and cohort (and the
+    cohort's programme and commissioner) loaded; None if they have none (Cohort.objects.for_member)."""
+    if not user.is_authenticated:
+        return None
+    row = _ACCESS.fetchone(user_id=user.pk, cohort_pk=cohort_pk)
+    if row is None:
+        return None
+    objects, start = [], 0
+    for model, _prefix in _ROW:
+        names = attnames(model)
+        objects.append(instance(model, **dict(zip(names, row[start : start + len(names)], strict=True))))
+        start += len(names)
+    membership, person, cohort, programme, commissioner = objects
+    cohort.programme, cohort.commissioner = programme, commissioner
+    membership.person, membership.cohort = person, cohort
+    return membership
 
 
 def _required_access(view_func):
@@ -30,25 +75,22 @@ class CohortAccessMiddleware:
         if "cohort_pk" not in view_kwargs:
             return None
         user = request.user
-        # Cohort.objects.for_member: staff see every cohort, anyone else only those they actively belong to.
-        cohort = (
-            Cohort.objects.for_member(user)
-            .select_related("programme", "commissioner")
-            .filter(pk=view_kwargs["cohort_pk"])
-            .first()
-        )
-        if cohort is None:
-            raise Http404
+        cohort_pk = view_kwargs["cohort_pk"]
         membership = None
         if user.is_staff:
+            # Cohort.objects.for_member: staff see every cohort.
+            cohort = (
+                Cohort.objects.for_member(user).select_related("programme", "commissioner").filter(pk=cohort_pk).first()
+            )
             role = STAFF
         else:
-            membership = (
-                Membership.objects.active().filter(cohort=cohort, person__user=user).select_related("person").first()
-            )
-            if membership is None:  # withdrawn between the two queries
-                raise Http404
-            role = membership.role
+            # Anyone else sees only the cohorts they actively belong to (for_member): one statement
+            # finds the membership that gives access, its role and the cohort.
+            membership = membership_giving_access(user=user, cohort_pk=cohort_pk)
+            cohort = membership.cohort if membership is not None else None
+            role = membership.role if membership is not None else None
+        if cohort is None:
+            raise Http404
         # As Cohort.objects.for_user: staff and the cohort's active facilitators.
         is_facilitator = role in (STAFF, Membership.Role.FACILITATOR)
         if _required_access(view_func) == FACILITATOR and not is_facilitator:

@@ -42,3 +42,10 @@ class MembershipQuerySet(models.QuerySet):
 
     def active(self):
         return self.filter(status=self.model.Status.ACTIVE)
+
+    def giving_access(self, user):
+        """The memberships through which a user who is not staff sees cohorts (``CohortQuerySet.for_member``):
+        their active ones, in any role."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.active().filter(person__user=user)

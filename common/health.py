@@ -76,15 +76,16 @@ def periodic_jobs_last_run() -> datetime.datetime | None:
     return datetime.datetime.fromisoformat(value) if value else None
 
 
-def periodic_jobs_overdue(*, now: datetime.datetime | None = None) -> bool:
+def periodic_jobs_status(*, now: datetime.datetime | None = None) -> tuple[bool, datetime.datetime | None]:
     """Whether no periodic job has finished for longer than PERIODIC_JOBS_WARN_AFTER (never counts
-    as overdue). False when the warning is switched off or the cache cannot say."""
+    as overdue), and when one last did, from one read of the heartbeat. Not overdue when the warning
+    is switched off or the cache cannot say."""
     limit = settings.PERIODIC_JOBS_WARN_AFTER
     if not limit:
-        return False
+        return False, None
     try:
         last = periodic_jobs_last_run()
     except Exception as error:
         logger.warning("could not read the periodic jobs' heartbeat: %s", type(error).__name__)
-        return False
-    return last is None or (now or timezone.now()) - last > datetime.timedelta(seconds=limit)
+        return False, None
+    return last is None or (now or timezone.now()) - last > datetime.timedelta(seconds=limit), last

@@ -7,6 +7,10 @@ default breadcrumbs. A page added later under ``/cohorts/<pk>/`` gets both by ex
 ``base.html``; to be marked as the current section its URL name (or namespace) is listed in
 ``SECTIONS`` below. No queries: everything comes from the request.
 
+Every cohort page pays for it, so what it gives (the links, and the HTML of the two partials) is
+made once per process for each cohort, page, kind of viewer and language (``common.memo.Memo``):
+the key holds everything it shows (the cohort's id and name included), so nothing goes stale.
+
 URL names are strings here, so common imports no higher app (the layers stay as they are).
 """
 
@@ -14,8 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from .memo import Memo
 
 FACILITATORS, MEMBERS = "facilitators", "members"
 
@@ -97,12 +105,16 @@ def current_section(view_name: str) -> str | None:
     return next((s.key for s in SECTIONS if _matches(s, view_name)), None)
 
 
-def _visible(section: Section, request) -> bool:
+def _visible(section: Section, *, facilitating: bool, member: bool) -> bool:
     if section.audience == MEMBERS:
         return True
     if section.audience == FACILITATORS:
-        return request.is_cohort_facilitator
-    return request.cohort_membership is not None and not request.is_cohort_facilitator
+        return facilitating
+    return member and not facilitating
+
+
+# A few hundred entries a cohort page and kind of viewer: enough for every cohort a worker serves.
+_NAVIGATION = Memo(maxsize=4096)
 
 
 def cohort_navigation(request) -> dict:
@@ -110,13 +122,20 @@ def cohort_navigation(request) -> dict:
     match = getattr(request, "resolver_match", None)
     if cohort is None or match is None:
         return {}
-    view_name = match.view_name
+    facilitating = request.is_cohort_facilitator
+    member = request.cohort_membership is not None
+    key = (cohort.pk, cohort.name, match.view_name, facilitating, member, get_language(), get_script_prefix())
+    navigation = _NAVIGATION.get_or_make(key, lambda: _navigation(cohort, match.view_name, facilitating, member))
+    return {"cohort_nav": {**navigation, "cohort": cohort}}
+
+
+def _navigation(cohort, view_name: str, facilitating: bool, member: bool) -> dict:
     current = current_section(view_name)
     by_key = {s.key: s for s in SECTIONS}
     items = []
     for key in ORDER:
         section = by_key[key]
-        if not _visible(section, request):
+        if not _visible(section, facilitating=facilitating, member=member):
             continue
         try:
             url = reverse(section.url_name, kwargs={"cohort_pk": cohort.pk}) + section.anchor
@@ -124,19 +143,20 @@ def cohort_navigation(request) -> dict:
             continue
         landing = view_name == section.url_name and not section.anchor
         items.append({"key": key, "label": section.label, "url": url, "current": key == current, "landing": landing})
-    here = next((item for item in items if item["current"]), None)
-    facilitating = request.is_cohort_facilitator
-    return {
-        "cohort_nav": {
-            "cohort": cohort,
-            "items": items,
-            "section": here,
-            # Where the cohort's name in the breadcrumbs leads: the cohort page, or for participants
-            # (who cannot open it) the sets and projects.
-            "cohort_url": reverse(
-                "modules:cohort_detail" if facilitating else "projects:set_list", kwargs={"cohort_pk": cohort.pk}
-            ),
-            "home_label": _("Home") if facilitating else _("My programme"),
-            "home_url": reverse("home" if facilitating else "accounts:my_programme"),
-        }
+    navigation = {
+        "items": items,
+        "section": next((item for item in items if item["current"]), None),
+        # Where the cohort's name in the breadcrumbs leads: the cohort page, or for participants
+        # (who cannot open it) the sets and projects.
+        "cohort_url": reverse(
+            "modules:cohort_detail" if facilitating else "projects:set_list", kwargs={"cohort_pk": cohort.pk}
+        ),
+        "home_label": _("Home") if facilitating else _("My programme"),
+        "home_url": reverse("home" if facilitating else "accounts:my_programme"),
     }
+    # The partials base.html draws, drawn here once: they show nothing but the above and the
+    # cohort's name.
+    drawn = {"cohort_nav": {**navigation, "cohort": cohort}}
+    navigation["html"] = render_to_string("cohorts/partials/_cohort_nav.html", drawn)
+    navigation["breadcrumbs_html"] = render_to_string("cohorts/partials/_cohort_breadcrumbs.html", drawn)
+    return navigation

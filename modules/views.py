@@ -59,6 +59,7 @@ class HomeView(TemplateView):
         self.status = self.filter_form.status_chosen()
         cohorts = selectors.cohort_list_for_user(user=user, status=self.status)
         self.page_obj = Paginator(cohorts, self.paginate_by).get_page(request.GET.get("page"))
+        self.cohorts = list(self.page_obj.object_list)  # read here, not by the template's {% if %}
         self.member_cohorts = [] if user.is_staff else list(selectors.cohort_list_for_member(user=user))
         if not self.page_obj.paginator.count and not self.status and self.member_cohorts:
             return redirect("accounts:my_programme")
@@ -68,7 +69,7 @@ class HomeView(TemplateView):
         query = self.request.GET.copy()
         query.pop("page", None)
         return super().get_context_data(
-            cohorts=self.page_obj.object_list,
+            cohorts=self.cohorts,
             page_obj=self.page_obj,
             page_numbers=list(self.page_obj.paginator.get_elided_page_range(self.page_obj.number)),
             filter_form=self.filter_form,

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Membership
+from common.compiled import CompiledQuery, attnames, instance
 from modules.models import Module
 
 from . import runchart
@@ -144,8 +147,40 @@ def project_list_for_cohort(*, cohort) -> list[ImprovementProject]:
     )
 
 
+def _project_editable(user_id, project_pk):
+    user = get_user_model()(pk=user_id)  # signed in, not staff
+    return ImprovementProject.objects.editable_by(user).filter(pk=project_pk).values_list("pk")[:1]
+
+
+# Every page that changes a project or its measures asks it, and the rule's three subqueries cost
+# more to compile than to run: compiled once per process (common.compiled).
+_PROJECT_EDITABLE = CompiledQuery(_project_editable, user_id=-7311, project_pk=-7312)
+
+
+def _set_private(user_id, cohort_pk, set_pk):
+    user = get_user_model()(pk=user_id)  # signed in, not staff
+    sets = ActionLearningSet.objects.for_cohort(cohort_pk).private_to(user).filter(pk=set_pk)
+    return sets.values_list(*attnames(ActionLearningSet))[:1]
+
+
+# Every page of a set's private work opens it this way: compiled once per process, as above.
+_SET_PRIVATE = CompiledQuery(_set_private, user_id=-7321, cohort_pk=-7322, set_pk=-7323)
+
+
+def set_private_get(*, cohort, pk: int, user) -> ActionLearningSet:
+    """The cohort's set ``pk`` if ``user`` may read its private work (``private_to``), else 404."""
+    if not user.is_authenticated or user.is_staff:
+        return get_object_or_404(ActionLearningSet.objects.for_cohort(cohort).private_to(user), pk=pk)
+    row = _SET_PRIVATE.fetchone(user_id=user.pk, cohort_pk=cohort.pk, set_pk=pk)
+    if row is None:
+        raise Http404
+    return instance(ActionLearningSet, **dict(zip(attnames(ActionLearningSet), row, strict=True)))
+
+
 def project_is_editable_by(*, project, user) -> bool:
-    return ImprovementProject.objects.editable_by(user).filter(pk=project.pk).exists()
+    if not user.is_authenticated or user.is_staff:
+        return ImprovementProject.objects.editable_by(user).filter(pk=project.pk).exists()
+    return _PROJECT_EDITABLE.fetchone(user_id=user.pk, project_pk=project.pk) is not None
 
 
 def _project_prefetches():

@@ -442,6 +442,6 @@ def test_participant_update_query_count_is_constant(facilitator_client, cohort, 
     assert response.status_code == 302
 
 
-QUERIES_PARTICIPANT_UPDATE_GET = 9
+QUERIES_PARTICIPANT_UPDATE_GET = 8
 # Two of them are the audit trail's: the person's row as it was, and the entry (django-auditlog).
-QUERIES_PARTICIPANT_UPDATE_POST = 21
+QUERIES_PARTICIPANT_UPDATE_POST = 20

@@ -329,7 +329,7 @@ def test_practice_summary_query_count_is_constant(django_assert_num_queries, siz
     _grow(cohort, *size)
     client = client_for(facilitator)
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert client.get(url("practice_summary", cohort)).status_code == 200
 
 
@@ -339,7 +339,7 @@ def test_practice_moment_list_query_count_is_constant(django_assert_num_queries,
     me = _grow(cohort, 5, moments_each)[0]
     client = client_for(me.person.user)
 
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert client.get(url("practice_moment_list", cohort)).status_code == 200
 
 

@@ -160,15 +160,15 @@ def test_self_assessment_waits_for_both_surveys_to_close(cohort, facilitator_cli
 def test_self_assessment_page_query_count_is_constant(cohort, facilitator_client, django_assert_num_queries, size):
     build(cohort, (KNOWN * 2)[:size])
     facilitator_client.get(url(cohort))  # warm the session and cohort lookups
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert facilitator_client.get(url(cohort)).status_code == 200
 
 
 @pytest.mark.parametrize("size", [4, 8])
 def test_overview_query_count_is_constant(cohort, facilitator_client, django_assert_num_queries, size):
     build(cohort, (KNOWN * 2)[:size])
-    # 14, and 3 for the follow-up date (saved date, module 6 for the default, whether it opened).
-    with django_assert_num_queries(17):
+    # 13, and 3 for the follow-up date (saved date, module 6 for the default, whether it opened).
+    with django_assert_num_queries(16):
         response = facilitator_client.get(url(cohort, "evaluation_overview"))
     assert response.status_code == 200
     assert reverse("evaluation:self_assessment_results", kwargs={"cohort_pk": cohort.pk}) in response.content.decode()

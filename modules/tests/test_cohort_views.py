@@ -137,9 +137,9 @@ def test_cohort_detail_query_count_is_constant(facilitator_client, cohort, size,
     add_participants(cohort, make_modules(cohort), size)
     facilitator_client.get(detail_url(cohort))
 
-    # session, user, middleware: cohort and membership; page: modules, memberships with counts;
-    # plus the SAVEPOINT/RELEASE pair of ATOMIC_REQUESTS inside the test's transaction.
-    with django_assert_num_queries(6 + 2):
+    # session, user, middleware: the membership with its cohort; page: modules, memberships with
+    # counts; plus the SAVEPOINT/RELEASE pair of ATOMIC_REQUESTS inside the test's transaction.
+    with django_assert_num_queries(5 + 2):
         response = facilitator_client.get(detail_url(cohort))
     assert response.text.count("present 3 of 3 delivered modules") == size
 
@@ -202,3 +202,19 @@ def test_home_query_count_for_a_participant(client, cohort, django_assert_num_qu
         response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:my_programme")
+
+
+def test_home_cohort_card_shows_what_changed_since_it_was_drawn(facilitator_client, cohort):
+    """The cards are kept per process under what they show (modules/templatetags/cohort_cards.py)."""
+    modules = make_modules(cohort, delivered=2)
+    assert "2 of 6 modules delivered" in facilitator_client.get(reverse("home")).text
+
+    Module.objects.filter(pk=modules[2].pk).update(state=Module.State.DELIVERED, delivered_at=modules[2].ends_at)
+    Cohort.objects.filter(pk=cohort.pk).update(name="Renamed <cohort>")
+    MembershipFactory(cohort=cohort, role=Membership.Role.FACILITATOR, person__full_name="Ada Second")
+    html = facilitator_client.get(reverse("home")).text
+
+    assert "3 of 6 modules delivered" in html
+    assert "Module 4: Topic 4" in html
+    assert "Renamed &lt;cohort&gt;" in html
+    assert "Ada Second" in html

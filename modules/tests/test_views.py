@@ -283,11 +283,11 @@ def _all_urls(cohort, item):
 # Query counts: the same for 5 and 50 participants
 
 
-# Measured: the session, the user, the cohort and membership (middleware), the request's
+# Measured: the session, the user, the membership with its cohort (middleware), the request's
 # savepoint pair (ATOMIC_REQUESTS inside the test transaction) and the page's own queries.
 @pytest.mark.parametrize(
     ("name", "number", "expected"),
-    [("modules:module_detail", 2, 9)],
+    [("modules:module_detail", 2, 8)],
 )
 @pytest.mark.parametrize("size", [5, 50])
 def test_page_query_count_is_constant_in_cohort_size(

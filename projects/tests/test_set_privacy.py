@@ -13,7 +13,8 @@ from django.urls import reverse
 from cohorts.models import Membership
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
 from projects import services
-from projects.models import ActionLearningSet
+from projects.models import ActionLearningSet, ImprovementProject
+from projects.selectors import project_is_editable_by
 from projects.tests.factories import ActionLearningSetFactory, ImprovementProjectFactory, participant_in_set
 
 pytestmark = pytest.mark.django_db
@@ -147,3 +148,17 @@ def test_private_to_is_the_one_rule(world):
         assert ActionLearningSet.objects.private_to(world[role]).filter(pk=world["set"].pk).exists(), role
     for role in [*OUTSIDERS, "other_cohort_participant"]:
         assert not ActionLearningSet.objects.private_to(world[role]).filter(pk=world["set"].pk).exists(), role
+
+
+def test_project_is_editable_by_follows_the_one_rule(world):
+    """The compiled statement (projects.selectors) answers as ImprovementProject.objects.editable_by."""
+    project = ImprovementProject.objects.get(action_learning_set=world["set"])
+    for role in INSIDERS:
+        assert project_is_editable_by(project=project, user=world[role]), role
+    for role in [*OUTSIDERS, "other_cohort_participant"]:
+        assert not project_is_editable_by(project=project, user=world[role]), role
+    withdrawn = Membership.objects.get(person__user=world["member"], cohort=world["cohort"])
+    Membership.objects.filter(pk=withdrawn.pk).update(
+        status=Membership.Status.WITHDRAWN, withdrawn_on=world["cohort"].start_date
+    )
+    assert not project_is_editable_by(project=project, user=world["member"])

@@ -10,7 +10,7 @@ from cohorts.access import MEMBER
 from common.views import CohortPageMixin, ServiceFormView
 
 from .. import selectors
-from ..models import ActionLearningSet, ImprovementProject
+from ..models import ImprovementProject
 
 
 class FormPageView(CohortPageMixin, ServiceFormView):
@@ -90,8 +90,8 @@ class SetEditMixin:
     cohort_access = MEMBER
 
     def dispatch(self, request, *args, **kwargs):
-        self.action_learning_set = get_object_or_404(
-            ActionLearningSet.objects.for_cohort(request.cohort).private_to(request.user), pk=kwargs["set_pk"]
+        self.action_learning_set = selectors.set_private_get(
+            cohort=request.cohort, pk=kwargs["set_pk"], user=request.user
         )
         return super().dispatch(request, *args, **kwargs)
 

@@ -1,0 +1,85 @@
+"""Statements made on every request, written by the ORM once per process.
+
+Django compiles a queryset's SQL each time it is evaluated. For the reads every step of a
+participant's answering journey makes (the invitation behind a link, the submit's row lock) and the
+cohort access check every cohort page makes (cohorts.middleware), compiling cost the worker more CPU
+than PostgreSQL spent planning and running them (bench/README.md, "One submit journey"). So each is
+a queryset built once with placeholder values; its SQL is kept per database connection alias and run
+with the request's values through Django's cursor (logged and counted like any query). The SQL is
+still the ORM's, so it follows the models' tables and columns.
+
+A statement is compiled the first time it runs (a ``select_for_update`` only compiles inside a
+transaction), and its rows get the converters the queryset's own would.
+"""
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
+from django.db.models import Model, QuerySet
+
+
+class CompiledQuery:
+    """``build(**placeholders)`` returns the queryset (a ``values_list``); ``fetchone(**values)``
+    runs its SQL with ``values`` in place of the placeholders and returns the row as the queryset
+    would (Django's converters applied). The placeholders must be distinct values that appear
+    nowhere else in the queryset's parameters; its other parameters (a status the queryset filters
+    on) are part of the statement and kept with it."""
+
+    def __init__(self, build: Callable[..., QuerySet], *, using: str = "default", **placeholders: Any):
+        self.build = build
+        self.using = using
+        self.placeholders = placeholders
+        self._compiled: tuple[str, list[tuple[str | None, Any]], dict] | None = None
+
+    def _compile(self, connection) -> tuple[str, list[tuple[str | None, Any]], dict]:
+        compiler = self.build(**self.placeholders).query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        converters = compiler.get_converters([expression for expression, _sql, _alias in compiler.select])
+        by_value = {value: name for name, value in self.placeholders.items()}
+        # Each parameter: (the placeholder's name, None) or (None, a value kept with the statement).
+        slots = [
+            (by_value[value], None) if _hashable(value) and value in by_value else (None, value) for value in params
+        ]
+        if len(by_value) != len(self.placeholders) or {name for name, _ in slots if name} != set(self.placeholders):
+            raise ImproperlyConfigured(f"{self.build.__name__}: parameters {params!r} do not hold every placeholder")
+        return sql, slots, converters
+
+    def fetchone(self, **values: Any) -> tuple | None:
+        connection = connections[self.using]
+        if self._compiled is None:
+            self._compiled = self._compile(connection)
+        sql, slots, converters = self._compiled
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [values[name] if name else kept for name, kept in slots])
+            row = cursor.fetchone()
+        if row is None or not converters:
+            return row
+        row = list(row)
+        for position, (functions, expression) in converters.items():
+            for function in functions:
+                row[position] = function(row[position], expression, connection)
+        return tuple(row)
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+@functools.cache
+def attnames(model: type[Model]) -> tuple[str, ...]:
+    """The model's columns, in the order ``Model.from_db`` takes them."""
+    return tuple(field.attname for field in model._meta.concrete_fields)
+
+
+def instance(model: type[Model], using: str = "default", **values: Any) -> Model:
+    """A model instance as loaded from the database, from some or all of its columns by attname
+    (the others deferred: reading one runs a query, as with ``.only()``)."""
+    names = [name for name in attnames(model) if name in values]
+    return model.from_db(using, names, [values[name] for name in names])
