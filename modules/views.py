@@ -24,6 +24,7 @@ from django.views.generic import TemplateView
 from cohorts.charts import profession_chart
 from cohorts.forms import CohortUpdateForm
 from cohorts.models import Programme
+from common.drawn import drawn
 from common.views import CohortPageMixin, CohortSpreadsheetView, ServiceFormView, StaffPageMixin
 
 from . import exports, selectors, services
@@ -79,13 +80,21 @@ class HomeView(TemplateView):
         )
 
 
+PARTICIPANT_TABLE = "cohorts/partials/_participant_table.html"
+
+
 class CohortDetailView(CohortPageMixin, TemplateView):
     template_name = "cohorts/cohort_detail.html"
 
     def get_context_data(self, **kwargs):
         overview = selectors.cohort_overview(cohort=self.request.cohort)
         return super().get_context_data(
-            overview=overview, profession_chart=profession_chart(overview.professions), **kwargs
+            overview=overview,
+            participant_table=drawn(
+                PARTICIPANT_TABLE, selectors.participant_table_values(overview, self.request.cohort)
+            ),
+            profession_chart=profession_chart(overview.professions),
+            **kwargs,
         )
 
 
