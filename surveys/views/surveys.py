@@ -16,6 +16,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from common.audit import audit_export
+from common.drawn import drawn
 from common.views import CohortPageMixin, ServiceFormView
 from surveys import charts, disclosure, exports, selectors, services
 from surveys.forms import CohortSurveySettingsForm, SurveySettingsForm
@@ -155,21 +156,18 @@ class InvitationLinkCreateView(View):
         return response
 
 
+RESULTS_QUESTIONS = "surveys/partials/_results_questions.html"
+
+
 class SurveyResultsView(CohortPageMixin, TemplateView):
     template_name = "surveys/survey_results.html"
 
     def get_context_data(self, **kwargs):
         survey = survey_of_module(self.request, self.kwargs["number"])
         results = selectors.survey_results(survey=survey)
-        charts_by_question = {
-            r.question.pk: charts.bar_chart(r.bars) for r in results.questions if r.bars and results.visible
-        }
+        question_results = drawn(RESULTS_QUESTIONS, selectors.results_values(results)) if results.visible else ""
         return super().get_context_data(
-            module=survey.module,
-            survey=survey,
-            results=results,
-            rows=[(r, charts_by_question.get(r.question.pk)) for r in results.questions],
-            **kwargs,
+            module=survey.module, survey=survey, results=results, question_results=question_results, **kwargs
         )
 
 
