@@ -70,6 +70,11 @@ def module_register(*, module: Module) -> list[RegisterRow]:
         Membership.objects.participants()
         .filter(cohort_id=module.cohort_id)
         .select_related("person")
+        # Only what the register shows and its version needs: a cohort's worth of rows.
+        .only(
+            *("cohort_id", "person_id", "role", "status", "withdrawn_on"),
+            *("person__full_name", "person__job_title", "person__profession"),
+        )
         .annotate(attendance_status=Subquery(status))
         .filter(Q(status=Membership.Status.ACTIVE) | Q(attendance_status__isnull=False))
         .order_by("person__full_name", "pk")

@@ -164,6 +164,9 @@ class ModulePageMixin(CohortPageMixin):
         return _module_url(self.page.module)
 
 
+REGISTER_ROWS = "modules/partials/_register_rows.html"
+
+
 class ModuleDetailView(ModulePageMixin, ServiceFormView):
     """The module page: details, the attendance register (one form), planned adjustments."""
 
@@ -172,6 +175,11 @@ class ModuleDetailView(ModulePageMixin, ServiceFormView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "register": self.page.register}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["register_rows"] = drawn(REGISTER_ROWS, {"rows": context["form"].register_values()})
+        return context
 
     def perform(self, form):
         return services.attendance_record(
