@@ -55,6 +55,9 @@ class SurveyListView(CohortPageMixin, ServiceFormView):
         return reverse("surveys:survey_list", kwargs={"cohort_pk": self.request.cohort.pk})
 
 
+INVITATION_LINKS = "surveys/partials/_invitation_links.html"
+
+
 class SurveyDetailView(CohortPageMixin, ServiceFormView):
     """Settings, state and each participant's invitation, with a way to copy a fresh link."""
 
@@ -82,8 +85,10 @@ class SurveyDetailView(CohortPageMixin, ServiceFormView):
     def get_context_data(self, **kwargs):
         context = {"module": self.module, "survey": self.survey}
         if self.survey is not None:
+            table = selectors.invitation_list_for_survey(survey=self.survey, cohort_pk=self.request.cohort.pk)
             context |= {
-                "invitations": selectors.invitation_list_for_survey(survey=self.survey),
+                "invitations": table["invitations"],
+                "invitation_table": drawn(INVITATION_LINKS, table),
                 "has_responses": self.survey.responses.exists(),
             }
         else:
