@@ -14,7 +14,14 @@ from .pages import (
     survey_invitee_count,
     survey_list_for_cohort,
 )
-from .pdsa import PDSAEntry, ScoreMove, pdsa_entry_for_module, pdsa_timeline_for_cohort, score_moves
+from .pdsa import (
+    PDSAEntry,
+    ScoreMove,
+    pdsa_entry_for_module,
+    pdsa_entry_values,
+    pdsa_timeline_for_cohort,
+    score_moves,
+)
 from .results import (
     MIN_GROUP,
     Bar,
@@ -52,6 +59,7 @@ __all__ = [
     "nps",
     "open_invitations_for_user",
     "pdsa_entry_for_module",
+    "pdsa_entry_values",
     "pdsa_timeline_for_cohort",
     "question_set_detail",
     "question_set_list",
