@@ -8,9 +8,11 @@ language and the time zone, are the key it is kept under. A changed row is anoth
 ever invalidated, and nothing can be shown stale. What differs per request or per person (a CSRF
 token, the viewer's own controls) stays outside the partial.
 
-Each process keeps its own (each gunicorn worker), bounded by ``MAXSIZE`` per template, the least
-recently used dropped, and separately for each loaded copy of the template, so that a template edited
-in development is used at once.
+Each process keeps its own (each gunicorn worker), the least recently used dropped, and separately for
+each loaded copy of the template, so that a template edited in development is used at once. How many
+drawings of a template are kept follows the size of its first one: about ``BUDGET`` characters of
+HTML, at least ``MINSIZE`` and at most ``MAXSIZE`` drawings (a cohort's 120-row participant table is
+about 120,000 characters: 17 of them; a run chart block, 256).
 """
 
 import hashlib
@@ -26,6 +28,8 @@ from django.utils.translation import get_language
 from .memo import Memo
 
 MAXSIZE = 256
+MINSIZE = 8
+BUDGET = 2_000_000  # characters of HTML kept per template, about
 
 _lock = threading.Lock()
 _drawn: "weakref.WeakKeyDictionary[template.Template, Memo]" = weakref.WeakKeyDictionary()
@@ -38,9 +42,23 @@ def drawn(template_name: str, values: dict) -> SafeString:
     key = hashlib.blake2b(repr((shown_with, values)).encode(), digest_size=16).digest()
     partial = get_template(template_name)
     with _lock:
-        kept = _drawn.setdefault(partial.template, Memo(MAXSIZE))
-    # Rendered by the template, escaped there.
-    return kept.get_or_make(key, lambda: mark_safe(partial.render(values)))  # noqa: S308
+        kept = _drawn.get(partial.template)
+    html = kept.get(key) if kept is not None else None
+    if html is None:
+        html = mark_safe(partial.render(values))  # noqa: S308 - rendered by the template, escaped there
+        with _lock:
+            kept = _drawn.get(partial.template)
+            if kept is None:
+                kept = _drawn[partial.template] = Memo(max(MINSIZE, min(MAXSIZE, BUDGET // max(len(html), 1))))
+        kept.put(key, html)
+    return html
+
+
+def kept_at_most(template_name: str) -> int | None:
+    """How many drawings of the template this process keeps (None before its first)."""
+    with _lock:
+        kept = _drawn.get(get_template(template_name).template)
+    return None if kept is None else kept.maxsize
 
 
 def cache_clear() -> None:

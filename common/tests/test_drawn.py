@@ -77,3 +77,14 @@ def test_drawn_draws_for_each_language_and_time_zone(renders):
     with timezone.override("America/New_York"):
         drawn.drawn(TABLE, _values())
     assert renders() == 3
+
+
+def test_drawn_keeps_fewer_drawings_of_a_large_partial():
+    drawn.drawn(TABLE, _values())
+    assert drawn.kept_at_most(TABLE) == drawn.MAXSIZE  # one row: small
+
+    drawn.cache_clear()
+    big = _values()
+    big["rows"] = [{**big["rows"][0], "pk": pk} for pk in range(1, 301)]
+    html = drawn.drawn(TABLE, big)
+    assert drawn.kept_at_most(TABLE) == max(drawn.MINSIZE, drawn.BUDGET // len(html)) < drawn.MAXSIZE
