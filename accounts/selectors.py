@@ -92,3 +92,40 @@ def my_programme(*, user) -> list[ProgrammeEntry]:
             )
         )
     return entries
+
+
+def programme_entry_values(entry: ProgrammeEntry) -> dict:
+    """What "my programme" shows of one cohort, as plain values (``common.drawn`` keeps the section
+    drawn under them)."""
+    membership, cohort = entry.membership, entry.membership.cohort
+    als = entry.action_learning_set
+    return {
+        "entry": {
+            "cohort_pk": cohort.pk,
+            "cohort_name": cohort.name,
+            "programme": str(cohort.programme),
+            "role": membership.role,
+            "role_label": membership.get_role_display(),
+            "open_surveys": [
+                {
+                    "invitation_pk": row.invitation.pk,
+                    "module_number": row.module.number if row.module else None,
+                    "module_title": row.module.title if row.module else "",
+                    "survey_title": "" if row.module else row.survey.title,  # a module survey is named by its module
+                    "closes_at": row.closes_at,
+                    "responded": row.responded,
+                    "can_answer": row.can_answer,
+                }
+                for row in entry.open_surveys
+            ],
+            "modules": [
+                {"title": m.title, "starts_at": m.starts_at, "venue": m.venue, "delivered": m.is_delivered}
+                for m in entry.modules
+            ],
+            "set_pk": als.pk if als else None,
+            "set_name": als.name if als else "",
+            "projects": [
+                {"pk": p.pk, "title": p.title, "status_label": p.get_status_display()} for p in entry.projects
+            ],
+        }
+    }

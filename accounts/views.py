@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from sesame import settings as sesame_settings
 
 from common import ratelimit as limits
+from common.drawn import drawn
 from common.ratelimit import ratelimit
 from common.views import ServiceFormPostView, ServiceFormView
 from evaluation import quote_selectors, quote_services
@@ -23,13 +24,17 @@ from . import selectors, services
 from .calendar import modules_calendar
 from .forms import SignInLinkForm
 
+PROGRAMME_ENTRY = "accounts/partials/_programme_entry.html"
+
 
 class MyProgrammeView(TemplateView):
     template_name = "accounts/my_programme.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["entries"] = selectors.my_programme(user=self.request.user)
+        entries = selectors.my_programme(user=self.request.user)
+        context["entries"] = [drawn(PROGRAMME_ENTRY, selectors.programme_entry_values(entry)) for entry in entries]
+        context["answer_form"] = any(row.can_answer for entry in entries for row in entry.open_surveys)
         return context
 
 

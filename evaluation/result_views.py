@@ -26,10 +26,12 @@ class EvaluationOverviewView(EvaluationPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         cohort = self.request.cohort
         surveys = result_selectors.evaluation_surveys(cohort=cohort)
+        quotes_selected, quotes_available = quote_selectors.quote_counts(cohort=cohort)
         return super().get_context_data(
             survey_rows=[(kind, kind.label, surveys.get(kind)) for kind in Survey.Kind if kind != Survey.Kind.MODULE],
-            practice=selectors.practice_summary(cohort=cohort),
-            quotes=quote_selectors.quote_board(cohort=cohort),
+            practice=selectors.practice_totals(cohort=cohort),
+            quotes_selected=quotes_selected,
+            quotes_available=quotes_available,
             evaluation_dates=selectors.cohort_evaluation_dates(cohort=cohort),
             **kwargs,
         )

@@ -255,6 +255,27 @@ def _breakdown(key, title, heading, keys_labels, rows, attribute) -> Breakdown:
     return Breakdown(key=key, title=title, heading=heading, cells=cells, chart=bar_chart(cells))
 
 
+def _practice_moments(cohort: Cohort):
+    """The moments counted: those of the cohort's active participants."""
+    return PracticeMoment.objects.filter(
+        membership__cohort=cohort,
+        membership__role=Membership.Role.PARTICIPANT,
+        membership__status=Membership.Status.ACTIVE,
+    )
+
+
+def practice_totals(*, cohort: Cohort) -> PracticeSummary:
+    """``practice_summary`` without its breakdowns (two queries, one row a participant who logged): what
+    a page that shows only how many logged how many moments needs."""
+    active = Membership.objects.active().participants().filter(cohort=cohort).count()
+    rows = list(_practice_moments(cohort).values("membership_id").annotate(n=Count("id")).order_by())
+    if len(rows) < MIN_GROUP:
+        return PracticeSummary(active_participants=active, visible=False)
+    return PracticeSummary(
+        active_participants=active, visible=True, loggers=len(rows), total_moments=sum(row["n"] for row in rows)
+    )
+
+
 def practice_summary(
     *, cohort: Cohort, active_participants: int | None = None, modules: list[Module] | None = None
 ) -> PracticeSummary:
@@ -274,11 +295,7 @@ def practice_summary(
         output_field=IntegerField(),
     )
     rows = list(
-        PracticeMoment.objects.filter(
-            membership__cohort=cohort,
-            membership__role=Membership.Role.PARTICIPANT,
-            membership__status=Membership.Status.ACTIVE,
-        )
+        _practice_moments(cohort)
         .annotate(interval=interval)
         .values("membership_id", "method", "with_whom", "interval")
         .annotate(n=Count("id"))

@@ -1,12 +1,14 @@
+import copy
+
 from django import forms
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from cohorts.forms import DateInput
 from cohorts.models import Cohort, Membership, Organisation, Person, Programme
+from common.drawn import drawn
 from common.templatetags.row_urls import MARKER
 from common.versions import NO_ROW, VersionField, row_version
 
@@ -37,18 +39,20 @@ class AttendanceRegisterForm(forms.Form):
         self.choices = [
             (value, str(label)) for value, label in [*Attendance.Status.choices, (self.NOT_RECORDED, _("Not recorded"))]
         ]
+        # Each person's field is a copy of one made here (its own label and initial), not a field built
+        # from scratch: building the field and its widget for each of a hundred-odd people was a sixth of
+        # the module page's time (issue 14). What the copies share (choices, widget, validators) is read
+        # only: the buttons are drawn by register_rows, and validating reads the widget without changing it.
+        prototype = forms.ChoiceField(choices=self.choices, widget=forms.RadioSelect, required=False)
         for row in register:
             if not row.is_active:
                 self.rows.append((row, None))
                 continue
             name = self.field_name(row.membership.pk)
-            self.fields[name] = forms.ChoiceField(
-                label=row.membership.person.full_name,
-                choices=self.choices,
-                widget=forms.RadioSelect,
-                required=False,
-                initial=row.status or self.NOT_RECORDED,
-            )
+            field = copy.copy(prototype)
+            field.label = row.membership.person.full_name
+            field.initial = row.status or self.NOT_RECORDED
+            self.fields[name] = field
             self.rows.append((row, name))
 
     @staticmethod
@@ -60,11 +64,11 @@ class AttendanceRegisterForm(forms.Form):
         read-only rows.
 
         Every row's buttons are the same but for the person's pk in their name and ids and for the one
-        checked, so each checked value is drawn once per page (``CHOICES_TEMPLATE``, with ``MARKER``
+        checked, so each checked value is drawn once (``CHOICES_TEMPLATE``, kept per process, with ``MARKER``
         for the pk) and each row gets a copy with its own pk: drawing the widget's four buttons for each
         of a hundred-odd participants was half the module page's time (issue 14).
         ``modules/tests/test_forms.py`` checks the buttons are the ones the widget draws."""
-        drawn: dict[str | None, list[str]] = {}
+        parts: dict[str | None, list[str]] = {}
         rows = []
         for row, name in self.rows:
             if name is None:
@@ -73,15 +77,47 @@ class AttendanceRegisterForm(forms.Form):
             field = self[name]
             value = field.value()
             checked = None if value is None else str(value)
-            if checked not in drawn:
-                drawn[checked] = self._choices_for_marker(checked).split(str(MARKER))
-            buttons = str(int(row.membership.pk)).join(drawn[checked])
+            if checked not in parts:
+                parts[checked] = self._choices_for_marker(checked).split(str(MARKER))
+            buttons = str(int(row.membership.pk)).join(parts[checked])
             rows.append((row, field, mark_safe(buttons)))  # noqa: S308 - drawn by the template, pk an int
         return rows
 
+    def register_values(self) -> list[dict]:
+        """What the page shows of each row of the register, as plain values (``common.drawn`` keeps the
+        rows drawn under them): as ``register_rows``, with each field's errors and buttons as text."""
+        values = []
+        professions = {code: str(label) for code, label in Person.Profession.choices}  # translated once a page
+        for row, field, buttons in self.register_rows():
+            membership = row.membership
+            if field is None:
+                values.append(
+                    {
+                        "pk": membership.pk,
+                        "name": membership.person.full_name,
+                        "active": False,
+                        "withdrawn_on": membership.withdrawn_on,
+                        "status_label": str(row.status_label),
+                    }
+                )
+                continue
+            values.append(
+                {
+                    "pk": membership.pk,
+                    "name": membership.person.full_name,
+                    "active": True,
+                    "job_title": membership.person.job_title,
+                    "profession": professions.get(membership.person.profession, membership.person.profession),
+                    "errors": [str(error) for error in field.errors],
+                    "buttons": buttons,
+                }
+            )
+        return values
+
     def _choices_for_marker(self, checked: str | None) -> str:
         name = self.add_prefix(self.field_name(MARKER))
-        return render_to_string(
+        # Kept per process (common.drawn): the same buttons for every page of every register.
+        return drawn(
             self.CHOICES_TEMPLATE,
             {"name": name, "id": self.auto_id % name, "choices": self.choices, "checked": checked},
         )

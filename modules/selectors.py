@@ -70,6 +70,11 @@ def module_register(*, module: Module) -> list[RegisterRow]:
         Membership.objects.participants()
         .filter(cohort_id=module.cohort_id)
         .select_related("person")
+        # Only what the register shows and its version needs: a cohort's worth of rows.
+        .only(
+            *("cohort_id", "person_id", "role", "status", "withdrawn_on"),
+            *("person__full_name", "person__job_title", "person__profession"),
+        )
         .annotate(attendance_status=Subquery(status))
         .filter(Q(status=Membership.Status.ACTIVE) | Q(attendance_status__isnull=False))
         .order_by("person__full_name", "pk")
@@ -249,11 +254,11 @@ def cohort_overview(*, cohort: Cohort) -> CohortOverview:
     delivered_attendance = Q(attendances__module__state=Module.State.DELIVERED)
     memberships = list(
         Membership.objects.filter(cohort=cohort)
-        .select_related("person", "person__organisation")
-        # Timestamps nobody shows: a cohort's worth of rows, seven of them a row to parse otherwise.
-        .defer(
-            *("created_at", "updated_at", "person__created_at", "person__updated_at", "person__erased_at"),
-            *("person__organisation__created_at", "person__organisation__updated_at"),
+        .select_related("person")
+        # Only what the page shows: a cohort's worth of rows, each a dozen columns to parse otherwise.
+        .only(
+            *("cohort_id", "person_id", "role", "status", "withdrawn_on"),
+            *("person__full_name", "person__email", "person__job_title", "person__profession", "person__team"),
         )
         .annotate(
             present_count=Count(
@@ -271,6 +276,30 @@ def cohort_overview(*, cohort: Cohort) -> CohortOverview:
     overview = CohortOverview.split(modules=modules, members=memberships)
     overview.professions = profession_mix(overview.active_participants)
     return overview
+
+
+def participant_table_values(overview: CohortOverview, cohort: Cohort) -> dict:
+    """What the cohort page's participant table shows, as plain values (``common.drawn`` keeps the table
+    drawn under them)."""
+    return {
+        "cohort_pk": cohort.pk,
+        "delivered": overview.modules_delivered,
+        "rows": [
+            {
+                "pk": m.pk,
+                "name": m.person.full_name,
+                "email": m.person.email,
+                "job_title": m.person.job_title,
+                "profession": m.person.get_profession_display(),
+                "team": m.person.team,
+                "active": m.is_active,
+                "withdrawn_on": m.withdrawn_on,
+                "present": m.present_count,
+                "apologies": m.apologies_count,
+            }
+            for m in overview.participants
+        ],
+    }
 
 
 def outline_for_programme(*, programme: Programme) -> list[ModuleOutline]:

@@ -24,6 +24,7 @@ from django.views.generic import TemplateView
 from cohorts.charts import profession_chart
 from cohorts.forms import CohortUpdateForm
 from cohorts.models import Programme
+from common.drawn import drawn
 from common.views import CohortPageMixin, CohortSpreadsheetView, ServiceFormView, StaffPageMixin
 
 from . import exports, selectors, services
@@ -80,13 +81,21 @@ class HomeView(TemplateView):
         )
 
 
+PARTICIPANT_TABLE = "cohorts/partials/_participant_table.html"
+
+
 class CohortDetailView(CohortPageMixin, TemplateView):
     template_name = "cohorts/cohort_detail.html"
 
     def get_context_data(self, **kwargs):
         overview = selectors.cohort_overview(cohort=self.request.cohort)
         return super().get_context_data(
-            overview=overview, profession_chart=profession_chart(overview.professions), **kwargs
+            overview=overview,
+            participant_table=drawn(
+                PARTICIPANT_TABLE, selectors.participant_table_values(overview, self.request.cohort)
+            ),
+            profession_chart=profession_chart(overview.professions),
+            **kwargs,
         )
 
 
@@ -156,6 +165,9 @@ class ModulePageMixin(CohortPageMixin):
         return _module_url(self.page.module)
 
 
+REGISTER_ROWS = "modules/partials/_register_rows.html"
+
+
 class ModuleDetailView(ModulePageMixin, ServiceFormView):
     """The module page: details, the attendance register (one form), planned adjustments."""
 
@@ -164,6 +176,11 @@ class ModuleDetailView(ModulePageMixin, ServiceFormView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "register": self.page.register}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["register_rows"] = drawn(REGISTER_ROWS, {"rows": context["form"].register_values()})
+        return context
 
     def perform(self, form):
         return services.attendance_record(

@@ -17,6 +17,7 @@ from evaluation.selectors import (
     SMALL,
     practice_set_reflections,
     practice_summary,
+    practice_totals,
     suppress_small_groups,
 )
 from modules.tests.factories import ModuleFactory
@@ -225,3 +226,23 @@ def test_practice_set_reflections_shows_the_sets_shared_moments_to_members_and_s
     assert practice_set_reflections(membership=None) == []
     facilitator = MembershipFactory(cohort=cohort, role="facilitator")
     assert practice_set_reflections(membership=facilitator) == []
+
+
+@pytest.mark.django_db
+def test_practice_totals_are_the_summarys_figures_without_its_breakdowns(cohort):
+    people = [participant(cohort) for _ in range(5)]
+    PracticeMomentFactory.create_batch(4, membership=people[0])
+    PracticeMomentFactory(membership=people[1])
+    gone = participant(cohort, status="withdrawn", withdrawn_on=datetime.date(2026, 2, 1))
+    PracticeMomentFactory.create_batch(3, membership=gone)
+    PracticeMomentFactory.create_batch(3, membership=participant(CohortFactory()))
+    assert practice_totals(cohort=cohort) == practice_summary(cohort=cohort)  # two loggers: nothing shown
+
+    PracticeMomentFactory.create_batch(2, membership=people[2])
+    totals, summary = practice_totals(cohort=cohort), practice_summary(cohort=cohort)
+
+    assert totals.visible
+    assert summary.visible
+    assert (totals.active_participants, totals.loggers, totals.total_moments) == (5, 3, 7)
+    assert (summary.active_participants, summary.loggers, summary.total_moments) == (5, 3, 7)
+    assert totals.breakdowns == []

@@ -11,7 +11,7 @@ from django.utils import timezone
 from cohorts.tests.factories import MembershipFactory, PersonFactory, UserFactory
 from evaluation import quote_services
 from evaluation.models import QuoteSelection
-from evaluation.quote_selectors import quote_attribution, quote_board, quotes_of_user, quotes_selected
+from evaluation.quote_selectors import quote_attribution, quote_board, quote_counts, quotes_of_user, quotes_selected
 from evaluation.tests.factories import PracticeMomentFactory
 from surveys.models import Answer, Question, Response, Survey
 from surveys.tests.factories import CohortSurveyFactory, QuestionFactory
@@ -243,3 +243,30 @@ def test_the_reports_selected_quotes_are_the_boards_in_one_query(
     ]
     assert selected[0].attribution == "Priya Shah, Ward Manager"
     assert selected[0].selection.answer.response.membership_id == member.pk
+
+
+def test_quote_counts_are_the_boards_by_the_same_rules(cohort, named_survey, member):
+    """The overview counts what the board lists: not a withdrawn consent, an open pseudonymous survey's
+    answers, another cohort's, a moment without consent; a selection counts once, as chosen."""
+    pseudonymous = CohortSurveyFactory(cohort=cohort, kind=Survey.Kind.FOLLOW_UP, privacy=Survey.Privacy.PSEUDONYMOUS)
+    others = [MembershipFactory(cohort=cohort) for _i in range(3)]
+    named = text_answer(named_survey, member, "Named words", C.NAME_AND_ROLE)
+    text_answer(named_survey, others[0], "More words", C.ROLE)
+    withdrawn = text_answer(named_survey, others[1], "Withdrawn later", C.ROLE)
+    [text_answer(pseudonymous, m, f"Pseudonymous {i}", C.ROLE, named=False) for i, m in enumerate(others)]
+    other = CohortSurveyFactory(kind=Survey.Kind.EVALUATION, privacy=Survey.Privacy.NAMED)
+    text_answer(other, MembershipFactory(cohort=other.cohort), "Elsewhere", C.ANONYMOUS)
+    moment = PracticeMomentFactory(
+        membership=member, reflection="A reflection", shared_with_set=True, quote_consent=C.ROLE
+    )
+    PracticeMomentFactory(membership=member, reflection="Not consented", shared_with_set=True, quote_consent=C.NONE)
+    for key in (f"answer-{named.pk}", f"moment-{moment.pk}", f"answer-{withdrawn.pk}"):
+        quote_services.quote_select(cohort=cohort, key=key)
+    Answer.objects.filter(pk=withdrawn.pk).update(quote_consent=C.NONE)
+
+    board = quote_board(cohort=cohort)
+    assert quote_counts(cohort=cohort) == (len(board.selected), len(board.available)) == (2, 1)
+
+    Survey.objects.filter(pk=pseudonymous.pk).update(status=Survey.Status.CLOSED, closed_at=timezone.now())
+    board = quote_board(cohort=cohort)
+    assert quote_counts(cohort=cohort) == (len(board.selected), len(board.available)) == (2, 4)

@@ -10,29 +10,16 @@ links need. The partial is drawn from those values alone, so they are all it can
 the language, are the key the drawing is kept under: a new or changed data point, a renamed measure
 or a moved PDSA cycle makes another key, and the block is drawn again. There is nothing to invalidate.
 
-Each process keeps its own (each gunicorn worker; a deploy starts new ones, so changed chart code is
-drawn afresh), bounded (``MAXSIZE`` blocks, the least recently used dropped), and separately for each
-loaded copy of the template, so that a template edited in development is used at once.
+It is kept by ``common.drawn`` (per process, bounded, per loaded copy of the template).
 """
 
-import hashlib
-import threading
-import weakref
-
 from django import template
-from django.template.loader import get_template
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 
-from common.memo import Memo
+from common import drawn
 
 register = template.Library()
 
 TEMPLATE = "projects/partials/_run_chart.html"
-MAXSIZE = 256
-
-_lock = threading.Lock()
-_drawn: "weakref.WeakKeyDictionary[template.Template, Memo]" = weakref.WeakKeyDictionary()
 
 
 def run_chart_values(measure, *, cohort_pk: int, project_pk: int, show_actions: bool = False) -> dict:
@@ -67,14 +54,8 @@ def run_chart_values(measure, *, cohort_pk: int, project_pk: int, show_actions: 
 def run_chart(measure, *, cohort_pk: int, project_pk: int, show_actions: bool = False) -> str:
     """The measure's run chart block; the measure carries its ``chart`` (``measure_chart``)."""
     values = run_chart_values(measure, cohort_pk=cohort_pk, project_pk=project_pk, show_actions=show_actions)
-    key = hashlib.blake2b(repr((get_language(), values)).encode(), digest_size=16).digest()
-    block_template = get_template(TEMPLATE)
-    with _lock:
-        drawn = _drawn.setdefault(block_template.template, Memo(MAXSIZE))
-    # Rendered by the template, escaped there.
-    return drawn.get_or_make(key, lambda: mark_safe(block_template.render(values)))  # noqa: S308
+    return drawn.drawn(TEMPLATE, values)
 
 
 def cache_clear() -> None:
-    with _lock:
-        _drawn.clear()
+    drawn.cache_clear()

@@ -7,11 +7,13 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from cohorts.access import MEMBER
+from common.drawn import drawn
 from common.views import ServiceFormPostView
 
 from .. import deletion_selectors, deletion_services, selectors, services
 from ..forms import FeedbackForm, PresentationForm, SlidesForm
 from ..models import Presentation
+from ..templatetags.run_charts import run_chart
 from .base import DeleteConfirmView, FormPageView
 
 CONTENT_TYPES = {
@@ -31,6 +33,51 @@ def _presentation_url(presentation):
     )
 
 
+SHOWCASE_PROJECT = "projects/partials/_showcase_project.html"
+
+
+def showcase_project_values(action_learning_set, project, *, cohort_pk: int, private: bool) -> dict:
+    """What the showcase shows of one project, as plain values (``common.drawn`` keeps the project drawn
+    under them); each measure's run chart block is drawn (and kept) by ``run_chart``. The set's
+    reflections are among them only for those inside the set."""
+    return {
+        "set": {
+            "name": action_learning_set.name,
+            "reflections": action_learning_set.reflections if private else "",
+        },
+        "show_reflections": private,
+        "project": {
+            "pk": project.pk,
+            "title": project.title,
+            "area_label": project.get_area_display(),
+            "status_label": project.get_status_display(),
+            "aim": project.aim,
+            "progress_score": project.progress_score,
+            "progress_score_meaning": str(project.progress_score_meaning),
+            "scores": [{"score": e.score, "recorded_at": e.recorded_at} for e in project.progress_scores.all()],
+            "measures": [
+                {
+                    "name": m.name,
+                    "kind_label": m.get_kind_display(),
+                    "better_label": m.get_better_display(),
+                    "chart": run_chart(m, cohort_pk=cohort_pk, project_pk=project.pk),
+                }
+                for m in project.measures.all()
+            ],
+            "pdsa_cycles": [
+                {
+                    "title": c.title,
+                    "start_date": c.start_date,
+                    "act": c.act,
+                    "act_label": c.get_act_display(),
+                    "study": c.study,
+                }
+                for c in project.pdsa_cycles.all()
+            ],
+        },
+    }
+
+
 class ShowcaseView(TemplateView):
     """The module 6 schedule and every set's project: aim, charts, PDSA history, score."""
 
@@ -40,13 +87,22 @@ class ShowcaseView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         cohort = self.request.cohort
+        sets = selectors.showcase_for_cohort(cohort=cohort)
+        # Reflections are the set's own (querysets.ActionLearningSetQuerySet.private_to).
+        private_set_ids = selectors.set_ids_private_to(cohort=cohort, user=self.request.user)
         context.update(
             cohort=cohort,
             module=selectors.celebration_module(cohort=cohort),
             presentations=selectors.presentation_list_for_cohort(cohort=cohort),
-            sets=selectors.showcase_for_cohort(cohort=cohort),
-            # Reflections are the set's own (querysets.ActionLearningSetQuerySet.private_to).
-            private_set_ids=selectors.set_ids_private_to(cohort=cohort, user=self.request.user),
+            sets=sets,
+            projects=[
+                drawn(
+                    SHOWCASE_PROJECT,
+                    showcase_project_values(s, p, cohort_pk=cohort.pk, private=s.pk in private_set_ids),
+                )
+                for s in sets
+                for p in s.projects.all()
+            ],
         )
         return context
 

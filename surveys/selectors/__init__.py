@@ -5,7 +5,7 @@ the number of responses. Selectors never call services.
 """
 
 from .figures import mean, nps
-from .mail import DeliveryCounts, SummaryCounts, invitation_delivery_for_survey, survey_summary_counts
+from .mail import DeliveryCounts, SummaryCounts, invitation_delivery_for_survey, invitation_rows, survey_summary_counts
 from .mine import OpenInvitation, invitation_leading_on, open_invitations_for_user
 from .pages import (
     invitation_list_for_survey,
@@ -14,7 +14,14 @@ from .pages import (
     survey_invitee_count,
     survey_list_for_cohort,
 )
-from .pdsa import PDSAEntry, ScoreMove, pdsa_entry_for_module, pdsa_timeline_for_cohort, score_moves
+from .pdsa import (
+    PDSAEntry,
+    ScoreMove,
+    pdsa_entry_for_module,
+    pdsa_entry_values,
+    pdsa_timeline_for_cohort,
+    score_moves,
+)
 from .results import (
     MIN_GROUP,
     Bar,
@@ -23,6 +30,7 @@ from .results import (
     QuestionResult,
     SurveyResults,
     TextAnswer,
+    results_values,
     survey_results,
 )
 from .summaries import HEADLINE_LABELS, SurveySummary, Trend, survey_summaries_for_cohort, survey_trends_for_cohort
@@ -46,13 +54,16 @@ __all__ = [
     "invitation_delivery_for_survey",
     "invitation_leading_on",
     "invitation_list_for_survey",
+    "invitation_rows",
     "mean",
     "nps",
     "open_invitations_for_user",
     "pdsa_entry_for_module",
+    "pdsa_entry_values",
     "pdsa_timeline_for_cohort",
     "question_set_detail",
     "question_set_list",
+    "results_values",
     "score_moves",
     "survey_invitee_count",
     "survey_list_for_cohort",

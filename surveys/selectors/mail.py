@@ -43,6 +43,36 @@ def invitation_delivery_for_survey(*, survey: Survey) -> tuple[list[Invitation],
     return invitations, DeliveryCounts(**counts)
 
 
+def invitation_rows(invitations, *, survey: Survey, can_send: bool, resend) -> list[dict]:
+    """What the delivery page's table shows of each invitation, as plain values (``common.drawn`` keeps the
+    table drawn under them). ``resend(pk)`` is a row's resend address, given where the row may be resent:
+    while the survey is open, to an active member, not while sending, and in an anonymous survey only to
+    someone who has not answered (``Invitation.answer_is_final``'s rule, read from the loaded row)."""
+    return [
+        {
+            "pk": invitation.pk,
+            "name": invitation.membership.person.full_name,
+            "email": invitation.membership.person.email,
+            "active": invitation.membership.is_active,
+            "status": invitation.status,
+            "status_label": invitation.get_status_display(),
+            "sent_at": invitation.sent_at,
+            "attempts": invitation.attempts,
+            "last_error": invitation.last_error,
+            "responded": invitation.responded_at is not None,
+            "reminders_sent": invitation.reminders_sent,
+            "last_reminder_at": invitation.last_reminder_at,
+            "resend_url": resend(invitation.pk)
+            if can_send
+            and invitation.membership.is_active
+            and invitation.status != Invitation.Status.SENDING
+            and (not survey.is_anonymous or invitation.responded_at is None)
+            else "",
+        }
+        for invitation in invitations
+    ]
+
+
 @dataclass(frozen=True)
 class SummaryCounts:
     invited: int

@@ -30,15 +30,31 @@ def survey_invitee_count(*, module: Module) -> int:
     return survey_invitees(cohort=module.cohort, module_id=module.pk).count()
 
 
-def invitation_list_for_survey(*, survey: Survey):
-    """The survey page's rows: each invitation's state and its person's name, only the columns shown
-    (a cohort's worth of rows, each with a dozen timestamps to parse otherwise)."""
-    return (
+def invitation_list_for_survey(*, survey: Survey, cohort_pk: int) -> dict:
+    """What the survey page's table shows of its invitations, as plain values (``common.drawn`` keeps the
+    table drawn under them): one row of five columns an invitation, no model instances (a cohort's worth
+    of rows)."""
+    labels = {status: str(label) for status, label in Invitation.Status.choices}  # translated once a page
+    rows = (
         Invitation.objects.filter(survey=survey)
-        .select_related("membership__person")
-        .only("status", "last_error", "responded_at", "membership__person__full_name")
-        .order_by("membership__person__full_name")
+        .order_by("membership__person__full_name", "pk")
+        .values_list("pk", "membership__person__full_name", "status", "last_error", "responded_at")
     )
+    return {
+        "cohort_pk": cohort_pk,
+        "number": survey.module.number,
+        "open": survey.status == Survey.Status.OPEN,
+        "invitations": [
+            {
+                "pk": pk,
+                "name": name,
+                "status_label": labels.get(status, status),
+                "last_error": last_error,
+                "responded": responded_at is not None,
+            }
+            for pk, name, status, last_error, responded_at in rows
+        ],
+    }
 
 
 def question_set_list(*, cohort: Cohort):

@@ -4,7 +4,7 @@ The PDSA records belong to ``modules``; these pages live with the surveys becaus
 shows survey results. Each selector runs a fixed number of queries.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.db.models import Count, OuterRef, Q, Subquery
 
@@ -134,6 +134,49 @@ def pdsa_timeline_for_cohort(*, cohort: Cohort) -> list[PDSAEntry]:
             )
         )
     return entries
+
+
+def pdsa_entry_values(entry: PDSAEntry, *, cohort_pk: int) -> dict:
+    """What the PDSA timeline shows of one cycle, as plain values (``common.drawn`` keeps the cycle drawn
+    under them)."""
+    module, cycle, survey = entry.module, entry.cycle, entry.survey
+    return {
+        "cohort_pk": cohort_pk,
+        "entry": {
+            "module": {
+                "number": module.number,
+                "title": module.title,
+                "is_delivered": module.is_delivered,
+                "starts_at": module.starts_at,
+            },
+            "cycle": None
+            if cycle is None
+            else {
+                "plan_intent": cycle.plan_intent,
+                "plan_prediction": cycle.plan_prediction,
+                "do_notes": cycle.do_notes,
+                "study_reading": cycle.study_reading,
+            },
+            "planned_from_previous": [item.pk for item in entry.planned_from_previous],
+            "figures": asdict(entry.figures),
+            "survey": None
+            if survey is None
+            else {
+                "invited": survey.invited,
+                "responded": survey.responded,
+                "response_rate": survey.response_rate,
+                "headline": survey.headline,
+                "waits_for_close": survey.waits_for_close,
+                "results_url": survey.results_url,
+            },
+            "act_items": [{"text": i.text, "done": i.done, "done_at": i.done_at} for i in entry.act_items],
+            "next_module": None if entry.next_module is None else {"number": entry.next_module.number},
+            "moves": [
+                {"label": m.label, "kind": m.kind, "before": m.before, "after": m.after, "direction": m.direction}
+                for m in entry.moves
+            ],
+        },
+    }
 
 
 def pdsa_entry_for_module(*, cohort: Cohort, number: int) -> tuple[PDSAEntry | None, list[Module]]:

@@ -2,11 +2,12 @@
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.db.models import Count, Q, Sum
 
 from surveys import disclosure
+from surveys.charts import bar_chart
 from surveys.models import Answer, Invitation, Question, Survey
 from surveys.structure import questions_for_set
 
@@ -189,6 +190,31 @@ def survey_results(*, survey: Survey) -> SurveyResults:
 
     results_count(results, answered=answered, numeric=numeric, choice_counts=choice_counts)
     return SurveyResults(survey, invited, responded, responses, True, list(results.values()), professions)
+
+
+def results_values(results: SurveyResults) -> dict:
+    """What the results page shows of each question, as plain values (``common.drawn`` keeps the
+    questions' sections drawn under them), each with its bar chart's geometry where it has bars."""
+    rows = []
+    for r in results.questions:
+        question = r.question
+        result = {
+            "question": {
+                "pk": question.pk,
+                "code": question.code,
+                "text": question.text,
+                "kind": question.kind,
+                "is_text": question.is_text,
+            },
+            "answered": r.answered,
+            "score": r.score,
+            "score_kind": r.score_kind,
+            "bars": [{"label": b.label, "count": b.count, "share": b.share} for b in r.bars],
+            "texts": [{"text": t.text, "name": t.name} for t in r.texts],
+            "by_profession": [{"profession": p.profession, "count": p.count, "mean": p.mean} for p in r.by_profession],
+        }
+        rows.append((result, asdict(bar_chart(r.bars)) if r.bars else None))
+    return {"named": results.survey.is_named, "min_group": MIN_GROUP, "rows": rows}
 
 
 def results_count(

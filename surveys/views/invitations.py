@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
+from common.drawn import drawn
 from common.templatetags.row_urls import MARKER as ROW
 from common.templatetags.row_urls import RowURL
 from common.views import CohortPageMixin
@@ -20,6 +21,8 @@ from surveys.models import Invitation, Survey
 
 from .base import survey_of_page, survey_url
 
+INVITATION_TABLE = "surveys/partials/_invitation_table.html"
+
 
 class InvitationDeliveryView(CohortPageMixin, TemplateView):
     template_name = "surveys/invitation_delivery.html"
@@ -27,16 +30,17 @@ class InvitationDeliveryView(CohortPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         survey = survey_of_page(self.request, self.kwargs)
         invitations, counts = selectors.invitation_delivery_for_survey(survey=survey)
+        can_send = survey.status == Survey.Status.OPEN
         resend = RowURL(survey_url(survey, "surveys:invitation_resend", pk=ROW))  # reversed once, not once a row
-        for invitation in invitations:
-            invitation.resend_url = resend.for_row(invitation.pk)
+        rows = selectors.invitation_rows(invitations, survey=survey, can_send=can_send, resend=resend.for_row)
         return super().get_context_data(
             module=survey.module if survey.kind == Survey.Kind.MODULE else None,
             survey=survey,
             resend_failed_url=survey_url(survey, "surveys:invitations_resend_failed"),
             invitations=invitations,
+            invitation_table=drawn(INVITATION_TABLE, {"rows": rows}),
             counts=counts,
-            can_send=survey.status == Survey.Status.OPEN,
+            can_send=can_send,
             **kwargs,
         )
 

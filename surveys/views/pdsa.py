@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from common.drawn import drawn
 from common.views import CohortPageMixin, ServiceFormView
 from modules import services as module_services
 from modules.forms import PDSACycleForm, act_item_formset
@@ -73,9 +74,16 @@ class PDSACycleUpdateView(CohortPageMixin, ServiceFormView):
         )
 
 
+TIMELINE_ENTRY = "surveys/partials/_pdsa_timeline_entry.html"
+
+
 class PDSATimelineView(CohortPageMixin, TemplateView):
     template_name = "surveys/pdsa_timeline.html"
 
     def get_context_data(self, **kwargs):
-        entries = selectors.pdsa_timeline_for_cohort(cohort=self.request.cohort)
+        cohort = self.request.cohort
+        entries = [
+            drawn(TIMELINE_ENTRY, selectors.pdsa_entry_values(entry, cohort_pk=cohort.pk))
+            for entry in selectors.pdsa_timeline_for_cohort(cohort=cohort)
+        ]
         return super().get_context_data(entries=entries, **kwargs)

@@ -16,6 +16,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from common.audit import audit_export
+from common.drawn import drawn
 from common.views import CohortPageMixin, ServiceFormView
 from surveys import charts, disclosure, exports, selectors, services
 from surveys.forms import CohortSurveySettingsForm, SurveySettingsForm
@@ -54,6 +55,9 @@ class SurveyListView(CohortPageMixin, ServiceFormView):
         return reverse("surveys:survey_list", kwargs={"cohort_pk": self.request.cohort.pk})
 
 
+INVITATION_LINKS = "surveys/partials/_invitation_links.html"
+
+
 class SurveyDetailView(CohortPageMixin, ServiceFormView):
     """Settings, state and each participant's invitation, with a way to copy a fresh link."""
 
@@ -81,8 +85,10 @@ class SurveyDetailView(CohortPageMixin, ServiceFormView):
     def get_context_data(self, **kwargs):
         context = {"module": self.module, "survey": self.survey}
         if self.survey is not None:
+            table = selectors.invitation_list_for_survey(survey=self.survey, cohort_pk=self.request.cohort.pk)
             context |= {
-                "invitations": selectors.invitation_list_for_survey(survey=self.survey),
+                "invitations": table["invitations"],
+                "invitation_table": drawn(INVITATION_LINKS, table),
                 "has_responses": self.survey.responses.exists(),
             }
         else:
@@ -155,21 +161,18 @@ class InvitationLinkCreateView(View):
         return response
 
 
+RESULTS_QUESTIONS = "surveys/partials/_results_questions.html"
+
+
 class SurveyResultsView(CohortPageMixin, TemplateView):
     template_name = "surveys/survey_results.html"
 
     def get_context_data(self, **kwargs):
         survey = survey_of_module(self.request, self.kwargs["number"])
         results = selectors.survey_results(survey=survey)
-        charts_by_question = {
-            r.question.pk: charts.bar_chart(r.bars) for r in results.questions if r.bars and results.visible
-        }
+        question_results = drawn(RESULTS_QUESTIONS, selectors.results_values(results)) if results.visible else ""
         return super().get_context_data(
-            module=survey.module,
-            survey=survey,
-            results=results,
-            rows=[(r, charts_by_question.get(r.question.pk)) for r in results.questions],
-            **kwargs,
+            module=survey.module, survey=survey, results=results, question_results=question_results, **kwargs
         )
 
 
