@@ -311,3 +311,18 @@ def test_participant_adds_a_data_point_to_a_measure(page, live_server, demo_coho
     assert (point.value, point.note) == (Decimal("12.5"), "Entered by keyboard")
     # The form comes after the data table, whose rows each have an edit and a delete link.
     assert presses < MAX_TABS
+
+
+def test_signed_in_person_signs_out_from_the_header_with_the_keyboard(page, live_server, demo_cohort):
+    # The header is drawn once per process (common.drawn); its button posts the sign-out form that
+    # base.html draws outside it with the request's CSRF token.
+    sign_in(page, live_server, *demo.FACILITATOR_LOGIN)
+    page.set_viewport_size({"width": 1280, "height": 800})  # the navigation shows without its toggler
+    sign_out = page.get_by_role("button", name="Sign out")
+    tab_to(page, sign_out)
+    press(page, "Enter")
+
+    assert page.url.rstrip("/").endswith("/accounts/login")
+    page.goto(f"{live_server.url}/")
+    assert "/accounts/login/" in page.url  # signed out: home sends them to sign in
+    assert page.get_by_role("button", name="Sign out").count() == 0
