@@ -21,6 +21,7 @@ import weakref
 
 from django import template
 from django.template.loader import get_template
+from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
@@ -38,7 +39,8 @@ _drawn: "weakref.WeakKeyDictionary[template.Template, Memo]" = weakref.WeakKeyDi
 def drawn(template_name: str, values: dict) -> SafeString:
     """``template_name`` rendered with ``values`` as its only context, kept under them, the language and
     the time zone (which the ``date`` filter uses)."""
-    shown_with = (get_language(), get_current_timezone_name())
+    # The script prefix too: the links a partial reverses start with it.
+    shown_with = (get_language(), get_current_timezone_name(), get_script_prefix())
     key = hashlib.blake2b(repr((shown_with, values)).encode(), digest_size=16).digest()
     partial = get_template(template_name)
     with _lock:

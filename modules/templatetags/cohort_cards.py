@@ -4,23 +4,17 @@ A facilitator's home page lists up to 20 cohorts, and drawing each card (a link,
 translated sentences) was most of the page's rendering (issue 14). ``{% cohort_card cohort %}``
 reads only plain values from a cohort of ``modules.selectors.cohort_list_for_user``; the partial is
 drawn from those values alone, and they, with the language and time zone (the next module's time is
-shown in it), are the key it is kept under (``common.memo.Memo``). A renamed cohort, a delivered
+shown in it), are the key it is kept under (``common.drawn``). A renamed cohort, a delivered
 module or a new participant makes another key: nothing is ever stale, nothing to invalidate.
 """
 
 from django import template
-from django.template.loader import render_to_string
-from django.urls import get_script_prefix
-from django.utils.safestring import mark_safe
-from django.utils.timezone import get_current_timezone_name
-from django.utils.translation import get_language
 
-from common.memo import Memo
+from common.drawn import drawn
 
 register = template.Library()
 
 TEMPLATE = "cohorts/partials/_cohort_card.html"
-_drawn = Memo(maxsize=2048)
 
 
 def cohort_card_values(cohort) -> dict:
@@ -45,7 +39,4 @@ def cohort_card_values(cohort) -> dict:
 
 @register.simple_tag
 def cohort_card(cohort) -> str:
-    values = cohort_card_values(cohort)
-    key = (get_language(), get_current_timezone_name(), get_script_prefix(), *sorted(values.items()))
-    # Rendered by the template, escaped there.
-    return _drawn.get_or_make(key, lambda: mark_safe(render_to_string(TEMPLATE, values)))  # noqa: S308
+    return drawn(TEMPLATE, cohort_card_values(cohort))
