@@ -435,28 +435,69 @@ class ShowcaseProject:
     scores: tuple[tuple, ...]
 
 
+def _in_cohort(model, cohort_pk, path="project__action_learning_set__cohort"):
+    return model.objects.filter(**{path: cohort_pk})
+
+
+# The showcase's seven reads, each a statement compiled once per process (common.compiled).
+_SHOWCASE_SETS = CompiledQuery(
+    lambda cohort_pk: (
+        _in_cohort(ActionLearningSet, cohort_pk, "cohort")
+        .order_by("name", "pk")
+        .values_list("pk", "name", "reflections")
+    ),
+    cohort_pk=-7381,
+)
+_SHOWCASE_PROJECTS = CompiledQuery(
+    lambda cohort_pk: (
+        _in_cohort(ImprovementProject, cohort_pk, "action_learning_set__cohort")
+        .order_by("title", "pk")
+        .values_list(*SHOWCASE_PROJECT_COLUMNS)
+    ),
+    cohort_pk=-7382,
+)
+_SHOWCASE_MEASURES = CompiledQuery(
+    lambda cohort_pk: _in_cohort(Measure, cohort_pk).order_by("order", "pk").values_list(*attnames(Measure)),
+    cohort_pk=-7383,
+)
+_SHOWCASE_POINTS = CompiledQuery(
+    lambda cohort_pk: (
+        _in_cohort(DataPoint, cohort_pk, "measure__project__action_learning_set__cohort")
+        .order_by("date", "pk")
+        .values_list(*SHOWCASE_POINT_COLUMNS)
+    ),
+    cohort_pk=-7384,
+)
+_SHOWCASE_CYCLES = CompiledQuery(
+    lambda cohort_pk: (
+        _in_cohort(ProjectPDSACycle, cohort_pk).order_by("start_date", "pk").values_list(*SHOWCASE_CYCLE_COLUMNS)
+    ),
+    cohort_pk=-7385,
+)
+_SHOWCASE_NAMED = CompiledQuery(
+    lambda cohort_pk: _in_cohort(
+        ProjectPDSACycle.measures.through, cohort_pk, "projectpdsacycle__project__action_learning_set__cohort"
+    ).values_list("projectpdsacycle_id", "measure_id"),
+    cohort_pk=-7386,
+)
+_SHOWCASE_SCORES = CompiledQuery(
+    lambda cohort_pk: (
+        _in_cohort(ProgressScore, cohort_pk).order_by("-recorded_at", "-pk").values_list(*SHOWCASE_SCORE_COLUMNS)
+    ),
+    cohort_pk=-7387,
+)
+
+
 def showcase_for_cohort(*, cohort) -> list[ShowcaseProject]:
     """Every set's projects, sets by name and projects by title, with what the showcase shows of them
     and nothing more (no members, driver diagrams, or PDSA plans: the showcase is the cohort's biggest
-    page), read as plain rows in seven statements, no model instances: each project's run charts are
-    drawn from its rows and kept under them (``projects.views.showcase``). The impact report, which
-    shows one chart a project, reads ``projects_for_report``."""
-    in_cohort = {"project__action_learning_set__cohort": cohort}
-    sets = ActionLearningSet.objects.for_cohort(cohort).order_by("name", "pk").values_list("pk", "name", "reflections")
-    projects = (
-        ImprovementProject.objects.for_cohort(cohort).order_by("title", "pk").values_list(*SHOWCASE_PROJECT_COLUMNS)
-    )
-    measures = Measure.objects.filter(**in_cohort).order_by("order", "pk").values_list(*attnames(Measure))
-    points = (
-        DataPoint.objects.filter(measure__project__action_learning_set__cohort=cohort)
-        .order_by("date", "pk")
-        .values_list(*SHOWCASE_POINT_COLUMNS)
-    )
-    cycles = ProjectPDSACycle.objects.filter(**in_cohort).order_by("start_date", "pk")
-    named = ProjectPDSACycle.measures.through.objects.filter(
-        projectpdsacycle__project__action_learning_set__cohort=cohort
-    )
-    scores = ProgressScore.objects.filter(**in_cohort).order_by("-recorded_at", "-pk")
+    page), read as plain rows in seven statements compiled once per process, no model instances: each
+    project's run charts are drawn from its rows and kept under them (``projects.views.showcase``). The
+    impact report, which shows one chart a project, reads ``projects_for_report``."""
+    sets = _SHOWCASE_SETS.fetchall(cohort_pk=cohort.pk)
+    projects = _SHOWCASE_PROJECTS.fetchall(cohort_pk=cohort.pk)
+    measures = _SHOWCASE_MEASURES.fetchall(cohort_pk=cohort.pk)
+    points = _SHOWCASE_POINTS.fetchall(cohort_pk=cohort.pk)
 
     points_of: dict[int, list[tuple]] = {}
     for row in points:
@@ -466,13 +507,13 @@ def showcase_for_cohort(*, cohort) -> list[ShowcaseProject]:
     for row in measures:
         measures_of.setdefault(row[measure_project], []).append((row, tuple(points_of.get(row[0], ()))))
     named_by: dict[int, set[int]] = {}
-    for cycle_id, measure_id in named.values_list("projectpdsacycle_id", "measure_id"):
+    for cycle_id, measure_id in _SHOWCASE_NAMED.fetchall(cohort_pk=cohort.pk):
         named_by.setdefault(cycle_id, set()).add(measure_id)
     cycles_of: dict[int, list] = {}
-    for row in cycles.values_list(*SHOWCASE_CYCLE_COLUMNS):
+    for row in _SHOWCASE_CYCLES.fetchall(cohort_pk=cohort.pk):
         cycles_of.setdefault(row[1], []).append((row, frozenset(named_by.get(row[0], ()))))
     scores_of: dict[int, list[tuple]] = {}
-    for row in scores.values_list(*SHOWCASE_SCORE_COLUMNS):
+    for row in _SHOWCASE_SCORES.fetchall(cohort_pk=cohort.pk):
         scores_of.setdefault(row[1], []).append(row)
     projects_of: dict[int, list[tuple]] = {}
     for row in projects:
