@@ -2,9 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
-
 from cohorts.models import Membership
+from common.models import choice_label
 from modules.models import Module
 from projects.models import ActionLearningSet, ImprovementProject, SetMembership
 from surveys.selectors import open_invitations_for_user
@@ -15,10 +14,18 @@ from .models import CalendarFeed
 
 @dataclass
 class ProgrammeEntry:
-    membership: Membership
-    modules: list
-    action_learning_set: ActionLearningSet | None
-    projects: list
+    """One of the person's active cohorts as plain values: its modules (title, starts_at, venue,
+    delivered) and their set's projects (pk, title, status_label) included."""
+
+    membership_pk: int
+    cohort_pk: int
+    cohort_name: str
+    programme: str
+    role: str
+    modules: list[dict]
+    set_pk: int | None
+    set_name: str
+    projects: list[dict]
     open_surveys: list = field(default_factory=list)
 
 
@@ -51,44 +58,68 @@ def user_for_calendar_token(*, token: str):
 
 
 def my_programme(*, user) -> list[ProgrammeEntry]:
-    """The signed-in person's active cohorts: module dates, open surveys, their set and its projects."""
+    """The signed-in person's active cohorts, newest first: module dates, open surveys, their set (or,
+    for a set facilitator in no set, the first set they facilitate) and its projects. Read as flat rows
+    (five statements and the open surveys'), no model instances: a facilitator of ten cohorts has sixty
+    modules and thirty sets, which as prefetched instances were most of the page's time (issue 14)."""
     memberships = list(
         Membership.objects.active()
         .filter(person__user=user)
-        .select_related("cohort__programme", "person")
-        .prefetch_related(
-            Prefetch("cohort__modules", queryset=Module.objects.order_by("number")),
-            Prefetch(
-                "set_memberships",
-                queryset=SetMembership.objects.select_related("action_learning_set").prefetch_related(
-                    Prefetch("action_learning_set__projects", queryset=ImprovementProject.objects.order_by("title"))
-                ),
-            ),
-            Prefetch(
-                "facilitated_sets",
-                queryset=ActionLearningSet.objects.prefetch_related(
-                    Prefetch("projects", queryset=ImprovementProject.objects.order_by("title"))
-                ),
-            ),
-        )
         .order_by("-cohort__start_date")
+        .values_list("pk", "role", "cohort_id", "cohort__name", "cohort__programme__name")
     )
+    if not memberships:
+        return []
+    membership_ids = [row[0] for row in memberships]
+    modules: dict[int, list[dict]] = {}
+    for cohort_id, title, starts_at, venue, state in (
+        Module.objects.filter(cohort_id__in={row[2] for row in memberships})
+        .order_by("number")
+        .values_list("cohort_id", "title", "starts_at", "venue", "state")
+    ):
+        delivered = state == Module.State.DELIVERED
+        modules.setdefault(cohort_id, []).append(
+            {"title": title, "starts_at": starts_at, "venue": venue, "delivered": delivered}
+        )
+    sets: dict[int, tuple[int, str]] = {}
+    for membership_id, set_pk, name in (
+        SetMembership.objects.filter(membership_id__in=membership_ids)
+        .order_by("pk")
+        .values_list("membership_id", "action_learning_set_id", "action_learning_set__name")
+    ):
+        sets.setdefault(membership_id, (set_pk, name))
+    for membership_id, set_pk, name in (
+        ActionLearningSet.objects.filter(set_facilitator_id__in=[pk for pk in membership_ids if pk not in sets])
+        .order_by("cohort", "name")
+        .values_list("set_facilitator_id", "pk", "name")
+    ):
+        sets.setdefault(membership_id, (set_pk, name))
+    projects: dict[int, list[dict]] = {}
+    for set_pk, pk, title, status in (
+        ImprovementProject.objects.filter(action_learning_set_id__in={set_pk for set_pk, _name in sets.values()})
+        .order_by("title")
+        .values_list("action_learning_set_id", "pk", "title", "status")
+    ):
+        status_label = choice_label(ImprovementProject.Status, status)
+        projects.setdefault(set_pk, []).append({"pk": pk, "title": title, "status_label": status_label})
     open_surveys: dict[int, list] = {}
     for row in open_invitations_for_user(user=user):
         open_surveys.setdefault(row.invitation.membership_id, []).append(row)
     entries = []
-    for membership in memberships:
-        set_links = list(membership.set_memberships.all())
-        action_learning_set = set_links[0].action_learning_set if set_links else None
-        if action_learning_set is None and membership.facilitated_sets.all():
-            action_learning_set = membership.facilitated_sets.all()[0]
+    for pk, role, cohort_pk, cohort_name, programme in memberships:
+        set_pk, set_name = sets.get(pk, (None, ""))
         entries.append(
             ProgrammeEntry(
-                membership=membership,
-                modules=list(membership.cohort.modules.all()),
-                action_learning_set=action_learning_set,
-                projects=list(action_learning_set.projects.all()) if action_learning_set else [],
-                open_surveys=open_surveys.get(membership.pk, []),
+                membership_pk=pk,
+                cohort_pk=cohort_pk,
+                cohort_name=cohort_name,
+                programme=programme,
+                role=role,
+                modules=modules.get(cohort_pk, []),
+                set_pk=set_pk,
+                set_name=set_name,
+                projects=projects.get(set_pk, []) if set_pk else [],
+                open_surveys=open_surveys.get(pk, []),
             )
         )
     return entries
@@ -97,15 +128,13 @@ def my_programme(*, user) -> list[ProgrammeEntry]:
 def programme_entry_values(entry: ProgrammeEntry) -> dict:
     """What "my programme" shows of one cohort, as plain values (``common.drawn`` keeps the section
     drawn under them)."""
-    membership, cohort = entry.membership, entry.membership.cohort
-    als = entry.action_learning_set
     return {
         "entry": {
-            "cohort_pk": cohort.pk,
-            "cohort_name": cohort.name,
-            "programme": str(cohort.programme),
-            "role": membership.role,
-            "role_label": membership.get_role_display(),
+            "cohort_pk": entry.cohort_pk,
+            "cohort_name": entry.cohort_name,
+            "programme": entry.programme,
+            "role": entry.role,
+            "role_label": choice_label(Membership.Role, entry.role),
             "open_surveys": [
                 {
                     "invitation_pk": row.invitation.pk,
@@ -118,14 +147,9 @@ def programme_entry_values(entry: ProgrammeEntry) -> dict:
                 }
                 for row in entry.open_surveys
             ],
-            "modules": [
-                {"title": m.title, "starts_at": m.starts_at, "venue": m.venue, "delivered": m.is_delivered}
-                for m in entry.modules
-            ],
-            "set_pk": als.pk if als else None,
-            "set_name": als.name if als else "",
-            "projects": [
-                {"pk": p.pk, "title": p.title, "status_label": p.get_status_display()} for p in entry.projects
-            ],
+            "modules": entry.modules,
+            "set_pk": entry.set_pk,
+            "set_name": entry.set_name,
+            "projects": entry.projects,
         }
     }

@@ -23,8 +23,8 @@ from django.db.models import Model, QuerySet
 
 class CompiledQuery:
     """``build(**placeholders)`` returns the queryset (a ``values_list``); ``fetchone(**values)``
-    runs its SQL with ``values`` in place of the placeholders and returns the row as the queryset
-    would (Django's converters applied). The placeholders must be distinct values that appear
+    (or ``fetchall``) runs its SQL with ``values`` in place of the placeholders and returns the row
+    (rows) as the queryset would (Django's converters applied). The placeholders must be distinct values that appear
     nowhere else in the queryset's parameters; its other parameters (a status the queryset filters
     on) are part of the statement and kept with it."""
 
@@ -48,15 +48,30 @@ class CompiledQuery:
         return sql, slots, converters
 
     def fetchone(self, **values: Any) -> tuple | None:
+        rows = self._run(values, all_rows=False)
+        return rows[0] if rows else None
+
+    def fetchall(self, **values: Any) -> list[tuple]:
+        return self._run(values, all_rows=True)
+
+    def _run(self, values: dict, *, all_rows: bool) -> list[tuple]:
         connection = connections[self.using]
         if self._compiled is None:
             self._compiled = self._compile(connection)
         sql, slots, converters = self._compiled
         with connection.cursor() as cursor:
             cursor.execute(sql, [values[name] if name else kept for name, kept in slots])
-            row = cursor.fetchone()
-        if row is None or not converters:
-            return row
+            if all_rows:
+                rows = cursor.fetchall()
+            else:
+                row = cursor.fetchone()
+                rows = [] if row is None else [row]
+        if not converters:
+            return [tuple(row) for row in rows]
+        return [self._convert(row, converters, connection) for row in rows]
+
+    @staticmethod
+    def _convert(row, converters, connection) -> tuple:
         row = list(row)
         for position, (functions, expression) in converters.items():
             for function in functions:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from common.models import TimeStampedModel
+from common.models import TimeStampedModel, choice_label
 from surveys.models import Answer
 
 # Short enough to write on a phone in a minute; long enough for a few sentences.
@@ -86,6 +86,13 @@ class PracticeMoment(TimeStampedModel):
 
     def __str__(self):
         return f"{self.get_method_display()} – {self.date:%d %b %Y}"
+
+    # The practice log and the set's reflections show these for every moment (common.models.choice_label).
+    def get_method_display(self) -> str:
+        return choice_label(self.Method, self.method)
+
+    def get_with_whom_display(self) -> str:
+        return choice_label(self.WithWhom, self.with_whom)
 
     def clean(self):
         """A moment belongs to a participant and happened between the cohort's start and today."""

@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 
 from cohorts.access import FACILITATOR, MEMBER
 from cohorts.models import Membership
+from common.drawn import drawn
 from common.views import ServiceFormView
 
 from . import selectors, services
@@ -129,6 +130,34 @@ class PracticeNudgesUpdateView(ParticipantMixin, ServiceFormView):
         return _list_url(self.request.cohort)
 
 
+SET_REFLECTIONS = "evaluation/partials/_set_reflections.html"
+
+
+def set_reflections_values(sets, *, membership) -> dict:
+    """What the set reflections page shows of each set, as plain values (``common.drawn`` keeps them
+    drawn under them): the viewer's own moments are marked."""
+    return {
+        "sets": [
+            {
+                "pk": entry.action_learning_set.pk,
+                "name": entry.action_learning_set.name,
+                "moments": [
+                    {
+                        "name": m.membership.person.full_name,
+                        "you": membership is not None and m.membership_id == membership.pk,
+                        "method_label": m.get_method_display(),
+                        "date": m.date,
+                        "with_whom_label": m.get_with_whom_display(),
+                        "reflection": m.reflection,
+                    }
+                    for m in entry.moments
+                ],
+            }
+            for entry in sets
+        ]
+    }
+
+
 class PracticeSetReflectionsView(TemplateView):
     """Moments shared with a set: for its members and its set facilitator only."""
 
@@ -137,10 +166,12 @@ class PracticeSetReflectionsView(TemplateView):
 
     def get_context_data(self, **kwargs):
         membership = self.request.cohort_membership
+        sets = selectors.practice_set_reflections(membership=membership)
         return super().get_context_data(
             cohort=self.request.cohort,
             membership=membership,
-            sets=selectors.practice_set_reflections(membership=membership),
+            sets=sets,
+            sets_drawn=drawn(SET_REFLECTIONS, set_reflections_values(sets, membership=membership)),
             **kwargs,
         )
 

@@ -64,7 +64,8 @@ class SetPage:
     # its meetings, actions and reflections.
     private: bool
     reflections: str = ""
-    meetings: list[SetMeeting] = field(default_factory=list)
+    # Each meeting as plain values (set_meetings_values): the page draws them once per process.
+    meetings: list[dict] = field(default_factory=list)
     open_actions: list[SetAction] = field(default_factory=list)
     done_actions: list[SetAction] = field(default_factory=list)
 
@@ -72,21 +73,16 @@ class SetPage:
 def set_page(*, cohort, pk: int, user) -> SetPage:
     """Name, members and projects for everyone in the cohort; meetings, actions and reflections
     are read from the database only for those the set's privacy lets in."""
-    private = ActionLearningSet.objects.for_cohort(cohort).private_to(user).filter(pk=pk).exists()
+    if not user.is_authenticated or user.is_staff:
+        private = ActionLearningSet.objects.for_cohort(cohort).private_to(user).filter(pk=pk).exists()
+    else:
+        private = _SET_PRIVATE.fetchone(user_id=user.pk, cohort_pk=cohort.pk, set_pk=pk) is not None
     prefetches = [
         _active_set_memberships(),
         Prefetch("projects", queryset=ImprovementProject.objects.order_by("title")),
     ]
     if private:
-        prefetches += [
-            Prefetch(
-                "meetings",
-                queryset=SetMeeting.objects.prefetch_related(
-                    Prefetch("attendees", queryset=Membership.objects.select_related("person"))
-                ),
-            ),
-            Prefetch("actions", queryset=SetAction.objects.select_related("owner__person")),
-        ]
+        prefetches.append(Prefetch("actions", queryset=SetAction.objects.select_related("owner__person")))
     queryset = (
         ActionLearningSet.objects.for_cohort(cohort)
         .select_related("set_facilitator__person")
@@ -100,14 +96,34 @@ def set_page(*, cohort, pk: int, user) -> SetPage:
         set=action_learning_set,
         private=True,
         reflections=action_learning_set.reflections,
-        meetings=list(action_learning_set.meetings.all()),
+        meetings=set_meetings_values(set_pk=pk),
         open_actions=[a for a in actions if not a.done],
         done_actions=[a for a in actions if a.done],
     )
 
 
-def set_ids_private_to(*, cohort, user) -> set[int]:
-    return set(ActionLearningSet.objects.for_cohort(cohort).private_to(user).values_list("pk", flat=True))
+def _set_meeting_rows(set_pk):
+    # Newest first, each meeting's attendees in the order of Membership's own ordering (as a prefetch
+    # of ``attendees`` gives them); a meeting nobody is recorded at comes once, with no name.
+    return (
+        SetMeeting.objects.filter(action_learning_set_id=set_pk)
+        .order_by("-date", "pk", "attendees__cohort", "attendees__role", "attendees__person__full_name")
+        .values_list("pk", "date", "notes", "attendees__person__full_name")
+    )
+
+
+# The set page reads its meetings and who came to each in this one statement, compiled once per process.
+_SET_MEETINGS = CompiledQuery(_set_meeting_rows, set_pk=-7341)
+
+
+def set_meetings_values(*, set_pk: int) -> list[dict]:
+    """The set's meetings, newest first, as plain values: pk, date, notes and the names of who came."""
+    meetings: dict[int, dict] = {}
+    for pk, date, notes, name in _SET_MEETINGS.fetchall(set_pk=set_pk):
+        meeting = meetings.setdefault(pk, {"pk": pk, "date": date, "notes": notes, "attendees": []})
+        if name is not None:
+            meeting["attendees"].append(name)
+    return list(meetings.values())
 
 
 def set_is_editable_by(*, action_learning_set, user) -> bool:
@@ -175,6 +191,21 @@ def set_private_get(*, cohort, pk: int, user) -> ActionLearningSet:
     if row is None:
         raise Http404
     return instance(ActionLearningSet, **dict(zip(attnames(ActionLearningSet), row, strict=True)))
+
+
+def _set_ids_private(user_id, cohort_pk):
+    user = get_user_model()(pk=user_id)  # signed in, not staff
+    return ActionLearningSet.objects.for_cohort(cohort_pk).private_to(user).values_list("pk")
+
+
+# The showcase asks it for every set of the cohort: compiled once per process, as above.
+_SET_IDS_PRIVATE = CompiledQuery(_set_ids_private, user_id=-7331, cohort_pk=-7332)
+
+
+def set_ids_private_to(*, cohort, user) -> set[int]:
+    if not user.is_authenticated or user.is_staff:
+        return set(ActionLearningSet.objects.for_cohort(cohort).private_to(user).values_list("pk", flat=True))
+    return {pk for (pk,) in _SET_IDS_PRIVATE.fetchall(user_id=user.pk, cohort_pk=cohort.pk)}
 
 
 def project_is_editable_by(*, project, user) -> bool:
@@ -382,28 +413,134 @@ def presentation_feedback_visible_to(*, presentation, user, is_cohort_facilitato
     return set_is_editable_by(action_learning_set=presentation.action_learning_set, user=user)
 
 
-def showcase_for_cohort(*, cohort) -> list[ActionLearningSet]:
-    """Every set with its projects, charts, PDSA history and scores: what the showcase shows, nothing
-    more (no members, driver diagrams, or PDSA plans: the showcase is the cohort's biggest page). The
+# What the showcase shows of a project, as rows (each a tuple of plain values), in this order.
+SHOWCASE_PROJECT_COLUMNS = ("pk", "action_learning_set_id", "title", "area", "status", "aim", "progress_score")
+SHOWCASE_POINT_COLUMNS = ("id", "measure_id", "date", "value", "note")
+SHOWCASE_CYCLE_COLUMNS = ("pk", "project_id", "title", "start_date", "act", "study")
+SHOWCASE_SCORE_COLUMNS = ("pk", "project_id", "score", "recorded_at")
+
+
+@dataclass(frozen=True)
+class ShowcaseProject:
+    """One project of the showcase as rows of plain values, hashable, so that the rows themselves are
+    the key its drawing is kept under: its set (pk, name, reflections), the project
+    (``SHOWCASE_PROJECT_COLUMNS``), each measure (every column, ``attnames(Measure)``) with its data
+    points in date order, its PDSA cycles in order each with the ids of the measures it names, and its
+    progress scores, newest first."""
+
+    set: tuple
+    project: tuple
+    measures: tuple[tuple[tuple, tuple[tuple, ...]], ...]
+    cycles: tuple[tuple[tuple, frozenset[int]], ...]
+    scores: tuple[tuple, ...]
+
+
+def _in_cohort(model, cohort_pk, path="project__action_learning_set__cohort"):
+    return model.objects.filter(**{path: cohort_pk})
+
+
+# The showcase's seven reads, each a statement compiled once per process (common.compiled).
+_SHOWCASE_SETS = CompiledQuery(
+    lambda cohort_pk: (
+        _in_cohort(ActionLearningSet, cohort_pk, "cohort")
+        .order_by("name", "pk")
+        .values_list("pk", "name", "reflections")
+    ),
+    cohort_pk=-7381,
+)
+_SHOWCASE_PROJECTS = CompiledQuery(
+    lambda cohort_pk: (
+        _in_cohort(ImprovementProject, cohort_pk, "action_learning_set__cohort")
+        .order_by("title", "pk")
+        .values_list(*SHOWCASE_PROJECT_COLUMNS)
+    ),
+    cohort_pk=-7382,
+)
+_SHOWCASE_MEASURES = CompiledQuery(
+    lambda cohort_pk: _in_cohort(Measure, cohort_pk).order_by("order", "pk").values_list(*attnames(Measure)),
+    cohort_pk=-7383,
+)
+_SHOWCASE_POINTS = CompiledQuery(
+    lambda cohort_pk: (
+        _in_cohort(DataPoint, cohort_pk, "measure__project__action_learning_set__cohort")
+        .order_by("date", "pk")
+        .values_list(*SHOWCASE_POINT_COLUMNS)
+    ),
+    cohort_pk=-7384,
+)
+_SHOWCASE_CYCLES = CompiledQuery(
+    lambda cohort_pk: (
+        _in_cohort(ProjectPDSACycle, cohort_pk).order_by("start_date", "pk").values_list(*SHOWCASE_CYCLE_COLUMNS)
+    ),
+    cohort_pk=-7385,
+)
+_SHOWCASE_NAMED = CompiledQuery(
+    lambda cohort_pk: _in_cohort(
+        ProjectPDSACycle.measures.through, cohort_pk, "projectpdsacycle__project__action_learning_set__cohort"
+    ).values_list("projectpdsacycle_id", "measure_id"),
+    cohort_pk=-7386,
+)
+_SHOWCASE_SCORES = CompiledQuery(
+    lambda cohort_pk: (
+        _in_cohort(ProgressScore, cohort_pk).order_by("-recorded_at", "-pk").values_list(*SHOWCASE_SCORE_COLUMNS)
+    ),
+    cohort_pk=-7387,
+)
+
+
+def showcase_for_cohort(*, cohort) -> list[ShowcaseProject]:
+    """Every set's projects, sets by name and projects by title, with what the showcase shows of them
+    and nothing more (no members, driver diagrams, or PDSA plans: the showcase is the cohort's biggest
+    page), read as plain rows in seven statements compiled once per process, no model instances: each
+    project's run charts are drawn from its rows and kept under them (``projects.views.showcase``). The
     impact report, which shows one chart a project, reads ``projects_for_report``."""
-    data_points = DataPoint.objects.only("pk", "measure_id", "date", "value", "note").order_by("date")
-    cycles = ProjectPDSACycle.objects.only("pk", "project_id", "title", "start_date", "act", "study").prefetch_related(
-        Prefetch("measures", queryset=Measure.objects.only("pk"))
-    )
-    projects = ImprovementProject.objects.order_by("title").prefetch_related(
-        Prefetch("measures", queryset=Measure.objects.prefetch_related(Prefetch("data_points", queryset=data_points))),
-        Prefetch("pdsa_cycles", queryset=cycles),
-        Prefetch("progress_scores", queryset=ProgressScore.objects.only("pk", "project_id", "score", "recorded_at")),
-    )
-    sets = list(
-        ActionLearningSet.objects.for_cohort(cohort)
-        .only("pk", "cohort_id", "name", "reflections")
-        .prefetch_related(Prefetch("projects", queryset=projects))
-    )
-    for action_learning_set in sets:
-        for project in action_learning_set.projects.all():
-            _attach_charts(project)
-    return sets
+    sets = _SHOWCASE_SETS.fetchall(cohort_pk=cohort.pk)
+    projects = _SHOWCASE_PROJECTS.fetchall(cohort_pk=cohort.pk)
+    measures = _SHOWCASE_MEASURES.fetchall(cohort_pk=cohort.pk)
+    points = _SHOWCASE_POINTS.fetchall(cohort_pk=cohort.pk)
+
+    points_of: dict[int, list[tuple]] = {}
+    for row in points:
+        points_of.setdefault(row[1], []).append(row)
+    measure_project = attnames(Measure).index("project_id")
+    measures_of: dict[int, list] = {}
+    for row in measures:
+        measures_of.setdefault(row[measure_project], []).append((row, tuple(points_of.get(row[0], ()))))
+    named_by: dict[int, set[int]] = {}
+    for cycle_id, measure_id in _SHOWCASE_NAMED.fetchall(cohort_pk=cohort.pk):
+        named_by.setdefault(cycle_id, set()).add(measure_id)
+    cycles_of: dict[int, list] = {}
+    for row in _SHOWCASE_CYCLES.fetchall(cohort_pk=cohort.pk):
+        cycles_of.setdefault(row[1], []).append((row, frozenset(named_by.get(row[0], ()))))
+    scores_of: dict[int, list[tuple]] = {}
+    for row in _SHOWCASE_SCORES.fetchall(cohort_pk=cohort.pk):
+        scores_of.setdefault(row[1], []).append(row)
+    projects_of: dict[int, list[tuple]] = {}
+    for row in projects:
+        projects_of.setdefault(row[1], []).append(row)
+    return [
+        ShowcaseProject(
+            set=set_row,
+            project=row,
+            measures=tuple(measures_of.get(row[0], ())),
+            cycles=tuple(cycles_of.get(row[0], ())),
+            scores=tuple(scores_of.get(row[0], ())),
+        )
+        for set_row in sets
+        for row in projects_of.get(set_row[0], ())
+    ]
+
+
+def showcase_measure_charts(project: ShowcaseProject) -> list[Measure]:
+    """The project's measures, each with its ``chart`` (``measure_chart_from``), from its rows."""
+    marks = [CycleMark(row[3], row[2], measure_ids) for row, measure_ids in project.cycles]
+    measures = []
+    for row, point_rows in project.measures:
+        measure = instance(Measure, **dict(zip(attnames(Measure), row, strict=True)))
+        points = [instance(DataPoint, **dict(zip(SHOWCASE_POINT_COLUMNS, p, strict=True))) for p in point_rows]
+        measure.chart = measure_chart_from(measure=measure, points=points, marks=marks)
+        measures.append(measure)
+    return measures
 
 
 def key_measure(measures: list[Measure]) -> Measure | None:

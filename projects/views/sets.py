@@ -6,6 +6,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from cohorts.access import MEMBER
+from common.drawn import drawn
 
 from .. import deletion_selectors, deletion_services, selectors, services
 from ..forms import SetActionForm, SetAssignForm, SetForm, SetMeetingForm, SetReflectionsForm, SetSplitForm
@@ -155,6 +156,9 @@ class SetDeleteView(DeleteConfirmView):
         return _set_url(self.get_object())
 
 
+SET_MEETINGS = "projects/partials/_set_meetings.html"
+
+
 class SetDetailView(TemplateView):
     cohort_access = MEMBER
     template_name = "projects/set_detail.html"
@@ -164,6 +168,9 @@ class SetDetailView(TemplateView):
         page = selectors.set_page(cohort=self.request.cohort, pk=self.kwargs["set_pk"], user=self.request.user)
         # Those who may read the set's private work are those who may change it (querysets.py).
         context.update(cohort=self.request.cohort, set=page.set, page=page, can_edit=page.private)
+        if page.private:
+            values = {"cohort_pk": self.request.cohort.pk, "set_pk": page.set.pk, "meetings": page.meetings}
+            context["meetings"] = drawn(SET_MEETINGS, values)
         return context
 
 

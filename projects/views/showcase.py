@@ -2,17 +2,21 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from cohorts.access import MEMBER
 from common.drawn import drawn
+from common.memo import Memo
+from common.models import choice_label
 from common.views import ServiceFormPostView
 
 from .. import deletion_selectors, deletion_services, selectors, services
 from ..forms import FeedbackForm, PresentationForm, SlidesForm
-from ..models import Presentation
+from ..models import PROGRESS_SCORE_MEANINGS, ImprovementProject, Presentation, ProjectPDSACycle
 from ..templatetags.run_charts import run_chart
 from .base import DeleteConfirmView, FormPageView
 
@@ -35,47 +39,60 @@ def _presentation_url(presentation):
 
 SHOWCASE_PROJECT = "projects/partials/_showcase_project.html"
 
+# Each project's drawing, kept under its rows (selectors.ShowcaseProject), whether its set's
+# reflections are shown, the cohort, the language and the time zone: everything it shows, so a
+# changed row is another key and nothing is ever shown stale. A kept project costs no run-chart
+# analysis, no chart values and no drawing (issue 14: they were a third of the showcase's time).
+_PROJECTS = Memo(512)
 
-def showcase_project_values(action_learning_set, project, *, cohort_pk: int, private: bool) -> dict:
-    """What the showcase shows of one project, as plain values (``common.drawn`` keeps the project drawn
-    under them); each measure's run chart block is drawn (and kept) by ``run_chart``. The set's
-    reflections are among them only for those inside the set."""
+
+def showcase_project_values(project, *, cohort_pk: int, private: bool) -> dict:
+    """What the showcase shows of one project (``selectors.ShowcaseProject``), as plain values
+    (``common.drawn`` keeps the project drawn under them); each measure's run chart block is drawn
+    (and kept) by ``run_chart``. The set's reflections are among them only for those inside the set."""
+    pk, _set_id, title, area, status, aim, progress_score = project.project
     return {
-        "set": {
-            "name": action_learning_set.name,
-            "reflections": action_learning_set.reflections if private else "",
-        },
+        "set": {"name": project.set[1], "reflections": project.set[2] if private else ""},
         "show_reflections": private,
         "project": {
-            "pk": project.pk,
-            "title": project.title,
-            "area_label": project.get_area_display(),
-            "status_label": project.get_status_display(),
-            "aim": project.aim,
-            "progress_score": project.progress_score,
-            "progress_score_meaning": str(project.progress_score_meaning),
-            "scores": [{"score": e.score, "recorded_at": e.recorded_at} for e in project.progress_scores.all()],
+            "pk": pk,
+            "title": title,
+            "area_label": choice_label(ImprovementProject.Area, area),
+            "status_label": choice_label(ImprovementProject.Status, status),
+            "aim": aim,
+            "progress_score": progress_score,
+            "progress_score_meaning": str(PROGRESS_SCORE_MEANINGS.get(progress_score, "")),
+            "scores": [{"score": score, "recorded_at": recorded_at} for _pk, _p, score, recorded_at in project.scores],
             "measures": [
                 {
                     "name": m.name,
                     "kind_label": m.get_kind_display(),
                     "better_label": m.get_better_display(),
-                    "chart": run_chart(m, cohort_pk=cohort_pk, project_pk=project.pk),
+                    "chart": run_chart(m, cohort_pk=cohort_pk, project_pk=pk),
                 }
-                for m in project.measures.all()
+                for m in selectors.showcase_measure_charts(project)
             ],
             "pdsa_cycles": [
                 {
-                    "title": c.title,
-                    "start_date": c.start_date,
-                    "act": c.act,
-                    "act_label": c.get_act_display(),
-                    "study": c.study,
+                    "title": cycle_title,
+                    "start_date": start_date,
+                    "act": act,
+                    "act_label": choice_label(ProjectPDSACycle.Act, act),
+                    "study": study,
                 }
-                for c in project.pdsa_cycles.all()
+                for (_pk, _p, cycle_title, start_date, act, study), _measure_ids in project.cycles
             ],
         },
     }
+
+
+def showcase_project_drawn(project, *, cohort_pk: int, private: bool) -> str:
+    """The project drawn (``_showcase_project.html``), kept per process under its rows."""
+    key = (get_language(), get_current_timezone_name(), cohort_pk, private, project)
+    return _PROJECTS.get_or_make(
+        key,
+        lambda: drawn(SHOWCASE_PROJECT, showcase_project_values(project, cohort_pk=cohort_pk, private=private)),
+    )
 
 
 class ShowcaseView(TemplateView):
@@ -87,21 +104,15 @@ class ShowcaseView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         cohort = self.request.cohort
-        sets = selectors.showcase_for_cohort(cohort=cohort)
+        projects = selectors.showcase_for_cohort(cohort=cohort)
         # Reflections are the set's own (querysets.ActionLearningSetQuerySet.private_to).
         private_set_ids = selectors.set_ids_private_to(cohort=cohort, user=self.request.user)
         context.update(
             cohort=cohort,
             module=selectors.celebration_module(cohort=cohort),
             presentations=selectors.presentation_list_for_cohort(cohort=cohort),
-            sets=sets,
             projects=[
-                drawn(
-                    SHOWCASE_PROJECT,
-                    showcase_project_values(s, p, cohort_pk=cohort.pk, private=s.pk in private_set_ids),
-                )
-                for s in sets
-                for p in s.projects.all()
+                showcase_project_drawn(p, cohort_pk=cohort.pk, private=p.set[0] in private_set_ids) for p in projects
             ],
         )
         return context

@@ -6,12 +6,13 @@ from dataclasses import asdict, dataclass, field
 
 from django.db.models import Count, Q, Sum
 
+from common.compiled import CompiledQuery
 from surveys import disclosure
 from surveys.charts import bar_chart
 from surveys.models import Answer, Invitation, Question, Survey
 from surveys.structure import questions_for_set
 
-from .figures import invitation_counts, response_counts, results_visible, score
+from .figures import results_visible, score
 
 MIN_GROUP = disclosure.MIN_GROUP
 
@@ -81,15 +82,106 @@ class SurveyResults:
         return disclosure.figures_wait_for_close(self.survey)
 
 
-def _profession_rates(survey: Survey) -> list[ProfessionRate]:
-    """Response rate by profession; outside named mode, grouped by disclosure.profession_groups."""
-    rows = (
-        Invitation.objects.filter(survey=survey)
+# The results page's counts, each a statement compiled once per process (common.compiled: compiling
+# the nine statements cost more CPU than PostgreSQL spent running them; issue 14).
+
+
+def _invited(survey_pk):
+    return (
+        Invitation.objects.filter(survey_id=survey_pk)
+        .values("survey_id")
+        .annotate(invited=Count("id"), responded=Count("id", filter=Q(responded_at__isnull=False)))
+        .order_by()
+        .values_list("invited", "responded")
+    )
+
+
+def _responses(survey_pk):
+    return Survey.objects.filter(pk=survey_pk).annotate(n=Count("responses")).values_list("n")
+
+
+def _profession_rates_rows(survey_pk):
+    return (
+        Invitation.objects.filter(survey_id=survey_pk)
         .values("membership__person__profession")
         .annotate(invited=Count("id"), responded=Count("id", filter=Q(responded_at__isnull=False)))
         .order_by("membership__person__profession")
+        .values_list("membership__person__profession", "invited", "responded")
     )
-    counts = {row["membership__person__profession"]: (row["invited"], row["responded"]) for row in rows}
+
+
+def _answers(survey_pk):
+    return Answer.objects.filter(response__survey_id=survey_pk)
+
+
+def _answered(survey_pk):
+    return _answers(survey_pk).values("question_id").annotate(n=Count("id")).order_by().values_list("question_id", "n")
+
+
+def _numeric(survey_pk):
+    return (
+        _answers(survey_pk)
+        .filter(number__isnull=False)
+        .values("question_id", "number")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("question_id", "number", "n")
+    )
+
+
+def _choice_counts(survey_pk):
+    # Counted from this survey's answers: counting from the choices (which every survey of the same
+    # question set shares) made PostgreSQL count the answers of all those surveys first (issue 14:
+    # 2-9 s on the scale data).
+    return (
+        Answer.choices.through.objects.filter(answer__response__survey_id=survey_pk)
+        .values("choice_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("choice_id", "n")
+    )
+
+
+def _texts(survey_pk, *, named: bool = False):
+    return (
+        _answers(survey_pk)
+        .filter(question__kind__in=Question.TEXT_KINDS)
+        .exclude(text="")
+        .order_by("question_id", "response_id" if named else "text", "response_id")
+        .values_list("question_id", "text", "response__membership__person__full_name")
+    )
+
+
+def _texts_named(survey_pk):
+    return _texts(survey_pk, named=True)
+
+
+def _scores_by_profession_rows(survey_pk):
+    return (
+        _answers(survey_pk)
+        .filter(number__isnull=False)
+        .values("question_id", "response__profession")
+        .annotate(n=Count("id"), total=Sum("number"))
+        .order_by("question_id", "response__profession")
+        .values_list("question_id", "response__profession", "n", "total")
+    )
+
+
+_INVITED = CompiledQuery(_invited, survey_pk=-7361)
+_RESPONSES = CompiledQuery(_responses, survey_pk=-7362)
+_PROFESSION_RATES = CompiledQuery(_profession_rates_rows, survey_pk=-7363)
+_ANSWERED = CompiledQuery(_answered, survey_pk=-7364)
+_NUMERIC = CompiledQuery(_numeric, survey_pk=-7365)
+_CHOICE_COUNTS = CompiledQuery(_choice_counts, survey_pk=-7366)
+_TEXTS_NAMED = CompiledQuery(_texts_named, survey_pk=-7367)
+_TEXTS = CompiledQuery(_texts, survey_pk=-7368)
+_SCORES_BY_PROFESSION = CompiledQuery(_scores_by_profession_rows, survey_pk=-7369)
+
+
+def _profession_rates(survey: Survey) -> list[ProfessionRate]:
+    """Response rate by profession; outside named mode, grouped by disclosure.profession_groups."""
+    rows = _PROFESSION_RATES.fetchall(survey_pk=survey.pk)
+    counts = {profession: (invited, responded) for profession, invited, responded in rows}
     if survey.is_named:
         groups = {code: code for code in counts}
     else:
@@ -105,20 +197,14 @@ def _profession_rates(survey: Survey) -> list[ProfessionRate]:
     ]
 
 
-def _scores_by_profession(survey: Survey, answers) -> dict[int, list[ProfessionScore]]:
+def _scores_by_profession(survey: Survey) -> dict[int, list[ProfessionScore]]:
     """Mean of each scale question by profession; outside named mode, by disclosure.profession_groups.
 
     Grouped per question, since optional and conditional questions are answered by fewer people.
     """
-    rows = (
-        answers.filter(number__isnull=False)
-        .values("question_id", "response__profession")
-        .annotate(n=Count("id"), total=Sum("number"))
-        .order_by("question_id", "response__profession")
-    )
     by_question: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
-    for row in rows:
-        by_question[row["question_id"]][row["response__profession"]] = (row["n"], row["total"])
+    for question_id, profession, n, total in _SCORES_BY_PROFESSION.fetchall(survey_pk=survey.pk):
+        by_question[question_id][profession] = (n, total)
     scores = {}
     for question_id, counts in by_question.items():
         if survey.is_named:
@@ -143,49 +229,28 @@ def survey_results(*, survey: Survey) -> SurveyResults:
     survey = Survey.objects.select_related("module", "cohort", "question_set").get(pk=survey.pk)
     # The set version's cached structure (read-only instances shared between requests).
     questions = questions_for_set(question_set_id=survey.question_set_id, stamp=survey.question_set.updated_at)
-    invited, responded = invitation_counts([survey]).get(survey.pk, (0, 0))
-    responses = response_counts([survey]).get(survey.pk, 0)
+    invited, responded = _INVITED.fetchone(survey_pk=survey.pk) or (0, 0)
+    responses = _RESPONSES.fetchone(survey_pk=survey.pk)[0]
     visible = results_visible(survey, responses)
     results = {q.pk: QuestionResult(question=q) for q in questions}
     professions = _profession_rates(survey)
     if not visible:
         return SurveyResults(survey, invited, responded, responses, False, list(results.values()), professions)
 
-    answers = Answer.objects.filter(response__survey=survey)
-    answered = {
-        row["question_id"]: row["n"] for row in answers.values("question_id").annotate(n=Count("id")).order_by()
-    }
-
+    answered = dict(_ANSWERED.fetchall(survey_pk=survey.pk))
     numeric: dict[int, dict[int, int]] = defaultdict(dict)
-    rows = answers.filter(number__isnull=False).values("question_id", "number").annotate(n=Count("id")).order_by()
-    for row in rows:
-        numeric[row["question_id"]][row["number"]] = row["n"]
-
-    # Counted from this survey's answers: counting from the choices (which every survey of the same
-    # question set shares) made PostgreSQL count the answers of all those surveys first (issue 14:
-    # 2-9 s on the scale data).
-    choice_counts = dict(
-        Answer.choices.through.objects.filter(answer__response__survey=survey)
-        .values("choice_id")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("choice_id", "n")
-    )
+    for question_id, number, n in _NUMERIC.fetchall(survey_pk=survey.pk):
+        numeric[question_id][number] = n
+    choice_counts = dict(_CHOICE_COUNTS.fetchall(survey_pk=survey.pk))
 
     # Response ids follow the order of answering, which the facilitator can watch on the survey page;
     # outside named mode the texts are sorted by their wording instead.
-    text_order = "response_id" if survey.is_named else "text"
-    texts = (
-        answers.filter(question__kind__in=Question.TEXT_KINDS)
-        .exclude(text="")
-        .order_by("question_id", text_order, "response_id")
-        .values_list("question_id", "text", "response__membership__person__full_name")
-    )
+    texts = (_TEXTS_NAMED if survey.is_named else _TEXTS).fetchall(survey_pk=survey.pk)
     for question_id, text, name in texts:
         results[question_id].texts.append(TextAnswer(text, name if survey.is_named else None))
 
     if survey.privacy != Survey.Privacy.ANONYMOUS:
-        for question_id, scores in _scores_by_profession(survey, answers).items():
+        for question_id, scores in _scores_by_profession(survey).items():
             results[question_id].by_profession = scores
 
     results_count(results, answered=answered, numeric=numeric, choice_counts=choice_counts)

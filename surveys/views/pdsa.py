@@ -17,6 +17,11 @@ from modules import services as module_services
 from modules.forms import PDSACycleForm, act_item_formset
 from surveys import selectors
 
+from .base import empty_fields_drawn
+
+# The record's text fields, drawn by crispy-forms one by one between the page's own parts.
+PDSA_FIELDS = ("plan_intent", "plan_prediction", "do_notes", "study_reading")
+
 
 class PDSACycleUpdateView(CohortPageMixin, ServiceFormView):
     """Record a module's PDSA cycle: Plan, Do, Study and the Act list (a formset beside the form)."""
@@ -49,9 +54,11 @@ class PDSACycleUpdateView(CohortPageMixin, ServiceFormView):
 
     def get_context_data(self, **kwargs):
         entry = self.entry
-        return super().get_context_data(
+        context = super().get_context_data(
             entry=entry, module=entry.module, modules=self.modules, formset=self.formset, **kwargs
         )
+        context["fields_drawn"] = empty_fields_drawn(context["form"], PDSA_FIELDS)
+        return context
 
     def perform(self, form):
         changes = [change for f in self.formset.forms if (change := f.change()) is not None]

@@ -13,11 +13,14 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
+from common.drawn import drawn
 from common.forms import form_add_service_errors
 from common.views import CohortPageMixin, ServiceFormView
 from surveys import selectors, services
 from surveys.forms import QuestionForm, QuestionSetCopyForm, QuestionSetCreateForm
 from surveys.models import QuestionSet
+
+from .base import empty_form_drawn
 
 
 def _set_url(cohort_pk, question_set) -> str:
@@ -75,6 +78,32 @@ class QuestionSetListView(CohortPageMixin, ServiceFormView):
         return _set_url(self.request.cohort.pk, self.result)
 
 
+QUESTIONS = "surveys/partials/_question_set_questions.html"
+
+
+def question_set_questions_values(questions, *, cohort_pk: int, question_set) -> dict:
+    """What the set's page shows of its questions, as plain values (``common.drawn`` keeps them drawn)."""
+    return {
+        "cohort_pk": cohort_pk,
+        "set_pk": question_set.pk,
+        "is_current": question_set.is_current,
+        "questions": [
+            {
+                "pk": q.pk,
+                "text": q.text,
+                "required": q.required,
+                "kind_label": q.get_kind_display(),
+                "code": q.code,
+                "choices": [c.label for c in q.choices.all()],
+                "max_choices": q.max_choices,
+                "condition_code": q.condition_question.code if q.condition_question else "",
+                "condition_value": q.condition_value,
+            }
+            for q in questions
+        ],
+    }
+
+
 class QuestionSetPageMixin(CohortPageMixin):
     """The set's page, with its two forms: add a question, copy the set."""
 
@@ -87,15 +116,26 @@ class QuestionSetPageMixin(CohortPageMixin):
     def get_context_data(self, **kwargs):
         question_set = self.question_set
         kwargs.setdefault("copy_form", QuestionSetCopyForm(initial={"name": _("%s (copy)") % question_set.name}))
-        return super().get_context_data(
+        context = super().get_context_data(
             question_set=question_set,
-            questions=selectors.question_set_detail(question_set=question_set),
+            questions_drawn=drawn(
+                QUESTIONS,
+                question_set_questions_values(
+                    selectors.question_set_detail(question_set=question_set),
+                    cohort_pk=self.request.cohort.pk,
+                    question_set=question_set,
+                ),
+            ),
             locked=services.question_set_is_locked(question_set=question_set),
             editable=QuestionSet.objects.editable_by(self.request.user, self.request.cohort)
             .filter(pk=question_set.pk)
             .exists(),
             **kwargs,
         )
+        context["copy_form_drawn"] = empty_form_drawn(context["copy_form"])
+        if isinstance(context.get("form"), QuestionForm):
+            context["form_drawn"] = empty_form_drawn(context["form"])
+        return context
 
 
 class QuestionSetDetailView(QuestionEditMixin, QuestionSetPageMixin, ServiceFormView):

@@ -22,7 +22,7 @@ from surveys import charts, disclosure, exports, selectors, services
 from surveys.forms import CohortSurveySettingsForm, SurveySettingsForm
 from surveys.models import Invitation, Survey
 
-from .base import module_with_survey, survey_of_module, survey_url
+from .base import empty_form_drawn, module_with_survey, survey_of_module, survey_url
 
 
 class SurveyListView(CohortPageMixin, ServiceFormView):
@@ -41,12 +41,14 @@ class SurveyListView(CohortPageMixin, ServiceFormView):
 
     def get_context_data(self, **kwargs):
         question_set, privacy = services.survey_defaults_for_cohort(cohort=self.request.cohort)
-        return super().get_context_data(
+        context = super().get_context_data(
             rows=selectors.survey_list_for_cohort(cohort=self.request.cohort),
             default_question_set=question_set,
             default_privacy=Survey.Privacy(privacy).label,
             **kwargs,
         )
+        context["form_drawn"] = empty_form_drawn(context["form"])
+        return context
 
     def perform(self, form):
         return services.cohort_survey_settings_update(cohort=self.request.cohort, **form.cleaned_data)
@@ -94,7 +96,10 @@ class SurveyDetailView(CohortPageMixin, ServiceFormView):
         else:
             question_set, privacy = services.survey_defaults_for_cohort(cohort=self.request.cohort)
             context |= {"default_question_set": question_set, "default_privacy": Survey.Privacy(privacy).label}
-        return super().get_context_data(**context, **kwargs)
+        context = super().get_context_data(**context, **kwargs)
+        if context.get("form") is not None:
+            context["form_drawn"] = empty_form_drawn(context["form"])
+        return context
 
     def perform(self, form):
         return services.survey_update(survey=self.survey, **form.cleaned_data)
