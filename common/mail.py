@@ -22,6 +22,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPEmailBackend
 from django.db import models
 from django.template.loader import render_to_string
 
@@ -223,7 +224,31 @@ def sent_email_resend(*, sent_email: SentEmail) -> str:
     return "sent"
 
 
-# -- a backend for the embedded set-up ----------------------------------------------------
+# -- backends -------------------------------------------------------------------------------
+
+
+class SMTPEmailBackend(DjangoSMTPEmailBackend):
+    """Django's SMTP backend (``EMAIL_BACKEND``), except that a batch's message (``SkeletonMessage``)
+    gives its own envelope: the sender parsed once a process and a plain recipient address as it is,
+    where Django parses both again for every message (``sanitize_address``, a fifth of the worker's
+    time per invitation). Every other message, and any address that is not plain, goes Django's way.
+    """
+
+    def _send(self, email_message):
+        if not isinstance(email_message, SkeletonMessage):
+            return super()._send(email_message)
+        # Django 5.2's ``_send``, with the envelope from the message.
+        if not email_message.recipients():
+            return False
+        from_email, recipients = email_message.envelope(email_message.encoding or settings.DEFAULT_CHARSET)
+        message = email_message.message()
+        try:
+            self.connection.sendmail(from_email, recipients, message.as_bytes(linesep="\r\n"))
+        except smtplib.SMTPException:
+            if not self.fail_silently:
+                raise
+            return False
+        return True
 
 
 class FolderEmailBackend(BaseEmailBackend):
