@@ -48,10 +48,16 @@ def _header_line(name: str, value: str) -> bytes:
     return _POLICY.fold_binary(name, value)
 
 
+def plain_address(address) -> bool:
+    """Whether ``address`` is a plain one (``_PLAIN_ADDRESS``), which ``sanitize_address`` and
+    smtplib's ``quoteaddr`` need not parse."""
+    return isinstance(address, str) and _PLAIN_ADDRESS.fullmatch(address) is not None
+
+
 def envelope_address(address: str, encoding: str) -> str:
     """What Django's ``sanitize_address`` gives for ``address`` (and raises what it raises), without
     parsing a plain address."""
-    if isinstance(address, str) and _PLAIN_ADDRESS.fullmatch(address):
+    if plain_address(address):
         return address
     return sanitize_address(address, encoding)
 

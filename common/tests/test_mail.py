@@ -1,4 +1,6 @@
-"""The mail log: what is stored, the admin list and its resend action, the folder backend."""
+"""The mail log: what is stored, the admin list and its resend action, the folder and SMTP backends."""
+
+import smtplib
 
 import pytest
 from django.core import mail
@@ -8,6 +10,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from common.mail import _SMTP as QuotingSMTP
 from common.mail import (
     FolderEmailBackend,
     RenderedMail,
@@ -16,6 +19,7 @@ from common.mail import (
     mail_message,
     sent_email_record,
     sent_email_resend,
+    smtp_quoted,
 )
 from common.mime import BuiltMIME, MimeSkeleton, envelope_address
 from common.models import SentEmail
@@ -211,3 +215,36 @@ def test_smtp_backend_gives_the_server_the_envelope_django_gives(settings, to, f
         outcomes.append((_outcome(backend._send, _skeleton_message(skeleton, mark, to=to)), backend.connection.sent))
 
     assert outcomes[0] == outcomes[1]
+
+
+@given(st.one_of(st.emails(), st.text(), st.from_regex(r"\A[a-z0-9._+-]{1,8}@[a-z0-9.-]{1,70}\Z")))
+def test_smtp_quoted_is_what_smtplib_gives(address):
+    assert _outcome(smtp_quoted, address) == _outcome(smtplib.quoteaddr, address)
+
+
+def _commands(smtp_class, esmtp_features):
+    """What an SMTP connection says to the server for MAIL and RCPT (the socket is the boundary)."""
+
+    class Recording(smtp_class):
+        def send(self, data):
+            self.said.append(data)
+
+        def getreply(self):
+            return 250, b"OK"
+
+    connection = Recording()
+    connection.said, connection.does_esmtp, connection.esmtp_features = [], bool(esmtp_features), esmtp_features
+    for sender, recipient, options in [
+        ("noreply@leadership-cohorts.example", "ann@example.org", ()),
+        ("Leadership Cohorts <noreply@leadership-cohorts.example>", "Ann <ann@example.org>", ("size=1000",)),
+        ("noreply@leadership-cohorts.example", "zoë@exämple.org", ("SMTPUTF8",)),
+        ("not an address", "<>", ("size=10", "BODY=8BITMIME")),
+    ]:
+        connection.said.append(_outcome(connection.mail, sender, options))
+        connection.said.append(_outcome(connection.rcpt, recipient, options))
+    return connection.said
+
+
+@pytest.mark.parametrize("esmtp_features", [{}, {"size": "1000"}, {"size": "1000", "smtputf8": ""}])
+def test_smtp_connection_says_what_smtplib_says(esmtp_features):
+    assert _commands(QuotingSMTP, esmtp_features) == _commands(smtplib.SMTP, esmtp_features)
