@@ -149,10 +149,10 @@ def sign_in(page, live_server, user):
 
 @pytest.fixture
 def smtp_server(settings):
-    """A real SMTP server in this process, with Django's SMTP backend pointed at it (the acceptance
+    """A real SMTP server in this process, with the SMTP backend (common.mail) pointed at it (the acceptance
     tests have their own, for a worker process: tests/acceptance/conftest.py)."""
     with SMTPServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_BACKEND = "common.mail.SMTPEmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = server.host, server.port, 5
         yield server
 

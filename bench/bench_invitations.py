@@ -44,7 +44,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
 os.environ["DATABASE_URL"] = args.database_url
 os.environ["CELERY_BROKER_URL"] = args.redis_url
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "False"
-os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.smtp.EmailBackend"
+os.environ["EMAIL_BACKEND"] = "common.mail.SMTPEmailBackend"  # production's (config/settings/base.py)
 
 
 def recreate_database(url: str) -> None:

@@ -16,12 +16,14 @@ foreseen here sends full messages rather than wrong ones.
 """
 
 import email.policy
+import functools
 import logging
 import re
 from email.utils import formatdate
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import sanitize_address
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +32,12 @@ _POLICY = email.policy.compat32.clone(linesep="\r\n")
 # RFC 5322 section 2.1.1; Django quoted-printable encodes a part with a longer line.
 _LINE_LIMIT = 998
 _CRLF = b"\r\n"
+# An address that Django's ``sanitize_address`` gives back unchanged: a dot-atom of letters, digits and
+# ``_+-`` at a domain of ASCII labels of 1-63 characters (the idna codec refuses longer ones). Anything
+# else (a display name, quotes, other characters, anything not ASCII) goes through Django.
+_ATOM = r"[A-Za-z0-9_+-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*")
 
 
 def _header_line(name: str, value: str) -> bytes:
@@ -38,6 +46,26 @@ def _header_line(name: str, value: str) -> bytes:
         # What folding leaves alone: short, one space between words (the policy call costs 30 µs).
         return line.encode() + _CRLF
     return _POLICY.fold_binary(name, value)
+
+
+def plain_address(address) -> bool:
+    """Whether ``address`` is a plain one (``_PLAIN_ADDRESS``), which ``sanitize_address`` and
+    smtplib's ``quoteaddr`` need not parse."""
+    return isinstance(address, str) and _PLAIN_ADDRESS.fullmatch(address) is not None
+
+
+def envelope_address(address: str, encoding: str) -> str:
+    """What Django's ``sanitize_address`` gives for ``address`` (and raises what it raises), without
+    parsing a plain address."""
+    if plain_address(address):
+        return address
+    return sanitize_address(address, encoding)
+
+
+@functools.lru_cache(maxsize=16)
+def _sender(address: str, encoding: str) -> str:
+    # The same sender for every message of a batch (DEFAULT_FROM_EMAIL): parsed once a process.
+    return sanitize_address(address, encoding)
 
 
 class BuiltMIME:
@@ -159,6 +187,13 @@ class SkeletonMessage(EmailMultiAlternatives):
         self.text_values = text_values
         self.html_values = html_values
         self.date = ""
+
+    def envelope(self, encoding: str) -> tuple[str, list[str]]:
+        """The sender and recipients as Django's SMTP backend gives them to the server (its
+        ``sanitize_address``), the sender worked out once for all and a plain recipient as it is."""
+        sender = self.from_email
+        sender = _sender(sender, encoding) if isinstance(sender, str) else sanitize_address(sender, encoding)
+        return sender, [envelope_address(address, encoding) for address in self.recipients()]
 
     def message(self):
         self.date = formatdate(localtime=settings.EMAIL_USE_LOCALTIME)

@@ -1,18 +1,27 @@
-"""The mail log: what is stored, the admin list and its resend action, the folder backend."""
+"""The mail log: what is stored, the admin list and its resend action, the folder and SMTP backends."""
+
+import smtplib
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.smtp import EmailBackend as DjangoSMTPEmailBackend
+from django.core.mail.message import sanitize_address
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
 
+from common.mail import _SMTP as QuotingSMTP
 from common.mail import (
     FolderEmailBackend,
     RenderedMail,
     SkeletonFill,
+    SMTPEmailBackend,
     mail_message,
     sent_email_record,
     sent_email_resend,
+    smtp_quoted,
 )
-from common.mime import BuiltMIME, MimeSkeleton
+from common.mime import BuiltMIME, MimeSkeleton, envelope_address
 from common.models import SentEmail
 from surveys import services
 from surveys.models import Invitation
@@ -141,3 +150,101 @@ def test_skeleton_message_is_built_in_full_where_the_generator_would_encode_or_t
     prototype.subject = f"Hello {mark}"
     by_subject = MimeSkeleton(prototype, marks=[mark], headers=["Message-ID"])
     assert not isinstance(_skeleton_message(by_subject, mark, subject=f"Hello {mark}").message(), BuiltMIME)
+
+
+def _outcome(function, *args):
+    try:
+        return function(*args)
+    except Exception as error:  # what is raised is the outcome compared
+        return type(error)
+
+
+@given(st.one_of(st.emails(), st.text(), st.from_regex(r"\A[a-z0-9._+-]{1,8}@[a-z0-9.-]{1,70}\Z")))
+def test_envelope_address_is_what_django_gives_or_raises(address):
+    assert _outcome(envelope_address, address, "utf-8") == _outcome(sanitize_address, address, "utf-8")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "ann@example.org",
+        "ann.o-brien+survey@mail.example.org",
+        "Ann <ann@example.org>",
+        "zoë@exämple.org",
+        "ann@" + "a" * 64 + ".org",
+        "ann..b@example.org",
+        "ann@-example.org",
+        "a@b@example.org",
+        "ann@example.org\n",
+    ],
+)
+def test_envelope_address_examples(address):
+    assert _outcome(envelope_address, address, "utf-8") == _outcome(sanitize_address, address, "utf-8")
+
+
+class _Connection:
+    """What a backend hands to smtplib: the boundary."""
+
+    def __init__(self):
+        self.sent = []
+
+    def sendmail(self, from_addr, to_addrs, msg):
+        self.sent.append((from_addr, to_addrs))
+
+
+@pytest.mark.parametrize(
+    ("to", "from_email"),
+    [
+        ("ann@example.org", "Leadership Cohorts <noreply@leadership-cohorts.example>"),
+        ("Ann Smith <ann@example.org>", "noreply@leadership-cohorts.example"),
+        ("zoë@exämple.org", "Zoë Cohorts <noreply@exämple.org>"),
+        ("a@b@example.org", "noreply@leadership-cohorts.example"),
+    ],
+)
+def test_smtp_backend_gives_the_server_the_envelope_django_gives(settings, to, from_email):
+    settings.DEFAULT_FROM_EMAIL = from_email
+    mark = "lc-name-0123456789abcdef"
+    prototype = mail_message(
+        to="to@example.invalid", mail=RenderedMail(subject="Hello", text=f"Dear {mark}", html=f"<p>Dear {mark}</p>")
+    )
+    skeleton = MimeSkeleton(prototype, marks=[mark], headers=["Message-ID"])
+    outcomes = []
+    for backend_class in (SMTPEmailBackend, DjangoSMTPEmailBackend):
+        backend = backend_class()
+        backend.connection = _Connection()
+        outcomes.append((_outcome(backend._send, _skeleton_message(skeleton, mark, to=to)), backend.connection.sent))
+
+    assert outcomes[0] == outcomes[1]
+
+
+@given(st.one_of(st.emails(), st.text(), st.from_regex(r"\A[a-z0-9._+-]{1,8}@[a-z0-9.-]{1,70}\Z")))
+def test_smtp_quoted_is_what_smtplib_gives(address):
+    assert _outcome(smtp_quoted, address) == _outcome(smtplib.quoteaddr, address)
+
+
+def _commands(smtp_class, esmtp_features):
+    """What an SMTP connection says to the server for MAIL and RCPT (the socket is the boundary)."""
+
+    class Recording(smtp_class):
+        def send(self, data):
+            self.said.append(data)
+
+        def getreply(self):
+            return 250, b"OK"
+
+    connection = Recording()
+    connection.said, connection.does_esmtp, connection.esmtp_features = [], bool(esmtp_features), esmtp_features
+    for sender, recipient, options in [
+        ("noreply@leadership-cohorts.example", "ann@example.org", ()),
+        ("Leadership Cohorts <noreply@leadership-cohorts.example>", "Ann <ann@example.org>", ("size=1000",)),
+        ("noreply@leadership-cohorts.example", "zoë@exämple.org", ("SMTPUTF8",)),
+        ("not an address", "<>", ("size=10", "BODY=8BITMIME")),
+    ]:
+        connection.said.append(_outcome(connection.mail, sender, options))
+        connection.said.append(_outcome(connection.rcpt, recipient, options))
+    return connection.said
+
+
+@pytest.mark.parametrize("esmtp_features", [{}, {"size": "1000"}, {"size": "1000", "smtputf8": ""}])
+def test_smtp_connection_says_what_smtplib_says(esmtp_features):
+    assert _commands(QuotingSMTP, esmtp_features) == _commands(smtplib.SMTP, esmtp_features)

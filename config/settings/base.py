@@ -199,7 +199,8 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # EMAIL
-EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# Django's SMTP backend, sending a batch's messages without parsing their addresses again (common.mail).
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="common.mail.SMTPEmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")

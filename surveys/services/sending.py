@@ -22,17 +22,27 @@ from .invitation_mail import KIND_INVITATION, invitation_mails_deliver
 from .surveys import invitation_links_issue
 
 
-def _claim(ids: list[int], now: datetime.datetime) -> list[int]:
-    """Move the given rows that are claimable to "sending" and count their attempt; returns the ids
-    this call won.
+def _claim(ids: list[int], now: datetime.datetime) -> list[Invitation]:
+    """Move the given rows that can be sent and are claimable to "sending" and count their attempt;
+    returns the invitations this call won, with their survey, module, cohort and person, least tried
+    first (a row whose message keeps breaking the connection does not stand in front of the others
+    on every retry).
 
+    Can be sent: a participant still taking part, a survey open and not past its closing time.
     Claimable: queued, or "sending" for longer than any task can live. Call inside a transaction.
-    On PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED (the condition is re-checked on
-    the locked row) and updated in one statement. Elsewhere (SQLite: one writer at a time) each
-    row gets a conditional UPDATE on its own columns, and its row count says who won it.
+    On PostgreSQL the rows are read and locked in one statement, FOR UPDATE OF the invitation SKIP
+    LOCKED (both conditions re-checked on the locked row), and updated in a second; the rows read
+    are given what the UPDATE wrote. Elsewhere (SQLite: one writer at a time) each row gets a
+    conditional UPDATE on its own columns, and its row count says who won it.
     """
     claimable = Q(status=Invitation.Status.QUEUED) | Q(
         status=Invitation.Status.SENDING, sending_started_at__lt=now - sending_stale_after()
+    )
+    sendable = (
+        Invitation.objects.with_active_membership()
+        .filter(pk__in=sorted(set(ids)), survey__status=Survey.Status.OPEN, survey__closes_at__gt=now)
+        .select_related("survey__module", "survey__cohort", "membership__person")
+        .order_by("pk")
     )
     # Counted for the whole batch in this one statement, rather than one UPDATE before each message;
     # the rows the batch never hands to the server are un-counted when they are given back.
@@ -42,17 +52,18 @@ def _claim(ids: list[int], now: datetime.datetime) -> list[int]:
         "attempts": F("attempts") + 1,
         "updated_at": now,
     }
-    ids = sorted(set(ids))
     if connection.features.has_select_for_update_skip_locked:
-        won = list(
-            Invitation.objects.select_for_update(skip_locked=True)
-            .filter(claimable, pk__in=ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        Invitation.objects.filter(pk__in=won).update(**claim)
-        return won
-    return [pk for pk in ids if Invitation.objects.filter(claimable, pk=pk).update(**claim)]
+        won = list(sendable.select_for_update(skip_locked=True, of=("self",)).filter(claimable))
+        Invitation.objects.filter(pk__in=[invitation.pk for invitation in won]).update(**claim)
+        for invitation in won:
+            invitation.status = Invitation.Status.SENDING
+            invitation.sending_started_at = invitation.updated_at = now
+            invitation.attempts += 1
+    else:
+        eligible = list(sendable.values_list("pk", flat=True))
+        won_ids = [pk for pk in eligible if Invitation.objects.filter(claimable, pk=pk).update(**claim)]
+        won = list(sendable.filter(pk__in=won_ids))
+    return sorted(won, key=lambda invitation: (invitation.attempts, invitation.pk))
 
 
 def _fail_unsendable(ids: list[int], now: datetime.datetime) -> list[int]:
@@ -85,21 +96,10 @@ def invitations_send(*, invitation_ids: list[int], now: datetime.datetime | None
     result = SendResult()
     with transaction.atomic():
         result.failed.extend(_fail_unsendable(invitation_ids, now))
-        eligible = list(
-            Invitation.objects.with_active_membership()
-            .filter(pk__in=invitation_ids, survey__status=Survey.Status.OPEN, survey__closes_at__gt=now)
-            .values_list("pk", flat=True)
-        )
-        claimed = _claim(eligible, now)
-        # Least tried first: a row whose message keeps breaking the connection does not stand in
-        # front of the others on every retry.
-        invitations = list(
-            Invitation.objects.filter(pk__in=claimed)
-            .select_related("survey__module", "survey__cohort", "membership__person")
-            .order_by("attempts", "pk")
-        )
+        invitations = _claim(invitation_ids, now)
         tokens = invitation_links_issue(invitations=invitations)
-    result.skipped = sorted(set(invitation_ids) - set(claimed) - set(result.failed))
+    claimed = {invitation.pk for invitation in invitations}
+    result.skipped = sorted(set(invitation_ids) - claimed - set(result.failed))
     if invitations:
         invitation_mails_deliver(invitations=invitations, tokens=tokens, result=result, kind=KIND_INVITATION)
     return result

@@ -377,7 +377,7 @@ def test_invitations_send_permanent_error_marks_failed_and_goes_on(smtp_server):
 
 
 def test_invitations_send_mail_server_down_defers_everything(settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "common.mail.SMTPEmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", SMTPServer().port  # nothing listens there
     invitations = InvitationFactory.create_batch(2)
 

@@ -150,7 +150,7 @@ def worker_factory(postgres, broker, redis_url, smtp, tmp_path):
             "CELERY_TASK_ALWAYS_EAGER": "False",
             "CELERY_BROKER_URL": redis_url,
             "DATABASE_URL": postgres,
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_BACKEND": "common.mail.SMTPEmailBackend",
             "EMAIL_HOST": smtp.host,
             "EMAIL_PORT": str(smtp.port),
             "EMAIL_TIMEOUT": "10",
