@@ -4,6 +4,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Membership
+from common.choices import DrawnSelect, RowsModelChoiceField
 from common.versions import VersionField, row_version
 
 from .models import (
@@ -23,9 +24,8 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
-class MembershipChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.person.full_name
+class MembershipChoiceField(RowsModelChoiceField):
+    label_lookup = "person__full_name"
 
 
 class MembershipMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -152,7 +152,10 @@ class ProjectForm(forms.ModelForm):
     class Meta:
         model = ImprovementProject
         fields = ["action_learning_set", "title", "area", "status", "problem", "aim", "stakeholders"]
+        field_classes = {"action_learning_set": RowsModelChoiceField}
         widgets = {
+            "area": DrawnSelect,
+            "status": DrawnSelect,
             "problem": forms.Textarea(attrs={"rows": 4}),
             "aim": forms.Textarea(attrs={"rows": 3}),
             "stakeholders": forms.Textarea(attrs={"rows": 3}),
@@ -262,6 +265,7 @@ class PDSACycleForm(forms.ModelForm):
             "act",
             "act_notes",
         ]
+        field_classes = {"change_idea": RowsModelChoiceField.with_label("text")}
         widgets = {
             "start_date": DATE_WIDGET,
             "end_date": DATE_WIDGET,
@@ -292,6 +296,10 @@ class PresentationForm(forms.ModelForm):
     class Meta:
         model = Presentation
         fields = ["order", "starts_at", "ends_at", "action_learning_set", "project", "title"]
+        field_classes = {
+            "action_learning_set": RowsModelChoiceField,
+            "project": RowsModelChoiceField.with_label("title"),
+        }
         widgets = {"starts_at": TIME_WIDGET, "ends_at": TIME_WIDGET}
 
     def __init__(self, *args, cohort, **kwargs):
