@@ -1,3 +1,5 @@
+import copy
+
 from django import forms
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -5,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Membership
 from common.choices import DrawnSelect, RowsModelChoiceField
+from common.drawn import drawn
 from common.versions import VersionField, row_version
 
 from .models import (
@@ -73,6 +76,7 @@ class SetAssignForm(forms.Form):
     """One select per active participant: which set they are in."""
 
     OPTIONS_TEMPLATE = "projects/partials/_set_options.html"
+    ROWS_TEMPLATE = "projects/partials/_set_assign_rows.html"
 
     def __init__(self, *args, participants, sets, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,13 +84,15 @@ class SetAssignForm(forms.Form):
         self.sets = {s.pk: s for s in sets}
         # "No set" translated once for the page, not once a participant (issue 14).
         self.choices = [("", str(_("No set"))), *[(str(s.pk), s.name) for s in sets]]
+        # One field made and copied for each participant: a ChoiceField checks and copies its
+        # choices when made, the same six for every one of a hundred-odd participants (issue 14).
+        # Each copy gets its own label and initial; the choices and the widget are never changed.
+        made = forms.ChoiceField(choices=self.choices, required=False)
         for membership in participants:
-            self.fields[f"m{membership.pk}"] = forms.ChoiceField(
-                label=membership.person.full_name,
-                choices=self.choices,
-                required=False,
-                initial=str(membership.current_set_id or ""),
-            )
+            field = copy.copy(made)
+            field.label = membership.person.full_name
+            field.initial = str(membership.current_set_id or "")
+            self.fields[f"m{membership.pk}"] = field
 
     def rows(self):
         """(membership, bound field, its select's options as HTML) for each participant. The options
@@ -102,6 +108,21 @@ class SetAssignForm(forms.Form):
                 drawn[current] = mark_safe(render_to_string(self.OPTIONS_TEMPLATE, context).strip())  # noqa: S308 - escaped by the template
             rows.append((membership, field, drawn[current]))
         return rows
+
+    def table_rows(self):
+        """The table's rows, drawn once per process for what they show (common.drawn)."""
+        values = [
+            (
+                membership.person.full_name,
+                membership.person.get_profession_display(),
+                str(membership.person.organisation or ""),
+                field.id_for_label,
+                field.html_name,
+                options,
+            )
+            for membership, field, options in self.rows()
+        ]
+        return drawn(self.ROWS_TEMPLATE, {"rows": values})
 
     def assignments(self):
         return {
