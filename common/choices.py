@@ -74,17 +74,25 @@ class RowsChoiceIterator(forms.models.ModelChoiceIterator):
         return self.field.empty_label is not None or bool(self.rows())
 
 
-class RowsModelChoiceField(forms.ModelChoiceField):
+class _ReadAsRows:
+    iterator = RowsChoiceIterator
+    label_lookup = "name"
+
+    @classmethod
+    def with_label(cls, label_lookup: str) -> type:
+        """The field class labelling its options with ``label_lookup`` (for a ModelForm's
+        ``Meta.field_classes``)."""
+        return type(cls.__name__, (cls,), {"label_lookup": label_lookup})
+
+
+class RowsModelChoiceField(_ReadAsRows, forms.ModelChoiceField):
     """A ``ModelChoiceField`` whose option labels are one column (``label_lookup``, which must give
     what ``label_from_instance`` would: ``"name"`` where ``__str__`` returns the name), drawn by
     ``DrawnSelect``."""
 
-    iterator = RowsChoiceIterator
     widget = DrawnSelect
-    label_lookup = "name"
 
-    @classmethod
-    def with_label(cls, label_lookup: str) -> type["RowsModelChoiceField"]:
-        """The field class labelling its options with ``label_lookup`` (for a ModelForm's
-        ``Meta.field_classes``)."""
-        return type(cls.__name__, (cls,), {"label_lookup": label_lookup})
+
+class RowsModelMultipleChoiceField(_ReadAsRows, forms.ModelMultipleChoiceField):
+    """A ``ModelMultipleChoiceField`` whose choices are read as ``RowsModelChoiceField``'s are (its
+    widget, often check boxes, is left as it is)."""

@@ -6,7 +6,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Membership
-from common.choices import DrawnSelect, RowsModelChoiceField
+from common.choices import DrawnSelect, RowsModelChoiceField, RowsModelMultipleChoiceField
 from common.drawn import drawn
 from common.versions import VersionField, row_version
 
@@ -31,9 +31,8 @@ class MembershipChoiceField(RowsModelChoiceField):
     label_lookup = "person__full_name"
 
 
-class MembershipMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return obj.person.full_name
+class MembershipMultipleChoiceField(RowsModelMultipleChoiceField):
+    label_lookup = "person__full_name"
 
 
 class SetForm(forms.ModelForm):
@@ -286,7 +285,10 @@ class PDSACycleForm(forms.ModelForm):
             "act",
             "act_notes",
         ]
-        field_classes = {"change_idea": RowsModelChoiceField.with_label("text")}
+        field_classes = {
+            "change_idea": RowsModelChoiceField.with_label("text"),
+            "measures": RowsModelMultipleChoiceField,
+        }
         widgets = {
             "start_date": DATE_WIDGET,
             "end_date": DATE_WIDGET,

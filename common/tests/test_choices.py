@@ -4,7 +4,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from cohorts.models import Organisation
-from common.choices import DrawnSelect, RowsModelChoiceField
+from common.choices import DrawnSelect, RowsModelChoiceField, RowsModelMultipleChoiceField
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +56,33 @@ def test_rows_model_choice_field_shows_and_validates_as_model_choice_field(djang
     refused = _OrganisationForm(data={"model_choice": "0", "rows_choice": "0"})
     assert not refused.is_valid()
     assert refused.errors["rows_choice"] == refused.errors["model_choice"]
+
+
+class _OrganisationsForm(forms.Form):
+    model_choice = forms.ModelMultipleChoiceField(
+        Organisation.objects.order_by("name"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    rows_choice = RowsModelMultipleChoiceField(
+        Organisation.objects.order_by("name"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+
+def test_rows_model_multiple_choice_field_shows_and_validates_as_model_multiple_choice_field():
+    first, second = (
+        Organisation.objects.create(name=name, kind=Organisation.Kind.PROVIDER) for name in ("B & Co", "A <trust>")
+    )
+    form = _OrganisationsForm(initial={"model_choice": [first], "rows_choice": [first]})
+    assert str(form["rows_choice"]) == str(form["model_choice"]).replace("model_choice", "rows_choice")
+    bound = _OrganisationsForm(data={"model_choice": [first.pk, second.pk], "rows_choice": [first.pk, second.pk]})
+    assert bound.is_valid()
+    assert set(bound.cleaned_data["rows_choice"]) == {first, second}
+    refused = _OrganisationsForm(data={"model_choice": ["0"], "rows_choice": ["0"]})
+    assert not refused.is_valid()
+    assert refused.errors["rows_choice"] == refused.errors["model_choice"]
+
+
+def test_with_label_labels_the_options_with_that_column():
+    Organisation.objects.create(name="Trust", kind=Organisation.Kind.PROVIDER)
+    field = RowsModelChoiceField.with_label("kind")(Organisation.objects.all())
+    assert list(field.choices)[1][1] == Organisation.Kind.PROVIDER
+    assert issubclass(RowsModelMultipleChoiceField.with_label("kind"), RowsModelMultipleChoiceField)
