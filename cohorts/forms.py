@@ -2,6 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.choices import DrawnSelect, RowsModelChoiceField
+
 from .imports import MAX_FILE_BYTES, MAX_ROWS
 from .models import Cohort, Organisation, Person
 
@@ -40,9 +42,11 @@ class PersonDetailsForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     email = forms.EmailField(label=_("E-mail"), max_length=254)
     job_title = forms.CharField(label=_("Job title"), max_length=200, required=False)
-    profession = forms.ChoiceField(label=_("Profession or discipline"), choices=Person.Profession.choices)
+    profession = forms.ChoiceField(
+        label=_("Profession or discipline"), choices=Person.Profession.choices, widget=DrawnSelect
+    )
     team = forms.CharField(label=_("Team"), max_length=200, required=False)
-    organisation = forms.ModelChoiceField(
+    organisation = RowsModelChoiceField(
         label=_("Organisation"),
         queryset=Organisation.objects.order_by("name"),
         required=False,

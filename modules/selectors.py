@@ -143,6 +143,14 @@ def act_items_planned_for(*, cohort: Cohort, number: int) -> list[ActItem]:
     )
 
 
+def module_get(*, cohort: Cohort, number: int) -> Module | None:
+    """Module ``number`` of the cohort (None when it has none), for a page that shows it alone."""
+    module = Module.objects.filter(cohort=cohort, number=number).first()
+    if module is not None:
+        module.cohort = cohort
+    return module
+
+
 def module_page(*, cohort: Cohort, number: int) -> ModulePage | None:
     """Everything the module page shows, or None when the cohort has no such module."""
     modules = module_list_for_cohort(cohort=cohort)

@@ -220,16 +220,31 @@ class ModuleMarkDeliveredView(ModulePageMixin, TemplateView):
         return HttpResponseRedirect(self.get_success_url())
 
 
-class ModuleUpdateView(ModulePageMixin, ServiceFormView):
+class ModuleUpdateView(CohortPageMixin, ServiceFormView):
+    """A module's details. It shows the module alone, so it reads the module alone (not the module
+    page's register and neighbours: a cohort's worth of rows, issue 14)."""
+
     template_name = "modules/module_update.html"
     form_class = ModuleForm
     success_message = gettext_lazy("Module details saved.")
 
+    def dispatch(self, request, *args, **kwargs):
+        self.module = selectors.module_get(cohort=request.cohort, number=kwargs["number"])
+        if self.module is None:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(module=self.module, **kwargs)
+
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "module": self.page.module}
+        return {**super().get_form_kwargs(), "module": self.module}
+
+    def get_success_url(self):
+        return _module_url(self.module)
 
     def perform(self, form):
-        return services.module_update(module=self.page.module, by=self.request.user, **form.cleaned_data)
+        return services.module_update(module=self.module, by=self.request.user, **form.cleaned_data)
 
 
 class AttendanceExportView(CohortSpreadsheetView):

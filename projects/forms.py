@@ -1,9 +1,13 @@
+import copy
+
 from django import forms
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Membership
+from common.choices import DrawnSelect, RowsModelChoiceField, RowsModelMultipleChoiceField
+from common.drawn import drawn
 from common.versions import VersionField, row_version
 
 from .models import (
@@ -23,14 +27,12 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
-class MembershipChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.person.full_name
+class MembershipChoiceField(RowsModelChoiceField):
+    label_lookup = "person__full_name"
 
 
-class MembershipMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return obj.person.full_name
+class MembershipMultipleChoiceField(RowsModelMultipleChoiceField):
+    label_lookup = "person__full_name"
 
 
 class SetForm(forms.ModelForm):
@@ -73,6 +75,7 @@ class SetAssignForm(forms.Form):
     """One select per active participant: which set they are in."""
 
     OPTIONS_TEMPLATE = "projects/partials/_set_options.html"
+    ROWS_TEMPLATE = "projects/partials/_set_assign_rows.html"
 
     def __init__(self, *args, participants, sets, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,13 +83,15 @@ class SetAssignForm(forms.Form):
         self.sets = {s.pk: s for s in sets}
         # "No set" translated once for the page, not once a participant (issue 14).
         self.choices = [("", str(_("No set"))), *[(str(s.pk), s.name) for s in sets]]
+        # One field made and copied for each participant: a ChoiceField checks and copies its
+        # choices when made, the same six for every one of a hundred-odd participants (issue 14).
+        # Each copy gets its own label and initial; the choices and the widget are never changed.
+        made = forms.ChoiceField(choices=self.choices, required=False)
         for membership in participants:
-            self.fields[f"m{membership.pk}"] = forms.ChoiceField(
-                label=membership.person.full_name,
-                choices=self.choices,
-                required=False,
-                initial=str(membership.current_set_id or ""),
-            )
+            field = copy.copy(made)
+            field.label = membership.person.full_name
+            field.initial = str(membership.current_set_id or "")
+            self.fields[f"m{membership.pk}"] = field
 
     def rows(self):
         """(membership, bound field, its select's options as HTML) for each participant. The options
@@ -102,6 +107,21 @@ class SetAssignForm(forms.Form):
                 drawn[current] = mark_safe(render_to_string(self.OPTIONS_TEMPLATE, context).strip())  # noqa: S308 - escaped by the template
             rows.append((membership, field, drawn[current]))
         return rows
+
+    def table_rows(self):
+        """The table's rows, drawn once per process for what they show (common.drawn)."""
+        values = [
+            (
+                membership.person.full_name,
+                membership.person.get_profession_display(),
+                str(membership.person.organisation or ""),
+                field.id_for_label,
+                field.html_name,
+                options,
+            )
+            for membership, field, options in self.rows()
+        ]
+        return drawn(self.ROWS_TEMPLATE, {"rows": values})
 
     def assignments(self):
         return {
@@ -152,7 +172,10 @@ class ProjectForm(forms.ModelForm):
     class Meta:
         model = ImprovementProject
         fields = ["action_learning_set", "title", "area", "status", "problem", "aim", "stakeholders"]
+        field_classes = {"action_learning_set": RowsModelChoiceField}
         widgets = {
+            "area": DrawnSelect,
+            "status": DrawnSelect,
             "problem": forms.Textarea(attrs={"rows": 4}),
             "aim": forms.Textarea(attrs={"rows": 3}),
             "stakeholders": forms.Textarea(attrs={"rows": 3}),
@@ -262,6 +285,10 @@ class PDSACycleForm(forms.ModelForm):
             "act",
             "act_notes",
         ]
+        field_classes = {
+            "change_idea": RowsModelChoiceField.with_label("text"),
+            "measures": RowsModelMultipleChoiceField,
+        }
         widgets = {
             "start_date": DATE_WIDGET,
             "end_date": DATE_WIDGET,
@@ -292,6 +319,10 @@ class PresentationForm(forms.ModelForm):
     class Meta:
         model = Presentation
         fields = ["order", "starts_at", "ends_at", "action_learning_set", "project", "title"]
+        field_classes = {
+            "action_learning_set": RowsModelChoiceField,
+            "project": RowsModelChoiceField.with_label("title"),
+        }
         widgets = {"starts_at": TIME_WIDGET, "ends_at": TIME_WIDGET}
 
     def __init__(self, *args, cohort, **kwargs):

@@ -137,6 +137,11 @@ def set_participants_for_assignment(*, cohort) -> list[Membership]:
         .participants()
         .filter(cohort=cohort)
         .select_related("person__organisation")
+        # What the page shows and the service checks: a cohort's worth of rows, three models each.
+        .only(
+            *("cohort_id", "person_id", "role", "status"),
+            *("person__full_name", "person__profession", "person__organisation__name"),
+        )
         .order_by("person__full_name")
     )
     current = dict(SetMembership.objects.filter(cohort=cohort).values_list("membership_id", "action_learning_set_id"))

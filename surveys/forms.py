@@ -2,6 +2,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from common.choices import DrawnSelect
+
 from .models import Answer, Question, QuestionSet, Survey
 from .services import answers_clean
 
@@ -171,7 +173,7 @@ class QuestionSetCopyForm(forms.Form):
 
 class QuestionForm(forms.Form):
     text = forms.CharField(label=_("Question"), max_length=500)
-    kind = forms.ChoiceField(label=_("Type"), choices=Question.Kind.choices)
+    kind = forms.ChoiceField(label=_("Type"), choices=Question.Kind.choices, widget=DrawnSelect)
     code = forms.SlugField(
         label=_("Code"),
         max_length=60,
@@ -189,7 +191,7 @@ class QuestionForm(forms.Form):
     max_choices = forms.IntegerField(
         label=_("Maximum choices"), required=False, min_value=1, help_text=_("Multiple choice only.")
     )
-    condition_code = forms.ChoiceField(label=_("Show only if question"), required=False)
+    condition_code = forms.ChoiceField(label=_("Show only if question"), required=False, widget=DrawnSelect)
     condition_value = forms.CharField(
         label=_("was answered"), max_length=200, required=False, help_text=_("A choice's label, or a number.")
     )

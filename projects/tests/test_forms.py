@@ -58,3 +58,36 @@ def test_set_assign_rows_options_show_what_was_posted(world):
 
     assert f'<option value="{world["set_b"].pk}" selected>' in options[a.pk]
     assert " selected" not in options[b.pk]
+
+
+# The set assignment page's rows as its template drew them until they were drawn once per process.
+TEMPLATE_ROWS = Template(
+    "{% for membership, field, options in form.rows %}"
+    '<th scope="row"><label for="{{ field.id_for_label }}">{{ membership.person.full_name }}</label></th>'
+    "<td>{{ membership.person.get_profession_display }}</td>"
+    '<td>{{ membership.person.organisation|default:"" }}</td>'
+    '<td><select name="{{ field.html_name }}" id="{{ field.id_for_label }}" class="form-select form-select-sm">'
+    "{{ options }}</select></td>{% endfor %}"
+)
+
+
+def test_set_assign_table_rows_show_what_the_rows_show(world):
+    MembershipFactory(cohort=world["cohort"], person__full_name="Ann <O'Neil>")
+    form = _form(world)
+
+    drawn = "".join(
+        line.strip() for line in form.table_rows().splitlines() if "<tr>" not in line and "</tr>" not in line
+    )
+
+    assert drawn == TEMPLATE_ROWS.render(Context({"form": form}))
+    assert "Ann &lt;O&#x27;Neil&gt;" in drawn
+
+
+def test_set_assign_fields_each_keep_their_own_label_and_initial(world):
+    form = _form(world)
+    in_a = Membership.objects.get(person__user=world["member_a"])
+
+    field = form.fields[f"m{in_a.pk}"]
+    assert field.label == in_a.person.full_name
+    assert field.initial == str(world["set_a"].pk)
+    assert len({id(f) for f in form.fields.values()}) == len(form.participants)

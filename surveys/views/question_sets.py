@@ -183,7 +183,8 @@ class QuestionUpdateView(QuestionEditMixin, CohortPageMixin, ServiceFormView):
     def dispatch(self, request, *args, **kwargs):
         self.question_set = _question_set(request, kwargs["pk"])
         self.question = get_object_or_404(
-            self.question_set.questions.prefetch_related("choices"), pk=kwargs["question_pk"]
+            self.question_set.questions.select_related("condition_question").prefetch_related("choices"),
+            pk=kwargs["question_pk"],
         )
         return super().dispatch(request, *args, **kwargs)
 
