@@ -22,13 +22,16 @@ def module_with_survey(request, number: int) -> Module:
 def survey_of_module(request, number: int) -> Survey:
     """The survey of the cohort's module ``number`` (404 while it has none), with its module and
     question set."""
-    module = get_object_or_404(
-        Module.objects.with_survey().select_related("cohort"), cohort=request.cohort, number=number
+    # One query: the survey with its module (and the module's cohort) and question set.
+    survey = (
+        Survey.objects.filter(
+            module__cohort=request.cohort, module__number=number, module__number__in=Module.SURVEY_NUMBERS
+        )
+        .select_related("module__cohort", "question_set")
+        .first()
     )
-    survey = Survey.objects.filter(module=module).select_related("question_set").first()
     if survey is None:
         raise Http404
-    survey.module = module
     return survey
 
 
