@@ -139,13 +139,6 @@ def _cohort_answers(cohort: Cohort) -> list[Answer]:
     ]
 
 
-def _visible_survey_ids(cohort: Cohort) -> list[int]:
-    """The cohort's surveys whose answers may be shown (``disclosure.figures_visible``), as ``_cohort_answers``
-    filters them."""
-    surveys = Survey.objects.filter(cohort=cohort).annotate(n=Count("responses"))
-    return [survey.pk for survey in surveys if disclosure.figures_visible(survey=survey, responses=survey.n)]
-
-
 def _cohort_moments(cohort: Cohort):
     return (
         PracticeMoment.objects.filter(_quotable_moment(cohort))
