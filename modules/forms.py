@@ -87,7 +87,6 @@ class AttendanceRegisterForm(forms.Form):
         """What the page shows of each row of the register, as plain values (``common.drawn`` keeps the
         rows drawn under them): as ``register_rows``, with each field's errors and buttons as text."""
         values = []
-        professions = {code: str(label) for code, label in Person.Profession.choices}  # translated once a page
         for row, field, buttons in self.register_rows():
             membership = row.membership
             if field is None:
@@ -107,7 +106,7 @@ class AttendanceRegisterForm(forms.Form):
                     "name": membership.person.full_name,
                     "active": True,
                     "job_title": membership.person.job_title,
-                    "profession": professions.get(membership.person.profession, membership.person.profession),
+                    "profession": membership.person.get_profession_display(),
                     "errors": [str(error) for error in field.errors],
                     "buttons": buttons,
                 }

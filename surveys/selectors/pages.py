@@ -3,6 +3,7 @@
 from django.db.models import Count
 
 from cohorts.models import Cohort
+from common.models import choice_label
 from modules.models import Module
 from surveys.models import Invitation, QuestionSet, Survey
 from surveys.querysets import survey_invitees
@@ -34,7 +35,6 @@ def invitation_list_for_survey(*, survey: Survey, cohort_pk: int) -> dict:
     """What the survey page's table shows of its invitations, as plain values (``common.drawn`` keeps the
     table drawn under them): one row of five columns an invitation, no model instances (a cohort's worth
     of rows)."""
-    labels = {status: str(label) for status, label in Invitation.Status.choices}  # translated once a page
     rows = (
         Invitation.objects.filter(survey=survey)
         .order_by("membership__person__full_name", "pk")
@@ -48,7 +48,7 @@ def invitation_list_for_survey(*, survey: Survey, cohort_pk: int) -> dict:
             {
                 "pk": pk,
                 "name": name,
-                "status_label": labels.get(status, status),
+                "status_label": choice_label(Invitation.Status, status),
                 "last_error": last_error,
                 "responded": responded_at is not None,
             }
