@@ -9,7 +9,7 @@ the cohort and staff). The view finds the cohort and the user's membership on ``
 from django.contrib.auth import get_user_model
 from django.http import Http404
 
-from common.compiled import CompiledQuery, attnames, instance
+from common.compiled import CompiledQuery, attnames, instances_from_row
 
 from .access import FACILITATOR
 from .models import Cohort, Membership, Organisation, Person, Programme
@@ -48,12 +48,7 @@ def membership_giving_access(*, user, cohort_pk) -> Membership | None:
     row = _ACCESS.fetchone(user_id=user.pk, cohort_pk=cohort_pk)
     if row is None:
         return None
-    objects, start = [], 0
-    for model, _prefix in _ROW:
-        names = attnames(model)
-        objects.append(instance(model, **dict(zip(names, row[start : start + len(names)], strict=True))))
-        start += len(names)
-    membership, person, cohort, programme, commissioner = objects
+    (membership, person, cohort, programme, commissioner), _rest = instances_from_row(row, *(m for m, _ in _ROW))
     cohort.programme, cohort.commissioner = programme, commissioner
     membership.person, membership.cohort = person, cohort
     return membership

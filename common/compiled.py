@@ -98,3 +98,14 @@ def instance(model: type[Model], using: str = "default", **values: Any) -> Model
     (the others deferred: reading one runs a query, as with ``.only()``)."""
     names = [name for name in attnames(model) if name in values]
     return model.from_db(using, names, [values[name] for name in names])
+
+
+def instances_from_row(row: tuple, *models: type[Model], using: str = "default") -> tuple[list[Model], tuple]:
+    """An instance of each of ``models`` from a row holding every column (``attnames``) of each in
+    turn, as a ``values_list`` of them gives it; and the rest of the row."""
+    objects, start = [], 0
+    for model in models:
+        names = attnames(model)
+        objects.append(instance(model, using, **dict(zip(names, row[start : start + len(names)], strict=True))))
+        start += len(names)
+    return objects, tuple(row[start:])

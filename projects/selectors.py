@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Membership
-from common.compiled import CompiledQuery, attnames, instance
+from common.compiled import CompiledQuery, attnames, instance, instances_from_row
 from modules.models import Module
 
 from . import runchart
@@ -195,7 +195,8 @@ def set_private_get(*, cohort, pk: int, user) -> ActionLearningSet:
     row = _SET_PRIVATE.fetchone(user_id=user.pk, cohort_pk=cohort.pk, set_pk=pk)
     if row is None:
         raise Http404
-    return instance(ActionLearningSet, **dict(zip(attnames(ActionLearningSet), row, strict=True)))
+    (action_learning_set,), _rest = instances_from_row(row, ActionLearningSet)
+    return action_learning_set
 
 
 def _set_ids_private(user_id, cohort_pk):
@@ -541,7 +542,7 @@ def showcase_measure_charts(project: ShowcaseProject) -> list[Measure]:
     marks = [CycleMark(row[3], row[2], measure_ids) for row, measure_ids in project.cycles]
     measures = []
     for row, point_rows in project.measures:
-        measure = instance(Measure, **dict(zip(attnames(Measure), row, strict=True)))
+        (measure,), _rest = instances_from_row(row, Measure)
         points = [instance(DataPoint, **dict(zip(SHOWCASE_POINT_COLUMNS, p, strict=True))) for p in point_rows]
         measure.chart = measure_chart_from(measure=measure, points=points, marks=marks)
         measures.append(measure)

@@ -1,7 +1,7 @@
 """The answering pages' statements, compiled once per process (``common.compiled``): an invitation
 with its survey, read back from one row."""
 
-from common.compiled import CompiledQuery, attnames, instance
+from common.compiled import CompiledQuery, attnames, instance, instances_from_row
 from surveys.models import Invitation, Survey
 
 __all__ = ["CompiledQuery", "attnames", "instance", "invitation_columns", "invitation_from_row"]
@@ -16,9 +16,6 @@ def invitation_columns() -> list[str]:
 def invitation_from_row(row: tuple) -> tuple[Invitation, tuple]:
     """The invitation, with its survey, from a row that starts with ``invitation_columns()``; and
     the rest of the row."""
-    invitation_names, survey_names = attnames(Invitation), attnames(Survey)
-    split = len(invitation_names)
-    end = split + len(survey_names)
-    invitation = instance(Invitation, **dict(zip(invitation_names, row[:split], strict=True)))
-    invitation.survey = instance(Survey, **dict(zip(survey_names, row[split:end], strict=True)))
-    return invitation, row[end:]
+    (invitation, survey), rest = instances_from_row(row, Invitation, Survey)
+    invitation.survey = survey
+    return invitation, rest
