@@ -20,7 +20,7 @@ class DeliveryCounts:
 
 
 def invitation_delivery_for_survey(*, survey: Survey) -> tuple[list[Invitation], DeliveryCounts]:
-    """Every invitation of the survey with its person, and the totals (two queries)."""
+    """Every invitation of the survey with its person (and the survey), and the totals (two queries)."""
     invitations = list(
         Invitation.objects.filter(survey=survey)
         .select_related("membership__person")
@@ -40,6 +40,8 @@ def invitation_delivery_for_survey(*, survey: Survey) -> tuple[list[Invitation],
         responded=Count("pk", filter=Q(responded_at__isnull=False)),
         reminders=Coalesce(Sum("reminders_sent"), 0),
     )
+    for invitation in invitations:
+        invitation.survey = survey  # for the rules that read it (Invitation.answer_is_final), no query each
     return invitations, DeliveryCounts(**counts)
 
 
@@ -47,7 +49,7 @@ def invitation_rows(invitations, *, survey: Survey, can_send: bool, resend) -> l
     """What the delivery page's table shows of each invitation, as plain values (``common.drawn`` keeps the
     table drawn under them). ``resend(pk)`` is a row's resend address, given where the row may be resent:
     while the survey is open, to an active member, not while sending, and in an anonymous survey only to
-    someone who has not answered (``Invitation.answer_is_final``'s rule, read from the loaded row)."""
+    someone who has not answered (``Invitation.answer_is_final``)."""
     return [
         {
             "pk": invitation.pk,
@@ -66,7 +68,7 @@ def invitation_rows(invitations, *, survey: Survey, can_send: bool, resend) -> l
             if can_send
             and invitation.membership.is_active
             and invitation.status != Invitation.Status.SENDING
-            and (not survey.is_anonymous or invitation.responded_at is None)
+            and not invitation.answer_is_final
             else "",
         }
         for invitation in invitations

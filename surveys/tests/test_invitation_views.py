@@ -216,3 +216,17 @@ def test_invitation_resend_refused_for_an_anonymous_respondent(facilitator_clien
 
     assert "anonymous survey" in response.content.decode()
     assert mail.outbox == []
+
+
+def test_invitation_delivery_offers_no_resend_to_who_answered_an_anonymous_survey(facilitator_client, survey):
+    Survey.objects.filter(pk=survey.pk).update(privacy=Survey.Privacy.ANONYMOUS, status=Survey.Status.OPEN)
+    now = timezone.now()
+    answered = InvitationFactory(survey=survey, status=Invitation.Status.SENT, sent_at=now, responded_at=now)
+    waiting = InvitationFactory(survey=survey, status=Invitation.Status.SENT, sent_at=now)
+
+    response = facilitator_client.get(page_url(survey))
+
+    assert response.status_code == 200
+    # A new link could not reach an anonymous answer (Invitation.answer_is_final).
+    assert resend_url(answered) not in response.text
+    assert resend_url(waiting) in response.text
