@@ -37,31 +37,57 @@ def results_visible(survey: Survey, responded: int) -> bool:
     return disclosure.figures_visible(survey=survey, responses=responded)
 
 
+def invitation_tallies(invitations):
+    """``(survey id, invited, responded)`` rows of an Invitation queryset: how many were invited to each
+    survey and how many of them answered, in one grouped query."""
+    return (
+        invitations.values("survey_id")
+        .annotate(invited=Count("id"), responded=Count("id", filter=Q(responded_at__isnull=False)))
+        .order_by()
+        .values_list("survey_id", "invited", "responded")
+    )
+
+
+def response_tallies(responses):
+    """``(survey id, responses)`` rows of a Response queryset, in one grouped query."""
+    return responses.values("survey_id").annotate(n=Count("id")).order_by().values_list("survey_id", "n")
+
+
+def numeric_tallies(answers):
+    """``(survey id, question code, value, count)`` rows of an Answer queryset's scale answers, in one
+    grouped query."""
+    return (
+        answers.filter(number__isnull=False)
+        .values("response__survey_id", "question__code", "number")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("response__survey_id", "question__code", "number", "n")
+    )
+
+
 def numeric_distributions(surveys: list[Survey], codes=None) -> dict[tuple[int, str], dict[int, int]]:
     """{(survey id, question code): {value: count}} for scale questions, one grouped query."""
-    answers = Answer.objects.filter(response__survey__in=[s.pk for s in surveys], number__isnull=False)
+    answers = Answer.objects.filter(response__survey__in=[s.pk for s in surveys])
     if codes is not None:
         answers = answers.filter(question__code__in=codes)
-    rows = answers.values("response__survey_id", "question__code", "number").annotate(n=Count("id")).order_by()
+    return distributions_from(numeric_tallies(answers))
+
+
+def distributions_from(rows) -> dict[tuple[int, str], dict[int, int]]:
+    """{(survey id, question code): {value: count}} from ``numeric_tallies`` rows."""
     result: dict[tuple[int, str], dict[int, int]] = defaultdict(dict)
-    for row in rows:
-        result[row["response__survey_id"], row["question__code"]][row["number"]] = row["n"]
+    for survey_id, code, number, n in rows:
+        result[survey_id, code][number] = n
     return result
 
 
 def invitation_counts(surveys: list[Survey]) -> dict[int, tuple[int, int]]:
-    rows = (
-        Invitation.objects.filter(survey__in=[s.pk for s in surveys])
-        .values("survey_id")
-        .annotate(invited=Count("id"), responded=Count("id", filter=Q(responded_at__isnull=False)))
-        .order_by()
-    )
-    return {row["survey_id"]: (row["invited"], row["responded"]) for row in rows}
+    rows = invitation_tallies(Invitation.objects.filter(survey__in=[s.pk for s in surveys]))
+    return {survey_id: (invited, responded) for survey_id, invited, responded in rows}
 
 
 def response_counts(surveys: list[Survey]) -> dict[int, int]:
-    rows = Response.objects.filter(survey__in=[s.pk for s in surveys]).values("survey_id").annotate(n=Count("id"))
-    return {row["survey_id"]: row["n"] for row in rows.order_by()}
+    return dict(response_tallies(Response.objects.filter(survey__in=[s.pk for s in surveys])))
 
 
 def _count_of(queryset) -> Coalesce:

@@ -9,10 +9,10 @@ from django.db.models import Count, Q, Sum
 from common.compiled import CompiledQuery
 from surveys import disclosure
 from surveys.charts import bar_chart
-from surveys.models import Answer, Invitation, Question, Survey
+from surveys.models import Answer, Invitation, Question, Response, Survey
 from surveys.structure import questions_for_set
 
-from .figures import results_visible, score
+from .figures import invitation_tallies, response_tallies, results_visible, score
 
 MIN_GROUP = disclosure.MIN_GROUP
 
@@ -87,17 +87,11 @@ class SurveyResults:
 
 
 def _invited(survey_pk):
-    return (
-        Invitation.objects.filter(survey_id=survey_pk)
-        .values("survey_id")
-        .annotate(invited=Count("id"), responded=Count("id", filter=Q(responded_at__isnull=False)))
-        .order_by()
-        .values_list("invited", "responded")
-    )
+    return invitation_tallies(Invitation.objects.filter(survey_id=survey_pk))
 
 
 def _responses(survey_pk):
-    return Survey.objects.filter(pk=survey_pk).annotate(n=Count("responses")).values_list("n")
+    return response_tallies(Response.objects.filter(survey_id=survey_pk))
 
 
 def _profession_rates_rows(survey_pk):
@@ -229,8 +223,8 @@ def survey_results(*, survey: Survey) -> SurveyResults:
     survey = Survey.objects.select_related("module", "cohort", "question_set").get(pk=survey.pk)
     # The set version's cached structure (read-only instances shared between requests).
     questions = questions_for_set(question_set_id=survey.question_set_id, stamp=survey.question_set.updated_at)
-    invited, responded = _INVITED.fetchone(survey_pk=survey.pk) or (0, 0)
-    responses = _RESPONSES.fetchone(survey_pk=survey.pk)[0]
+    _survey, invited, responded = _INVITED.fetchone(survey_pk=survey.pk) or (survey.pk, 0, 0)
+    _survey, responses = _RESPONSES.fetchone(survey_pk=survey.pk) or (survey.pk, 0)
     visible = results_visible(survey, responses)
     results = {q.pk: QuestionResult(question=q) for q in questions}
     professions = _profession_rates(survey)

@@ -1,10 +1,8 @@
 """Headline figures across a cohort's module surveys: the PDSA pages' summaries and the trends page."""
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Cohort
@@ -14,7 +12,18 @@ from surveys import disclosure
 from surveys.defaults import HEADLINE_QUESTIONS
 from surveys.models import Answer, Invitation, Question, Response, Survey
 
-from .figures import mean, nps, numeric_distributions, response_counts, results_visible, score
+from .figures import (
+    distributions_from,
+    invitation_tallies,
+    mean,
+    nps,
+    numeric_distributions,
+    numeric_tallies,
+    response_counts,
+    response_tallies,
+    results_visible,
+    score,
+)
 
 
 @dataclass(frozen=True)
@@ -39,43 +48,30 @@ HEADLINE_LABELS = {
 
 
 def _invitations_by_survey(cohort_pk):
-    return (
+    return invitation_tallies(
         Invitation.objects.filter(survey__cohort_id=cohort_pk, survey__module__number__in=Module.SURVEY_NUMBERS)
-        .values("survey_id")
-        .annotate(invited=Count("id"), responded=Count("id", filter=Q(responded_at__isnull=False)))
-        .order_by()
-        .values_list("survey_id", "invited", "responded")
     )
 
 
 def _responses_by_survey(cohort_pk):
-    return (
+    return response_tallies(
         Response.objects.filter(survey__cohort_id=cohort_pk, survey__module__number__in=Module.SURVEY_NUMBERS)
-        .values("survey_id")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("survey_id", "n")
     )
 
 
 def _headline_answers_by_survey(cohort_pk):
-    return (
+    return numeric_tallies(
         Answer.objects.filter(
             response__survey__cohort_id=cohort_pk,
             response__survey__module__number__in=Module.SURVEY_NUMBERS,
-            number__isnull=False,
             question__code__in=[code for code, _kind in HEADLINE_QUESTIONS],
         )
-        .values("response__survey_id", "question__code", "number")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("response__survey_id", "question__code", "number", "n")
     )
 
 
 # The PDSA pages count a cohort's module surveys' invitations, responses and headline answers on every
-# request: what invitation_counts, response_counts and numeric_distributions give for those surveys, in
-# statements compiled once per process (common.compiled; compiling them cost more than running them).
+# request: the tallies invitation_counts, response_counts and numeric_distributions make, for those surveys,
+# in statements compiled once per process (common.compiled; compiling them cost more than running them).
 _INVITATIONS = CompiledQuery(_invitations_by_survey, cohort_pk=-7351)
 _RESPONSES = CompiledQuery(_responses_by_survey, cohort_pk=-7352)
 _HEADLINE_ANSWERS = CompiledQuery(_headline_answers_by_survey, cohort_pk=-7353)
@@ -90,14 +86,11 @@ def survey_summaries_for_cohort(*, cohort: Cohort) -> dict[int, SurveySummary]:
     )
     if not surveys:
         return {}
-    distributions: dict[tuple[int, str], dict[int, int]] = defaultdict(dict)
-    for survey_id, code, number, n in _HEADLINE_ANSWERS.fetchall(cohort_pk=cohort.pk):
-        distributions[survey_id, code][number] = n
     return survey_summaries_from(
         surveys,
         counts={pk: (invited, responded) for pk, invited, responded in _INVITATIONS.fetchall(cohort_pk=cohort.pk)},
         responses=dict(_RESPONSES.fetchall(cohort_pk=cohort.pk)),
-        distributions=distributions,
+        distributions=distributions_from(_HEADLINE_ANSWERS.fetchall(cohort_pk=cohort.pk)),
     )
 
 
