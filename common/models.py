@@ -2,22 +2,26 @@ import functools
 
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
+from django.utils import translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
 def choice_label(choices: type[models.Choices], value) -> str:
-    """What a model's ``get_FOO_display()`` gives, translating only the one label shown.
+    """What a model's ``get_FOO_display()`` gives, in the active language.
 
     Django's generated method hashes every choice's lazy label, translating each, on every call:
-    in a table of a hundred-odd rows that was most of the page's translations (issue 14)."""
-    return str(_labels(choices).get(value, value))
+    in a table of a hundred-odd rows that was most of the page's translations (issue 14). Here each
+    class's labels are translated once per language and process (a catalogue does not change while
+    the process runs)."""
+    return _labels(choices, get_language()).get(value, value)
 
 
 @functools.cache
-def _labels(choices: type[models.Choices]) -> dict:
-    """The class's value -> label map, made once per process: ``choices.choices`` walks the enum on
-    each use. The labels stay lazy, so each is translated into the language active when shown."""
-    return dict(choices.choices)
+def _labels(choices: type[models.Choices], language: str | None) -> dict:
+    """The class's value -> label map in ``language``, as plain strings."""
+    with translation.override(language):
+        return {value: str(label) for value, label in choices.choices}
 
 
 class TimeStampedModel(models.Model):

@@ -48,3 +48,8 @@ def test_choice_label_follows_the_language_after_its_labels_were_first_read():
         assert choice_label(_Answer, "yes") == "Ja"
     with translation.override("en"):
         assert choice_label(_Answer, "yes") == "Yes"
+
+
+def test_choice_label_without_an_active_language_is_the_default_one():
+    with translation.override(None):
+        assert choice_label(Invitation.Status, "sent") == "Sent"
