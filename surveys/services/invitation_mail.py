@@ -7,7 +7,8 @@ links deleted, so they keep their count. A message the server refused takes its 
 message the server accepted is marked sent and logged in one statement.
 
 The parts of the mail that are the same for every participant of a survey are rendered once per
-batch (``_Skeleton``); each message only puts in its own name and link.
+process for what they show (``_Skeleton``, ``_SKELETONS``); each message only puts in its own name
+and link.
 """
 
 import logging
@@ -23,9 +24,11 @@ from django.db.models.sql import InsertQuery, UpdateQuery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
+from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import gettext as _
 
 from cohorts.models import Membership, Person
+from common.compiled import attnames
 from common.mail import (
     RenderedMail,
     SkeletonFill,
@@ -35,6 +38,7 @@ from common.mail import (
     sent_email_build,
     sent_email_record,
 )
+from common.memo import Memo
 from common.mime import MimeSkeleton
 from common.models import SentEmail
 from surveys.models import Invitation
@@ -138,15 +142,30 @@ class _Skeleton:
         return mail, SkeletonFill(self.mime, text_values, html_values)
 
 
-class _Skeletons(dict):
-    """A batch's skeletons: one per survey (and per reminder number, which the context carries)."""
+# Skeletons kept per process (a worker's tasks send a survey's batches one after another), under
+# everything their templates can show: the survey's, its module's and its cohort's columns, the
+# reminder and its number, and the language, time zone and site the mail is rendered for. An edit of
+# any of them is another key; old keys age out.
+_SKELETONS = Memo(64)
 
-    def message(self, invitation: Invitation, token: str, *, reminder: bool):
-        key = (invitation.survey_id, reminder, invitation.reminders_sent if reminder else 0)
-        if key not in self:
-            self[key] = _Skeleton.render(invitation, reminder=reminder)
-        mail, skeleton = self[key].fill(name=invitation.membership.person.full_name, token=token)
-        return _message(invitation, mail, skeleton=skeleton)
+
+def _skeleton_key(invitation: Invitation, *, reminder: bool) -> tuple:
+    survey = invitation.survey
+    shown = tuple(
+        (type(obj).__name__, tuple(getattr(obj, name) for name in attnames(type(obj))))
+        for obj in (survey, survey.module, survey.cohort)
+        if obj is not None
+    )
+    number = invitation.reminders_sent if reminder else 0
+    return (reminder, number, settings.LANGUAGE_CODE, get_current_timezone_name(), settings.SITE_URL, shown)
+
+
+def _skeleton_message(invitation: Invitation, token: str, *, reminder: bool):
+    """The personalised message, from the survey's skeleton (made once per process and key)."""
+    key = _skeleton_key(invitation, reminder=reminder)
+    skeleton = _SKELETONS.get_or_make(key, lambda: _Skeleton.render(invitation, reminder=reminder))
+    mail, fill = skeleton.fill(name=invitation.membership.person.full_name, token=token)
+    return _message(invitation, mail, skeleton=fill)
 
 
 # The statement of each ``_update_and_insert`` (database, model, columns, logged model), compiled once
@@ -198,16 +217,15 @@ def _update_and_insert(model: type[models.Model], pk: int, values: dict, row: mo
 class InvitationMail(Outgoing):
     """An invitation (or a reminder) claimed by this batch, with the link its message carries."""
 
-    def __init__(self, invitation: Invitation, *, kind: str, token: str, skeletons: _Skeletons):
+    def __init__(self, invitation: Invitation, *, kind: str, token: str):
         self.invitation = invitation
         self.pk = invitation.pk
         self.kind = kind
         self.reminder = kind == KIND_REMINDER
         self.token = token
-        self.skeletons = skeletons
 
     def message(self):
-        return self.skeletons.message(self.invitation, self.token, reminder=self.reminder)
+        return _skeleton_message(self.invitation, self.token, reminder=self.reminder)
 
     def _record(self, message, *, status, error=""):
         sent_email_record(
@@ -320,9 +338,5 @@ def invitation_mails_deliver(
 ) -> None:
     """Send these claimed invitations (or reminders) over one connection, recording each outcome.
     ``tokens`` are their links' (``invitation_links_issue``, in the transaction that claimed them)."""
-    skeletons = _Skeletons()
-    mails = [
-        InvitationMail(invitation, kind=kind, token=tokens[invitation.pk], skeletons=skeletons)
-        for invitation in invitations
-    ]
+    mails = [InvitationMail(invitation, kind=kind, token=tokens[invitation.pk]) for invitation in invitations]
     deliver(mails, result, release=_release, connection_refused=_connection_refused)

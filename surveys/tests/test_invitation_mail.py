@@ -7,6 +7,7 @@ import re
 import pytest
 from django.core import mail
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from common.mime import BuiltMIME
 from surveys import services
@@ -99,3 +100,47 @@ def test_reminders_send_each_message_is_the_full_rendering():
     for message in mail.outbox:
         assert message.subject.startswith("Reminder")
         assert_rendered_in_full(message, reminder=True)
+
+
+def test_a_later_batch_shows_what_was_edited_between_batches():
+    """Skeletons are kept per process across batches: an edit of the module, the survey or the cohort
+    (even by a bulk update that moves no time stamp) is in the next batch's messages."""
+    survey = SurveyFactory(module__title="Leading change")
+    first, second, third = (InvitationFactory(survey=survey) for _ in range(3))
+
+    services.invitations_send(invitation_ids=[first.pk])
+    Module = type(survey.module)
+    Module.objects.filter(pk=survey.module_id).update(title="Leading through change")
+    services.invitations_send(invitation_ids=[second.pk])
+    new_close = survey.closes_at + datetime.timedelta(days=3)
+    Survey.objects.filter(pk=survey.pk).update(closes_at=new_close)
+    type(survey.cohort).objects.filter(pk=survey.cohort_id).update(name="Renamed cohort")
+    services.invitations_send(invitation_ids=[third.pk])
+
+    first_mail, second_mail, third_mail = mail.outbox
+    assert '"Leading change"' in first_mail.body
+    assert '"Leading through change"' in second_mail.body
+    assert "Renamed cohort" in third_mail.body
+    assert "Renamed cohort" not in second_mail.body
+    assert date_format(timezone.localtime(new_close), "l j F Y, H:i") in third_mail.body
+    assert date_format(timezone.localtime(new_close), "l j F Y, H:i") not in second_mail.body
+    assert_rendered_in_full(third_mail, reminder=False)
+
+
+def test_batches_of_one_survey_render_its_mail_once_per_process(monkeypatch):
+    from surveys.services import invitation_mail
+
+    survey = SurveyFactory()
+    invitations = [InvitationFactory(survey=survey) for _ in range(3)]
+    invitation_mail._SKELETONS.clear()
+    rendered = []
+    original = invitation_mail._Skeleton.render
+    monkeypatch.setattr(
+        invitation_mail._Skeleton, "render", classmethod(lambda cls, *a, **k: rendered.append(1) or original(*a, **k))
+    )
+
+    for invitation in invitations:
+        services.invitations_send(invitation_ids=[invitation.pk])
+
+    assert len(mail.outbox) == 3
+    assert len(rendered) == 1
