@@ -1,7 +1,8 @@
 """Sending invitations reliably: the invitation rows are the outbox (STYLE.md section 3).
 
-``invitations_send`` claims rows with a conditional UPDATE (queued -> sending, or a "sending" row
-older than any task can live) that also counts their attempt, commits, sends outside any transaction
+``invitations_send`` reads and locks the claimable rows (queued, or a "sending" row older than any
+task can live) in one statement, fails the queued ones that must not be sent any more, moves the
+others to "sending" counting their attempt, commits, sends outside any transaction
 over one SMTP connection (``delivery.deliver``), then marks each row sent as soon as the server has
 accepted it. A task delivered twice or run by two workers therefore sends each invitation once.
 Rows the batch never hands to the server are given back un-counted (``invitation_mail._release``).
@@ -11,10 +12,14 @@ import datetime
 
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cohorts.models import Membership
+from cohorts.models import Cohort, Membership, Person
+from common.compiled import CompiledQuery, attnames, instances_from_row
+from modules.models import Module
+from surveys.compiled import invitation_columns, invitation_from_row
 from surveys.models import Invitation, Survey
 
 from .delivery import SendResult, sending_stale_after
@@ -22,69 +27,133 @@ from .invitation_mail import KIND_INVITATION, invitation_mails_deliver
 from .surveys import invitation_links_issue
 
 
-def _claim(ids: list[int], now: datetime.datetime) -> list[Invitation]:
-    """Move the given rows that can be sent and are claimable to "sending" and count their attempt;
-    returns the invitations this call won, with their survey, module, cohort and person, least tried
-    first (a row whose message keeps breaking the connection does not stand in front of the others
-    on every retry).
+def _claimable(stale_before: datetime.datetime) -> Q:
+    """Queued, or "sending" since before ``stale_before`` (its task is certainly dead)."""
+    return Q(status=Invitation.Status.QUEUED) | Q(status=Invitation.Status.SENDING, sending_started_at__lt=stale_before)
 
-    Can be sent: a participant still taking part, a survey open and not past its closing time.
-    Claimable: queued, or "sending" for longer than any task can live. Call inside a transaction.
-    On PostgreSQL the rows are read and locked in one statement, FOR UPDATE OF the invitation SKIP
-    LOCKED (both conditions re-checked on the locked row), and updated in a second; the rows read
-    are given what the UPDATE wrote. Elsewhere (SQLite: one writer at a time) each row gets a
-    conditional UPDATE on its own columns, and its row count says who won it.
-    """
-    claimable = Q(status=Invitation.Status.QUEUED) | Q(
-        status=Invitation.Status.SENDING, sending_started_at__lt=now - sending_stale_after()
-    )
-    sendable = (
-        Invitation.objects.with_active_membership()
-        .filter(pk__in=sorted(set(ids)), survey__status=Survey.Status.OPEN, survey__closes_at__gt=now)
-        .select_related("survey__module", "survey__cohort", "membership__person")
+
+def _candidates(*, ids: list[int], stale_before: datetime.datetime):
+    """The given invitations that are claimable (queued, or "sending" since before ``stale_before``),
+    with their survey, module, cohort, membership and person; locked FOR UPDATE OF the invitation,
+    SKIP LOCKED (rows another batch holds are its own)."""
+    columns = [
+        *invitation_columns(),
+        *(f"survey__module__{name}" for name in attnames(Module)),
+        *(f"survey__cohort__{name}" for name in attnames(Cohort)),
+        *(f"membership__{name}" for name in attnames(Membership)),
+        *(f"membership__person__{name}" for name in attnames(Person)),
+    ]
+    # The ids as one array parameter, so that one statement serves every batch size.
+    return (
+        Invitation.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(_claimable(stale_before), pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
         .order_by("pk")
+        .values_list(*columns)
     )
-    # Counted for the whole batch in this one statement, rather than one UPDATE before each message;
-    # the rows the batch never hands to the server are un-counted when they are given back.
+
+
+# Every batch makes it: compiled once per process (common.compiled). The ids' placeholder is a tuple
+# (hashable); each batch passes its list, which PostgreSQL receives as an array.
+_CANDIDATES = CompiledQuery(_candidates, ids=(-7501,), stale_before=datetime.datetime(1901, 1, 1, tzinfo=datetime.UTC))
+
+
+def _candidate_from_row(row: tuple) -> Invitation:
+    invitation, rest = invitation_from_row(row)
+    (module, cohort, membership, person), _rest = instances_from_row(rest, Module, Cohort, Membership, Person)
+    invitation.survey.module = module if module.pk is not None else None
+    invitation.survey.cohort = cohort
+    membership.person = person
+    invitation.membership = membership
+    return invitation
+
+
+def _unsendable_reason(invitation: Invitation, now: datetime.datetime) -> str | None:
+    """Why a queued invitation must not be sent any more (withdrawn participant, closed survey), or
+    None while it may still be."""
+    survey = invitation.survey
+    if not invitation.membership.is_active:
+        return _("Not sent: the participant has withdrawn.")
+    if survey.status == Survey.Status.CLOSED or (survey.closes_at is not None and survey.closes_at <= now):
+        return _("Not sent: the survey closed first.")
+    return None
+
+
+def _sendable(invitation: Invitation, now: datetime.datetime) -> bool:
+    """A participant still taking part, a survey open and not past its closing time."""
+    survey = invitation.survey
+    return (
+        invitation.membership.is_active
+        and survey.status == Survey.Status.OPEN
+        and survey.closes_at is not None
+        and survey.closes_at > now
+    )
+
+
+def _claim(ids: list[int], now: datetime.datetime) -> tuple[list[Invitation], list[int]]:
+    """Of the given rows that are claimable (queued, or "sending" for longer than any task can live):
+    fail the queued ones that must not be sent any more (closed survey, withdrawn participant), and
+    move the ones that can be sent to "sending", counting their attempt. Returns the invitations this
+    call won, with their survey, module, cohort and person, least tried first (a row whose message
+    keeps breaking the connection does not stand in front of the others on every retry), and the ids
+    it failed. Call inside a transaction.
+
+    On PostgreSQL the rows are read and locked in one statement compiled once per process (FOR
+    UPDATE OF the invitation SKIP LOCKED), so the decisions hold; then one UPDATE claims the rows won
+    (the rows read are given what it wrote) and one per reason fails the others. Elsewhere (SQLite:
+    one writer at a time) each row gets a conditional UPDATE, and its row count says who won it.
+    """
+    stale_before = now - sending_stale_after()
+    locking = connection.features.has_select_for_update_skip_locked
+    if locking:
+        candidates = [
+            _candidate_from_row(row) for row in _CANDIDATES.fetchall(ids=sorted(set(ids)), stale_before=stale_before)
+        ]
+    else:
+        candidates = list(
+            Invitation.objects.filter(_claimable(stale_before), pk__in=sorted(set(ids)))
+            .select_related("survey__module", "survey__cohort", "membership__person")
+            .order_by("pk")
+        )
+    failing: dict[str, list[int]] = {}
+    for invitation in candidates:
+        reason = _unsendable_reason(invitation, now) if invitation.status == Invitation.Status.QUEUED else None
+        if reason:
+            failing.setdefault(reason, []).append(invitation.pk)
+    failed = []
+    for reason, pks in failing.items():
+        queued = Invitation.objects.filter(status=Invitation.Status.QUEUED)
+        if locking:
+            queued.filter(pk__in=pks).update(status=Invitation.Status.FAILED, last_error=reason, updated_at=now)
+            failed += pks
+        else:
+            failed += [
+                pk
+                for pk in pks
+                if queued.filter(pk=pk).update(status=Invitation.Status.FAILED, last_error=reason, updated_at=now)
+            ]
+    # Counted for the whole batch here, rather than one UPDATE before each message; the rows the
+    # batch never hands to the server are un-counted when they are given back.
     claim = {
         "status": Invitation.Status.SENDING,
         "sending_started_at": now,
         "attempts": F("attempts") + 1,
         "updated_at": now,
     }
-    if connection.features.has_select_for_update_skip_locked:
-        won = list(sendable.select_for_update(skip_locked=True, of=("self",)).filter(claimable))
-        Invitation.objects.filter(pk__in=[invitation.pk for invitation in won]).update(**claim)
-        for invitation in won:
-            invitation.status = Invitation.Status.SENDING
-            invitation.sending_started_at = invitation.updated_at = now
-            invitation.attempts += 1
+    sendable = [invitation for invitation in candidates if _sendable(invitation, now)]
+    if locking:
+        Invitation.objects.filter(pk__in=[invitation.pk for invitation in sendable]).update(**claim)
+        won = sendable
     else:
-        eligible = list(sendable.values_list("pk", flat=True))
-        won_ids = [pk for pk in eligible if Invitation.objects.filter(claimable, pk=pk).update(**claim)]
-        won = list(sendable.filter(pk__in=won_ids))
-    return sorted(won, key=lambda invitation: (invitation.attempts, invitation.pk))
-
-
-def _fail_unsendable(ids: list[int], now: datetime.datetime) -> list[int]:
-    """Queued rows that must not be sent any more: closed survey, withdrawn participant."""
-    failed = []
-    rows = Invitation.objects.filter(pk__in=ids, status=Invitation.Status.QUEUED).filter(
-        Q(survey__status=Survey.Status.CLOSED)
-        | Q(survey__closes_at__lte=now)
-        | ~Q(membership__status=Membership.Status.ACTIVE)
-    )
-    for invitation in rows.select_related("survey", "membership"):
-        reason = (
-            _("Not sent: the participant has withdrawn.")
-            if not invitation.membership.is_active
-            else _("Not sent: the survey closed first.")
-        )
-        if Invitation.objects.filter(pk=invitation.pk, status=Invitation.Status.QUEUED).update(
-            status=Invitation.Status.FAILED, last_error=reason, updated_at=now
-        ):
-            failed.append(invitation.pk)
-    return failed
+        won = [
+            invitation
+            for invitation in sendable
+            if Invitation.objects.filter(_claimable(stale_before), pk=invitation.pk).update(**claim)
+        ]
+    for invitation in won:
+        invitation.status = Invitation.Status.SENDING
+        invitation.sending_started_at = invitation.updated_at = now
+        invitation.attempts += 1
+    return sorted(won, key=lambda invitation: (invitation.attempts, invitation.pk)), failed
 
 
 def invitations_send(*, invitation_ids: list[int], now: datetime.datetime | None = None) -> SendResult:
@@ -95,8 +164,8 @@ def invitations_send(*, invitation_ids: list[int], now: datetime.datetime | None
     now = now or timezone.now()
     result = SendResult()
     with transaction.atomic():
-        result.failed.extend(_fail_unsendable(invitation_ids, now))
-        invitations = _claim(invitation_ids, now)
+        invitations, failed = _claim(invitation_ids, now)
+        result.failed.extend(failed)
         tokens = invitation_links_issue(invitations=invitations)
     claimed = {invitation.pk for invitation in invitations}
     result.skipped = sorted(set(invitation_ids) - claimed - set(result.failed))

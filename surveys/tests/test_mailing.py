@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
+from cohorts.models import Membership
 from cohorts.services import membership_withdraw
 from cohorts.tests.factories import MembershipFactory, PersonFactory
 from common.mail import mail_error_is_transient
@@ -694,3 +695,29 @@ def test_retry_countdowns_are_shorter_than_the_visibility_timeout():
     assert max(countdowns) < visibility_timeout
     # The sweeper waits out the longest backoff, so it never races a live retry.
     assert services.sending_stale_after().total_seconds() > settings.CELERY_TASK_TIME_LIMIT
+
+
+def test_invitations_send_fails_the_unsendable_and_sends_the_rest_of_one_batch():
+    now = timezone.now()
+    sendable = InvitationFactory.create_batch(2)
+    withdrawn = InvitationFactory(membership__status=Membership.Status.WITHDRAWN, membership__withdrawn_on=now.date())
+    closed = _invitation_to_a_closed_survey()
+    past_closing = InvitationFactory(survey__closes_at=now - datetime.timedelta(minutes=1))
+    # A stale "sending" row of a closed survey is neither sent nor failed: only queued rows fail.
+    stale_closed = _invitation_to_a_closed_survey()
+    Invitation.objects.filter(pk=stale_closed.pk).update(
+        status=Invitation.Status.SENDING, sending_started_at=now - services.sending_stale_after() * 2
+    )
+    ids = [i.pk for i in [*sendable, withdrawn, closed, past_closing, stale_closed]]
+
+    result = services.invitations_send(invitation_ids=ids, now=now)
+
+    assert sorted(result.sent) == sorted(i.pk for i in sendable)
+    assert sorted(result.failed) == sorted([withdrawn.pk, closed.pk, past_closing.pk])
+    assert result.skipped == [stale_closed.pk]
+    errors = dict(Invitation.objects.filter(pk__in=result.failed).values_list("pk", "last_error"))
+    assert "withdrawn" in errors[withdrawn.pk]
+    assert "closed" in errors[closed.pk]
+    assert "closed" in errors[past_closing.pk]
+    assert Invitation.objects.get(pk=stale_closed.pk).status == Invitation.Status.SENDING
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(i.membership.person.email for i in sendable)
