@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import connections, models, router, transaction
+from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
-from django.db.models.sql import InsertQuery, UpdateQuery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -28,7 +27,7 @@ from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import gettext as _
 
 from cohorts.models import Membership, Person
-from common.compiled import attnames
+from common.compiled import attnames, update_and_insert
 from common.mail import (
     RenderedMail,
     SkeletonFill,
@@ -168,52 +167,6 @@ def _skeleton_message(invitation: Invitation, token: str, *, reminder: bool):
     return _message(invitation, mail, skeleton=fill)
 
 
-# The statement of each ``_update_and_insert`` (database, model, columns, logged model), compiled once
-# a process: compiling it cost more than running it.
-_STATEMENTS: dict[tuple, str] = {}
-
-
-def _update_and_insert(model: type[models.Model], pk: int, values: dict, row: models.Model) -> None:
-    """``model.objects.filter(pk=pk).update(**values)`` and insert ``row``, in one statement on
-    PostgreSQL (the UPDATE in a WITH) and in one transaction elsewhere. The row's primary key is not
-    read back.
-
-    The statement is compiled by Django the first time; then only its parameters are worked out, as
-    the compiler does (each field's value prepared for the database, the row's ``pre_save`` for its
-    time stamps). Its first parameters are compared with the compiler's before it is kept.
-    """
-    using = router.db_for_write(model)
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        with transaction.atomic(using=using):
-            model.objects.using(using).filter(pk=pk).update(**values)
-            row.save(using=using, force_insert=True)
-        return
-    fields = [f for f in row._meta.local_concrete_fields if not f.primary_key]
-    params = (
-        *(model._meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()),
-        pk,
-        *(f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields),
-    )
-    key = (using, model, tuple(values), type(row))
-    sql = _STATEMENTS.get(key)
-    if sql is None:
-        update = model.objects.using(using).filter(pk=pk).query.chain(UpdateQuery)
-        update.add_update_values(values)
-        update_sql, update_params = update.get_compiler(using).as_sql()
-        insert = InsertQuery(type(row))
-        # raw: the time stamps ``pre_save`` just set, so that the parameters can be compared.
-        insert.insert_values(fields, [row], raw=True)
-        [(insert_sql, insert_params)] = insert.get_compiler(using).as_sql()
-        sql = f"WITH updated AS ({update_sql}) {insert_sql}"
-        compiled = (*update_params, *insert_params)
-        if compiled == params:
-            _STATEMENTS[key] = sql
-        params = compiled
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 class InvitationMail(Outgoing):
     """An invitation (or a reminder) claimed by this batch, with the link its message carries."""
 
@@ -241,7 +194,7 @@ class InvitationMail(Outgoing):
             return
         # One statement (one commit) a message: the row is sent the moment the server has the mail.
         now = timezone.now()
-        _update_and_insert(
+        update_and_insert(
             Invitation,
             self.pk,
             {"status": Invitation.Status.SENT, "sent_at": now, "last_error": "", "updated_at": now},
