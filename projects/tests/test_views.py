@@ -555,3 +555,54 @@ def test_presentation_form_rejects_project_of_another_set(world, facilitator_cli
     assert "belongs to another set" in response.text
     assert "must end after it starts" in response.text
     assert not Presentation.objects.exists()
+
+
+# An empty form drawn once per process (projects.views.base.empty_form_drawn) ---------------------
+
+
+def test_empty_form_drawn_is_crispy_forms_drawing_kept_until_a_value_changes(world):
+    from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
+
+    from projects.forms import ProjectForm
+    from projects.models import ActionLearningSet
+    from projects.views.base import empty_form_drawn
+
+    project = world["project_a"]
+    sets = ActionLearningSet.objects.filter(pk=world["set_a"].pk)
+
+    def form():
+        return ProjectForm(sets=sets, instance=project)
+
+    first = empty_form_drawn(form())
+    assert first == as_crispy_form(form())
+    assert empty_form_drawn(form()) is first  # kept, not drawn again
+    project.title = "Safer handovers, weekends too"
+    changed = empty_form_drawn(form())
+    assert "Safer handovers, weekends too" in changed
+    assert changed == as_crispy_form(form())
+    assert empty_form_drawn(ProjectForm({"title": "x"}, sets=sets)) is None
+    stale = form()
+    stale.cleaned_data = {}
+    stale.add_error(None, "Someone else saved changes here")
+    assert empty_form_drawn(stale) is None  # a stale save's message is drawn with the form
+
+
+def test_project_update_page_shows_an_edit_made_elsewhere_at_once(world):
+    client = client_for(world["member_a"])
+    url = project_url(world, "project_update")
+    assert "Safer handovers" in client.get(url).text
+
+    ImprovementProject.objects.filter(pk=world["project_a"].pk).update(title="Safer night handovers")
+
+    assert 'value="Safer night handovers"' in client.get(url).text
+
+
+def test_project_update_refused_form_is_drawn_with_its_errors(world):
+    client = client_for(world["member_a"])
+    url = project_url(world, "project_update")
+    client.get(url)
+
+    response = client.post(url, {"title": "", "action_learning_set": world["set_a"].pk})
+
+    assert response.status_code == 400
+    assert "is-invalid" in response.text

@@ -91,6 +91,7 @@ class SetAssignView(FormPageView):
     form_class = SetAssignForm
     template_name = "projects/set_assign.html"
     page_title = _("Who is in which set")
+    draw_empty_form = False  # its template draws each row itself
 
     def get_form_kwargs(self):
         cohort = self.request.cohort
