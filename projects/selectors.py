@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from cohorts.models import Membership
+from cohorts.models import Membership, Person
 from common.compiled import CompiledQuery, attnames, instance, instances_from_row
 from modules.models import Module
 
@@ -220,33 +220,119 @@ def project_is_editable_by(*, project, user) -> bool:
     return _PROJECT_EDITABLE.fetchone(user_id=user.pk, project_pk=project.pk) is not None
 
 
-def _project_prefetches():
-    return [
-        Prefetch("driver_nodes", queryset=DriverNode.objects.order_by("order", "pk")),
-        Prefetch(
-            "measures",
-            queryset=Measure.objects.prefetch_related(
-                Prefetch("data_points", queryset=DataPoint.objects.order_by("date"))
-            ),
-        ),
-        Prefetch(
-            "pdsa_cycles",
-            queryset=ProjectPDSACycle.objects.select_related("change_idea").prefetch_related(
-                Prefetch("measures", queryset=Measure.objects.only("pk", "name"))
-            ),
-        ),
-        Prefetch("progress_scores", queryset=ProgressScore.objects.select_related("recorded_by__person")),
-    ]
+def _through(prefix: str, model) -> list[str]:
+    return [f"{prefix}__{name}" for name in attnames(model)]
+
+
+# The project page's seven reads, each a statement compiled once per process (common.compiled): the
+# project with its set, its driver nodes, measures, their data points, PDSA cycles (with the change
+# idea), the measures each cycle names, and its progress scores (with who recorded them). They give
+# the rows the prefetches of a queryset would, in the same order (projects/tests/test_selectors.py).
+_PROJECT_ROW = CompiledQuery(
+    lambda cohort_pk, project_pk: (
+        ImprovementProject.objects.for_cohort(cohort_pk)
+        .filter(pk=project_pk)
+        .values_list(*attnames(ImprovementProject), *_through("action_learning_set", ActionLearningSet))
+    ),
+    cohort_pk=-7391,
+    project_pk=-7392,
+)
+_PROJECT_NODES = CompiledQuery(
+    lambda project_pk: (
+        DriverNode.objects.filter(project_id=project_pk).order_by("order", "pk").values_list(*attnames(DriverNode))
+    ),
+    project_pk=-7393,
+)
+_PROJECT_MEASURES = CompiledQuery(
+    lambda project_pk: Measure.objects.filter(project_id=project_pk).values_list(*attnames(Measure)),
+    project_pk=-7394,
+)
+_PROJECT_POINTS = CompiledQuery(
+    lambda project_pk: (
+        DataPoint.objects.filter(measure__project_id=project_pk)
+        .order_by("date", "pk")
+        .values_list(*attnames(DataPoint))
+    ),
+    project_pk=-7395,
+)
+_PROJECT_CYCLES = CompiledQuery(
+    lambda project_pk: ProjectPDSACycle.objects.filter(project_id=project_pk).values_list(
+        *attnames(ProjectPDSACycle), *_through("change_idea", DriverNode)
+    ),
+    project_pk=-7396,
+)
+_PROJECT_CYCLE_MEASURES = CompiledQuery(
+    lambda project_pk: (
+        ProjectPDSACycle.measures.through.objects.filter(projectpdsacycle__project_id=project_pk)
+        .order_by(*[f"measure__{name}" for name in Measure._meta.ordering])
+        .values_list("projectpdsacycle_id", "measure_id", "measure__name")
+    ),
+    project_pk=-7397,
+)
+_PROJECT_SCORES = CompiledQuery(
+    lambda project_pk: ProgressScore.objects.filter(project_id=project_pk).values_list(
+        *attnames(ProgressScore), *_through("recorded_by", Membership), *_through("recorded_by__person", Person)
+    ),
+    project_pk=-7398,
+)
+
+
+def _prefetched(obj, name: str, model, objects: list) -> None:
+    """``obj.<name>.all()`` gives ``objects`` with no query, as ``prefetch_related(name)`` leaves it."""
+    queryset = model._default_manager.all()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    if not hasattr(obj, "_prefetched_objects_cache"):
+        obj._prefetched_objects_cache = {}
+    obj._prefetched_objects_cache[name] = queryset
 
 
 def project_get(*, cohort, pk: int) -> ImprovementProject:
-    """A project with everything its page shows; charts and driver tree attached."""
-    queryset = (
-        ImprovementProject.objects.for_cohort(cohort)
-        .select_related("action_learning_set__set_facilitator__person")
-        .prefetch_related(*_project_prefetches())
-    )
-    project = get_object_or_404(queryset, pk=pk)
+    """A project with everything its page shows (its set, driver nodes, measures with their data
+    points, PDSA cycles with their change idea and measures, progress scores with who recorded them),
+    in seven statements compiled once per process; charts and driver tree attached."""
+    row = _PROJECT_ROW.fetchone(cohort_pk=cohort.pk, project_pk=pk)
+    if row is None:
+        raise Http404
+    (project, action_learning_set), _rest = instances_from_row(row, ImprovementProject, ActionLearningSet)
+    project.action_learning_set = action_learning_set
+
+    nodes = [instances_from_row(row, DriverNode)[0][0] for row in _PROJECT_NODES.fetchall(project_pk=pk)]
+    _prefetched(project, "driver_nodes", DriverNode, nodes)
+
+    points_of: dict[int, list[DataPoint]] = {}
+    for row in _PROJECT_POINTS.fetchall(project_pk=pk):
+        (point,), _rest = instances_from_row(row, DataPoint)
+        points_of.setdefault(point.measure_id, []).append(point)
+    measures = []
+    for row in _PROJECT_MEASURES.fetchall(project_pk=pk):
+        (measure,), _rest = instances_from_row(row, Measure)
+        _prefetched(measure, "data_points", DataPoint, points_of.get(measure.pk, []))
+        measures.append(measure)
+    _prefetched(project, "measures", Measure, measures)
+
+    named: dict[int, list[Measure]] = {}
+    for cycle_id, measure_id, name in _PROJECT_CYCLE_MEASURES.fetchall(project_pk=pk):
+        named.setdefault(cycle_id, []).append(instance(Measure, id=measure_id, name=name))
+    cycles = []
+    for row in _PROJECT_CYCLES.fetchall(project_pk=pk):
+        (cycle, change_idea), _rest = instances_from_row(row, ProjectPDSACycle, DriverNode)
+        cycle.change_idea = change_idea if cycle.change_idea_id is not None else None
+        _prefetched(cycle, "measures", Measure, named.get(cycle.pk, []))
+        cycles.append(cycle)
+    _prefetched(project, "pdsa_cycles", ProjectPDSACycle, cycles)
+
+    scores = []
+    for row in _PROJECT_SCORES.fetchall(project_pk=pk):
+        (score, membership, person), _rest = instances_from_row(row, ProgressScore, Membership, Person)
+        if score.recorded_by_id is None:
+            score.recorded_by = None
+        else:
+            membership.person = person
+            score.recorded_by = membership
+        scores.append(score)
+    _prefetched(project, "progress_scores", ProgressScore, scores)
+
     _attach_derived(project)
     return project
 

@@ -1,0 +1,139 @@
+"""The projects pages' reads compiled once per process (issue 14) give what the querysets they
+replaced gave."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db.models import Prefetch
+from django.http import Http404
+
+from cohorts.models import Membership
+from cohorts.tests.factories import CohortFactory, MembershipFactory
+from projects import selectors
+from projects.models import DataPoint, DriverNode, ImprovementProject, Measure, ProgressScore, ProjectPDSACycle
+from projects.tests.factories import (
+    DataPointFactory,
+    DriverNodeFactory,
+    ImprovementProjectFactory,
+    MeasureFactory,
+    ProjectPDSACycleFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _project_with_prefetches(cohort, pk):
+    """The queryset ``project_get`` read before its statements were compiled."""
+    return (
+        ImprovementProject.objects.for_cohort(cohort)
+        .select_related("action_learning_set")
+        .prefetch_related(
+            Prefetch("driver_nodes", queryset=DriverNode.objects.order_by("order", "pk")),
+            Prefetch(
+                "measures",
+                queryset=Measure.objects.prefetch_related(
+                    Prefetch("data_points", queryset=DataPoint.objects.order_by("date"))
+                ),
+            ),
+            Prefetch(
+                "pdsa_cycles",
+                queryset=ProjectPDSACycle.objects.select_related("change_idea").prefetch_related(
+                    Prefetch("measures", queryset=Measure.objects.only("pk", "name"))
+                ),
+            ),
+            Prefetch("progress_scores", queryset=ProgressScore.objects.select_related("recorded_by__person")),
+        )
+        .get(pk=pk)
+    )
+
+
+def _fields(obj, *names):
+    return tuple(getattr(obj, name) for name in names)
+
+
+def _shown(project) -> dict:
+    """Everything of a project its page reads, as plain values."""
+    return {
+        "project": _fields(project, "pk", "title", "area", "status", "aim", "problem", "stakeholders"),
+        "score": project.progress_score,
+        "set": _fields(project.action_learning_set, "pk", "name", "cohort_id"),
+        "nodes": [_fields(n, "pk", "parent_id", "kind", "text", "order") for n in project.driver_nodes.all()],
+        "measures": [
+            (
+                _fields(m, "pk", "name", "kind", "better", "unit", "baseline_points"),
+                [_fields(p, "pk", "date", "value", "note") for p in m.data_points.all()],
+                m.chart.layout,
+                m.chart.summary,
+            )
+            for m in project.measures.all()
+        ],
+        "cycles": [
+            (
+                _fields(c, "pk", "title", "start_date", "end_date", "plan", "act", "act_notes"),
+                c.change_idea and c.change_idea.text,
+                [(m.pk, m.name) for m in c.measures.all()],
+            )
+            for c in project.pdsa_cycles.all()
+        ],
+        "scores": [
+            (
+                _fields(s, "pk", "score", "note", "recorded_at"),
+                s.recorded_by and (s.recorded_by.pk, s.recorded_by.person.full_name),
+            )
+            for s in project.progress_scores.all()
+        ],
+    }
+
+
+@pytest.fixture
+def full_project(cohort):
+    project = ImprovementProjectFactory(action_learning_set__cohort=cohort, problem="Lost notes", progress_score="2")
+    primary = DriverNodeFactory(project=project, order=2, text="Shared handover sheet")
+    idea = DriverNodeFactory(project=project, parent=primary, kind=DriverNode.Kind.CHANGE_IDEA, text="Use SBAR")
+    DriverNodeFactory(project=project, order=1, text="Time for handover")
+    first, second = MeasureFactory(project=project, order=2), MeasureFactory(project=project, order=1, name="Delays")
+    for week, value in enumerate([5, 7, 6, 8, 9, 11, 12, 13, 14, 15]):
+        DataPointFactory(measure=first, date=datetime.date(2026, 3, 2) - datetime.timedelta(weeks=week), value=value)
+    DataPointFactory(measure=second, value=Decimal("1.5"), note="first week")
+    cycle = ProjectPDSACycleFactory(project=project, change_idea=idea, start_date=datetime.date(2026, 2, 9))
+    cycle.measures.set([first, second])
+    ProjectPDSACycleFactory(project=project, start_date=datetime.date(2026, 1, 5), act="adopt")
+    recorder = MembershipFactory(cohort=cohort, role=Membership.Role.FACILITATOR)
+    at = datetime.datetime(2026, 2, 1, 9, tzinfo=datetime.UTC)
+    ProgressScore.objects.create(project=project, score="1", recorded_by=recorder, note="Started", recorded_at=at)
+    ProgressScore.objects.create(project=project, score="2", recorded_at=at + datetime.timedelta(days=7))
+    ImprovementProjectFactory(action_learning_set=project.action_learning_set)  # another project, not read
+    return project
+
+
+def test_project_get_gives_what_the_prefetching_queryset_gives(cohort, full_project):
+    expected = _project_with_prefetches(cohort, full_project.pk)
+    selectors._attach_derived(expected)
+
+    project = selectors.project_get(cohort=cohort, pk=full_project.pk)
+
+    assert _shown(project) == _shown(expected)
+    assert len(_shown(project)["measures"][0][1]) == 1  # ordered as the measures' own order
+    assert [n["node"].text for n in project.driver_tree] == ["Time for handover", "Shared handover sheet"]
+
+
+def test_project_get_reads_in_seven_queries_and_none_more_when_shown(cohort, full_project, django_assert_num_queries):
+    with django_assert_num_queries(7):
+        project = selectors.project_get(cohort=cohort, pk=full_project.pk)
+        _shown(project)
+
+
+def test_project_get_of_another_cohort_or_missing_is_404(cohort, full_project):
+    with pytest.raises(Http404):
+        selectors.project_get(cohort=CohortFactory(), pk=full_project.pk)
+    with pytest.raises(Http404):
+        selectors.project_get(cohort=cohort, pk=full_project.pk + 1000)
+
+
+def test_project_get_of_a_bare_project(cohort):
+    project = ImprovementProjectFactory(action_learning_set__cohort=cohort)
+
+    shown = _shown(selectors.project_get(cohort=cohort, pk=project.pk))
+
+    assert (shown["nodes"], shown["measures"], shown["cycles"], shown["scores"]) == ([], [], [], [])
