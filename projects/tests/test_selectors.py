@@ -137,3 +137,38 @@ def test_project_get_of_a_bare_project(cohort):
     shown = _shown(selectors.project_get(cohort=cohort, pk=project.pk))
 
     assert (shown["nodes"], shown["measures"], shown["cycles"], shown["scores"]) == ([], [], [], [])
+
+
+# The set list ----------------------------------------------------------------------------------
+
+
+def test_set_list_for_cohort_gives_sets_by_name_with_active_members_and_projects(cohort):
+    from cohorts.services import membership_withdraw
+    from projects.tests.factories import ActionLearningSetFactory, SetMembershipFactory
+
+    facilitator = MembershipFactory(cohort=cohort, role=Membership.Role.SET_FACILITATOR, person__full_name="Ann Lee")
+    birch = ActionLearningSetFactory(cohort=cohort, name="Birch", set_facilitator=facilitator)
+    alder = ActionLearningSetFactory(cohort=cohort, name="Alder")
+    zoe = SetMembershipFactory(action_learning_set=birch, membership__person__full_name="Zoe Ray")
+    bob = SetMembershipFactory(action_learning_set=birch, membership__person__full_name="Bob Day")
+    gone = SetMembershipFactory(action_learning_set=birch, membership__person__full_name="Cy Gone")
+    membership_withdraw(membership=gone.membership)
+    second = ImprovementProjectFactory(action_learning_set=birch, title="Wards")
+    first = ImprovementProjectFactory(action_learning_set=birch, title="Clinics")
+    ActionLearningSetFactory(name="Elsewhere")  # another cohort's
+
+    listed = selectors.set_list_for_cohort(cohort=cohort)
+
+    assert [s.pk for s in listed] == [alder.pk, birch.pk]
+    assert listed[0] == selectors.SetListed(alder.pk, "Alder", None, (), ())
+    assert listed[1].facilitator == "Ann Lee"
+    assert listed[1].members == ((bob.membership_id, "Bob Day"), (zoe.membership_id, "Zoe Ray"))
+    assert listed[1].projects == ((first.pk, "Clinics"), (second.pk, "Wards"))
+
+
+def test_set_unassigned_count_is_zero_when_everyone_is_in_a_set(cohort):
+    from projects.tests.factories import SetMembershipFactory
+
+    assert selectors.set_unassigned_count(cohort=cohort) == 0
+    SetMembershipFactory(action_learning_set__cohort=cohort)
+    assert selectors.set_unassigned_count(cohort=cohort) == 0

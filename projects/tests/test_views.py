@@ -606,3 +606,17 @@ def test_project_update_refused_form_is_drawn_with_its_errors(world):
 
     assert response.status_code == 400
     assert "is-invalid" in response.text
+
+
+def test_set_list_cards_show_a_new_member_and_project_at_once(world, facilitator_client):
+    url = reverse("projects:set_list", kwargs={"cohort_pk": world["cohort"].pk})
+    before = facilitator_client.get(url).text
+    assert "Brand new project" not in before
+
+    participant_in_set(world["set_b"], person__full_name="Newly Joined")
+    ImprovementProjectFactory(action_learning_set=world["set_b"], title="Brand new project")
+    after = facilitator_client.get(url).text
+
+    assert "<li>Newly Joined</li>" in after
+    assert "Brand new project</a>" in after
+    assert "2 members" in after

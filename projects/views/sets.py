@@ -11,7 +11,7 @@ from common.drawn import drawn
 from .. import deletion_selectors, deletion_services, selectors, services
 from ..forms import SetActionForm, SetAssignForm, SetForm, SetMeetingForm, SetReflectionsForm, SetSplitForm
 from ..models import ActionLearningSet, SetAction, SetMeeting
-from .base import DeleteConfirmView, FormPageView, SetEditMixin
+from .base import DeleteConfirmView, FormPageView, SetEditMixin, empty_form_drawn
 
 
 def _set_list_url(cohort):
@@ -24,6 +24,9 @@ def _set_url(action_learning_set):
     )
 
 
+SET_CARDS = "projects/partials/_set_cards.html"
+
+
 class SetListView(TemplateView):
     cohort_access = MEMBER
     template_name = "projects/set_list.html"
@@ -31,21 +34,28 @@ class SetListView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         cohort = self.request.cohort
-        sets = selectors.set_list_for_cohort(cohort=cohort)
         membership = self.request.cohort_membership
-        context.update(
-            cohort=cohort,
-            sets=sets,
-            my_set_ids={
-                s.pk
-                for s in sets
-                if membership and any(sm.membership_id == membership.pk for sm in s.active_set_memberships)
-            },
-        )
+        sets = [
+            {
+                "pk": listed.pk,
+                "name": listed.name,
+                "facilitator": listed.facilitator,
+                "members": [name for _pk, name in listed.members],
+                "projects": list(listed.projects),
+                # The viewer's own set is marked.
+                "mine": bool(membership) and any(pk == membership.pk for pk, _name in listed.members),
+            }
+            for listed in selectors.set_list_for_cohort(cohort=cohort)
+        ]
+        # The cards drawn once per process for what they show (common.drawn).
+        context.update(cohort=cohort, set_cards=drawn(SET_CARDS, {"cohort_pk": cohort.pk, "sets": sets}))
         if self.request.is_cohort_facilitator:
+            create_form, split_form = SetForm(cohort=cohort), SetSplitForm()
             context.update(
-                create_form=SetForm(cohort=cohort),
-                split_form=SetSplitForm(),
+                create_form=create_form,
+                create_form_drawn=empty_form_drawn(create_form),
+                split_form=split_form,
+                split_form_drawn=empty_form_drawn(split_form),
                 unassigned_count=selectors.set_unassigned_count(cohort=cohort),
             )
         return context
