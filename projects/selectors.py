@@ -214,6 +214,45 @@ def cohort_members_for_choice(*, cohort):
     return Membership.objects.active().filter(cohort=cohort).select_related("person").order_by("person__full_name")
 
 
+def set_people_for_choice(*, cohort, action_learning_set):
+    """Who may be recorded at a set's meeting: the cohort's active members in the set or facilitating it."""
+    in_set = cohort_members_for_choice(cohort=cohort).filter(set_memberships__action_learning_set=action_learning_set)
+    facilitating = cohort_members_for_choice(cohort=cohort).filter(facilitated_sets=action_learning_set)
+    return (in_set | facilitating).distinct()
+
+
+# Their options (pk, name) as the form's field reads them from that queryset, compiled once per process.
+_SET_PEOPLE_ROWS = CompiledQuery(
+    lambda cohort_pk, set_pk: set_people_for_choice(cohort=cohort_pk, action_learning_set=set_pk).values_list(
+        "pk", "person__full_name"
+    ),
+    cohort_pk=-7417,
+    set_pk=-7418,
+)
+
+
+def set_people_choice_rows(*, cohort, action_learning_set) -> list[tuple[int, str]]:
+    return _SET_PEOPLE_ROWS.fetchall(cohort_pk=cohort.pk, set_pk=action_learning_set.pk)
+
+
+_SET_MEETING = CompiledQuery(
+    lambda set_pk, pk: SetMeeting.objects.filter(action_learning_set_id=set_pk, pk=pk).values_list(
+        *attnames(SetMeeting)
+    ),
+    set_pk=-7419,
+    pk=-7420,
+)
+
+
+def set_meeting_get(*, action_learning_set, pk: int) -> SetMeeting:
+    """The set's meeting ``pk`` (one statement compiled once per process), else 404."""
+    row = _SET_MEETING.fetchone(set_pk=action_learning_set.pk, pk=pk)
+    if row is None:
+        raise Http404
+    (meeting,), _rest = instances_from_row(row, SetMeeting)
+    return meeting
+
+
 def project_list_for_cohort(*, cohort) -> list[ImprovementProject]:
     return list(
         ImprovementProject.objects.for_cohort(cohort)
@@ -341,15 +380,72 @@ def _prefetched(obj, name: str, model, objects: list) -> None:
     obj._prefetched_objects_cache[name] = queryset
 
 
-def project_get(*, cohort, pk: int) -> ImprovementProject:
-    """A project with everything its page shows (its set, driver nodes, measures with their data
-    points, PDSA cycles with their change idea and measures, progress scores with who recorded them),
-    in seven statements compiled once per process; charts and driver tree attached."""
+def project_with_set(*, cohort, pk: int) -> ImprovementProject:
+    """The cohort's project ``pk`` with its set (one statement compiled once per process), else 404."""
     row = _PROJECT_ROW.fetchone(cohort_pk=cohort.pk, project_pk=pk)
     if row is None:
         raise Http404
     (project, action_learning_set), _rest = instances_from_row(row, ImprovementProject, ActionLearningSet)
     project.action_learning_set = action_learning_set
+    return project
+
+
+_PDSA_CYCLE = CompiledQuery(
+    lambda project_pk, pk: ProjectPDSACycle.objects.filter(project_id=project_pk, pk=pk).values_list(
+        *attnames(ProjectPDSACycle)
+    ),
+    project_pk=-7411,
+    pk=-7412,
+)
+
+
+def pdsa_cycle_get(*, project, pk: int) -> ProjectPDSACycle:
+    """The project's PDSA cycle ``pk`` (one statement compiled once per process), else 404."""
+    row = _PDSA_CYCLE.fetchone(project_pk=project.pk, pk=pk)
+    if row is None:
+        raise Http404
+    (cycle,), _rest = instances_from_row(row, ProjectPDSACycle)
+    return cycle
+
+
+# The options of a PDSA cycle's form, as (pk, label) rows in the order its fields read them.
+_CHANGE_IDEA_ROWS = CompiledQuery(
+    lambda project_pk: DriverNode.objects.filter(project_id=project_pk, kind=DriverNode.Kind.CHANGE_IDEA).values_list(
+        "pk", "text"
+    ),
+    project_pk=-7413,
+)
+_MEASURE_ROWS = CompiledQuery(
+    lambda project_pk: Measure.objects.filter(project_id=project_pk).values_list("pk", "name"),
+    project_pk=-7414,
+)
+
+
+def pdsa_cycle_choice_rows(*, project) -> tuple[list[tuple], list[tuple]]:
+    """The project's change ideas (pk, text) and measures (pk, name), each in its model's order."""
+    return _CHANGE_IDEA_ROWS.fetchall(project_pk=project.pk), _MEASURE_ROWS.fetchall(project_pk=project.pk)
+
+
+def _sets_editable(user_id, cohort_pk):
+    user = get_user_model()(pk=user_id)  # signed in, not staff
+    return ActionLearningSet.objects.for_cohort(cohort_pk).editable_by(user).values_list("pk", "name")
+
+
+_SETS_EDITABLE = CompiledQuery(_sets_editable, user_id=-7415, cohort_pk=-7416)
+
+
+def set_choices_editable_by(*, cohort, user) -> list[tuple[int, str]]:
+    """The cohort's sets ``user`` may change (``editable_by``), as (pk, name) in the sets' order."""
+    if not user.is_authenticated or user.is_staff:
+        return list(ActionLearningSet.objects.for_cohort(cohort).editable_by(user).values_list("pk", "name"))
+    return _SETS_EDITABLE.fetchall(user_id=user.pk, cohort_pk=cohort.pk)
+
+
+def project_get(*, cohort, pk: int) -> ImprovementProject:
+    """A project with everything its page shows (its set, driver nodes, measures with their data
+    points, PDSA cycles with their change idea and measures, progress scores with who recorded them),
+    in seven statements compiled once per process; charts and driver tree attached."""
+    project = project_with_set(cohort=cohort, pk=pk)
 
     nodes = [instances_from_row(row, DriverNode)[0][0] for row in _PROJECT_NODES.fetchall(project_pk=pk)]
     _prefetched(project, "driver_nodes", DriverNode, nodes)

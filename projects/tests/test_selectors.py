@@ -172,3 +172,77 @@ def test_set_unassigned_count_is_zero_when_everyone_is_in_a_set(cohort):
     assert selectors.set_unassigned_count(cohort=cohort) == 0
     SetMembershipFactory(action_learning_set__cohort=cohort)
     assert selectors.set_unassigned_count(cohort=cohort) == 0
+
+
+# The form pages' reads ---------------------------------------------------------------------------
+
+
+def test_project_with_set_pdsa_cycle_get_and_set_meeting_get_stay_inside_their_parent(cohort, full_project):
+    from projects.models import SetMeeting
+
+    other = ImprovementProjectFactory(action_learning_set__cohort=cohort)
+    cycle = full_project.pdsa_cycles.first()
+    meeting = SetMeeting.objects.create(
+        action_learning_set=full_project.action_learning_set, date=datetime.date(2026, 3, 4), notes="Met"
+    )
+
+    project = selectors.project_with_set(cohort=cohort, pk=full_project.pk)
+    assert (project.pk, project.action_learning_set.name) == (full_project.pk, full_project.action_learning_set.name)
+    assert selectors.pdsa_cycle_get(project=full_project, pk=cycle.pk).title == cycle.title
+    assert selectors.set_meeting_get(action_learning_set=full_project.action_learning_set, pk=meeting.pk).notes == "Met"
+    for call in (
+        lambda: selectors.project_with_set(cohort=CohortFactory(), pk=full_project.pk),
+        lambda: selectors.pdsa_cycle_get(project=other, pk=cycle.pk),
+        lambda: selectors.set_meeting_get(action_learning_set=other.action_learning_set, pk=meeting.pk),
+    ):
+        with pytest.raises(Http404):
+            call()
+
+
+def test_pdsa_cycle_choice_rows_are_the_form_fields_rows(full_project):
+    ideas, measures = selectors.pdsa_cycle_choice_rows(project=full_project)
+
+    assert ideas == list(full_project.driver_nodes.filter(kind="change_idea").values_list("pk", "text"))
+    assert measures == list(full_project.measures.values_list("pk", "name"))
+    assert len(ideas) == 1
+    assert len(measures) == 2
+
+
+def test_set_people_choice_rows_are_the_querysets_rows(cohort):
+    from projects.tests.factories import ActionLearningSetFactory, SetMembershipFactory
+
+    facilitator = MembershipFactory(cohort=cohort, role=Membership.Role.SET_FACILITATOR, person__full_name="Ann Lee")
+    the_set = ActionLearningSetFactory(cohort=cohort, set_facilitator=facilitator)
+    SetMembershipFactory(action_learning_set=the_set, membership__person__full_name="Zoe Ray")
+    SetMembershipFactory(action_learning_set=the_set, membership__person__full_name="Bob Day")
+    SetMembershipFactory(action_learning_set__cohort=cohort)  # in another set
+
+    rows = selectors.set_people_choice_rows(cohort=cohort, action_learning_set=the_set)
+
+    queryset = selectors.set_people_for_choice(cohort=cohort, action_learning_set=the_set)
+    assert rows == list(queryset.values_list("pk", "person__full_name"))
+    assert [name for _pk, name in rows] == ["Ann Lee", "Bob Day", "Zoe Ray"]
+
+
+def test_set_choices_editable_by_follow_the_edit_rule(cohort, facilitator):
+    from cohorts.tests.factories import UserFactory
+    from projects.models import ActionLearningSet
+    from projects.tests.factories import ActionLearningSetFactory, participant_in_set
+
+    birch, alder = (
+        ActionLearningSetFactory(cohort=cohort, name="Birch"),
+        ActionLearningSetFactory(cohort=cohort, name="Alder"),
+    )
+    member = participant_in_set(birch)
+    ActionLearningSetFactory(name="Elsewhere")
+    staff = UserFactory(is_staff=True)
+
+    for user, expected in (
+        (member, [(birch.pk, "Birch")]),
+        (facilitator, [(alder.pk, "Alder"), (birch.pk, "Birch")]),
+        (UserFactory(), []),
+        (staff, [(alder.pk, "Alder"), (birch.pk, "Birch")]),
+    ):
+        rows = selectors.set_choices_editable_by(cohort=cohort, user=user)
+        editable = ActionLearningSet.objects.for_cohort(cohort).editable_by(user).values_list("pk", "name")
+        assert rows == list(editable) == expected

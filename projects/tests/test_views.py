@@ -620,3 +620,19 @@ def test_set_list_cards_show_a_new_member_and_project_at_once(world, facilitator
     assert "<li>Newly Joined</li>" in after
     assert "Brand new project</a>" in after
     assert "2 members" in after
+
+
+def test_set_meeting_form_offers_and_accepts_only_the_sets_people(world):
+    client = client_for(world["member_a"])
+    kwargs = {"cohort_pk": world["cohort"].pk, "set_pk": world["set_a"].pk}
+    own = Membership.objects.get(person__user=world["member_a"])
+    other = Membership.objects.get(person__user=world["member_b"])
+    url = reverse("projects:set_meeting_create", kwargs=kwargs)
+
+    page = client.get(url).text
+    refused = client.post(url, {"date": "2026-02-10", "attendees": [other.pk], "notes": "Who came?"})
+
+    assert f'value="{own.pk}"' in page
+    assert f'value="{other.pk}"' not in page
+    assert refused.status_code == 400
+    assert f'value="{other.pk}"' not in refused.text

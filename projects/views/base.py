@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.forms import ModelChoiceField
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 from django.views.generic import TemplateView
@@ -15,7 +14,6 @@ from common.memo import Memo
 from common.views import CohortPageMixin, ServiceFormView
 
 from .. import selectors
-from ..models import ImprovementProject
 
 # An empty form drawn by crispy-forms, kept per process under everything it shows (issue 14: drawing
 # the form was more than half of a project or PDSA cycle form page's time). A form that was sent
@@ -160,10 +158,7 @@ class ProjectEditMixin:
     cohort_access = MEMBER
 
     def dispatch(self, request, *args, **kwargs):
-        self.project = get_object_or_404(
-            ImprovementProject.objects.for_cohort(request.cohort).select_related("action_learning_set"),
-            pk=kwargs["project_pk"],
-        )
+        self.project = selectors.project_with_set(cohort=request.cohort, pk=kwargs["project_pk"])
         if not selectors.project_is_editable_by(project=self.project, user=request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import floatformat
@@ -19,7 +21,7 @@ from ..forms import (
     ProgressScoreForm,
     ProjectForm,
 )
-from ..models import ActionLearningSet, DataPoint, Measure, ProjectPDSACycle
+from ..models import ActionLearningSet, DataPoint, Measure
 from .base import DeleteConfirmView, FormPageView, ProjectEditMixin
 
 
@@ -35,6 +37,10 @@ def _measure_url(measure, project):
         "projects:measure_detail",
         kwargs={"cohort_pk": project.action_learning_set.cohort_id, "project_pk": project.pk, "measure_pk": measure.pk},
     )
+
+
+def _sets_editable(cohort, user):
+    return ActionLearningSet.objects.for_cohort(cohort).editable_by(user)
 
 
 class ProjectListView(TemplateView):
@@ -58,13 +64,14 @@ class ProjectCreateView(FormPageView):
     page_title = _("Start an improvement project")
 
     def dispatch(self, request, *args, **kwargs):
-        self.sets = ActionLearningSet.objects.for_cohort(request.cohort).editable_by(request.user)
-        if not self.sets.exists():
+        self.set_rows = selectors.set_choices_editable_by(cohort=request.cohort, user=request.user)
+        if not self.set_rows:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "sets": self.sets}
+        sets = partial(_sets_editable, self.request.cohort, self.request.user)
+        return {**super().get_form_kwargs(), "sets": sets, "set_rows": self.set_rows}
 
     success_message = _("Project started. Next: the driver diagram and your measures.")
 
@@ -98,8 +105,12 @@ class ProjectUpdateView(ProjectEditMixin, FormPageView):
     page_title = _("Edit the project")
 
     def get_form_kwargs(self):
-        sets = ActionLearningSet.objects.for_cohort(self.request.cohort).editable_by(self.request.user)
-        return {**super().get_form_kwargs(), "sets": sets, "instance": self.project}
+        kwargs = super().get_form_kwargs()
+        cohort, user = self.request.cohort, self.request.user
+        sets = partial(_sets_editable, cohort, user)
+        # The options, read only for a form that is drawn and not sent.
+        rows = None if "data" in kwargs else selectors.set_choices_editable_by(cohort=cohort, user=user)
+        return {**kwargs, "sets": sets, "set_rows": rows, "instance": self.project}
 
     def get_success_url(self):
         return _project_url(self.project)
@@ -360,11 +371,14 @@ class PDSACycleFormView(ProjectEditMixin, FormPageView):
 
     def get_cycle(self):
         if "cycle_pk" in self.kwargs:
-            return get_object_or_404(ProjectPDSACycle, project=self.project, pk=self.kwargs["cycle_pk"])
+            return selectors.pdsa_cycle_get(project=self.project, pk=self.kwargs["cycle_pk"])
         return None
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "project": self.project, "instance": self.get_cycle()}
+        kwargs = super().get_form_kwargs()
+        # The options, read only for a form that is drawn and not sent.
+        rows = None if "data" in kwargs else selectors.pdsa_cycle_choice_rows(project=self.project)
+        return {**kwargs, "project": self.project, "choice_rows": rows, "instance": self.get_cycle()}
 
     def get_success_url(self):
         return _project_url(self.project) + "#pdsa"

@@ -10,7 +10,7 @@ from common.drawn import drawn
 
 from .. import deletion_selectors, deletion_services, selectors, services
 from ..forms import SetActionForm, SetAssignForm, SetForm, SetMeetingForm, SetReflectionsForm, SetSplitForm
-from ..models import ActionLearningSet, SetAction, SetMeeting
+from ..models import ActionLearningSet, SetAction
 from .base import DeleteConfirmView, FormPageView, SetEditMixin, empty_form_drawn
 
 
@@ -192,15 +192,17 @@ class SetMeetingFormView(SetEditMixin, FormPageView):
     def get_meeting(self):
         if "meeting_pk" not in self.kwargs:
             return None
-        return get_object_or_404(SetMeeting, action_learning_set=self.action_learning_set, pk=self.kwargs["meeting_pk"])
+        return selectors.set_meeting_get(action_learning_set=self.action_learning_set, pk=self.kwargs["meeting_pk"])
 
     def get_form_kwargs(self):
-        people = selectors.cohort_members_for_choice(cohort=self.request.cohort).filter(
-            set_memberships__action_learning_set=self.action_learning_set
-        ) | selectors.cohort_members_for_choice(cohort=self.request.cohort).filter(
-            facilitated_sets=self.action_learning_set
+        kwargs = super().get_form_kwargs()
+        cohort, the_set = self.request.cohort, self.action_learning_set
+        people = lambda: selectors.set_people_for_choice(cohort=cohort, action_learning_set=the_set)  # noqa: E731
+        # The options, read only for a form that is drawn and not sent.
+        rows = (
+            None if "data" in kwargs else selectors.set_people_choice_rows(cohort=cohort, action_learning_set=the_set)
         )
-        return {**super().get_form_kwargs(), "people": people.distinct(), "instance": self.get_meeting()}
+        return {**kwargs, "people": people, "people_rows": rows, "instance": self.get_meeting()}
 
     def get_success_url(self):
         return _set_url(self.action_learning_set)
