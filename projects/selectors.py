@@ -32,11 +32,18 @@ from .models import (
 )
 
 
-def _active_set_memberships():
-    queryset = SetMembership.objects.filter(membership__status=Membership.Status.ACTIVE).select_related(
-        "membership__person"
-    )
-    return Prefetch("set_memberships", queryset=queryset, to_attr="active_set_memberships")
+def _through(prefix: str, model) -> list[str]:
+    return [f"{prefix}__{name}" for name in attnames(model)]
+
+
+def _prefetched(obj, name: str, model, objects: list) -> None:
+    """``obj.<name>.all()`` gives ``objects`` with no query, as ``prefetch_related(name)`` leaves it."""
+    queryset = model._default_manager.all()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    if not hasattr(obj, "_prefetched_objects_cache"):
+        obj._prefetched_objects_cache = {}
+    obj._prefetched_objects_cache[name] = queryset
 
 
 # The set list's three reads, each a statement compiled once per process (common.compiled).
@@ -106,6 +113,54 @@ class SetPage:
     done_actions: list[SetAction] = field(default_factory=list)
 
 
+# The set page's reads, each a statement compiled once per process (common.compiled): the set with its
+# set facilitator, its active members (by name), its projects (by title) and, for those inside the set,
+# its actions with their owners: the rows the prefetches of a queryset would give, in the same order.
+_SET_ROW = CompiledQuery(
+    lambda cohort_pk, set_pk: (
+        ActionLearningSet.objects.for_cohort(cohort_pk)
+        .filter(pk=set_pk)
+        .values_list(
+            *attnames(ActionLearningSet),
+            *_through("set_facilitator", Membership),
+            *_through("set_facilitator__person", Person),
+        )
+    ),
+    cohort_pk=-7421,
+    set_pk=-7422,
+)
+_SET_MEMBERS = CompiledQuery(
+    lambda set_pk: SetMembership.objects.filter(
+        action_learning_set_id=set_pk, membership__status=Membership.Status.ACTIVE
+    ).values_list(
+        *attnames(SetMembership), *_through("membership", Membership), *_through("membership__person", Person)
+    ),
+    set_pk=-7423,
+)
+_SET_PROJECTS = CompiledQuery(
+    lambda set_pk: (
+        ImprovementProject.objects.filter(action_learning_set_id=set_pk)
+        .order_by("title")
+        .values_list(*attnames(ImprovementProject))
+    ),
+    set_pk=-7424,
+)
+_SET_ACTIONS = CompiledQuery(
+    lambda set_pk: SetAction.objects.filter(action_learning_set_id=set_pk).values_list(
+        *attnames(SetAction), *_through("owner", Membership), *_through("owner__person", Person)
+    ),
+    set_pk=-7425,
+)
+
+
+def _membership_of(membership, person, membership_id):
+    """The membership of a row's left-joined columns (None where the row has none), with its person."""
+    if membership_id is None:
+        return None
+    membership.person = person
+    return membership
+
+
 def set_page(*, cohort, pk: int, user) -> SetPage:
     """Name, members and projects for everyone in the cohort; meetings, actions and reflections
     are read from the database only for those the set's privacy lets in."""
@@ -113,21 +168,26 @@ def set_page(*, cohort, pk: int, user) -> SetPage:
         private = ActionLearningSet.objects.for_cohort(cohort).private_to(user).filter(pk=pk).exists()
     else:
         private = _SET_PRIVATE.fetchone(user_id=user.pk, cohort_pk=cohort.pk, set_pk=pk) is not None
-    prefetches = [
-        _active_set_memberships(),
-        Prefetch("projects", queryset=ImprovementProject.objects.order_by("title")),
-    ]
-    if private:
-        prefetches.append(Prefetch("actions", queryset=SetAction.objects.select_related("owner__person")))
-    queryset = (
-        ActionLearningSet.objects.for_cohort(cohort)
-        .select_related("set_facilitator__person")
-        .prefetch_related(*prefetches)
-    )
-    action_learning_set = get_object_or_404(queryset, pk=pk)
+    row = _SET_ROW.fetchone(cohort_pk=cohort.pk, set_pk=pk)
+    if row is None:
+        raise Http404
+    (action_learning_set, facilitator, person), _rest = instances_from_row(row, ActionLearningSet, Membership, Person)
+    action_learning_set.set_facilitator = _membership_of(facilitator, person, action_learning_set.set_facilitator_id)
+    members = []
+    for row in _SET_MEMBERS.fetchall(set_pk=pk):
+        (set_membership, membership, person), _rest = instances_from_row(row, SetMembership, Membership, Person)
+        set_membership.membership = _membership_of(membership, person, set_membership.membership_id)
+        members.append(set_membership)
+    action_learning_set.active_set_memberships = members
+    projects = [instances_from_row(row, ImprovementProject)[0][0] for row in _SET_PROJECTS.fetchall(set_pk=pk)]
+    _prefetched(action_learning_set, "projects", ImprovementProject, projects)
     if not private:
         return SetPage(set=action_learning_set, private=False)
-    actions = list(action_learning_set.actions.all())
+    actions = []
+    for row in _SET_ACTIONS.fetchall(set_pk=pk):
+        (action, owner, person), _rest = instances_from_row(row, SetAction, Membership, Person)
+        action.owner = _membership_of(owner, person, action.owner_id)
+        actions.append(action)
     return SetPage(
         set=action_learning_set,
         private=True,
@@ -313,10 +373,6 @@ def project_is_editable_by(*, project, user) -> bool:
     return _PROJECT_EDITABLE.fetchone(user_id=user.pk, project_pk=project.pk) is not None
 
 
-def _through(prefix: str, model) -> list[str]:
-    return [f"{prefix}__{name}" for name in attnames(model)]
-
-
 # The project page's seven reads, each a statement compiled once per process (common.compiled): the
 # project with its set, its driver nodes, measures, their data points, PDSA cycles (with the change
 # idea), the measures each cycle names, and its progress scores (with who recorded them). They give
@@ -368,16 +424,6 @@ _PROJECT_SCORES = CompiledQuery(
     ),
     project_pk=-7398,
 )
-
-
-def _prefetched(obj, name: str, model, objects: list) -> None:
-    """``obj.<name>.all()`` gives ``objects`` with no query, as ``prefetch_related(name)`` leaves it."""
-    queryset = model._default_manager.all()
-    queryset._result_cache = objects
-    queryset._prefetch_done = True
-    if not hasattr(obj, "_prefetched_objects_cache"):
-        obj._prefetched_objects_cache = {}
-    obj._prefetched_objects_cache[name] = queryset
 
 
 def project_with_set(*, cohort, pk: int) -> ImprovementProject:

@@ -246,3 +246,75 @@ def test_set_choices_editable_by_follow_the_edit_rule(cohort, facilitator):
         rows = selectors.set_choices_editable_by(cohort=cohort, user=user)
         editable = ActionLearningSet.objects.for_cohort(cohort).editable_by(user).values_list("pk", "name")
         assert rows == list(editable) == expected
+
+
+# The set page ----------------------------------------------------------------------------------
+
+
+def _set_shown(page) -> dict:
+    the_set = page.set
+    facilitator = the_set.set_facilitator
+    return {
+        "set": (the_set.pk, the_set.name, the_set.reflections),
+        "facilitator": facilitator and (facilitator.pk, facilitator.person.full_name),
+        "members": [
+            (sm.pk, sm.membership_id, sm.membership.person.full_name, sm.membership.person.job_title)
+            for sm in the_set.active_set_memberships
+        ],
+        "projects": [(p.pk, p.title, p.get_status_display()) for p in the_set.projects.all()],
+        "private": page.private,
+        "actions": [
+            (a.pk, a.description, a.done, a.due_date, a.owner and a.owner.person.full_name)
+            for a in [*page.open_actions, *page.done_actions]
+        ],
+    }
+
+
+def test_set_page_gives_what_the_prefetching_queryset_gives(cohort, facilitator):
+    from cohorts.services import membership_withdraw
+    from cohorts.tests.factories import UserFactory
+    from projects.models import ActionLearningSet, SetAction
+    from projects.tests.factories import ActionLearningSetFactory, SetMembershipFactory, participant_in_set
+
+    set_facilitator = MembershipFactory(cohort=cohort, role=Membership.Role.SET_FACILITATOR, person__full_name="Al B")
+    the_set = ActionLearningSetFactory(cohort=cohort, set_facilitator=set_facilitator, reflections="We learnt")
+    member = participant_in_set(the_set, person__full_name="Zoe Ray", person__job_title="Nurse")
+    owner = SetMembershipFactory(action_learning_set=the_set, membership__person__full_name="Bob Day").membership
+    gone = SetMembershipFactory(action_learning_set=the_set)
+    membership_withdraw(membership=gone.membership)
+    ImprovementProjectFactory(action_learning_set=the_set, title="Wards")
+    ImprovementProjectFactory(action_learning_set=the_set, title="Clinics")
+    SetAction.objects.create(action_learning_set=the_set, description="Ask", owner=owner)
+    SetAction.objects.create(action_learning_set=the_set, description="Done it", done=True)
+    SetAction.objects.create(action_learning_set=the_set, description="Soon", due_date=datetime.date(2026, 3, 1))
+    bare = ActionLearningSetFactory(cohort=cohort)
+    outsider = participant_in_set(bare)
+
+    for user, pk in ((member, the_set.pk), (facilitator, the_set.pk), (outsider, the_set.pk), (member, bare.pk)):
+        page = selectors.set_page(cohort=cohort, pk=pk, user=user)
+        expected = (
+            ActionLearningSet.objects.select_related("set_facilitator__person")
+            .prefetch_related(
+                Prefetch(
+                    "set_memberships",
+                    queryset=selectors.SetMembership.objects.filter(
+                        membership__status=Membership.Status.ACTIVE
+                    ).select_related("membership__person"),
+                    to_attr="active_set_memberships",
+                ),
+                Prefetch("projects", queryset=ImprovementProject.objects.order_by("title")),
+            )
+            .get(pk=pk)
+        )
+        actions = list(SetAction.objects.filter(action_learning_set=expected).select_related("owner__person"))
+        private = pk == the_set.pk and user != outsider
+        reference = selectors.SetPage(
+            set=expected,
+            private=private,
+            open_actions=[a for a in actions if not a.done] if private else [],
+            done_actions=[a for a in actions if a.done] if private else [],
+        )
+        assert _set_shown(page) == _set_shown(reference)
+    assert _set_shown(selectors.set_page(cohort=cohort, pk=the_set.pk, user=member))["actions"][0][1] == "Soon"
+    with pytest.raises(Http404):
+        selectors.set_page(cohort=CohortFactory(), pk=the_set.pk, user=UserFactory(is_staff=True))
