@@ -304,12 +304,28 @@ _SET_MEETING = CompiledQuery(
 )
 
 
-def set_meeting_get(*, action_learning_set, pk: int) -> SetMeeting:
-    """The set's meeting ``pk`` (one statement compiled once per process), else 404."""
+_SET_MEETING_ATTENDEE_IDS = CompiledQuery(
+    lambda meeting_pk: (
+        SetMeeting.attendees.through.objects.filter(setmeeting_id=meeting_pk)
+        .order_by(*[f"membership__{name}" for name in Membership._meta.ordering])
+        .values_list("membership_id")
+    ),
+    meeting_pk=-7427,
+)
+
+
+def set_meeting_get(*, action_learning_set, pk: int, with_attendees: bool = False) -> SetMeeting:
+    """The set's meeting ``pk`` (one statement compiled once per process), else 404; ``with_attendees``:
+    with the ids of who came (``meeting.attendees.all()``, what its form shows), in another."""
     row = _SET_MEETING.fetchone(set_pk=action_learning_set.pk, pk=pk)
     if row is None:
         raise Http404
     (meeting,), _rest = instances_from_row(row, SetMeeting)
+    if with_attendees:
+        ids = _SET_MEETING_ATTENDEE_IDS.fetchall(meeting_pk=pk)
+        _prefetched(
+            meeting, "attendees", Membership, [instance(Membership, id=membership_id) for (membership_id,) in ids]
+        )
     return meeting
 
 
@@ -445,12 +461,25 @@ _PDSA_CYCLE = CompiledQuery(
 )
 
 
+_PDSA_CYCLE_MEASURE_IDS = CompiledQuery(
+    lambda cycle_pk: (
+        ProjectPDSACycle.measures.through.objects.filter(projectpdsacycle_id=cycle_pk)
+        .order_by(*[f"measure__{name}" for name in Measure._meta.ordering])
+        .values_list("measure_id")
+    ),
+    cycle_pk=-7426,
+)
+
+
 def pdsa_cycle_get(*, project, pk: int) -> ProjectPDSACycle:
-    """The project's PDSA cycle ``pk`` (one statement compiled once per process), else 404."""
+    """The project's PDSA cycle ``pk`` with the ids of the measures it names (``cycle.measures.all()``,
+    what its form shows), in two statements compiled once per process; else 404."""
     row = _PDSA_CYCLE.fetchone(project_pk=project.pk, pk=pk)
     if row is None:
         raise Http404
     (cycle,), _rest = instances_from_row(row, ProjectPDSACycle)
+    measures = [instance(Measure, id=measure_id) for (measure_id,) in _PDSA_CYCLE_MEASURE_IDS.fetchall(cycle_pk=pk)]
+    _prefetched(cycle, "measures", Measure, measures)
     return cycle
 
 

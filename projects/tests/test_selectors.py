@@ -318,3 +318,31 @@ def test_set_page_gives_what_the_prefetching_queryset_gives(cohort, facilitator)
     assert _set_shown(selectors.set_page(cohort=cohort, pk=the_set.pk, user=member))["actions"][0][1] == "Soon"
     with pytest.raises(Http404):
         selectors.set_page(cohort=CohortFactory(), pk=the_set.pk, user=UserFactory(is_staff=True))
+
+
+def test_pdsa_cycle_get_and_set_meeting_get_carry_what_their_forms_show(cohort, full_project):
+    from projects.forms import PDSACycleForm, SetMeetingForm
+    from projects.models import SetMeeting
+
+    cycle = full_project.pdsa_cycles.get(change_idea__isnull=False)
+    meeting = SetMeeting.objects.create(
+        action_learning_set=full_project.action_learning_set, date=datetime.date(2026, 3, 4)
+    )
+    people = MembershipFactory.create_batch(2, cohort=cohort)
+    meeting.attendees.set(people)
+
+    read_cycle = selectors.pdsa_cycle_get(project=full_project, pk=cycle.pk)
+    read_meeting = selectors.set_meeting_get(
+        action_learning_set=full_project.action_learning_set, pk=meeting.pk, with_attendees=True
+    )
+
+    assert sorted(m.pk for m in read_cycle.measures.all()) == sorted(cycle.measures.values_list("pk", flat=True))
+    assert len(read_cycle.measures.all()) == 2
+    assert sorted(p.pk for p in read_meeting.attendees.all()) == sorted(p.pk for p in people)
+    rows = ([], [])
+    assert sorted(
+        PDSACycleForm(project=full_project, choice_rows=rows, instance=read_cycle)["measures"].value()
+    ) == sorted(PDSACycleForm(project=full_project, choice_rows=rows, instance=cycle)["measures"].value())
+    assert sorted(SetMeetingForm(people=None, people_rows=[], instance=read_meeting)["attendees"].value()) == sorted(
+        p.pk for p in people
+    )

@@ -189,10 +189,12 @@ class SetMeetingFormView(SetEditMixin, FormPageView):
     form_class = SetMeetingForm
     page_title = _("Record a set meeting")
 
-    def get_meeting(self):
+    def get_meeting(self, *, with_attendees=False):
         if "meeting_pk" not in self.kwargs:
             return None
-        return selectors.set_meeting_get(action_learning_set=self.action_learning_set, pk=self.kwargs["meeting_pk"])
+        return selectors.set_meeting_get(
+            action_learning_set=self.action_learning_set, pk=self.kwargs["meeting_pk"], with_attendees=with_attendees
+        )
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -202,7 +204,7 @@ class SetMeetingFormView(SetEditMixin, FormPageView):
         rows = (
             None if "data" in kwargs else selectors.set_people_choice_rows(cohort=cohort, action_learning_set=the_set)
         )
-        return {**kwargs, "people": people, "people_rows": rows, "instance": self.get_meeting()}
+        return {**kwargs, "people": people, "people_rows": rows, "instance": self.get_meeting(with_attendees=True)}
 
     def get_success_url(self):
         return _set_url(self.action_learning_set)
