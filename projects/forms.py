@@ -1,4 +1,5 @@
 import copy
+from functools import partial
 
 from django import forms
 from django.template.loader import render_to_string
@@ -10,6 +11,7 @@ from common.choices import DrawnSelect, RowsModelChoiceField, RowsModelMultipleC
 from common.drawn import drawn
 from common.versions import VersionField, row_version
 
+from . import selectors
 from .models import (
     PROGRESS_SCORE_CHOICES,
     ActionLearningSet,
@@ -57,13 +59,15 @@ class SetForm(forms.ModelForm):
         model = ActionLearningSet
         fields = ["name", "set_facilitator"]
 
-    def __init__(self, *args, cohort, **kwargs):
+    def __init__(self, *args, cohort, facilitator_rows=None, **kwargs):
+        """``facilitator_rows``: the options of an empty form (``selectors.set_facilitator_choice_rows``)."""
         super().__init__(*args, **kwargs)
         self.cohort = cohort
-        self.fields["set_facilitator"].queryset = (
-            Membership.objects.active()
-            .filter(cohort=cohort, role__in=[Membership.Role.FACILITATOR, Membership.Role.SET_FACILITATOR])
-            .select_related("person")
+        choose_from(
+            self.fields["set_facilitator"],
+            queryset=partial(selectors.set_facilitators_for_choice, cohort=cohort),
+            rows=facilitator_rows,
+            bound=self.is_bound,
         )
 
     def clean_name(self):

@@ -270,6 +270,23 @@ def set_unassigned_count(*, cohort) -> int:
     return 0 if row is None else row[0]
 
 
+def set_facilitators_for_choice(*, cohort):
+    """Who may facilitate a set: the cohort's active facilitators and set facilitators."""
+    roles = [Membership.Role.FACILITATOR, Membership.Role.SET_FACILITATOR]
+    return Membership.objects.active().filter(cohort=cohort, role__in=roles).select_related("person")
+
+
+# Their options (pk, name) as the set form's field reads them, compiled once per process.
+_SET_FACILITATOR_ROWS = CompiledQuery(
+    lambda cohort_pk: set_facilitators_for_choice(cohort=cohort_pk).values_list("pk", "person__full_name"),
+    cohort_pk=-7428,
+)
+
+
+def set_facilitator_choice_rows(*, cohort) -> list[tuple[int, str]]:
+    return _SET_FACILITATOR_ROWS.fetchall(cohort_pk=cohort.pk)
+
+
 def cohort_members_for_choice(*, cohort):
     return Membership.objects.active().filter(cohort=cohort).select_related("person").order_by("person__full_name")
 

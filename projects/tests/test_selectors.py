@@ -346,3 +346,19 @@ def test_pdsa_cycle_get_and_set_meeting_get_carry_what_their_forms_show(cohort, 
     assert sorted(SetMeetingForm(people=None, people_rows=[], instance=read_meeting)["attendees"].value()) == sorted(
         p.pk for p in people
     )
+
+
+def test_set_facilitator_choice_rows_are_the_set_forms_rows(cohort, facilitator):
+    from cohorts.services import membership_withdraw
+    from projects.forms import SetForm
+
+    MembershipFactory(cohort=cohort, role=Membership.Role.SET_FACILITATOR, person__full_name="Ann Lee")
+    membership_withdraw(membership=MembershipFactory(cohort=cohort, role=Membership.Role.SET_FACILITATOR))
+    MembershipFactory(cohort=cohort)  # a participant
+    MembershipFactory(role=Membership.Role.FACILITATOR)  # another cohort's
+
+    rows = selectors.set_facilitator_choice_rows(cohort=cohort)
+
+    assert rows == list(SetForm(cohort=cohort).fields["set_facilitator"].choices)[1:]
+    assert len(rows) == 2
+    assert list(SetForm(cohort=cohort, facilitator_rows=rows).fields["set_facilitator"].choices)[1:] == rows

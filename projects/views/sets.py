@@ -50,7 +50,8 @@ class SetListView(TemplateView):
         # The cards drawn once per process for what they show (common.drawn).
         context.update(cohort=cohort, set_cards=drawn(SET_CARDS, {"cohort_pk": cohort.pk, "sets": sets}))
         if self.request.is_cohort_facilitator:
-            create_form, split_form = SetForm(cohort=cohort), SetSplitForm()
+            rows = selectors.set_facilitator_choice_rows(cohort=cohort)
+            create_form, split_form = SetForm(cohort=cohort, facilitator_rows=rows), SetSplitForm()
             context.update(
                 create_form=create_form,
                 create_form_drawn=empty_form_drawn(create_form),
