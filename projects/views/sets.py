@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -200,11 +202,10 @@ class SetMeetingFormView(SetEditMixin, FormPageView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         cohort, the_set = self.request.cohort, self.action_learning_set
-        people = lambda: selectors.set_people_for_choice(cohort=cohort, action_learning_set=the_set)  # noqa: E731
+        people = partial(selectors.set_people_for_choice, cohort=cohort, action_learning_set=the_set)
         # The options, read only for a form that is drawn and not sent.
-        rows = (
-            None if "data" in kwargs else selectors.set_people_choice_rows(cohort=cohort, action_learning_set=the_set)
-        )
+        sent = "data" in kwargs
+        rows = None if sent else selectors.set_people_choice_rows(cohort=cohort, action_learning_set=the_set)
         return {**kwargs, "people": people, "people_rows": rows, "instance": self.get_meeting(with_attendees=True)}
 
     def get_success_url(self):
