@@ -636,3 +636,16 @@ def test_set_meeting_form_offers_and_accepts_only_the_sets_people(world):
     assert f'value="{other.pk}"' not in page
     assert refused.status_code == 400
     assert f'value="{other.pk}"' not in refused.text
+
+
+def test_set_list_marks_the_viewers_own_set_only(world, facilitator_client):
+    url = reverse("projects:set_list", kwargs={"cohort_pk": world["cohort"].pk})
+
+    mine = client_for(world["member_a"]).get(url).text
+    theirs = client_for(world["member_b"]).get(url).text
+    facilitators = facilitator_client.get(url).text
+
+    assert mine.count("Your set") == theirs.count("Your set") == 1
+    assert mine.index("Set A") < mine.index("Your set") < mine.index("Set B")
+    assert theirs.index("Set B") < theirs.index("Your set")
+    assert "Your set" not in facilitators
