@@ -649,3 +649,23 @@ def test_set_list_marks_the_viewers_own_set_only(world, facilitator_client):
     assert mine.index("Set A") < mine.index("Your set") < mine.index("Set B")
     assert theirs.index("Set B") < theirs.index("Your set")
     assert "Your set" not in facilitators
+
+
+def test_project_page_pdsa_list_shows_an_edit_at_once_and_edit_links_only_to_editors(world):
+    from projects.models import ProjectPDSACycle
+
+    cycle = ProjectPDSACycleFactory(project=world["project_a"], title="Try SBAR", study="Better")
+    cycle.measures.set([world["measure_a"]])
+    edit = project_url(world, "pdsa_cycle_update", cycle_pk=cycle.pk)
+    own, other = client_for(world["member_a"]), client_for(world["member_b"])
+    assert "PDSA 1: Try SBAR" in own.get(project_url(world, "project_detail")).text
+
+    ProjectPDSACycle.objects.filter(pk=cycle.pk).update(title="Try SBAR on nights", act="adopt")
+    page = own.get(project_url(world, "project_detail")).text
+    seen_by_other = other.get(project_url(world, "project_detail")).text
+
+    assert "PDSA 1: Try SBAR on nights" in page
+    assert "Measures: Handovers using SBAR" in page
+    assert edit in page
+    assert "PDSA 1: Try SBAR on nights" in seen_by_other
+    assert edit not in seen_by_other

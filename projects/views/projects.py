@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from cohorts.access import MEMBER
+from common.drawn import drawn
 from common.views import ServiceFormPostView
 
 from .. import deletion_selectors, deletion_services, selectors, services
@@ -85,17 +86,60 @@ class ProjectCreateView(FormPageView):
         return _project_url(self.result)
 
 
+DRIVER_DIAGRAM = "projects/partials/_driver_diagram.html"
+PDSA_LIST = "projects/partials/_pdsa_list.html"
+
+
+def _driver_items(tree) -> list[dict]:
+    return [
+        {
+            "kind": item["node"].kind,
+            "kind_label": str(item["node"].get_kind_display()),
+            "text": item["node"].text,
+            "children": _driver_items(item["children"]),
+        }
+        for item in tree
+    ]
+
+
+def _cycle_values(cycle) -> dict:
+    return {
+        "pk": cycle.pk,
+        "title": cycle.title,
+        "act": cycle.act,
+        "act_label": str(cycle.get_act_display()),
+        "start_date": cycle.start_date,
+        "end_date": cycle.end_date,
+        "has_change_idea": cycle.change_idea is not None,
+        "change_idea": cycle.change_idea.text if cycle.change_idea is not None else "",
+        "plan": cycle.plan,
+        "prediction": cycle.prediction,
+        "do": cycle.do,
+        "study": cycle.study,
+        "measures": [measure.name for measure in cycle.measures.all()],
+        "act_notes": cycle.act_notes,
+    }
+
+
 class ProjectDetailView(TemplateView):
     cohort_access = MEMBER
     template_name = "projects/project_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        project = selectors.project_get(cohort=self.request.cohort, pk=self.kwargs["project_pk"])
+        cohort = self.request.cohort
+        project = selectors.project_get(cohort=cohort, pk=self.kwargs["project_pk"])
+        can_edit = selectors.project_is_editable_by(project=project, user=self.request.user)
+        # The driver diagram and the PDSA cycles drawn once per process for what they show (common.drawn).
+        tree = {"aim": project.aim, "title": project.title, "tree": _driver_items(project.driver_tree)}
+        cycles = [_cycle_values(cycle) for cycle in project.pdsa_cycles.all()]
+        pdsa = {"cohort_pk": cohort.pk, "project_pk": project.pk, "can_edit": can_edit, "cycles": cycles}
         context.update(
-            cohort=self.request.cohort,
+            cohort=cohort,
             project=project,
-            can_edit=selectors.project_is_editable_by(project=project, user=self.request.user),
+            can_edit=can_edit,
+            driver_diagram=drawn(DRIVER_DIAGRAM, tree),
+            pdsa_list=drawn(PDSA_LIST, pdsa),
         )
         return context
 
