@@ -22,7 +22,7 @@ from ..forms import (
     ProgressScoreForm,
     ProjectForm,
 )
-from ..models import ActionLearningSet, DataPoint, Measure
+from ..models import ActionLearningSet, DataPoint, DriverNode, Measure
 from .base import DeleteConfirmView, FormPageView, ProjectEditMixin
 
 
@@ -90,13 +90,15 @@ DRIVER_DIAGRAM = "projects/partials/_driver_diagram.html"
 PDSA_LIST = "projects/partials/_pdsa_list.html"
 
 
-def _driver_items(tree) -> list[dict]:
+def _driver_items(tree, labels=None) -> list[dict]:
+    # Each kind's label translated once a page, not once a node.
+    labels = labels or {value: str(label) for value, label in DriverNode.Kind.choices}
     return [
         {
             "kind": item["node"].kind,
-            "kind_label": str(item["node"].get_kind_display()),
+            "kind_label": labels.get(item["node"].kind, item["node"].kind),
             "text": item["node"].text,
-            "children": _driver_items(item["children"]),
+            "children": _driver_items(item["children"], labels),
         }
         for item in tree
     ]
