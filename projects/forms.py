@@ -1,4 +1,5 @@
 import copy
+from functools import partial
 
 from django import forms
 from django.template.loader import render_to_string
@@ -10,6 +11,7 @@ from common.choices import DrawnSelect, RowsModelChoiceField, RowsModelMultipleC
 from common.drawn import drawn
 from common.versions import VersionField, row_version
 
+from . import selectors
 from .models import (
     PROGRESS_SCORE_CHOICES,
     ActionLearningSet,
@@ -25,6 +27,19 @@ from .models import (
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def choose_from(field, *, queryset, rows, bound: bool) -> None:
+    """A model choice field's options and what it accepts. A form that is only drawn (unbound) shows
+    ``rows``, its options as (pk, label) in the order the field would read them from ``queryset``,
+    when the view has them (read by a statement compiled once per process, issue 14); its queryset is
+    then never asked and is left empty. A form that was sent checks against ``queryset``, which may be
+    a callable that builds it, built only then."""
+    if rows is not None and not bound:
+        field.queryset = field.queryset.none()
+        field.choices = [*([("", field.empty_label)] if field.empty_label is not None else []), *rows]
+    else:
+        field.queryset = queryset() if callable(queryset) else queryset
 
 
 class MembershipChoiceField(RowsModelChoiceField):
@@ -44,13 +59,15 @@ class SetForm(forms.ModelForm):
         model = ActionLearningSet
         fields = ["name", "set_facilitator"]
 
-    def __init__(self, *args, cohort, **kwargs):
+    def __init__(self, *args, cohort, facilitator_rows=None, **kwargs):
+        """``facilitator_rows``: the options of an empty form (``selectors.set_facilitator_choice_rows``)."""
         super().__init__(*args, **kwargs)
         self.cohort = cohort
-        self.fields["set_facilitator"].queryset = (
-            Membership.objects.active()
-            .filter(cohort=cohort, role__in=[Membership.Role.FACILITATOR, Membership.Role.SET_FACILITATOR])
-            .select_related("person")
+        choose_from(
+            self.fields["set_facilitator"],
+            queryset=partial(selectors.set_facilitators_for_choice, cohort=cohort),
+            rows=facilitator_rows,
+            bound=self.is_bound,
         )
 
     def clean_name(self):
@@ -147,9 +164,9 @@ class SetMeetingForm(forms.ModelForm):
         fields = ["date", "attendees", "notes"]
         widgets = {"date": DATE_WIDGET, "notes": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args, people, people_rows=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attendees"].queryset = people
+        choose_from(self.fields["attendees"], queryset=people, rows=people_rows, bound=self.is_bound)
 
 
 class SetActionForm(forms.ModelForm):
@@ -181,10 +198,10 @@ class ProjectForm(forms.ModelForm):
             "stakeholders": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, sets, **kwargs):
+    def __init__(self, *args, sets, set_rows=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action_learning_set"].queryset = sets
         self.fields["action_learning_set"].empty_label = None
+        choose_from(self.fields["action_learning_set"], queryset=sets, rows=set_rows, bound=self.is_bound)
         self.fields["version"].initial = row_version(self.instance)
 
 
@@ -301,11 +318,19 @@ class PDSACycleForm(forms.ModelForm):
             "act_notes": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, project, **kwargs):
+    def __init__(self, *args, project, choice_rows=None, **kwargs):
+        """``choice_rows``: the change ideas' and measures' options (``selectors.pdsa_cycle_choice_rows``)."""
         super().__init__(*args, **kwargs)
         self.project = project
-        self.fields["change_idea"].queryset = project.driver_nodes.filter(kind="change_idea")
-        self.fields["measures"].queryset = project.measures.all()
+        ideas, measures = choice_rows or (None, None)
+        bound = self.is_bound
+        choose_from(
+            self.fields["change_idea"],
+            queryset=lambda: project.driver_nodes.filter(kind="change_idea"),
+            rows=ideas,
+            bound=bound,
+        )
+        choose_from(self.fields["measures"], queryset=lambda: project.measures.all(), rows=measures, bound=bound)
         self.fields["act"].choices = [("", _("Not decided yet")), *ProjectPDSACycle.Act.choices]
         self.fields["act"].required = False
         self.fields["version"].initial = row_version(self.instance)

@@ -6,12 +6,12 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from cohorts.models import Membership
+from cohorts.models import Membership, Person
 from common.compiled import CompiledQuery, attnames, instance, instances_from_row
 from modules.models import Module
 
@@ -32,27 +32,70 @@ from .models import (
 )
 
 
-def _active_set_memberships(*, names_only: bool = False):
-    queryset = SetMembership.objects.filter(membership__status=Membership.Status.ACTIVE).select_related(
-        "membership__person"
-    )
-    if names_only:
-        # The list names the whole cohort: loading every column of three rows a person (timestamps above
-        # all) cost more than running the query.
-        queryset = queryset.only("action_learning_set_id", "membership__person__full_name")
-    return Prefetch("set_memberships", queryset=queryset, to_attr="active_set_memberships")
+def _through(prefix: str, model) -> list[str]:
+    return [f"{prefix}__{name}" for name in attnames(model)]
 
 
-def set_list_for_cohort(*, cohort) -> list[ActionLearningSet]:
-    """Every set with its active members (each with the person's name only) and its projects."""
-    return list(
-        ActionLearningSet.objects.for_cohort(cohort)
-        .select_related("set_facilitator__person")
-        .prefetch_related(
-            _active_set_memberships(names_only=True),
-            Prefetch("projects", queryset=ImprovementProject.objects.order_by("title")),
-        )
-    )
+def _prefetched(obj, name: str, model, objects: list) -> None:
+    """``obj.<name>.all()`` gives ``objects`` with no query, as ``prefetch_related(name)`` leaves it."""
+    queryset = model._default_manager.all()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    if not hasattr(obj, "_prefetched_objects_cache"):
+        obj._prefetched_objects_cache = {}
+    obj._prefetched_objects_cache[name] = queryset
+
+
+# The set list's three reads, each a statement compiled once per process (common.compiled).
+_SET_LIST_SETS = CompiledQuery(
+    lambda cohort_pk: ActionLearningSet.objects.for_cohort(cohort_pk).values_list(
+        "pk", "name", "set_facilitator__person__full_name"
+    ),
+    cohort_pk=-7401,
+)
+_SET_LIST_MEMBERS = CompiledQuery(
+    lambda cohort_pk: (
+        SetMembership.objects.filter(action_learning_set__cohort=cohort_pk, membership__status=Membership.Status.ACTIVE)
+        .order_by("membership__person__full_name", "pk")
+        .values_list("action_learning_set_id", "membership_id", "membership__person__full_name")
+    ),
+    cohort_pk=-7402,
+)
+_SET_LIST_PROJECTS = CompiledQuery(
+    lambda cohort_pk: (
+        ImprovementProject.objects.for_cohort(cohort_pk)
+        .order_by("title", "pk")
+        .values_list("action_learning_set_id", "pk", "title")
+    ),
+    cohort_pk=-7403,
+)
+
+
+@dataclass(frozen=True)
+class SetListed:
+    """A set as the set list shows it: its name, its set facilitator's name (or None), its active
+    members as (membership id, name) by name, and its projects as (pk, title) by title."""
+
+    pk: int
+    name: str
+    facilitator: str | None
+    members: tuple[tuple[int, str], ...]
+    projects: tuple[tuple[int, str], ...]
+
+
+def set_list_for_cohort(*, cohort) -> list[SetListed]:
+    """Every set of the cohort (by name) with its active members and its projects, as plain values read
+    in three statements compiled once per process."""
+    members: dict[int, list] = {}
+    for set_id, membership_id, name in _SET_LIST_MEMBERS.fetchall(cohort_pk=cohort.pk):
+        members.setdefault(set_id, []).append((membership_id, name))
+    projects: dict[int, list] = {}
+    for set_id, pk, title in _SET_LIST_PROJECTS.fetchall(cohort_pk=cohort.pk):
+        projects.setdefault(set_id, []).append((pk, title))
+    return [
+        SetListed(pk, name, facilitator, tuple(members.get(pk, ())), tuple(projects.get(pk, ())))
+        for pk, name, facilitator in _SET_LIST_SETS.fetchall(cohort_pk=cohort.pk)
+    ]
 
 
 @dataclass
@@ -70,6 +113,54 @@ class SetPage:
     done_actions: list[SetAction] = field(default_factory=list)
 
 
+# The set page's reads, each a statement compiled once per process (common.compiled): the set with its
+# set facilitator, its active members (by name), its projects (by title) and, for those inside the set,
+# its actions with their owners: the rows the prefetches of a queryset would give, in the same order.
+_SET_ROW = CompiledQuery(
+    lambda cohort_pk, set_pk: (
+        ActionLearningSet.objects.for_cohort(cohort_pk)
+        .filter(pk=set_pk)
+        .values_list(
+            *attnames(ActionLearningSet),
+            *_through("set_facilitator", Membership),
+            *_through("set_facilitator__person", Person),
+        )
+    ),
+    cohort_pk=-7421,
+    set_pk=-7422,
+)
+_SET_MEMBERS = CompiledQuery(
+    lambda set_pk: SetMembership.objects.filter(
+        action_learning_set_id=set_pk, membership__status=Membership.Status.ACTIVE
+    ).values_list(
+        *attnames(SetMembership), *_through("membership", Membership), *_through("membership__person", Person)
+    ),
+    set_pk=-7423,
+)
+_SET_PROJECTS = CompiledQuery(
+    lambda set_pk: (
+        ImprovementProject.objects.filter(action_learning_set_id=set_pk)
+        .order_by("title")
+        .values_list(*attnames(ImprovementProject))
+    ),
+    set_pk=-7424,
+)
+_SET_ACTIONS = CompiledQuery(
+    lambda set_pk: SetAction.objects.filter(action_learning_set_id=set_pk).values_list(
+        *attnames(SetAction), *_through("owner", Membership), *_through("owner__person", Person)
+    ),
+    set_pk=-7425,
+)
+
+
+def _membership_of(membership, person, membership_id):
+    """The membership of a row's left-joined columns (None where the row has none), with its person."""
+    if membership_id is None:
+        return None
+    membership.person = person
+    return membership
+
+
 def set_page(*, cohort, pk: int, user) -> SetPage:
     """Name, members and projects for everyone in the cohort; meetings, actions and reflections
     are read from the database only for those the set's privacy lets in."""
@@ -77,21 +168,26 @@ def set_page(*, cohort, pk: int, user) -> SetPage:
         private = ActionLearningSet.objects.for_cohort(cohort).private_to(user).filter(pk=pk).exists()
     else:
         private = _SET_PRIVATE.fetchone(user_id=user.pk, cohort_pk=cohort.pk, set_pk=pk) is not None
-    prefetches = [
-        _active_set_memberships(),
-        Prefetch("projects", queryset=ImprovementProject.objects.order_by("title")),
-    ]
-    if private:
-        prefetches.append(Prefetch("actions", queryset=SetAction.objects.select_related("owner__person")))
-    queryset = (
-        ActionLearningSet.objects.for_cohort(cohort)
-        .select_related("set_facilitator__person")
-        .prefetch_related(*prefetches)
-    )
-    action_learning_set = get_object_or_404(queryset, pk=pk)
+    row = _SET_ROW.fetchone(cohort_pk=cohort.pk, set_pk=pk)
+    if row is None:
+        raise Http404
+    (action_learning_set, facilitator, person), _rest = instances_from_row(row, ActionLearningSet, Membership, Person)
+    action_learning_set.set_facilitator = _membership_of(facilitator, person, action_learning_set.set_facilitator_id)
+    members = []
+    for row in _SET_MEMBERS.fetchall(set_pk=pk):
+        (set_membership, membership, person), _rest = instances_from_row(row, SetMembership, Membership, Person)
+        set_membership.membership = _membership_of(membership, person, set_membership.membership_id)
+        members.append(set_membership)
+    action_learning_set.active_set_memberships = members
+    projects = [instances_from_row(row, ImprovementProject)[0][0] for row in _SET_PROJECTS.fetchall(set_pk=pk)]
+    _prefetched(action_learning_set, "projects", ImprovementProject, projects)
     if not private:
         return SetPage(set=action_learning_set, private=False)
-    actions = list(action_learning_set.actions.all())
+    actions = []
+    for row in _SET_ACTIONS.fetchall(set_pk=pk):
+        (action, owner, person), _rest = instances_from_row(row, SetAction, Membership, Person)
+        action.owner = _membership_of(owner, person, action.owner_id)
+        actions.append(action)
     return SetPage(
         set=action_learning_set,
         private=True,
@@ -150,14 +246,104 @@ def set_participants_for_assignment(*, cohort) -> list[Membership]:
     return memberships
 
 
+def _set_unassigned(cohort_pk):
+    in_a_set = SetMembership.objects.filter(membership=OuterRef("pk"))
+    return (
+        Membership.objects.active()
+        .participants()
+        .filter(cohort=cohort_pk)
+        .filter(~Exists(in_a_set))
+        .order_by()
+        .values("cohort_id")
+        .annotate(n=Count("pk"))
+        .values_list("n")
+    )
+
+
+# Compiled once per process, as above; no row when nobody is left out.
+_SET_UNASSIGNED = CompiledQuery(_set_unassigned, cohort_pk=-7404)
+
+
 def set_unassigned_count(*, cohort) -> int:
     """How many active participants are in no set (one COUNT: the set list shows only the number)."""
-    in_a_set = SetMembership.objects.filter(membership=OuterRef("pk"))
-    return Membership.objects.active().participants().filter(cohort=cohort).filter(~Exists(in_a_set)).count()
+    row = _SET_UNASSIGNED.fetchone(cohort_pk=cohort.pk)
+    return 0 if row is None else row[0]
+
+
+def set_facilitators_for_choice(*, cohort):
+    """Who may facilitate a set: the cohort's active facilitators and set facilitators."""
+    roles = [Membership.Role.FACILITATOR, Membership.Role.SET_FACILITATOR]
+    return Membership.objects.active().filter(cohort=cohort, role__in=roles).select_related("person")
+
+
+# Their options (pk, name) as the set form's field reads them, compiled once per process.
+_SET_FACILITATOR_ROWS = CompiledQuery(
+    lambda cohort_pk: set_facilitators_for_choice(cohort=cohort_pk).values_list("pk", "person__full_name"),
+    cohort_pk=-7428,
+)
+
+
+def set_facilitator_choice_rows(*, cohort) -> list[tuple[int, str]]:
+    return _SET_FACILITATOR_ROWS.fetchall(cohort_pk=cohort.pk)
 
 
 def cohort_members_for_choice(*, cohort):
     return Membership.objects.active().filter(cohort=cohort).select_related("person").order_by("person__full_name")
+
+
+def set_people_for_choice(*, cohort, action_learning_set):
+    """Who may be recorded at a set's meeting: the cohort's active members in the set or facilitating it."""
+    in_set = cohort_members_for_choice(cohort=cohort).filter(set_memberships__action_learning_set=action_learning_set)
+    facilitating = cohort_members_for_choice(cohort=cohort).filter(facilitated_sets=action_learning_set)
+    return (in_set | facilitating).distinct()
+
+
+# Their options (pk, name) as the form's field reads them from that queryset, compiled once per process.
+_SET_PEOPLE_ROWS = CompiledQuery(
+    lambda cohort_pk, set_pk: set_people_for_choice(cohort=cohort_pk, action_learning_set=set_pk).values_list(
+        "pk", "person__full_name"
+    ),
+    cohort_pk=-7417,
+    set_pk=-7418,
+)
+
+
+def set_people_choice_rows(*, cohort, action_learning_set) -> list[tuple[int, str]]:
+    return _SET_PEOPLE_ROWS.fetchall(cohort_pk=cohort.pk, set_pk=action_learning_set.pk)
+
+
+_SET_MEETING = CompiledQuery(
+    lambda set_pk, pk: SetMeeting.objects.filter(action_learning_set_id=set_pk, pk=pk).values_list(
+        *attnames(SetMeeting)
+    ),
+    set_pk=-7419,
+    pk=-7420,
+)
+
+
+_SET_MEETING_ATTENDEE_IDS = CompiledQuery(
+    lambda meeting_pk: (
+        SetMeeting.attendees.through.objects.filter(setmeeting_id=meeting_pk)
+        .order_by(*[f"membership__{name}" for name in Membership._meta.ordering])
+        .values_list("membership_id")
+    ),
+    meeting_pk=-7427,
+)
+
+
+def set_meeting_get(*, action_learning_set, pk: int, with_attendees: bool = False) -> SetMeeting:
+    """The set's meeting ``pk`` (one statement compiled once per process), else 404; ``with_attendees``:
+    with the ids of who came (``meeting.attendees.all()``, what its form shows), in another."""
+    row = _SET_MEETING.fetchone(set_pk=action_learning_set.pk, pk=pk)
+    if row is None:
+        raise Http404
+    (meeting,), _rest = instances_from_row(row, SetMeeting)
+    if with_attendees:
+        ids = _SET_MEETING_ATTENDEE_IDS.fetchall(meeting_pk=pk)
+        _prefetched(
+            meeting, "attendees", Membership, [instance(Membership, id=membership_id) for (membership_id,) in ids]
+        )
+    return meeting
 
 
 def project_list_for_cohort(*, cohort) -> list[ImprovementProject]:
@@ -220,33 +406,175 @@ def project_is_editable_by(*, project, user) -> bool:
     return _PROJECT_EDITABLE.fetchone(user_id=user.pk, project_pk=project.pk) is not None
 
 
-def _project_prefetches():
-    return [
-        Prefetch("driver_nodes", queryset=DriverNode.objects.order_by("order", "pk")),
-        Prefetch(
-            "measures",
-            queryset=Measure.objects.prefetch_related(
-                Prefetch("data_points", queryset=DataPoint.objects.order_by("date"))
-            ),
-        ),
-        Prefetch(
-            "pdsa_cycles",
-            queryset=ProjectPDSACycle.objects.select_related("change_idea").prefetch_related(
-                Prefetch("measures", queryset=Measure.objects.only("pk", "name"))
-            ),
-        ),
-        Prefetch("progress_scores", queryset=ProgressScore.objects.select_related("recorded_by__person")),
-    ]
+# The project page's seven reads, each a statement compiled once per process (common.compiled): the
+# project with its set, its driver nodes, measures, their data points, PDSA cycles (with the change
+# idea), the measures each cycle names, and its progress scores (with who recorded them). They give
+# the rows the prefetches of a queryset would, in the same order (projects/tests/test_selectors.py).
+_PROJECT_ROW = CompiledQuery(
+    lambda cohort_pk, project_pk: (
+        ImprovementProject.objects.for_cohort(cohort_pk)
+        .filter(pk=project_pk)
+        .values_list(*attnames(ImprovementProject), *_through("action_learning_set", ActionLearningSet))
+    ),
+    cohort_pk=-7391,
+    project_pk=-7392,
+)
+_PROJECT_NODES = CompiledQuery(
+    lambda project_pk: (
+        DriverNode.objects.filter(project_id=project_pk).order_by("order", "pk").values_list(*attnames(DriverNode))
+    ),
+    project_pk=-7393,
+)
+_PROJECT_MEASURES = CompiledQuery(
+    lambda project_pk: Measure.objects.filter(project_id=project_pk).values_list(*attnames(Measure)),
+    project_pk=-7394,
+)
+_PROJECT_POINTS = CompiledQuery(
+    lambda project_pk: (
+        DataPoint.objects.filter(measure__project_id=project_pk)
+        .order_by("date", "pk")
+        .values_list(*attnames(DataPoint))
+    ),
+    project_pk=-7395,
+)
+_PROJECT_CYCLES = CompiledQuery(
+    lambda project_pk: ProjectPDSACycle.objects.filter(project_id=project_pk).values_list(
+        *attnames(ProjectPDSACycle), *_through("change_idea", DriverNode)
+    ),
+    project_pk=-7396,
+)
+_PROJECT_CYCLE_MEASURES = CompiledQuery(
+    lambda project_pk: (
+        ProjectPDSACycle.measures.through.objects.filter(projectpdsacycle__project_id=project_pk)
+        .order_by(*[f"measure__{name}" for name in Measure._meta.ordering])
+        .values_list("projectpdsacycle_id", "measure_id", "measure__name")
+    ),
+    project_pk=-7397,
+)
+_PROJECT_SCORES = CompiledQuery(
+    lambda project_pk: ProgressScore.objects.filter(project_id=project_pk).values_list(
+        *attnames(ProgressScore), *_through("recorded_by", Membership), *_through("recorded_by__person", Person)
+    ),
+    project_pk=-7398,
+)
+
+
+def project_with_set(*, cohort, pk: int) -> ImprovementProject:
+    """The cohort's project ``pk`` with its set (one statement compiled once per process), else 404."""
+    row = _PROJECT_ROW.fetchone(cohort_pk=cohort.pk, project_pk=pk)
+    if row is None:
+        raise Http404
+    (project, action_learning_set), _rest = instances_from_row(row, ImprovementProject, ActionLearningSet)
+    project.action_learning_set = action_learning_set
+    return project
+
+
+_PDSA_CYCLE = CompiledQuery(
+    lambda project_pk, pk: ProjectPDSACycle.objects.filter(project_id=project_pk, pk=pk).values_list(
+        *attnames(ProjectPDSACycle)
+    ),
+    project_pk=-7411,
+    pk=-7412,
+)
+
+
+_PDSA_CYCLE_MEASURE_IDS = CompiledQuery(
+    lambda cycle_pk: (
+        ProjectPDSACycle.measures.through.objects.filter(projectpdsacycle_id=cycle_pk)
+        .order_by(*[f"measure__{name}" for name in Measure._meta.ordering])
+        .values_list("measure_id")
+    ),
+    cycle_pk=-7426,
+)
+
+
+def pdsa_cycle_get(*, project, pk: int) -> ProjectPDSACycle:
+    """The project's PDSA cycle ``pk`` with the ids of the measures it names (``cycle.measures.all()``,
+    what its form shows), in two statements compiled once per process; else 404."""
+    row = _PDSA_CYCLE.fetchone(project_pk=project.pk, pk=pk)
+    if row is None:
+        raise Http404
+    (cycle,), _rest = instances_from_row(row, ProjectPDSACycle)
+    measures = [instance(Measure, id=measure_id) for (measure_id,) in _PDSA_CYCLE_MEASURE_IDS.fetchall(cycle_pk=pk)]
+    _prefetched(cycle, "measures", Measure, measures)
+    return cycle
+
+
+# The options of a PDSA cycle's form, as (pk, label) rows in the order its fields read them.
+_CHANGE_IDEA_ROWS = CompiledQuery(
+    lambda project_pk: DriverNode.objects.filter(project_id=project_pk, kind=DriverNode.Kind.CHANGE_IDEA).values_list(
+        "pk", "text"
+    ),
+    project_pk=-7413,
+)
+_MEASURE_ROWS = CompiledQuery(
+    lambda project_pk: Measure.objects.filter(project_id=project_pk).values_list("pk", "name"),
+    project_pk=-7414,
+)
+
+
+def pdsa_cycle_choice_rows(*, project) -> tuple[list[tuple], list[tuple]]:
+    """The project's change ideas (pk, text) and measures (pk, name), each in its model's order."""
+    return _CHANGE_IDEA_ROWS.fetchall(project_pk=project.pk), _MEASURE_ROWS.fetchall(project_pk=project.pk)
+
+
+def _sets_editable(user_id, cohort_pk):
+    user = get_user_model()(pk=user_id)  # signed in, not staff
+    return ActionLearningSet.objects.for_cohort(cohort_pk).editable_by(user).values_list("pk", "name")
+
+
+_SETS_EDITABLE = CompiledQuery(_sets_editable, user_id=-7415, cohort_pk=-7416)
+
+
+def set_choices_editable_by(*, cohort, user) -> list[tuple[int, str]]:
+    """The cohort's sets ``user`` may change (``editable_by``), as (pk, name) in the sets' order."""
+    if not user.is_authenticated or user.is_staff:
+        return list(ActionLearningSet.objects.for_cohort(cohort).editable_by(user).values_list("pk", "name"))
+    return _SETS_EDITABLE.fetchall(user_id=user.pk, cohort_pk=cohort.pk)
 
 
 def project_get(*, cohort, pk: int) -> ImprovementProject:
-    """A project with everything its page shows; charts and driver tree attached."""
-    queryset = (
-        ImprovementProject.objects.for_cohort(cohort)
-        .select_related("action_learning_set__set_facilitator__person")
-        .prefetch_related(*_project_prefetches())
-    )
-    project = get_object_or_404(queryset, pk=pk)
+    """A project with everything its page shows (its set, driver nodes, measures with their data
+    points, PDSA cycles with their change idea and measures, progress scores with who recorded them),
+    in seven statements compiled once per process; charts and driver tree attached."""
+    project = project_with_set(cohort=cohort, pk=pk)
+
+    nodes = [instances_from_row(row, DriverNode)[0][0] for row in _PROJECT_NODES.fetchall(project_pk=pk)]
+    _prefetched(project, "driver_nodes", DriverNode, nodes)
+
+    points_of: dict[int, list[DataPoint]] = {}
+    for row in _PROJECT_POINTS.fetchall(project_pk=pk):
+        (point,), _rest = instances_from_row(row, DataPoint)
+        points_of.setdefault(point.measure_id, []).append(point)
+    measures = []
+    for row in _PROJECT_MEASURES.fetchall(project_pk=pk):
+        (measure,), _rest = instances_from_row(row, Measure)
+        _prefetched(measure, "data_points", DataPoint, points_of.get(measure.pk, []))
+        measures.append(measure)
+    _prefetched(project, "measures", Measure, measures)
+
+    named: dict[int, list[Measure]] = {}
+    for cycle_id, measure_id, name in _PROJECT_CYCLE_MEASURES.fetchall(project_pk=pk):
+        named.setdefault(cycle_id, []).append(instance(Measure, id=measure_id, name=name))
+    cycles = []
+    for row in _PROJECT_CYCLES.fetchall(project_pk=pk):
+        (cycle, change_idea), _rest = instances_from_row(row, ProjectPDSACycle, DriverNode)
+        cycle.change_idea = change_idea if cycle.change_idea_id is not None else None
+        _prefetched(cycle, "measures", Measure, named.get(cycle.pk, []))
+        cycles.append(cycle)
+    _prefetched(project, "pdsa_cycles", ProjectPDSACycle, cycles)
+
+    scores = []
+    for row in _PROJECT_SCORES.fetchall(project_pk=pk):
+        (score, membership, person), _rest = instances_from_row(row, ProgressScore, Membership, Person)
+        if score.recorded_by_id is None:
+            score.recorded_by = None
+        else:
+            membership.person = person
+            score.recorded_by = membership
+        scores.append(score)
+    _prefetched(project, "progress_scores", ProgressScore, scores)
+
     _attach_derived(project)
     return project
 

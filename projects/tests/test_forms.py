@@ -91,3 +91,19 @@ def test_set_assign_fields_each_keep_their_own_label_and_initial(world):
     assert field.label == in_a.person.full_name
     assert field.initial == str(world["set_a"].pk)
     assert len({id(f) for f in form.fields.values()}) == len(form.participants)
+
+
+def test_choose_from_shows_rows_when_drawn_and_checks_the_queryset_when_sent(world):
+    from projects.forms import ProjectForm
+
+    own = ActionLearningSet.objects.filter(pk=world["set_a"].pk)
+    rows = [(world["set_a"].pk, "Set A")]
+
+    drawn = ProjectForm(sets=lambda: 1 / 0, set_rows=rows)  # the queryset is not built for a form only drawn
+    assert list(drawn.fields["action_learning_set"].choices) == rows
+    assert f'value="{world["set_b"].pk}"' not in str(drawn["action_learning_set"])
+
+    data = {"title": "T", "area": "care_pathway", "status": "idea", "action_learning_set": world["set_b"].pk}
+    sent = ProjectForm(data, sets=lambda: own, set_rows=rows)
+    assert not sent.is_valid()
+    assert "action_learning_set" in sent.errors

@@ -136,7 +136,7 @@ def test_set_list_selector_ignores_withdrawn_members(cohort):
 
     [listed] = selectors.set_list_for_cohort(cohort=cohort)
 
-    assert [sm.pk for sm in listed.active_set_memberships] == [active.pk]
+    assert listed.members == ((active.membership_id, active.membership.person.full_name),)
 
 
 def test_set_unassigned_count_counts_active_participants_in_no_set(cohort):

@@ -555,3 +555,117 @@ def test_presentation_form_rejects_project_of_another_set(world, facilitator_cli
     assert "belongs to another set" in response.text
     assert "must end after it starts" in response.text
     assert not Presentation.objects.exists()
+
+
+# An empty form drawn once per process (projects.views.base.empty_form_drawn) ---------------------
+
+
+def test_empty_form_drawn_is_crispy_forms_drawing_kept_until_a_value_changes(world):
+    from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
+
+    from projects.forms import ProjectForm
+    from projects.models import ActionLearningSet
+    from projects.views.base import empty_form_drawn
+
+    project = world["project_a"]
+    sets = ActionLearningSet.objects.filter(pk=world["set_a"].pk)
+
+    def form():
+        return ProjectForm(sets=sets, instance=project)
+
+    first = empty_form_drawn(form())
+    assert first == as_crispy_form(form())
+    assert empty_form_drawn(form()) is first  # kept, not drawn again
+    project.title = "Safer handovers, weekends too"
+    changed = empty_form_drawn(form())
+    assert "Safer handovers, weekends too" in changed
+    assert changed == as_crispy_form(form())
+    assert empty_form_drawn(ProjectForm({"title": "x"}, sets=sets)) is None
+    stale = form()
+    stale.cleaned_data = {}
+    stale.add_error(None, "Someone else saved changes here")
+    assert empty_form_drawn(stale) is None  # a stale save's message is drawn with the form
+
+
+def test_project_update_page_shows_an_edit_made_elsewhere_at_once(world):
+    client = client_for(world["member_a"])
+    url = project_url(world, "project_update")
+    assert "Safer handovers" in client.get(url).text
+
+    ImprovementProject.objects.filter(pk=world["project_a"].pk).update(title="Safer night handovers")
+
+    assert 'value="Safer night handovers"' in client.get(url).text
+
+
+def test_project_update_refused_form_is_drawn_with_its_errors(world):
+    client = client_for(world["member_a"])
+    url = project_url(world, "project_update")
+    client.get(url)
+
+    response = client.post(url, {"title": "", "action_learning_set": world["set_a"].pk})
+
+    assert response.status_code == 400
+    assert "is-invalid" in response.text
+
+
+def test_set_list_cards_show_a_new_member_and_project_at_once(world, facilitator_client):
+    url = reverse("projects:set_list", kwargs={"cohort_pk": world["cohort"].pk})
+    before = facilitator_client.get(url).text
+    assert "Brand new project" not in before
+
+    participant_in_set(world["set_b"], person__full_name="Newly Joined")
+    ImprovementProjectFactory(action_learning_set=world["set_b"], title="Brand new project")
+    after = facilitator_client.get(url).text
+
+    assert "<li>Newly Joined</li>" in after
+    assert "Brand new project</a>" in after
+    assert "2 members" in after
+
+
+def test_set_meeting_form_offers_and_accepts_only_the_sets_people(world):
+    client = client_for(world["member_a"])
+    kwargs = {"cohort_pk": world["cohort"].pk, "set_pk": world["set_a"].pk}
+    own = Membership.objects.get(person__user=world["member_a"])
+    other = Membership.objects.get(person__user=world["member_b"])
+    url = reverse("projects:set_meeting_create", kwargs=kwargs)
+
+    page = client.get(url).text
+    refused = client.post(url, {"date": "2026-02-10", "attendees": [other.pk], "notes": "Who came?"})
+
+    assert f'value="{own.pk}"' in page
+    assert f'value="{other.pk}"' not in page
+    assert refused.status_code == 400
+    assert f'value="{other.pk}"' not in refused.text
+
+
+def test_set_list_marks_the_viewers_own_set_only(world, facilitator_client):
+    url = reverse("projects:set_list", kwargs={"cohort_pk": world["cohort"].pk})
+
+    mine = client_for(world["member_a"]).get(url).text
+    theirs = client_for(world["member_b"]).get(url).text
+    facilitators = facilitator_client.get(url).text
+
+    assert mine.count("Your set") == theirs.count("Your set") == 1
+    assert mine.index("Set A") < mine.index("Your set") < mine.index("Set B")
+    assert theirs.index("Set B") < theirs.index("Your set")
+    assert "Your set" not in facilitators
+
+
+def test_project_page_pdsa_list_shows_an_edit_at_once_and_edit_links_only_to_editors(world):
+    from projects.models import ProjectPDSACycle
+
+    cycle = ProjectPDSACycleFactory(project=world["project_a"], title="Try SBAR", study="Better")
+    cycle.measures.set([world["measure_a"]])
+    edit = project_url(world, "pdsa_cycle_update", cycle_pk=cycle.pk)
+    own, other = client_for(world["member_a"]), client_for(world["member_b"])
+    assert "PDSA 1: Try SBAR" in own.get(project_url(world, "project_detail")).text
+
+    ProjectPDSACycle.objects.filter(pk=cycle.pk).update(title="Try SBAR on nights", act="adopt")
+    page = own.get(project_url(world, "project_detail")).text
+    seen_by_other = other.get(project_url(world, "project_detail")).text
+
+    assert "PDSA 1: Try SBAR on nights" in page
+    assert "Measures: Handovers using SBAR" in page
+    assert edit in page
+    assert "PDSA 1: Try SBAR on nights" in seen_by_other
+    assert edit not in seen_by_other

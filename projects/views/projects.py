@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import floatformat
@@ -7,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from cohorts.access import MEMBER
+from common.drawn import drawn
 from common.views import ServiceFormPostView
 
 from .. import deletion_selectors, deletion_services, selectors, services
@@ -19,7 +22,7 @@ from ..forms import (
     ProgressScoreForm,
     ProjectForm,
 )
-from ..models import ActionLearningSet, DataPoint, Measure, ProjectPDSACycle
+from ..models import ActionLearningSet, DataPoint, DriverNode, Measure
 from .base import DeleteConfirmView, FormPageView, ProjectEditMixin
 
 
@@ -35,6 +38,10 @@ def _measure_url(measure, project):
         "projects:measure_detail",
         kwargs={"cohort_pk": project.action_learning_set.cohort_id, "project_pk": project.pk, "measure_pk": measure.pk},
     )
+
+
+def _sets_editable(cohort, user):
+    return ActionLearningSet.objects.for_cohort(cohort).editable_by(user)
 
 
 class ProjectListView(TemplateView):
@@ -58,13 +65,14 @@ class ProjectCreateView(FormPageView):
     page_title = _("Start an improvement project")
 
     def dispatch(self, request, *args, **kwargs):
-        self.sets = ActionLearningSet.objects.for_cohort(request.cohort).editable_by(request.user)
-        if not self.sets.exists():
+        self.set_rows = selectors.set_choices_editable_by(cohort=request.cohort, user=request.user)
+        if not self.set_rows:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "sets": self.sets}
+        sets = partial(_sets_editable, self.request.cohort, self.request.user)
+        return {**super().get_form_kwargs(), "sets": sets, "set_rows": self.set_rows}
 
     success_message = _("Project started. Next: the driver diagram and your measures.")
 
@@ -78,17 +86,62 @@ class ProjectCreateView(FormPageView):
         return _project_url(self.result)
 
 
+DRIVER_DIAGRAM = "projects/partials/_driver_diagram.html"
+PDSA_LIST = "projects/partials/_pdsa_list.html"
+
+
+def _driver_items(tree, labels=None) -> list[dict]:
+    # Each kind's label translated once a page, not once a node.
+    labels = labels or {value: str(label) for value, label in DriverNode.Kind.choices}
+    return [
+        {
+            "kind": item["node"].kind,
+            "kind_label": labels.get(item["node"].kind, item["node"].kind),
+            "text": item["node"].text,
+            "children": _driver_items(item["children"], labels),
+        }
+        for item in tree
+    ]
+
+
+def _cycle_values(cycle) -> dict:
+    return {
+        "pk": cycle.pk,
+        "title": cycle.title,
+        "act": cycle.act,
+        "act_label": str(cycle.get_act_display()),
+        "start_date": cycle.start_date,
+        "end_date": cycle.end_date,
+        "has_change_idea": cycle.change_idea is not None,
+        "change_idea": cycle.change_idea.text if cycle.change_idea is not None else "",
+        "plan": cycle.plan,
+        "prediction": cycle.prediction,
+        "do": cycle.do,
+        "study": cycle.study,
+        "measures": [measure.name for measure in cycle.measures.all()],
+        "act_notes": cycle.act_notes,
+    }
+
+
 class ProjectDetailView(TemplateView):
     cohort_access = MEMBER
     template_name = "projects/project_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        project = selectors.project_get(cohort=self.request.cohort, pk=self.kwargs["project_pk"])
+        cohort = self.request.cohort
+        project = selectors.project_get(cohort=cohort, pk=self.kwargs["project_pk"])
+        can_edit = selectors.project_is_editable_by(project=project, user=self.request.user)
+        # The driver diagram and the PDSA cycles drawn once per process for what they show (common.drawn).
+        tree = {"aim": project.aim, "title": project.title, "tree": _driver_items(project.driver_tree)}
+        cycles = [_cycle_values(cycle) for cycle in project.pdsa_cycles.all()]
+        pdsa = {"cohort_pk": cohort.pk, "project_pk": project.pk, "can_edit": can_edit, "cycles": cycles}
         context.update(
-            cohort=self.request.cohort,
+            cohort=cohort,
             project=project,
-            can_edit=selectors.project_is_editable_by(project=project, user=self.request.user),
+            can_edit=can_edit,
+            driver_diagram=drawn(DRIVER_DIAGRAM, tree),
+            pdsa_list=drawn(PDSA_LIST, pdsa),
         )
         return context
 
@@ -98,8 +151,12 @@ class ProjectUpdateView(ProjectEditMixin, FormPageView):
     page_title = _("Edit the project")
 
     def get_form_kwargs(self):
-        sets = ActionLearningSet.objects.for_cohort(self.request.cohort).editable_by(self.request.user)
-        return {**super().get_form_kwargs(), "sets": sets, "instance": self.project}
+        kwargs = super().get_form_kwargs()
+        cohort, user = self.request.cohort, self.request.user
+        sets = partial(_sets_editable, cohort, user)
+        # The options, read only for a form that is drawn and not sent.
+        rows = None if "data" in kwargs else selectors.set_choices_editable_by(cohort=cohort, user=user)
+        return {**kwargs, "sets": sets, "set_rows": rows, "instance": self.project}
 
     def get_success_url(self):
         return _project_url(self.project)
@@ -360,11 +417,14 @@ class PDSACycleFormView(ProjectEditMixin, FormPageView):
 
     def get_cycle(self):
         if "cycle_pk" in self.kwargs:
-            return get_object_or_404(ProjectPDSACycle, project=self.project, pk=self.kwargs["cycle_pk"])
+            return selectors.pdsa_cycle_get(project=self.project, pk=self.kwargs["cycle_pk"])
         return None
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "project": self.project, "instance": self.get_cycle()}
+        kwargs = super().get_form_kwargs()
+        # The options, read only for a form that is drawn and not sent.
+        rows = None if "data" in kwargs else selectors.pdsa_cycle_choice_rows(project=self.project)
+        return {**kwargs, "project": self.project, "choice_rows": rows, "instance": self.get_cycle()}
 
     def get_success_url(self):
         return _project_url(self.project) + "#pdsa"

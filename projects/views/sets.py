@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -10,8 +12,8 @@ from common.drawn import drawn
 
 from .. import deletion_selectors, deletion_services, selectors, services
 from ..forms import SetActionForm, SetAssignForm, SetForm, SetMeetingForm, SetReflectionsForm, SetSplitForm
-from ..models import ActionLearningSet, SetAction, SetMeeting
-from .base import DeleteConfirmView, FormPageView, SetEditMixin
+from ..models import ActionLearningSet, SetAction
+from .base import DeleteConfirmView, FormPageView, SetEditMixin, empty_form_drawn
 
 
 def _set_list_url(cohort):
@@ -24,6 +26,9 @@ def _set_url(action_learning_set):
     )
 
 
+SET_CARDS = "projects/partials/_set_cards.html"
+
+
 class SetListView(TemplateView):
     cohort_access = MEMBER
     template_name = "projects/set_list.html"
@@ -31,21 +36,29 @@ class SetListView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         cohort = self.request.cohort
-        sets = selectors.set_list_for_cohort(cohort=cohort)
         membership = self.request.cohort_membership
-        context.update(
-            cohort=cohort,
-            sets=sets,
-            my_set_ids={
-                s.pk
-                for s in sets
-                if membership and any(sm.membership_id == membership.pk for sm in s.active_set_memberships)
-            },
-        )
+        sets = [
+            {
+                "pk": listed.pk,
+                "name": listed.name,
+                "facilitator": listed.facilitator,
+                "members": [name for _pk, name in listed.members],
+                "projects": list(listed.projects),
+                # The viewer's own set is marked.
+                "mine": bool(membership) and any(pk == membership.pk for pk, _name in listed.members),
+            }
+            for listed in selectors.set_list_for_cohort(cohort=cohort)
+        ]
+        # The cards drawn once per process for what they show (common.drawn).
+        context.update(cohort=cohort, set_cards=drawn(SET_CARDS, {"cohort_pk": cohort.pk, "sets": sets}))
         if self.request.is_cohort_facilitator:
+            rows = selectors.set_facilitator_choice_rows(cohort=cohort)
+            create_form, split_form = SetForm(cohort=cohort, facilitator_rows=rows), SetSplitForm()
             context.update(
-                create_form=SetForm(cohort=cohort),
-                split_form=SetSplitForm(),
+                create_form=create_form,
+                create_form_drawn=empty_form_drawn(create_form),
+                split_form=split_form,
+                split_form_drawn=empty_form_drawn(split_form),
                 unassigned_count=selectors.set_unassigned_count(cohort=cohort),
             )
         return context
@@ -91,6 +104,7 @@ class SetAssignView(FormPageView):
     form_class = SetAssignForm
     template_name = "projects/set_assign.html"
     page_title = _("Who is in which set")
+    draw_empty_form = False  # its template draws each row itself
 
     def get_form_kwargs(self):
         cohort = self.request.cohort
@@ -178,18 +192,21 @@ class SetMeetingFormView(SetEditMixin, FormPageView):
     form_class = SetMeetingForm
     page_title = _("Record a set meeting")
 
-    def get_meeting(self):
+    def get_meeting(self, *, with_attendees=False):
         if "meeting_pk" not in self.kwargs:
             return None
-        return get_object_or_404(SetMeeting, action_learning_set=self.action_learning_set, pk=self.kwargs["meeting_pk"])
+        return selectors.set_meeting_get(
+            action_learning_set=self.action_learning_set, pk=self.kwargs["meeting_pk"], with_attendees=with_attendees
+        )
 
     def get_form_kwargs(self):
-        people = selectors.cohort_members_for_choice(cohort=self.request.cohort).filter(
-            set_memberships__action_learning_set=self.action_learning_set
-        ) | selectors.cohort_members_for_choice(cohort=self.request.cohort).filter(
-            facilitated_sets=self.action_learning_set
-        )
-        return {**super().get_form_kwargs(), "people": people.distinct(), "instance": self.get_meeting()}
+        kwargs = super().get_form_kwargs()
+        cohort, the_set = self.request.cohort, self.action_learning_set
+        people = partial(selectors.set_people_for_choice, cohort=cohort, action_learning_set=the_set)
+        # The options, read only for a form that is drawn and not sent.
+        sent = "data" in kwargs
+        rows = None if sent else selectors.set_people_choice_rows(cohort=cohort, action_learning_set=the_set)
+        return {**kwargs, "people": people, "people_rows": rows, "instance": self.get_meeting(with_attendees=True)}
 
     def get_success_url(self):
         return _set_url(self.action_learning_set)
