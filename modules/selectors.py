@@ -4,12 +4,13 @@
 import hashlib
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from cohorts.models import Cohort, Membership, ModuleOutline, Programme
+from cohorts.models import Cohort, Membership, ModuleOutline, Person, Programme
 from cohorts.selectors import ProfessionCount, profession_mix
-from common.compiled import CompiledQuery
+from common.compiled import CompiledQuery, attnames, instance, instances_from_row
 
 from .models import ActItem, Attendance, Module, PDSACycle
 
@@ -57,30 +58,79 @@ def module_neighbours(modules: list[Module], number: int) -> tuple[Module | None
     return by_number.get(number), by_number.get(number - 1), by_number.get(number + 1)
 
 
+def _modules_with_cycles(cohort_pk):
+    return (
+        Module.objects.filter(cohort_id=cohort_pk)
+        .order_by("number")
+        .values_list(*(prefix + name for model, prefix in _MODULE_ROW for name in attnames(model)))
+    )
+
+
+# A module with its PDSA cycle and who last saved it: the columns of each, in this order.
+_MODULE_ROW = ((Module, ""), (PDSACycle, "pdsa_cycle__"), (get_user_model(), "pdsa_cycle__updated_by__"))
+# The module and PDSA pages read these on every request: compiled once per process (common.compiled), as
+# compiling the statement cost more CPU than running it (issue 14).
+_MODULES_WITH_CYCLES = CompiledQuery(_modules_with_cycles, cohort_pk=-7403)
+
+
 def module_list_for_cohort(*, cohort: Cohort) -> list[Module]:
-    """A cohort's modules in order, with their PDSA cycles joined in."""
-    return list(Module.objects.filter(cohort=cohort).select_related("pdsa_cycle__updated_by").order_by("number"))
+    """A cohort's modules in order, with their PDSA cycles (None where a module has none) and each
+    cycle's ``updated_by`` loaded, as ``select_related("pdsa_cycle__updated_by")`` loads them."""
+    modules = []
+    for row in _MODULES_WITH_CYCLES.fetchall(cohort_pk=cohort.pk):
+        (module, cycle, user), _rest = instances_from_row(row, *(model for model, _prefix in _MODULE_ROW))
+        if cycle.pk is None:
+            cycle = None
+        else:
+            _CYCLE_UPDATED_BY.set_cached_value(cycle, None if user.pk is None else user)
+            _CYCLE_MODULE.set_cached_value(cycle, module)
+        _MODULE_CYCLE.set_cached_value(module, cycle)
+        modules.append(module)
+    return modules
 
 
-def module_register(*, module: Module) -> list[RegisterRow]:
-    """Everyone on the attendance register: active participants, and withdrawn ones who have a record."""
+_MODULE_CYCLE = Module.pdsa_cycle.related
+_CYCLE_MODULE = PDSACycle.module.field
+_CYCLE_UPDATED_BY = PDSACycle.updated_by.field
+
+
+_REGISTER_MEMBERSHIP = ("id", "cohort_id", "person_id", "role", "status", "withdrawn_on")
+_REGISTER_PERSON = ("id", "full_name", "job_title", "profession")
+
+
+def _register(module_pk, cohort_pk):
     # Unordered: one row at most (one mark per module and person), and Attendance's default ordering
     # would join module, cohort and person again for each row of the register.
-    status = Attendance.objects.filter(module=module, membership=OuterRef("pk")).order_by().values("status")[:1]
-    memberships = (
+    status = Attendance.objects.filter(module_id=module_pk, membership=OuterRef("pk")).order_by().values("status")[:1]
+    return (
         Membership.objects.participants()
-        .filter(cohort_id=module.cohort_id)
-        .select_related("person")
-        # Only what the register shows and its version needs: a cohort's worth of rows.
-        .only(
-            *("cohort_id", "person_id", "role", "status", "withdrawn_on"),
-            *("person__full_name", "person__job_title", "person__profession"),
-        )
+        .filter(cohort_id=cohort_pk)
         .annotate(attendance_status=Subquery(status))
         .filter(Q(status=Membership.Status.ACTIVE) | Q(attendance_status__isnull=False))
         .order_by("person__full_name", "pk")
+        # Only what the register shows and its version needs: a cohort's worth of rows.
+        .values_list(*_REGISTER_MEMBERSHIP, *("person__" + name for name in _REGISTER_PERSON), "attendance_status")
     )
-    return [RegisterRow(membership=m, status=m.attendance_status) for m in memberships]
+
+
+# The module page reads the register on every request: compiled once per process (common.compiled).
+_REGISTER = CompiledQuery(_register, module_pk=-7404, cohort_pk=-7405)
+
+
+def module_register(*, module: Module) -> list[RegisterRow]:
+    """Everyone on the attendance register: active participants, and withdrawn ones who have a record.
+    Each row's membership holds only the columns above (the others deferred), with its person."""
+    rows = []
+    split = len(_REGISTER_MEMBERSHIP)
+    for row in _REGISTER.fetchall(module_pk=module.pk, cohort_pk=module.cohort_id):
+        membership = instance(Membership, **dict(zip(_REGISTER_MEMBERSHIP, row[:split], strict=True)))
+        person = instance(Person, **dict(zip(_REGISTER_PERSON, row[split:-1], strict=True)))
+        _MEMBERSHIP_PERSON.set_cached_value(membership, person)
+        rows.append(RegisterRow(membership=membership, status=row[-1]))
+    return rows
+
+
+_MEMBERSHIP_PERSON = Membership.person.field
 
 
 def register_version(register: list[RegisterRow]) -> str:
@@ -272,18 +322,19 @@ class CohortOverview:
         )
 
 
-def cohort_overview(*, cohort: Cohort) -> CohortOverview:
-    """The cohort page's data in two queries whatever the cohort's size: modules, and memberships with counts."""
-    modules = list(cohort.modules.order_by("number"))
+_OVERVIEW_MEMBERSHIP = ("id", "cohort_id", "person_id", "role", "status", "withdrawn_on")
+_OVERVIEW_PERSON = ("id", "full_name", "email", "job_title", "profession", "team")
+_OVERVIEW_COUNTS = ("present_count", "apologies_count", "absent_count")
+
+
+def _overview_modules(cohort_pk):
+    return Module.objects.filter(cohort_id=cohort_pk).order_by("number").values_list(*attnames(Module))
+
+
+def _overview_members(cohort_pk):
     delivered_attendance = Q(attendances__module__state=Module.State.DELIVERED)
-    memberships = list(
-        Membership.objects.filter(cohort=cohort)
-        .select_related("person")
-        # Only what the page shows: a cohort's worth of rows, each a dozen columns to parse otherwise.
-        .only(
-            *("cohort_id", "person_id", "role", "status", "withdrawn_on"),
-            *("person__full_name", "person__email", "person__job_title", "person__profession", "person__team"),
-        )
+    return (
+        Membership.objects.filter(cohort_id=cohort_pk)
         .annotate(
             present_count=Count(
                 "attendances", filter=delivered_attendance & Q(attendances__status=Attendance.Status.PRESENT)
@@ -296,10 +347,43 @@ def cohort_overview(*, cohort: Cohort) -> CohortOverview:
             ),
         )
         .order_by("status", "person__full_name", "pk")
+        # Only what the page shows: a cohort's worth of rows, each a dozen columns to parse otherwise.
+        .values_list(*_OVERVIEW_MEMBERSHIP, *("person__" + name for name in _OVERVIEW_PERSON), *_OVERVIEW_COUNTS)
     )
+
+
+# The cohort page reads these on every request: compiled once per process (common.compiled), as
+# compiling them cost more CPU than running them (issue 14).
+_OVERVIEW_MODULES = CompiledQuery(_overview_modules, cohort_pk=-7406)
+_OVERVIEW_MEMBERS = CompiledQuery(_overview_members, cohort_pk=-7407)
+
+
+def cohort_overview(*, cohort: Cohort) -> CohortOverview:
+    """The cohort page's data in two queries whatever the cohort's size: modules (each with its cohort),
+    and memberships (only the columns above, the others deferred) with their person and attendance counts."""
+    modules = []
+    for row in _OVERVIEW_MODULES.fetchall(cohort_pk=cohort.pk):
+        (module,), _rest = instances_from_row(row, Module)
+        _MODULE_COHORT.set_cached_value(module, cohort)
+        modules.append(module)
+    memberships = []
+    person_end = len(_OVERVIEW_MEMBERSHIP) + len(_OVERVIEW_PERSON)
+    for row in _OVERVIEW_MEMBERS.fetchall(cohort_pk=cohort.pk):
+        membership = instance(
+            Membership, **dict(zip(_OVERVIEW_MEMBERSHIP, row[: len(_OVERVIEW_MEMBERSHIP)], strict=True))
+        )
+        person = instance(
+            Person, **dict(zip(_OVERVIEW_PERSON, row[len(_OVERVIEW_MEMBERSHIP) : person_end], strict=True))
+        )
+        _MEMBERSHIP_PERSON.set_cached_value(membership, person)
+        membership.present_count, membership.apologies_count, membership.absent_count = row[person_end:]
+        memberships.append(membership)
     overview = CohortOverview.split(modules=modules, members=memberships)
     overview.professions = profession_mix(overview.active_participants)
     return overview
+
+
+_MODULE_COHORT = Module.cohort.field
 
 
 def participant_table_values(overview: CohortOverview, cohort: Cohort) -> dict:
