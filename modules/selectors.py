@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from cohorts.models import Cohort, Membership, ModuleOutline, Person, Programme
+from cohorts.models import Cohort, Membership, ModuleOutline, Organisation, Person, Programme
 from cohorts.selectors import ProfessionCount, profession_mix
 from common.compiled import CompiledQuery, attnames, instance, instances_from_row
 
@@ -241,36 +241,111 @@ def _count_subquery(queryset):
     )
 
 
+def _with_progress(cohorts):
+    return cohorts.annotate(
+        modules_delivered=_count_subquery(Module.objects.filter(cohort=OuterRef("pk"), state=Module.State.DELIVERED)),
+        participants_active=_count_subquery(
+            Membership.objects.filter(
+                cohort=OuterRef("pk"), role=Membership.Role.PARTICIPANT, status=Membership.Status.ACTIVE
+            )
+        ),
+        next_module_number=_next_module("number"),
+        next_module_title=_next_module("title"),
+        next_module_at=_next_module("starts_at"),
+    ).order_by("-start_date", "name")
+
+
+_PROGRESS = ("modules_delivered", "participants_active", "next_module_number", "next_module_title", "next_module_at")
+
+
 def cohort_list_for_user(*, user, status: str = ""):
     """The cohorts a user manages (all for staff), of one status if given, with progress and their
     facilitators, in two queries."""
     cohorts = Cohort.objects.for_user(user)
     if status:
         cohorts = cohorts.filter(status=status)
-    return (
-        cohorts.select_related("programme", "commissioner")
-        .annotate(
-            modules_delivered=_count_subquery(
-                Module.objects.filter(cohort=OuterRef("pk"), state=Module.State.DELIVERED)
-            ),
-            participants_active=_count_subquery(
-                Membership.objects.filter(
-                    cohort=OuterRef("pk"), role=Membership.Role.PARTICIPANT, status=Membership.Status.ACTIVE
-                )
-            ),
-            next_module_number=_next_module("number"),
-            next_module_title=_next_module("title"),
-            next_module_at=_next_module("starts_at"),
+    return _with_progress(cohorts.select_related("programme", "commissioner")).prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.facilitators().active().select_related("person"),
+            to_attr="facilitator_memberships",
         )
-        .prefetch_related(
-            Prefetch(
-                "memberships",
-                queryset=Membership.objects.facilitators().active().select_related("person"),
-                to_attr="facilitator_memberships",
-            )
-        )
-        .order_by("-start_date", "name")
     )
+
+
+# A cohort with its programme and commissioner: the columns of each, in this order.
+_COHORT_ROW = ((Cohort, ""), (Programme, "programme__"), (Organisation, "commissioner__"))
+
+
+def _facilitated(user_id):
+    # The user's own cohorts as Cohort.objects.for_user gives them to anyone but staff.
+    return Cohort.objects.for_user(get_user_model()(pk=user_id, is_staff=False))
+
+
+def _facilitated_cohorts(user_id, status=None):
+    cohorts = _facilitated(user_id) if status is None else _facilitated(user_id).filter(status=status)
+    columns = (prefix + name for model, prefix in _COHORT_ROW for name in attnames(model))
+    return _with_progress(cohorts).values_list(*columns, *_PROGRESS)
+
+
+def _facilitators_of_facilitated(user_id):
+    # Membership's default ordering, as the prefetch of cohort_list_for_user.
+    return (
+        Membership.objects.facilitators()
+        .active()
+        .filter(cohort__in=_facilitated(user_id))
+        .values_list("id", "cohort_id", "person_id", "role", "status", "person__id", "person__full_name")
+    )
+
+
+# A facilitator's home page reads these on every request: compiled once per process (common.compiled),
+# as compiling them cost more CPU than running them (issue 14).
+_FACILITATED_COHORTS = CompiledQuery(_facilitated_cohorts, user_id=-7408)
+_FACILITATED_COHORTS_OF_STATUS = CompiledQuery(_facilitated_cohorts, user_id=-7409, status="status-placeholder")
+_FACILITATORS_OF_FACILITATED = CompiledQuery(_facilitators_of_facilitated, user_id=-7410)
+
+
+def cohort_list_for_facilitator(*, user, status: str = "") -> list[Cohort]:
+    """``cohort_list_for_user`` for anyone but staff, as a list (the cohorts they facilitate are few, so
+    all are read and the page paged from them): each cohort with its programme, commissioner, the same
+    progress annotations and ``facilitator_memberships`` (each with its person's name), in two queries."""
+    if not user.is_authenticated:
+        return []
+    if status:
+        rows = _FACILITATED_COHORTS_OF_STATUS.fetchall(user_id=user.pk, status=status)
+    else:
+        rows = _FACILITATED_COHORTS.fetchall(user_id=user.pk)
+    if not rows:
+        return []
+    facilitators: dict[int, list[Membership]] = {}
+    for (
+        pk,
+        cohort_id,
+        person_id,
+        role,
+        membership_status,
+        person_pk,
+        full_name,
+    ) in _FACILITATORS_OF_FACILITATED.fetchall(user_id=user.pk):
+        membership = instance(
+            Membership, id=pk, cohort_id=cohort_id, person_id=person_id, role=role, status=membership_status
+        )
+        _MEMBERSHIP_PERSON.set_cached_value(membership, instance(Person, id=person_pk, full_name=full_name))
+        facilitators.setdefault(cohort_id, []).append(membership)
+    cohorts = []
+    for row in rows:
+        (cohort, programme, commissioner), progress = instances_from_row(row, *(m for m, _prefix in _COHORT_ROW))
+        _COHORT_PROGRAMME.set_cached_value(cohort, programme)
+        _COHORT_COMMISSIONER.set_cached_value(cohort, commissioner)
+        for name, value in zip(_PROGRESS, progress, strict=True):
+            setattr(cohort, name, value)
+        cohort.facilitator_memberships = facilitators.get(cohort.pk, [])
+        cohorts.append(cohort)
+    return cohorts
+
+
+_COHORT_PROGRAMME = Cohort.programme.field
+_COHORT_COMMISSIONER = Cohort.commissioner.field
 
 
 def cohort_list_for_member(*, user):

@@ -128,3 +128,37 @@ def test_cohort_overview_is_the_annotated_queryset(cohort, six):
     assert all(m.cohort is cohort for m in overview.modules)
     assert overview.modules_delivered == 2
     assert overview.next_module.number == 3
+
+
+def test_cohort_list_for_facilitator_is_cohort_list_for_user(facilitator, cohort, six, django_assert_num_queries):
+    from modules.templatetags.cohort_cards import cohort_card_values
+
+    finished = CohortFactory(status="finished", start_date=datetime.date(2025, 1, 6))
+    for other in (finished, CohortFactory(start_date=datetime.date(2026, 3, 2), name="Alpha")):
+        MembershipFactory(cohort=other, person=facilitator.person, role=Membership.Role.FACILITATOR)
+        MembershipFactory(cohort=other, role=Membership.Role.FACILITATOR)
+    MembershipFactory(cohort=cohort, role=Membership.Role.FACILITATOR, person__full_name="Aisha Bello")
+    MembershipFactory(
+        cohort=cohort, role=Membership.Role.FACILITATOR, status="withdrawn", withdrawn_on=datetime.date(2026, 2, 1)
+    )
+    for _ in range(3):
+        MembershipFactory(cohort=cohort)
+    CohortFactory()  # not theirs
+
+    for status in ("", "finished", "running", "planned"):
+        expected = [cohort_card_values(c) for c in selectors.cohort_list_for_user(user=facilitator, status=status)]
+        with django_assert_num_queries(2 if expected else 1):
+            cards = [
+                cohort_card_values(c) for c in selectors.cohort_list_for_facilitator(user=facilitator, status=status)
+            ]
+        assert cards == expected
+    assert len([cohort_card_values(c) for c in selectors.cohort_list_for_facilitator(user=facilitator)]) == 3
+    card = next(
+        c
+        for c in map(cohort_card_values, selectors.cohort_list_for_facilitator(user=facilitator))
+        if c["pk"] == cohort.pk
+    )
+    assert card["modules_delivered"] == 2
+    assert card["participants_active"] == 3
+    assert card["next_module_number"] == 3
+    assert "Aisha Bello" in card["facilitators"]
