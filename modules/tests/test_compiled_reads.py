@@ -162,3 +162,31 @@ def test_cohort_list_for_facilitator_is_cohort_list_for_user(facilitator, cohort
     assert card["participants_active"] == 3
     assert card["next_module_number"] == 3
     assert "Aisha Bello" in card["facilitators"]
+
+
+def test_act_items_planned_for_are_the_select_related_queryset(cohort, six, django_assert_num_queries):
+    from modules.models import ActItem
+    from modules.tests.factories import ActItemFactory
+
+    cycle = six[0].pdsa_cycle
+    ticked_by = UserFactory(first_name="Sam", last_name="Okafor")
+    items = [
+        ActItemFactory(cycle=cycle, text="Later", done=True, done_at=timezone.now(), done_by=ticked_by),
+        ActItemFactory(cycle=cycle, text="Open"),
+    ]
+    ActItem.objects.filter(pk=items[0].pk).update(created_at=timezone.now() + datetime.timedelta(minutes=5))
+    ActItemFactory(cycle=six[1].pdsa_cycle, text="For module 3")
+    expected = list(
+        ActItem.objects.filter(cycle__module__cohort=cohort, cycle__module__number=1)
+        .select_related("done_by")
+        .order_by("created_at", "pk")
+    )
+
+    with django_assert_num_queries(1):
+        planned = selectors.act_items_planned_for(cohort=cohort, number=2)
+        shown = [(i.pk, i.text, i.done, i.done_at, i.done_by and i.done_by.get_full_name()) for i in planned]
+
+    assert shown == [(i.pk, i.text, i.done, i.done_at, i.done_by and i.done_by.get_full_name()) for i in expected]
+    assert [i.text for i in planned] == ["Open", "Later"]
+    assert shown[1][4] == "Sam Okafor"
+    assert selectors.act_items_planned_for(cohort=cohort, number=1) == []
