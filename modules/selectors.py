@@ -237,6 +237,33 @@ def module_page(*, cohort: Cohort, number: int) -> ModulePage | None:
     )
 
 
+def module_pager_values(page: ModulePage, *, url_name: str, label: str) -> dict:
+    """What ``modules/partials/_module_pager.html`` shows under the module page, as plain values
+    (``common.drawn`` keeps the pager drawn under them): each module's number, title and whether it has
+    a survey and was delivered, and which one is shown, its previous and its next."""
+
+    def shown(module: Module | None) -> dict | None:
+        if module is None:
+            return None
+        return {
+            "number": module.number,
+            "title": module.title,
+            "has_survey": module.has_survey,
+            "is_delivered": module.is_delivered,
+        }
+
+    return {
+        "modules": [shown(m) for m in page.modules],
+        "module": {"number": page.module.number},
+        "previous": shown(page.previous),
+        "next": shown(page.next),
+        "cohort": {"pk": page.module.cohort_id},
+        "url_name": url_name,
+        "pager_label": label,
+        "pdsa_only": False,
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # The home page and the cohort page: cohorts with their modules (here, not in cohorts, because
 # cohorts sits below modules)

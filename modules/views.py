@@ -169,6 +169,7 @@ class ModulePageMixin(CohortPageMixin):
 
 
 REGISTER_ROWS = "modules/partials/_register_rows.html"
+MODULE_PAGER = "modules/partials/_module_pager.html"
 
 
 class ModuleDetailView(ModulePageMixin, ServiceFormView):
@@ -183,6 +184,10 @@ class ModuleDetailView(ModulePageMixin, ServiceFormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["register_rows"] = drawn(REGISTER_ROWS, {"rows": context["form"].register_values()})
+        pager = selectors.module_pager_values(
+            self.page, url_name="modules:module_detail", label=_("Modules of this cohort")
+        )
+        context["module_pager"] = drawn(MODULE_PAGER, pager)
         return context
 
     def perform(self, form):
