@@ -4,6 +4,8 @@ selectors live in modules/selectors.py.)"""
 from collections import Counter
 from dataclasses import dataclass
 
+from common.models import choice_label
+
 from .models import Person
 
 
@@ -19,8 +21,9 @@ def profession_mix(memberships) -> list[ProfessionCount]:
     """The mix of professions among the given (already loaded) memberships, largest first."""
     counts = Counter(m.person.profession for m in memberships)
     total = sum(counts.values())
-    labels = dict(Person.Profession.choices)
+    # Translated once per language and process (common.models.choice_label), not once a profession.
+    labels = {code: choice_label(Person.Profession, code) for code in counts}
     return [
-        ProfessionCount(code=code, label=str(labels.get(code, code)), count=n, percent=round(100 * n / total))
-        for code, n in sorted(counts.items(), key=lambda item: (-item[1], str(labels.get(item[0], item[0]))))
+        ProfessionCount(code=code, label=labels[code], count=n, percent=round(100 * n / total))
+        for code, n in sorted(counts.items(), key=lambda item: (-item[1], labels[item[0]]))
     ]

@@ -17,9 +17,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort, Membership, Person
-from common.compiled import CompiledQuery, instance
+from common.compiled import CompiledQuery, attnames, instance, instances_from_row
+from modules.models import Module
 from surveys import disclosure
-from surveys.models import Answer, Question, Survey
+from surveys.models import Answer, Question, Response, Survey
 from surveys.tokens import pseudonym_for
 
 from .models import PracticeMoment, QuoteSelection
@@ -129,14 +130,71 @@ def _answers():
     )
 
 
+# An answer with its question, response, survey, the survey's module, the response's membership and its
+# person (``_answers``' select_related): the columns of each, in this order.
+_ANSWER_ROW = (
+    (Answer, ""),
+    (Question, "question__"),
+    (Response, "response__"),
+    (Survey, "response__survey__"),
+    (Module, "response__survey__module__"),
+    (Membership, "response__membership__"),
+    (Person, "response__membership__person__"),
+)
+# A moment with its membership and person (``_cohort_moments``' select_related).
+_MOMENT_ROW = ((PracticeMoment, ""), (Membership, "membership__"), (Person, "membership__person__"))
+
+
+def _columns(row_models):
+    return [prefix + name for model, prefix in row_models for name in attnames(model)]
+
+
+def _cohort_answer_rows(cohort_pk):
+    return (
+        Answer.objects.filter(_quotable_answer(), response__survey__cohort_id=cohort_pk)
+        .order_by("response__survey_id", "question__order")
+        .values_list(*_columns(_ANSWER_ROW))
+    )
+
+
+def _cohort_moment_rows(cohort_pk):
+    return (
+        PracticeMoment.objects.filter(_quotable_moment(cohort_pk))
+        .order_by("date", "pk")
+        .values_list(*_columns(_MOMENT_ROW))
+    )
+
+
+def _selection_rows(cohort_pk):
+    return (
+        QuoteSelection.objects.filter(cohort_id=cohort_pk)
+        .order_by("order", "pk")
+        .values_list(*attnames(QuoteSelection))
+    )
+
+
 def _cohort_answers(cohort: Cohort) -> list[Answer]:
-    counts = dict(Survey.objects.filter(cohort=cohort).annotate(n=Count("responses")).values_list("pk", "n"))
-    answers = _answers().filter(response__survey__cohort=cohort).order_by("response__survey_id", "question__order")
-    return [
-        a
-        for a in answers
-        if disclosure.figures_visible(survey=a.response.survey, responses=counts[a.response.survey_id])
-    ]
+    """The cohort's quotable answers of surveys whose figures may be shown, each with its question,
+    response, survey (and module), membership and person loaded (two statements compiled once per process)."""
+    counts = {pk: n for pk, _privacy, _status, n in _SURVEY_RESPONSES.fetchall(cohort_pk=cohort.pk)}
+    answers = []
+    for row in _COHORT_ANSWERS.fetchall(cohort_pk=cohort.pk):
+        (answer, question, response, survey, module, membership, person), _rest = instances_from_row(
+            row, *(model for model, _prefix in _ANSWER_ROW)
+        )
+        if not disclosure.figures_visible(survey=survey, responses=counts[survey.pk]):
+            continue
+        _set(Survey.module, survey, module if module.pk is not None else None)
+        if membership.pk is None:
+            membership = None
+        else:
+            _set(Membership.person, membership, person)
+        _set(Response.membership, response, membership)
+        _set(Response.survey, response, survey)
+        _set(Answer.response, answer, response)
+        _set(Answer.question, answer, question)
+        answers.append(answer)
+    return answers
 
 
 def _cohort_moments(cohort: Cohort):
@@ -147,6 +205,18 @@ def _cohort_moments(cohort: Cohort):
     )
 
 
+def _set(descriptor, obj, related) -> None:
+    """Load ``related`` into ``obj``'s forward relation, as select_related does."""
+    descriptor.field.set_cached_value(obj, related)
+
+
+def _moment(row) -> PracticeMoment:
+    (moment, membership, person), _rest = instances_from_row(row, *(model for model, _prefix in _MOMENT_ROW))
+    _set(Membership.person, membership, person)
+    _set(PracticeMoment.membership, moment, membership)
+    return moment
+
+
 @dataclass
 class QuoteBoard:
     selected: list[Quote]
@@ -155,10 +225,12 @@ class QuoteBoard:
 
 def quote_board(*, cohort: Cohort) -> QuoteBoard:
     """Every consented source of the cohort, the selected ones in report order: four queries."""
-    quotes = [_answer_quote(a) for a in _cohort_answers(cohort)] + [_moment_quote(m) for m in _cohort_moments(cohort)]
+    answers = [_answer_quote(a) for a in _cohort_answers(cohort)]
+    quotes = answers + [_moment_quote(_moment(row)) for row in _COHORT_MOMENTS.fetchall(cohort_pk=cohort.pk)]
     by_key = {q.key: q for q in quotes}
     selected = []
-    for selection in QuoteSelection.objects.filter(cohort=cohort).order_by("order", "pk"):
+    for row in _SELECTIONS_ROWS.fetchall(cohort_pk=cohort.pk):
+        (selection,), _rest = instances_from_row(row, QuoteSelection)
         key = (
             source_key(ANSWER, selection.answer_id)
             if selection.answer_id
@@ -218,6 +290,10 @@ _SURVEY_RESPONSES = CompiledQuery(_survey_responses, cohort_pk=-7391)
 _QUOTABLE_ANSWERS = CompiledQuery(_quotable_answers_by_survey, cohort_pk=-7392)
 _QUOTABLE_MOMENTS = CompiledQuery(_quotable_moments, cohort_pk=-7393)
 _SELECTIONS = CompiledQuery(_selections_by_survey, cohort_pk=-7394)
+# The quotes page reads every source and selection on every request: compiled too.
+_COHORT_ANSWERS = CompiledQuery(_cohort_answer_rows, cohort_pk=-7395)
+_COHORT_MOMENTS = CompiledQuery(_cohort_moment_rows, cohort_pk=-7396)
+_SELECTIONS_ROWS = CompiledQuery(_selection_rows, cohort_pk=-7397)
 
 
 def quote_counts(*, cohort: Cohort) -> tuple[int, int]:

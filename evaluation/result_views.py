@@ -25,7 +25,7 @@ class EvaluationOverviewView(EvaluationPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         cohort = self.request.cohort
-        surveys = result_selectors.evaluation_surveys(cohort=cohort)
+        surveys = result_selectors.evaluation_survey_figures(cohort=cohort)
         quotes_selected, quotes_available = quote_selectors.quote_counts(cohort=cohort)
         return super().get_context_data(
             survey_rows=[(kind, kind.label, surveys.get(kind)) for kind in Survey.Kind if kind != Survey.Kind.MODULE],

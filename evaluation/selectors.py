@@ -26,12 +26,13 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort, Membership
+from common.compiled import CompiledQuery
 from modules.models import Module
 from projects.models import ActionLearningSet
 
@@ -264,16 +265,32 @@ def _practice_moments(cohort: Cohort):
     )
 
 
-def practice_totals(*, cohort: Cohort) -> PracticeSummary:
-    """``practice_summary`` without its breakdowns (two queries, one row a participant who logged): what
-    a page that shows only how many logged how many moments needs."""
-    active = Membership.objects.active().participants().filter(cohort=cohort).count()
-    rows = list(_practice_moments(cohort).values("membership_id").annotate(n=Count("id")).order_by())
-    if len(rows) < MIN_GROUP:
-        return PracticeSummary(active_participants=active, visible=False)
-    return PracticeSummary(
-        active_participants=active, visible=True, loggers=len(rows), total_moments=sum(row["n"] for row in rows)
+def _practice_counts(cohort_pk):
+    # One row an active participant, with their moments (those _practice_moments counts).
+    return (
+        Membership.objects.active()
+        .participants()
+        .filter(cohort_id=cohort_pk)
+        .annotate(n=Count("practice_moments"))
+        .order_by()
+        .values_list("n")
     )
+
+
+# The evaluation overview counts these on every request: compiled once per process (common.compiled),
+# as compiling the statements cost more CPU than running them (issue 14).
+_PRACTICE_COUNTS = CompiledQuery(_practice_counts, cohort_pk=-7411)
+
+
+def practice_totals(*, cohort: Cohort) -> PracticeSummary:
+    """``practice_summary`` without its breakdowns (one query, one row an active participant): what a page
+    that shows only how many logged how many moments needs."""
+    counts = [n for (n,) in _PRACTICE_COUNTS.fetchall(cohort_pk=cohort.pk)]
+    active = len(counts)
+    loggers = sum(1 for n in counts if n)
+    if loggers < MIN_GROUP:
+        return PracticeSummary(active_participants=active, visible=False)
+    return PracticeSummary(active_participants=active, visible=True, loggers=loggers, total_moments=sum(counts))
 
 
 def practice_summary(
@@ -387,11 +404,24 @@ def follow_up_default(*, cohort: Cohort) -> datetime.date | None:
     return None if last is None else months_later(timezone.localdate(last), CohortEvaluation.FOLLOW_UP_MONTHS)
 
 
+def _evaluation_dates(cohort_pk):
+    cohort = OuterRef("pk")
+    return Cohort.objects.filter(pk=cohort_pk).values_list(
+        Subquery(CohortEvaluation.objects.filter(cohort=cohort).values("follow_up_on")[:1]),
+        Subquery(Module.objects.filter(cohort=cohort).order_by("-number").values("starts_at")[:1]),
+        Exists(Survey.objects.filter(cohort=cohort, kind=Survey.Kind.FOLLOW_UP)),
+    )
+
+
+_EVALUATION_DATES = CompiledQuery(_evaluation_dates, cohort_pk=-7412)
+
+
 def cohort_evaluation_dates(*, cohort: Cohort) -> CohortEvaluationDates:
     """When the follow-up opens: the saved date, else the default (module 6's day + 3 months), without
-    writing anything; ``follow_up_opened`` once that survey exists (its date can no longer move)."""
-    saved = CohortEvaluation.objects.filter(cohort=cohort).values_list("follow_up_on", flat=True).first()
-    if saved is None:
-        saved = follow_up_default(cohort=cohort)
-    opened = Survey.objects.filter(cohort=cohort, kind=Survey.Kind.FOLLOW_UP).exists()
+    writing anything; ``follow_up_opened`` once that survey exists (its date can no longer move). One
+    statement, compiled once per process: the saved date, the last module's day (``follow_up_default``'s)
+    and whether the follow-up exists."""
+    saved, last, opened = _EVALUATION_DATES.fetchone(cohort_pk=cohort.pk)
+    if saved is None and last is not None:
+        saved = months_later(timezone.localdate(last), CohortEvaluation.FOLLOW_UP_MONTHS)
     return CohortEvaluationDates(follow_up_on=saved, follow_up_opened=opened)

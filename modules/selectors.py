@@ -4,12 +4,13 @@
 import hashlib
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from cohorts.models import Cohort, Membership, ModuleOutline, Programme
+from cohorts.models import Cohort, Membership, ModuleOutline, Organisation, Person, Programme
 from cohorts.selectors import ProfessionCount, profession_mix
-from common.compiled import CompiledQuery
+from common.compiled import CompiledQuery, attnames, instance, instances_from_row
 
 from .models import ActItem, Attendance, Module, PDSACycle
 
@@ -57,30 +58,79 @@ def module_neighbours(modules: list[Module], number: int) -> tuple[Module | None
     return by_number.get(number), by_number.get(number - 1), by_number.get(number + 1)
 
 
+def _modules_with_cycles(cohort_pk):
+    return (
+        Module.objects.filter(cohort_id=cohort_pk)
+        .order_by("number")
+        .values_list(*(prefix + name for model, prefix in _MODULE_ROW for name in attnames(model)))
+    )
+
+
+# A module with its PDSA cycle and who last saved it: the columns of each, in this order.
+_MODULE_ROW = ((Module, ""), (PDSACycle, "pdsa_cycle__"), (get_user_model(), "pdsa_cycle__updated_by__"))
+# The module and PDSA pages read these on every request: compiled once per process (common.compiled), as
+# compiling the statement cost more CPU than running it (issue 14).
+_MODULES_WITH_CYCLES = CompiledQuery(_modules_with_cycles, cohort_pk=-7403)
+
+
 def module_list_for_cohort(*, cohort: Cohort) -> list[Module]:
-    """A cohort's modules in order, with their PDSA cycles joined in."""
-    return list(Module.objects.filter(cohort=cohort).select_related("pdsa_cycle__updated_by").order_by("number"))
+    """A cohort's modules in order, with their PDSA cycles (None where a module has none) and each
+    cycle's ``updated_by`` loaded, as ``select_related("pdsa_cycle__updated_by")`` loads them."""
+    modules = []
+    for row in _MODULES_WITH_CYCLES.fetchall(cohort_pk=cohort.pk):
+        (module, cycle, user), _rest = instances_from_row(row, *(model for model, _prefix in _MODULE_ROW))
+        if cycle.pk is None:
+            cycle = None
+        else:
+            _CYCLE_UPDATED_BY.set_cached_value(cycle, None if user.pk is None else user)
+            _CYCLE_MODULE.set_cached_value(cycle, module)
+        _MODULE_CYCLE.set_cached_value(module, cycle)
+        modules.append(module)
+    return modules
 
 
-def module_register(*, module: Module) -> list[RegisterRow]:
-    """Everyone on the attendance register: active participants, and withdrawn ones who have a record."""
+_MODULE_CYCLE = Module.pdsa_cycle.related
+_CYCLE_MODULE = PDSACycle.module.field
+_CYCLE_UPDATED_BY = PDSACycle.updated_by.field
+
+
+_REGISTER_MEMBERSHIP = ("id", "cohort_id", "person_id", "role", "status", "withdrawn_on")
+_REGISTER_PERSON = ("id", "full_name", "job_title", "profession")
+
+
+def _register(module_pk, cohort_pk):
     # Unordered: one row at most (one mark per module and person), and Attendance's default ordering
     # would join module, cohort and person again for each row of the register.
-    status = Attendance.objects.filter(module=module, membership=OuterRef("pk")).order_by().values("status")[:1]
-    memberships = (
+    status = Attendance.objects.filter(module_id=module_pk, membership=OuterRef("pk")).order_by().values("status")[:1]
+    return (
         Membership.objects.participants()
-        .filter(cohort_id=module.cohort_id)
-        .select_related("person")
-        # Only what the register shows and its version needs: a cohort's worth of rows.
-        .only(
-            *("cohort_id", "person_id", "role", "status", "withdrawn_on"),
-            *("person__full_name", "person__job_title", "person__profession"),
-        )
+        .filter(cohort_id=cohort_pk)
         .annotate(attendance_status=Subquery(status))
         .filter(Q(status=Membership.Status.ACTIVE) | Q(attendance_status__isnull=False))
         .order_by("person__full_name", "pk")
+        # Only what the register shows and its version needs: a cohort's worth of rows.
+        .values_list(*_REGISTER_MEMBERSHIP, *("person__" + name for name in _REGISTER_PERSON), "attendance_status")
     )
-    return [RegisterRow(membership=m, status=m.attendance_status) for m in memberships]
+
+
+# The module page reads the register on every request: compiled once per process (common.compiled).
+_REGISTER = CompiledQuery(_register, module_pk=-7404, cohort_pk=-7405)
+
+
+def module_register(*, module: Module) -> list[RegisterRow]:
+    """Everyone on the attendance register: active participants, and withdrawn ones who have a record.
+    Each row's membership holds only the columns above (the others deferred), with its person."""
+    rows = []
+    split = len(_REGISTER_MEMBERSHIP)
+    for row in _REGISTER.fetchall(module_pk=module.pk, cohort_pk=module.cohort_id):
+        membership = instance(Membership, **dict(zip(_REGISTER_MEMBERSHIP, row[:split], strict=True)))
+        person = instance(Person, **dict(zip(_REGISTER_PERSON, row[split:-1], strict=True)))
+        _MEMBERSHIP_PERSON.set_cached_value(membership, person)
+        rows.append(RegisterRow(membership=membership, status=row[-1]))
+    return rows
+
+
+_MEMBERSHIP_PERSON = Membership.person.field
 
 
 def register_version(register: list[RegisterRow]) -> str:
@@ -132,15 +182,32 @@ def _attendance_figures(module_pk, cohort_pk):
 _ATTENDANCE_FIGURES = CompiledQuery(_attendance_figures, module_pk=-7401, cohort_pk=-7402)
 
 
+def _act_items_of_module(cohort_pk, number):
+    return (
+        ActItem.objects.filter(cycle__module__cohort_id=cohort_pk, cycle__module__number=number)
+        .order_by("created_at", "pk")
+        .values_list(*(prefix + name for model, prefix in _ACT_ITEM_ROW for name in attnames(model)))
+    )
+
+
+# An act item with who ticked it off: the columns of each, in this order.
+_ACT_ITEM_ROW = ((ActItem, ""), (get_user_model(), "done_by__"))
+# The module page reads them on every request: compiled once per process (common.compiled). The number's
+# placeholder is in its field's range (Django finds nothing for an out-of-range value without a query).
+_ACT_ITEMS_OF_MODULE = CompiledQuery(_act_items_of_module, cohort_pk=-7414, number=7415)
+
+
 def act_items_planned_for(*, cohort: Cohort, number: int) -> list[ActItem]:
-    """The changes decided after module ``number - 1``, to be made in module ``number``."""
+    """The changes decided after module ``number - 1``, to be made in module ``number``, each with its
+    ``done_by`` loaded (None if not ticked off), in one statement."""
     if number <= 1:
         return []
-    return list(
-        ActItem.objects.filter(cycle__module__cohort=cohort, cycle__module__number=number - 1)
-        .select_related("done_by")
-        .order_by("created_at", "pk")
-    )
+    items = []
+    for row in _ACT_ITEMS_OF_MODULE.fetchall(cohort_pk=cohort.pk, number=number - 1):
+        (item, user), _rest = instances_from_row(row, *(model for model, _prefix in _ACT_ITEM_ROW))
+        ActItem.done_by.field.set_cached_value(item, None if user.pk is None else user)
+        items.append(item)
+    return items
 
 
 def module_get(*, cohort: Cohort, number: int) -> Module | None:
@@ -170,6 +237,33 @@ def module_page(*, cohort: Cohort, number: int) -> ModulePage | None:
     )
 
 
+def module_pager_values(page: ModulePage, *, url_name: str, label: str) -> dict:
+    """What ``modules/partials/_module_pager.html`` shows under the module page, as plain values
+    (``common.drawn`` keeps the pager drawn under them): each module's number, title and whether it has
+    a survey and was delivered, and which one is shown, its previous and its next."""
+
+    def shown(module: Module | None) -> dict | None:
+        if module is None:
+            return None
+        return {
+            "number": module.number,
+            "title": module.title,
+            "has_survey": module.has_survey,
+            "is_delivered": module.is_delivered,
+        }
+
+    return {
+        "modules": [shown(m) for m in page.modules],
+        "module": {"number": page.module.number},
+        "previous": shown(page.previous),
+        "next": shown(page.next),
+        "cohort": {"pk": page.module.cohort_id},
+        "url_name": url_name,
+        "pager_label": label,
+        "pdsa_only": False,
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # The home page and the cohort page: cohorts with their modules (here, not in cohorts, because
 # cohorts sits below modules)
@@ -191,36 +285,111 @@ def _count_subquery(queryset):
     )
 
 
+def _with_progress(cohorts):
+    return cohorts.annotate(
+        modules_delivered=_count_subquery(Module.objects.filter(cohort=OuterRef("pk"), state=Module.State.DELIVERED)),
+        participants_active=_count_subquery(
+            Membership.objects.filter(
+                cohort=OuterRef("pk"), role=Membership.Role.PARTICIPANT, status=Membership.Status.ACTIVE
+            )
+        ),
+        next_module_number=_next_module("number"),
+        next_module_title=_next_module("title"),
+        next_module_at=_next_module("starts_at"),
+    ).order_by("-start_date", "name")
+
+
+_PROGRESS = ("modules_delivered", "participants_active", "next_module_number", "next_module_title", "next_module_at")
+
+
 def cohort_list_for_user(*, user, status: str = ""):
     """The cohorts a user manages (all for staff), of one status if given, with progress and their
     facilitators, in two queries."""
     cohorts = Cohort.objects.for_user(user)
     if status:
         cohorts = cohorts.filter(status=status)
-    return (
-        cohorts.select_related("programme", "commissioner")
-        .annotate(
-            modules_delivered=_count_subquery(
-                Module.objects.filter(cohort=OuterRef("pk"), state=Module.State.DELIVERED)
-            ),
-            participants_active=_count_subquery(
-                Membership.objects.filter(
-                    cohort=OuterRef("pk"), role=Membership.Role.PARTICIPANT, status=Membership.Status.ACTIVE
-                )
-            ),
-            next_module_number=_next_module("number"),
-            next_module_title=_next_module("title"),
-            next_module_at=_next_module("starts_at"),
+    return _with_progress(cohorts.select_related("programme", "commissioner")).prefetch_related(
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.facilitators().active().select_related("person"),
+            to_attr="facilitator_memberships",
         )
-        .prefetch_related(
-            Prefetch(
-                "memberships",
-                queryset=Membership.objects.facilitators().active().select_related("person"),
-                to_attr="facilitator_memberships",
-            )
-        )
-        .order_by("-start_date", "name")
     )
+
+
+# A cohort with its programme and commissioner: the columns of each, in this order.
+_COHORT_ROW = ((Cohort, ""), (Programme, "programme__"), (Organisation, "commissioner__"))
+
+
+def _facilitated(user_id):
+    # The user's own cohorts as Cohort.objects.for_user gives them to anyone but staff.
+    return Cohort.objects.for_user(get_user_model()(pk=user_id, is_staff=False))
+
+
+def _facilitated_cohorts(user_id, status=None):
+    cohorts = _facilitated(user_id) if status is None else _facilitated(user_id).filter(status=status)
+    columns = (prefix + name for model, prefix in _COHORT_ROW for name in attnames(model))
+    return _with_progress(cohorts).values_list(*columns, *_PROGRESS)
+
+
+def _facilitators_of_facilitated(user_id):
+    # Membership's default ordering, as the prefetch of cohort_list_for_user.
+    return (
+        Membership.objects.facilitators()
+        .active()
+        .filter(cohort__in=_facilitated(user_id))
+        .values_list("id", "cohort_id", "person_id", "role", "status", "person__id", "person__full_name")
+    )
+
+
+# A facilitator's home page reads these on every request: compiled once per process (common.compiled),
+# as compiling them cost more CPU than running them (issue 14).
+_FACILITATED_COHORTS = CompiledQuery(_facilitated_cohorts, user_id=-7408)
+_FACILITATED_COHORTS_OF_STATUS = CompiledQuery(_facilitated_cohorts, user_id=-7409, status="status-placeholder")
+_FACILITATORS_OF_FACILITATED = CompiledQuery(_facilitators_of_facilitated, user_id=-7410)
+
+
+def cohort_list_for_facilitator(*, user, status: str = "") -> list[Cohort]:
+    """``cohort_list_for_user`` for anyone but staff, as a list (the cohorts they facilitate are few, so
+    all are read and the page paged from them): each cohort with its programme, commissioner, the same
+    progress annotations and ``facilitator_memberships`` (each with its person's name), in two queries."""
+    if not user.is_authenticated:
+        return []
+    if status:
+        rows = _FACILITATED_COHORTS_OF_STATUS.fetchall(user_id=user.pk, status=status)
+    else:
+        rows = _FACILITATED_COHORTS.fetchall(user_id=user.pk)
+    if not rows:
+        return []
+    facilitators: dict[int, list[Membership]] = {}
+    for (
+        pk,
+        cohort_id,
+        person_id,
+        role,
+        membership_status,
+        person_pk,
+        full_name,
+    ) in _FACILITATORS_OF_FACILITATED.fetchall(user_id=user.pk):
+        membership = instance(
+            Membership, id=pk, cohort_id=cohort_id, person_id=person_id, role=role, status=membership_status
+        )
+        _MEMBERSHIP_PERSON.set_cached_value(membership, instance(Person, id=person_pk, full_name=full_name))
+        facilitators.setdefault(cohort_id, []).append(membership)
+    cohorts = []
+    for row in rows:
+        (cohort, programme, commissioner), progress = instances_from_row(row, *(m for m, _prefix in _COHORT_ROW))
+        _COHORT_PROGRAMME.set_cached_value(cohort, programme)
+        _COHORT_COMMISSIONER.set_cached_value(cohort, commissioner)
+        for name, value in zip(_PROGRESS, progress, strict=True):
+            setattr(cohort, name, value)
+        cohort.facilitator_memberships = facilitators.get(cohort.pk, [])
+        cohorts.append(cohort)
+    return cohorts
+
+
+_COHORT_PROGRAMME = Cohort.programme.field
+_COHORT_COMMISSIONER = Cohort.commissioner.field
 
 
 def cohort_list_for_member(*, user):
@@ -272,18 +441,19 @@ class CohortOverview:
         )
 
 
-def cohort_overview(*, cohort: Cohort) -> CohortOverview:
-    """The cohort page's data in two queries whatever the cohort's size: modules, and memberships with counts."""
-    modules = list(cohort.modules.order_by("number"))
+_OVERVIEW_MEMBERSHIP = ("id", "cohort_id", "person_id", "role", "status", "withdrawn_on")
+_OVERVIEW_PERSON = ("id", "full_name", "email", "job_title", "profession", "team")
+_OVERVIEW_COUNTS = ("present_count", "apologies_count", "absent_count")
+
+
+def _overview_modules(cohort_pk):
+    return Module.objects.filter(cohort_id=cohort_pk).order_by("number").values_list(*attnames(Module))
+
+
+def _overview_members(cohort_pk):
     delivered_attendance = Q(attendances__module__state=Module.State.DELIVERED)
-    memberships = list(
-        Membership.objects.filter(cohort=cohort)
-        .select_related("person")
-        # Only what the page shows: a cohort's worth of rows, each a dozen columns to parse otherwise.
-        .only(
-            *("cohort_id", "person_id", "role", "status", "withdrawn_on"),
-            *("person__full_name", "person__email", "person__job_title", "person__profession", "person__team"),
-        )
+    return (
+        Membership.objects.filter(cohort_id=cohort_pk)
         .annotate(
             present_count=Count(
                 "attendances", filter=delivered_attendance & Q(attendances__status=Attendance.Status.PRESENT)
@@ -296,10 +466,43 @@ def cohort_overview(*, cohort: Cohort) -> CohortOverview:
             ),
         )
         .order_by("status", "person__full_name", "pk")
+        # Only what the page shows: a cohort's worth of rows, each a dozen columns to parse otherwise.
+        .values_list(*_OVERVIEW_MEMBERSHIP, *("person__" + name for name in _OVERVIEW_PERSON), *_OVERVIEW_COUNTS)
     )
+
+
+# The cohort page reads these on every request: compiled once per process (common.compiled), as
+# compiling them cost more CPU than running them (issue 14).
+_OVERVIEW_MODULES = CompiledQuery(_overview_modules, cohort_pk=-7406)
+_OVERVIEW_MEMBERS = CompiledQuery(_overview_members, cohort_pk=-7407)
+
+
+def cohort_overview(*, cohort: Cohort) -> CohortOverview:
+    """The cohort page's data in two queries whatever the cohort's size: modules (each with its cohort),
+    and memberships (only the columns above, the others deferred) with their person and attendance counts."""
+    modules = []
+    for row in _OVERVIEW_MODULES.fetchall(cohort_pk=cohort.pk):
+        (module,), _rest = instances_from_row(row, Module)
+        _MODULE_COHORT.set_cached_value(module, cohort)
+        modules.append(module)
+    memberships = []
+    person_end = len(_OVERVIEW_MEMBERSHIP) + len(_OVERVIEW_PERSON)
+    for row in _OVERVIEW_MEMBERS.fetchall(cohort_pk=cohort.pk):
+        membership = instance(
+            Membership, **dict(zip(_OVERVIEW_MEMBERSHIP, row[: len(_OVERVIEW_MEMBERSHIP)], strict=True))
+        )
+        person = instance(
+            Person, **dict(zip(_OVERVIEW_PERSON, row[len(_OVERVIEW_MEMBERSHIP) : person_end], strict=True))
+        )
+        _MEMBERSHIP_PERSON.set_cached_value(membership, person)
+        membership.present_count, membership.apologies_count, membership.absent_count = row[person_end:]
+        memberships.append(membership)
     overview = CohortOverview.split(modules=modules, members=memberships)
     overview.professions = profession_mix(overview.active_participants)
     return overview
+
+
+_MODULE_COHORT = Module.cohort.field
 
 
 def participant_table_values(overview: CohortOverview, cohort: Cohort) -> dict:

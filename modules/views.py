@@ -58,7 +58,10 @@ class HomeView(TemplateView):
         user = request.user
         self.filter_form = CohortFilterForm(request.GET or None)
         self.status = self.filter_form.status_chosen()
-        cohorts = selectors.cohort_list_for_user(user=user, status=self.status)
+        if user.is_staff:  # every cohort: paged in the database
+            cohorts = selectors.cohort_list_for_user(user=user, status=self.status)
+        else:
+            cohorts = selectors.cohort_list_for_facilitator(user=user, status=self.status)
         self.page_obj = Paginator(cohorts, self.paginate_by).get_page(request.GET.get("page"))
         self.cohorts = list(self.page_obj.object_list)  # read here, not by the template's {% if %}
         self.member_cohorts = [] if user.is_staff else list(selectors.cohort_list_for_member(user=user))
@@ -166,6 +169,7 @@ class ModulePageMixin(CohortPageMixin):
 
 
 REGISTER_ROWS = "modules/partials/_register_rows.html"
+MODULE_PAGER = "modules/partials/_module_pager.html"
 
 
 class ModuleDetailView(ModulePageMixin, ServiceFormView):
@@ -180,6 +184,10 @@ class ModuleDetailView(ModulePageMixin, ServiceFormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["register_rows"] = drawn(REGISTER_ROWS, {"rows": context["form"].register_values()})
+        pager = selectors.module_pager_values(
+            self.page, url_name="modules:module_detail", label=_("Modules of this cohort")
+        )
+        context["module_pager"] = drawn(MODULE_PAGER, pager)
         return context
 
     def perform(self, form):

@@ -11,7 +11,18 @@ from django.utils import timezone
 from cohorts.tests.factories import MembershipFactory, PersonFactory, UserFactory
 from evaluation import quote_services
 from evaluation.models import QuoteSelection
-from evaluation.quote_selectors import quote_attribution, quote_board, quote_counts, quotes_of_user, quotes_selected
+from evaluation.quote_selectors import (
+    _COHORT_MOMENTS,
+    _answers,
+    _cohort_answers,
+    _cohort_moments,
+    _moment,
+    quote_attribution,
+    quote_board,
+    quote_counts,
+    quotes_of_user,
+    quotes_selected,
+)
 from evaluation.tests.factories import PracticeMomentFactory
 from surveys.models import Answer, Question, Response, Survey
 from surveys.tests.factories import CohortSurveyFactory, QuestionFactory
@@ -270,3 +281,63 @@ def test_quote_counts_are_the_boards_by_the_same_rules(cohort, named_survey, mem
     Survey.objects.filter(pk=pseudonymous.pk).update(status=Survey.Status.CLOSED, closed_at=timezone.now())
     board = quote_board(cohort=cohort)
     assert quote_counts(cohort=cohort) == (len(board.selected), len(board.available)) == (2, 4)
+
+
+def test_the_quote_board_read_through_compiled_statements_is_the_querysets(cohort, named_survey, member):
+    """quote_board reads its answers, moments and selections through statements compiled once per
+    process; they load what the querysets' select_related loaded, with the same rules."""
+
+    pseudonymous = CohortSurveyFactory(cohort=cohort, kind=Survey.Kind.FOLLOW_UP, privacy=Survey.Privacy.PSEUDONYMOUS)
+    Survey.objects.filter(pk=pseudonymous.pk).update(status=Survey.Status.CLOSED, closed_at=timezone.now())
+    others = [MembershipFactory(cohort=cohort) for _i in range(3)]
+    text_answer(named_survey, member, "Named words", C.NAME_AND_ROLE)
+    text_answer(named_survey, others[0], "Role words", C.ROLE)
+    text_answer(named_survey, others[1], "Not to quote", C.NONE)
+    for i, m in enumerate(others):
+        text_answer(pseudonymous, m, f"Pseudonymous {i}", C.ROLE, named=False)
+    still_open = CohortSurveyFactory(cohort=cohort, kind=Survey.Kind.SELF_POST, privacy=Survey.Privacy.PSEUDONYMOUS)
+    text_answer(still_open, others[2], "Not yet", C.ROLE, named=False)
+    shared = PracticeMomentFactory(
+        membership=member, reflection="A reflection", shared_with_set=True, quote_consent=C.ROLE
+    )
+    PracticeMomentFactory(membership=others[0], reflection="Kept", shared_with_set=True, quote_consent=C.NONE)
+    quote_services.quote_select(cohort=cohort, key=f"moment-{shared.pk}")
+
+    expected = [
+        a
+        for a in _answers().filter(response__survey__cohort=cohort).order_by("response__survey_id", "question__order")
+        if a.response.survey_id != still_open.pk
+    ]
+    answers = _cohort_answers(cohort)
+
+    def shown(a):
+        membership = a.response.membership
+        return (
+            a.pk,
+            a.text,
+            a.quote_consent,
+            a.question.text,
+            a.response.profession,
+            a.response.survey.title,
+            a.response.survey.privacy,
+            a.response.survey.module_id,
+            membership and (membership.person.full_name, membership.person.job_title),
+        )
+
+    assert sorted(map(shown, answers)) == sorted(map(shown, expected))
+    assert len(answers) == 5
+    moments = [_moment(row) for row in _COHORT_MOMENTS.fetchall(cohort_pk=cohort.pk)]
+    assert [(m.pk, m.membership.person.full_name) for m in moments] == [
+        (m.pk, m.membership.person.full_name) for m in _cohort_moments(cohort)
+    ]
+    board = quote_board(cohort=cohort)
+    assert [q.text for q in board.selected] == ["A reflection"]
+    assert board.selected[0].selection == QuoteSelection.objects.get()
+    assert sorted(q.text for q in board.available) == [
+        "Named words",
+        "Pseudonymous 0",
+        "Pseudonymous 1",
+        "Pseudonymous 2",
+        "Role words",
+    ]
+    assert next(q for q in board.available if q.text == "Named words").attribution == "Priya Shah, Ward Manager"

@@ -167,9 +167,9 @@ def test_self_assessment_page_query_count_is_constant(cohort, facilitator_client
 @pytest.mark.parametrize("size", [4, 8])
 def test_overview_query_count_is_constant(cohort, facilitator_client, django_assert_num_queries, size):
     build(cohort, (KNOWN * 2)[:size])
-    # 12 (practice and quotes counted, not read: two and four), and 3 for the follow-up date (saved
-    # date, module 6 for the default, whether it opened).
-    with django_assert_num_queries(15):
+    # 11 (practice and quotes counted, not read: one and four), and 1 for the follow-up date (saved
+    # date, module 6 for the default, whether it opened, in one statement).
+    with django_assert_num_queries(12):
         response = facilitator_client.get(url(cohort, "evaluation_overview"))
     assert response.status_code == 200
     assert reverse("evaluation:self_assessment_results", kwargs={"cohort_pk": cohort.pk}) in response.content.decode()

@@ -74,3 +74,20 @@ def test_attendance_export_queries_do_not_grow_with_the_cohort(
     with django_assert_max_num_queries(10):  # 9, and the audit trail's record of the download
         rows = csv_rows(facilitator_client.get(export_url(cohort, "csv")))
     assert len(rows) == size + 1
+
+
+def test_attendance_export_reads_only_this_cohorts_modules_and_marks(facilitator_client, cohort):
+    from cohorts.tests.factories import CohortFactory
+
+    modules = modules_for_cohort(cohort)
+    other_modules = modules_for_cohort(CohortFactory())
+    ann = MembershipFactory(cohort=cohort, person__full_name="Ann Able")
+    AttendanceFactory(module=modules[2], membership=ann, status="absent")
+    AttendanceFactory(
+        module=other_modules[0], membership=MembershipFactory(cohort=other_modules[0].cohort), status="present"
+    )
+
+    header, *rows = csv_rows(facilitator_client.get(export_url(cohort, "csv")))
+
+    assert len(header) == 3 + 6 + 3
+    assert rows == [["Ann Able", ann.person.email, "Active", "", "", "Absent", "", "", "", "0", "0", "1"]]
