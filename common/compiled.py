@@ -110,8 +110,11 @@ def instances_from_row(row: tuple, *models: type[Model], using: str = "default")
     objects, start = [], 0
     for model in models:
         names = attnames(model)
-        objects.append(instance(model, using, **dict(zip(names, row[start : start + len(names)], strict=True))))
-        start += len(names)
+        end = start + len(names)
+        if end > len(row):
+            raise ValueError(f"the row ends before {model.__name__}'s columns do")
+        objects.append(model.from_db(using, names, row[start:end]))
+        start = end
     return objects, tuple(row[start:])
 
 

@@ -54,3 +54,27 @@ def test_update_and_insert_updates_the_row_and_inserts_the_other_each_time(djang
         [(f"m{first.pk}@example.org", f"About {first.pk}"), (f"m{second.pk}@example.org", f"About {second.pk}")]
     )
     assert all(row.created_at is not None for row in SentEmail.objects.all())
+
+
+def test_instances_from_row_builds_each_model_from_its_columns_and_returns_the_rest():
+    from common.compiled import attnames, instances_from_row
+
+    membership = MembershipFactory()
+    person = membership.person
+    row = (
+        *(getattr(membership, name) for name in attnames(Membership)),
+        *(getattr(person, name) for name in attnames(type(person))),
+        "extra",
+    )
+    (built, built_person), rest = instances_from_row(row, Membership, type(person))
+
+    assert (built.pk, built.cohort_id, built.role, built._state.adding) == (
+        membership.pk,
+        membership.cohort_id,
+        membership.role,
+        False,
+    )
+    assert (built_person.pk, built_person.email) == (person.pk, person.email)
+    assert rest == ("extra",)
+    with pytest.raises(ValueError, match="ends before"):
+        instances_from_row(row[:3], Membership)
