@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort, Programme
+from common.compiled import CompiledQuery
 from surveys.defaults import DEFAULT_SET, create_default_set
 from surveys.models import (
     Choice,
@@ -66,8 +67,17 @@ def question_set_for_cohort_of(*, question_set: QuestionSet, cohort: Cohort) -> 
     return own.first() or question_set
 
 
+def _answered(set_pk):
+    return Response.objects.filter(survey__question_set=set_pk).order_by().values_list("pk")[:1]
+
+
+# The set's page asks on every request: compiled once per process (common.compiled).
+_ANSWERED = CompiledQuery(_answered, set_pk=-7387)
+
+
 def question_set_is_locked(*, question_set: QuestionSet) -> bool:
-    return Response.objects.filter(survey__question_set=question_set).exists()
+    """Whether anyone has answered a survey of this set version (then a change makes the next version)."""
+    return _ANSWERED.fetchone(set_pk=question_set.pk) is not None
 
 
 def question_set_create(
