@@ -11,19 +11,46 @@ from surveys.models import Invitation, QuestionSet, Survey
 from surveys.querysets import survey_invitees
 from surveys.structure import questions_for_set
 
-from .figures import invitation_counts
+from .figures import invitation_tallies
+
+# The survey list reads the cohort's modules 1-5, each with its survey (if any) and the survey's
+# question set (as select_related), and counts the invitations of those surveys: statements compiled
+# once per process (common.compiled).
+_LIST_ROW = ((Module, ""), (Survey, "survey__"), (QuestionSet, "survey__question_set__"))
+
+
+def _list_modules(cohort_pk):
+    return (
+        Module.objects.with_survey()
+        .filter(cohort=cohort_pk)
+        .order_by("number")
+        .values_list(*(prefix + name for model, prefix in _LIST_ROW for name in attnames(model)))
+    )
+
+
+def _list_counts(cohort_pk):
+    return invitation_tallies(
+        Invitation.objects.filter(survey__module__cohort=cohort_pk, survey__module__number__in=Module.SURVEY_NUMBERS)
+    )
+
+
+_LIST_MODULES = CompiledQuery(_list_modules, cohort_pk=-7413)
+_LIST_COUNTS = CompiledQuery(_list_counts, cohort_pk=-7414)
 
 
 def survey_list_for_cohort(*, cohort: Cohort):
     """The cohort's modules 1-5 with their survey (or None) and invitation counts."""
-    modules = list(
-        Module.objects.with_survey().filter(cohort=cohort).select_related("survey__question_set").order_by("number")
-    )
-    surveys = [m.survey for m in modules if hasattr(m, "survey")]
-    counts = invitation_counts(surveys)
+    modules, surveys = [], {}
+    for row in _LIST_MODULES.fetchall(cohort_pk=cohort.pk):
+        (module, survey, question_set), _rest = instances_from_row(row, *(model for model, _ in _LIST_ROW))
+        if survey.pk is not None:
+            survey.question_set, survey.module = question_set, module
+            surveys[module.pk] = survey
+        modules.append(module)
+    counts = {pk: (invited, responded) for pk, invited, responded in _LIST_COUNTS.fetchall(cohort_pk=cohort.pk)}
     rows = []
     for module in modules:
-        survey = getattr(module, "survey", None)
+        survey = surveys.get(module.pk)
         invited, responded = counts.get(survey.pk, (0, 0)) if survey else (0, 0)
         rows.append({"module": module, "survey": survey, "invited": invited, "responded": responded})
     return rows
@@ -51,6 +78,7 @@ def invitation_list_for_survey(*, survey: Survey, cohort_pk: int) -> dict:
     table drawn under them): one row of five columns an invitation, no model instances (a cohort's worth
     of rows)."""
     rows = _INVITATION_LIST.fetchall(survey_pk=survey.pk)
+    labels = {status: choice_label(Invitation.Status, status) for status in Invitation.Status.values}
     return {
         "cohort_pk": cohort_pk,
         "number": survey.module.number,
@@ -59,7 +87,7 @@ def invitation_list_for_survey(*, survey: Survey, cohort_pk: int) -> dict:
             {
                 "pk": pk,
                 "name": name,
-                "status_label": choice_label(Invitation.Status, status),
+                "status_label": labels.get(status, status),
                 "last_error": last_error,
                 "responded": responded_at is not None,
             }

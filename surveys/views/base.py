@@ -51,6 +51,40 @@ _SURVEY_OF_MODULE = CompiledQuery(_survey_of_module, cohort_pk=-7381, number=320
 _SURVEY_OF_KIND = CompiledQuery(_survey_of_kind, cohort_pk=-7383, kind="placeholder-kind")
 
 
+# The survey page reads the module (1-5) with its survey, if it has one, and the survey's question set.
+_MODULE_ROW = ((Module, ""), (Survey, "survey__"), (QuestionSet, "survey__question_set__"))
+
+
+def _module_with_survey(cohort_pk, number):
+    return (
+        Module.objects.with_survey()
+        .filter(cohort=cohort_pk, number=number)
+        .order_by("pk")
+        .values_list(*_columns(_MODULE_ROW))[:1]
+    )
+
+
+_MODULE_WITH_SURVEY = CompiledQuery(_module_with_survey, cohort_pk=-7388, number=32002)
+
+
+def module_and_survey(request, number: int) -> tuple[Module, Survey | None]:
+    """The cohort's module ``number`` if it is one followed by a survey (404 otherwise), and its survey
+    (None while it has none) with the question set; the module's and the survey's cohort are
+    ``request.cohort``. One statement, compiled once per process."""
+    row = _MODULE_WITH_SURVEY.fetchone(cohort_pk=request.cohort.pk, number=number)
+    if row is None:
+        raise Http404
+    (module, survey, question_set), _rest = instances_from_row(row, *(m for m, _ in _MODULE_ROW))
+    module.cohort = request.cohort
+    if survey.pk is None:
+        return module, None
+    survey.question_set = question_set
+    survey.module = module
+    if survey.cohort_id == request.cohort.pk:
+        survey.cohort = request.cohort
+    return module, survey
+
+
 def survey_of_module(request, number: int) -> Survey:
     """The survey of the cohort's module ``number`` (404 while it has none), with its module (and the
     module's cohort) and question set, as ``select_related`` gives them."""
