@@ -6,6 +6,7 @@ from common.choices import DrawnSelect
 
 from .models import Answer, Question, QuestionSet, Survey
 from .services import answers_clean
+from .structure import questions_for_set
 
 
 def field_name(question: Question, part: str = "") -> str:
@@ -210,7 +211,9 @@ class QuestionForm(forms.Form):
                 "condition_value": question.condition_value,
             }
         super().__init__(*args, **kwargs)
-        others = [q for q in question_set.questions.all() if question is None or q.pk != question.pk]
+        # The set version's structure (surveys.structure: read again whenever the set changes).
+        questions = questions_for_set(question_set_id=question_set.pk, stamp=question_set.updated_at)
+        others = [q for q in questions if question is None or q.pk != question.pk]
         self.fields["condition_code"].choices = [("", _("Always show")), *[(q.code, q.text) for q in others]]
 
     def service_kwargs(self) -> dict:
