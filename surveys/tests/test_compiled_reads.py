@@ -16,6 +16,7 @@ from modules.models import Module
 from modules.selectors import module_list_for_cohort
 from modules.tests.factories import ActItemFactory, ModuleFactory, PDSACycleFactory
 from surveys import disclosure, selectors, services
+from surveys.forms import CohortSurveySettingsForm, SurveySettingsForm
 from surveys.models import CohortSurveySettings, Invitation, ProgrammeSurveyDefaults, QuestionSet, Survey
 from surveys.selectors.figures import invitation_counts
 from surveys.selectors.pdsa import pdsa_entry_for_module, pdsa_timeline_for_cohort
@@ -351,3 +352,27 @@ def test_group_labels_are_those_of_the_active_language():
         assert disclosure.group_label(code) == str(label)
     assert disclosure.group_label(disclosure.HIDDEN) == ""
     assert disclosure.group_label("unknown-code") == "unknown-code"
+
+
+def _options(field):
+    return [(str(value), str(label)) for value, label in field.choices]
+
+
+def test_survey_settings_forms_offer_what_their_querysets_hold(cohort):
+    old = QuestionSetFactory(cohort=cohort, name="Alpha", slug="alpha", is_current=False)
+    QuestionSetFactory(cohort=cohort, name="Alpha", slug="alpha", version=2)
+    QuestionSetFactory(programme=cohort.programme, name="Beta")
+    QuestionSetFactory(name="Library")
+    QuestionSetFactory(cohort=CohortFactory(), name="Another cohort's")
+    survey = SurveyFactory(module=ModuleFactory(cohort=cohort, number=1), question_set=old)
+    form = SurveySettingsForm(survey=survey)
+    expected = [("", "---------")] + [(str(qs.pk), str(qs)) for qs in form.fields["question_set"].queryset]
+    assert _options(form.fields["question_set"]) == expected
+    assert (str(old.pk), "Alpha (v1)") in expected
+    assert "Another cohort's (v1)" not in [label for _value, label in expected]
+    cohort_form = CohortSurveySettingsForm(cohort=cohort)
+    field = cohort_form.fields["question_set"]
+    assert _options(field) == [("", str(field.empty_label))] + [(str(qs.pk), str(qs)) for qs in field.queryset]
+    assert str(old.pk) not in [value for value, _label in _options(field)]
+    refused = CohortSurveySettingsForm(data={"question_set": str(old.pk), "privacy": ""}, cohort=cohort)
+    assert not refused.is_valid()
