@@ -10,8 +10,11 @@ The results page, the exports, the trends and PDSA figures and the admin all ask
 surveys are exempt.
 """
 
+import functools
 from collections.abc import Mapping
 
+from django.utils import translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Person
@@ -58,12 +61,20 @@ def profession_groups(sizes: Mapping[str, int]) -> dict[str, str | None]:
 def group_label(group: str | None) -> str:
     if group is HIDDEN:
         return ""
-    if group == POOLED:
-        return str(POOLED_LABEL)
-    return str(PROFESSION_LABELS.get(group, group))
+    return _group_labels(get_language()).get(group, group)
+
+
+@functools.cache
+def _group_labels(language: str | None) -> dict[str, str]:
+    """Each group's label in ``language``, translated once per language and process (a catalogue does
+    not change while the process runs; the results page asked for them once per question and group)."""
+    with translation.override(language):
+        return {POOLED: str(POOLED_LABEL), **{code: str(label) for code, label in PROFESSION_LABELS.items()}}
+
+
+_CODES = tuple(PROFESSION_LABELS)
 
 
 def group_order(group: str | None) -> tuple[int, str]:
     """Professions in the order of their choices, the pool last."""
-    codes = list(PROFESSION_LABELS)
-    return (codes.index(group) if group in codes else len(codes), "" if group is None else group)
+    return (_CODES.index(group) if group in _CODES else len(_CODES), "" if group is None else group)

@@ -2,10 +2,13 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cohorts.models import Cohort
 from common.choices import DrawnSelect
+from common.compiled import CompiledQuery, instance
 
 from .models import Answer, Question, QuestionSet, Survey
 from .services import answers_clean
+from .structure import questions_for_set
 
 
 def field_name(question: Question, part: str = "") -> str:
@@ -119,8 +122,60 @@ class SurveyAnswerForm(forms.Form):
         return initial
 
 
+def _survey_question_sets(cohort, current_pk=None):
+    """The sets a cohort's survey may use: those the cohort sees, current versions; and the version the
+    survey has now (``current_pk``), which stays choosable even if it is no longer current."""
+    visible = QuestionSet.objects.visible_to_cohort(cohort).current()
+    return visible if current_pk is None else QuestionSet.objects.filter(pk=current_pk) | visible
+
+
+def _set_rows(cohort_pk, programme_pk, current_pk=None):
+    cohort = Cohort(pk=cohort_pk, programme_id=programme_pk)
+    return _survey_question_sets(cohort, current_pk).values_list("pk", "name", "version")
+
+
+def _set_rows_with_current(cohort_pk, programme_pk, current_pk):
+    return _set_rows(cohort_pk, programme_pk, current_pk)
+
+
+# The drop-downs' options are read on every request that draws the form: statements compiled once per
+# process (common.compiled), in the model's ordering as the queryset's would be.
+_SET_ROWS = CompiledQuery(_set_rows, cohort_pk=-7431, programme_pk=-7432)
+_SET_ROWS_WITH_CURRENT = CompiledQuery(_set_rows_with_current, cohort_pk=-7433, programme_pk=-7434, current_pk=-7435)
+
+
+class _SetRowsIterator(forms.models.ModelChoiceIterator):
+    """The field's options from ``field.rows()``, (pk, name, version) rows, each as an instance with
+    those columns (its label ``str(question_set)``), instead of the whole queryset's instances."""
+
+    def _objects(self):
+        return [instance(QuestionSet, id=pk, name=name, version=version) for pk, name, version in self.field.rows()]
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self._objects():
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self._objects()) + (1 if self.field.empty_label is not None else 0)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self._objects())
+
+
+class QuestionSetChoiceField(forms.ModelChoiceField):
+    """A ``ModelChoiceField`` of question sets whose options come from ``rows`` (set by the form);
+    what is sent is validated against the queryset, as ever."""
+
+    iterator = _SetRowsIterator
+
+    def rows(self):
+        return list(self.queryset.values_list("pk", "name", "version"))
+
+
 class SurveySettingsForm(forms.Form):
-    question_set = forms.ModelChoiceField(label=_("Question set"), queryset=QuestionSet.objects.none())
+    question_set = QuestionSetChoiceField(label=_("Question set"), queryset=QuestionSet.objects.none())
     privacy = forms.ChoiceField(label=_("Privacy"), choices=Survey.Privacy.choices, widget=forms.RadioSelect)
     closes_at = forms.DateTimeField(
         label=_("Closes at"),
@@ -139,13 +194,16 @@ class SurveySettingsForm(forms.Form):
             "max_reminders": survey.max_reminders,
         }
         super().__init__(*args, **kwargs)
-        # The version the survey has now stays choosable even if it is no longer current.
-        visible = QuestionSet.objects.visible_to_cohort(survey.cohort).current()
-        self.fields["question_set"].queryset = QuestionSet.objects.filter(pk=survey.question_set_id) | visible
+        cohort = survey.cohort
+        field = self.fields["question_set"]
+        field.queryset = _survey_question_sets(cohort, survey.question_set_id)
+        field.rows = lambda: _SET_ROWS_WITH_CURRENT.fetchall(
+            cohort_pk=cohort.pk, programme_pk=cohort.programme_id, current_pk=survey.question_set_id
+        )
 
 
 class CohortSurveySettingsForm(forms.Form):
-    question_set = forms.ModelChoiceField(
+    question_set = QuestionSetChoiceField(
         label=_("Question set for this cohort's surveys"),
         queryset=QuestionSet.objects.none(),
         required=False,
@@ -159,7 +217,9 @@ class CohortSurveySettingsForm(forms.Form):
 
     def __init__(self, *args, cohort, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["question_set"].queryset = QuestionSet.objects.visible_to_cohort(cohort).current()
+        field = self.fields["question_set"]
+        field.queryset = _survey_question_sets(cohort)
+        field.rows = lambda: _SET_ROWS.fetchall(cohort_pk=cohort.pk, programme_pk=cohort.programme_id)
 
 
 class QuestionSetCreateForm(forms.Form):
@@ -210,7 +270,9 @@ class QuestionForm(forms.Form):
                 "condition_value": question.condition_value,
             }
         super().__init__(*args, **kwargs)
-        others = [q for q in question_set.questions.all() if question is None or q.pk != question.pk]
+        # The set version's structure (surveys.structure: read again whenever the set changes).
+        questions = questions_for_set(question_set_id=question_set.pk, stamp=question_set.updated_at)
+        others = [q for q in questions if question is None or q.pk != question.pk]
         self.fields["condition_code"].choices = [("", _("Always show")), *[(q.code, q.text) for q in others]]
 
     def service_kwargs(self) -> dict:

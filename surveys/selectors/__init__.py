@@ -10,7 +10,10 @@ from .mine import OpenInvitation, invitation_leading_on, open_invitations_for_us
 from .pages import (
     invitation_list_for_survey,
     question_set_detail,
+    question_set_editable,
     question_set_list,
+    question_set_questions,
+    question_set_visible,
     survey_invitee_count,
     survey_list_for_cohort,
 )
@@ -62,7 +65,10 @@ __all__ = [
     "pdsa_entry_values",
     "pdsa_timeline_for_cohort",
     "question_set_detail",
+    "question_set_editable",
     "question_set_list",
+    "question_set_questions",
+    "question_set_visible",
     "results_values",
     "score_moves",
     "survey_invitee_count",

@@ -6,16 +6,13 @@ shows survey results. Each selector runs a fixed number of queries.
 
 from dataclasses import asdict, dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Q, Subquery
 
 from cohorts.models import Cohort, Membership
+from common.compiled import CompiledQuery, attnames, instances_from_row
 from modules.models import ActItem, Attendance, Module, PDSACycle
-from modules.selectors import (
-    AttendanceFigures,
-    module_attendance_figures,
-    module_list_for_cohort,
-    module_neighbours,
-)
+from modules.selectors import AttendanceFigures, module_attendance_figures, module_neighbours
 
 from .summaries import SurveySummary, survey_summaries_for_cohort
 
@@ -57,6 +54,70 @@ class PDSAEntry:
     moves: list[ScoreMove] = field(default_factory=list)
 
 
+# The PDSA pages' reads, each a statement compiled once per process (common.compiled): rows of several
+# models' columns, read back into instances as select_related would give them.
+_MODULE_CYCLE_ROW = ((Module, ""), (PDSACycle, "pdsa_cycle__"))
+_MODULE_ROW = (*_MODULE_CYCLE_ROW, (get_user_model(), "pdsa_cycle__updated_by__"))
+_ITEM_ROW = ((ActItem, ""), (get_user_model(), "done_by__"), (PDSACycle, "cycle__"), (Module, "cycle__module__"))
+
+
+def _columns(row) -> list[str]:
+    return [prefix + name for model, prefix in row for name in attnames(model)]
+
+
+def _modules(cohort_pk):
+    """As modules.selectors.module_list_for_cohort: select_related("pdsa_cycle__updated_by")."""
+    return Module.objects.filter(cohort=cohort_pk).order_by("number").values_list(*_columns(_MODULE_ROW))
+
+
+def _items(cohort_pk):
+    return (
+        ActItem.objects.filter(cycle__module__cohort=cohort_pk)
+        .order_by("created_at", "pk")
+        .values_list(*_columns(_ITEM_ROW))
+    )
+
+
+def _items_of_two(cohort_pk, before, number):
+    return (
+        ActItem.objects.filter(cycle__module__cohort=cohort_pk, cycle__module__number__in=[before, number])
+        .order_by("created_at", "pk")
+        .values_list(*_columns(_ITEM_ROW))
+    )
+
+
+_MODULES = CompiledQuery(_modules, cohort_pk=-7421)
+_ACT_ITEMS = CompiledQuery(_items, cohort_pk=-7423)
+# Module numbers are small positive integers: a negative placeholder would make the ORM drop the query.
+_ACT_ITEMS_OF_TWO = CompiledQuery(_items_of_two, cohort_pk=-7424, before=32011, number=32012)
+
+
+def _module_from_row(row, cohort: Cohort, *, with_user: bool) -> tuple[Module, tuple]:
+    """A module of the cohort with its PDSA cycle (None if it has none; with who saved it last if
+    ``with_user``: the row is ``_MODULE_ROW``'s, else ``_MODULE_CYCLE_ROW``'s), and the rest of the row."""
+    models = [model for model, _prefix in (_MODULE_ROW if with_user else _MODULE_CYCLE_ROW)]
+    (module, cycle, *user), rest = instances_from_row(row, *models)
+    module.cohort = cohort
+    if cycle.pk is None:
+        cycle = None
+    else:
+        cycle.module = module
+        if user:
+            cycle.updated_by = user[0] if user[0].pk is not None else None
+    Module.pdsa_cycle.related.set_cached_value(module, cycle)
+    return module, rest
+
+
+def _act_items(rows) -> list[ActItem]:
+    items = []
+    for row in rows:
+        (item, done_by, cycle, module), _rest = instances_from_row(row, *(model for model, _ in _ITEM_ROW))
+        cycle.module = module
+        item.cycle, item.done_by = cycle, done_by if done_by.pk is not None else None
+        items.append(item)
+    return items
+
+
 def score_moves(before: SurveySummary | None, after: SurveySummary | None) -> list[ScoreMove]:
     """Headline scores present in both summaries, paired by question code."""
     if before is None or after is None:
@@ -71,13 +132,11 @@ def score_moves(before: SurveySummary | None, after: SurveySummary | None) -> li
     return moves
 
 
-def _modules_with_figures(*, cohort: Cohort) -> list[tuple[Module, AttendanceFigures]]:
-    """A cohort's modules (PDSA cycles joined) with their attendance counted in the database."""
+def _modules_with_figures_rows(cohort_pk):
     # Unordered: Membership's default ordering joined cohort and person into the count, for each module.
     active = Membership.objects.active().participants().filter(cohort=OuterRef("cohort")).order_by().values("cohort")
-    rows = (
-        Module.objects.filter(cohort=cohort)
-        .select_related("pdsa_cycle")
+    return (
+        Module.objects.filter(cohort=cohort_pk)
         .annotate(
             n_present=Count("attendances", filter=Q(attendances__status=Attendance.Status.PRESENT)),
             n_apologies=Count("attendances", filter=Q(attendances__status=Attendance.Status.APOLOGIES)),
@@ -86,19 +145,30 @@ def _modules_with_figures(*, cohort: Cohort) -> list[tuple[Module, AttendanceFig
             n_active=Subquery(active.annotate(n=Count("pk")).values("n")[:1]),
         )
         .order_by("number")
-    )
-    return [
-        (
-            m,
-            AttendanceFigures(
-                present=m.n_present,
-                apologies=m.n_apologies,
-                absent=m.n_absent,
-                not_recorded=max((m.n_active or 0) - m.n_active_recorded, 0),
-            ),
+        .values_list(
+            *_columns(_MODULE_CYCLE_ROW), "n_present", "n_apologies", "n_absent", "n_active_recorded", "n_active"
         )
-        for m in rows
-    ]
+    )
+
+
+_MODULES_WITH_FIGURES = CompiledQuery(_modules_with_figures_rows, cohort_pk=-7422)
+
+
+def _modules_with_figures(*, cohort: Cohort) -> list[tuple[Module, AttendanceFigures]]:
+    """A cohort's modules (PDSA cycles joined) with their attendance counted in the database."""
+    with_figures = []
+    for row in _MODULES_WITH_FIGURES.fetchall(cohort_pk=cohort.pk):
+        module, (n_present, n_apologies, n_absent, n_active_recorded, n_active) = _module_from_row(
+            row, cohort, with_user=False
+        )
+        figures = AttendanceFigures(
+            present=n_present,
+            apologies=n_apologies,
+            absent=n_absent,
+            not_recorded=max((n_active or 0) - n_active_recorded, 0),
+        )
+        with_figures.append((module, figures))
+    return with_figures
 
 
 def pdsa_timeline_for_cohort(*, cohort: Cohort) -> list[PDSAEntry]:
@@ -107,11 +177,7 @@ def pdsa_timeline_for_cohort(*, cohort: Cohort) -> list[PDSAEntry]:
     modules = [m for m, _figures in with_figures]
     figures = {m.pk: f for m, f in with_figures}
     items_by_number: dict[int, list[ActItem]] = {}
-    for item in (
-        ActItem.objects.filter(cycle__module__cohort=cohort)
-        .select_related("done_by", "cycle__module")
-        .order_by("created_at", "pk")
-    ):
+    for item in _act_items(_ACT_ITEMS.fetchall(cohort_pk=cohort.pk)):
         items_by_number.setdefault(item.cycle.module.number, []).append(item)
     summaries = survey_summaries_for_cohort(cohort=cohort)
     by_number = {m.number: m for m in modules}
@@ -181,15 +247,13 @@ def pdsa_entry_values(entry: PDSAEntry, *, cohort_pk: int) -> dict:
 
 def pdsa_entry_for_module(*, cohort: Cohort, number: int) -> tuple[PDSAEntry | None, list[Module]]:
     """One module's PDSA cycle with everything its edit page shows, and the cohort's modules for navigation."""
-    modules = module_list_for_cohort(cohort=cohort)
+    # What modules.selectors.module_list_for_cohort gives (the modules in order, each cycle with who
+    # saved it last), read through a statement compiled once per process.
+    modules = [_module_from_row(row, cohort, with_user=True)[0] for row in _MODULES.fetchall(cohort_pk=cohort.pk)]
     module, previous, following = module_neighbours(modules, number)
     if module is None or not module.has_survey:
         return None, modules
-    items = list(
-        ActItem.objects.filter(cycle__module__cohort=cohort, cycle__module__number__in=[number - 1, number])
-        .select_related("done_by", "cycle__module")
-        .order_by("created_at", "pk")
-    )
+    items = _act_items(_ACT_ITEMS_OF_TWO.fetchall(cohort_pk=cohort.pk, before=number - 1, number=number))
     summaries = survey_summaries_for_cohort(cohort=cohort)
     entry = PDSAEntry(
         module=module,

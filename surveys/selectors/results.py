@@ -6,10 +6,12 @@ from dataclasses import asdict, dataclass, field
 
 from django.db.models import Count, Q, Sum
 
-from common.compiled import CompiledQuery
+from cohorts.models import Cohort
+from common.compiled import CompiledQuery, attnames, instances_from_row
+from modules.models import Module
 from surveys import disclosure
 from surveys.charts import bar_chart
-from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.models import Answer, Invitation, Question, QuestionSet, Response, Survey
 from surveys.structure import questions_for_set
 
 from .figures import invitation_tallies, response_tallies, results_visible, score
@@ -172,6 +174,28 @@ _TEXTS = CompiledQuery(_texts, survey_pk=-7368)
 _SCORES_BY_PROFESSION = CompiledQuery(_scores_by_profession_rows, survey_pk=-7369)
 
 
+def _survey_row(survey_pk):
+    return Survey.objects.filter(pk=survey_pk).values_list(
+        *(prefix + name for model, prefix in _SURVEY_ROW for name in attnames(model))
+    )
+
+
+# The survey read again with its module, cohort and question set (as select_related("module", "cohort",
+# "question_set") would); the module is None for the evaluation's surveys, which follow none.
+_SURVEY_ROW = ((Survey, ""), (Module, "module__"), (Cohort, "cohort__"), (QuestionSet, "question_set__"))
+_SURVEY = CompiledQuery(_survey_row, survey_pk=-7360)
+
+
+def _survey_reread(survey_pk: int) -> Survey:
+    row = _SURVEY.fetchone(survey_pk=survey_pk)
+    if row is None:
+        raise Survey.DoesNotExist("Survey matching query does not exist.")
+    (survey, module, cohort, question_set), _rest = instances_from_row(row, *(m for m, _ in _SURVEY_ROW))
+    survey.module = module if module.pk is not None else None
+    survey.cohort, survey.question_set = cohort, question_set
+    return survey
+
+
 def _profession_rates(survey: Survey) -> list[ProfessionRate]:
     """Response rate by profession; outside named mode, grouped by disclosure.profession_groups."""
     rows = _PROFESSION_RATES.fetchall(survey_pk=survey.pk)
@@ -220,7 +244,7 @@ def _scores_by_profession(survey: Survey) -> dict[int, list[ProfessionScore]]:
 def survey_results(*, survey: Survey) -> SurveyResults:
     """Everything the results page shows, in nine queries whatever the number of responses (seven once the
     question set's structure is cached)."""
-    survey = Survey.objects.select_related("module", "cohort", "question_set").get(pk=survey.pk)
+    survey = _survey_reread(survey.pk)
     # The set version's cached structure (read-only instances shared between requests).
     questions = questions_for_set(question_set_id=survey.question_set_id, stamp=survey.question_set.updated_at)
     _survey, invited, responded = _INVITED.fetchone(survey_pk=survey.pk) or (survey.pk, 0, 0)

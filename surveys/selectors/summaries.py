@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Cohort
-from common.compiled import CompiledQuery
+from common.compiled import CompiledQuery, attnames, instances_from_row
 from modules.models import Module
 from surveys import disclosure
 from surveys.defaults import HEADLINE_QUESTIONS
-from surveys.models import Answer, Invitation, Question, Response, Survey
+from surveys.models import Answer, Invitation, Question, QuestionSet, Response, Survey
 
 from .figures import (
     distributions_from,
@@ -69,9 +69,24 @@ def _headline_answers_by_survey(cohort_pk):
     )
 
 
-# The PDSA pages count a cohort's module surveys' invitations, responses and headline answers on every
-# request: the tallies invitation_counts, response_counts and numeric_distributions make, for those surveys,
-# in statements compiled once per process (common.compiled; compiling them cost more than running them).
+def _surveys(cohort_pk):
+    """The cohort's module surveys, each with its module and question set (as ``select_related``)."""
+    return (
+        Survey.objects.for_cohort(cohort_pk)
+        .filter(module__number__in=Module.SURVEY_NUMBERS)
+        .values_list(
+            *attnames(Survey),
+            *(f"module__{name}" for name in attnames(Module)),
+            *(f"question_set__{name}" for name in attnames(QuestionSet)),
+        )
+    )
+
+
+# The PDSA pages read a cohort's module surveys and count their invitations, responses and headline
+# answers on every request: the tallies invitation_counts, response_counts and numeric_distributions
+# make, for those surveys, in statements compiled once per process (common.compiled; compiling them
+# cost more than running them).
+_SURVEYS = CompiledQuery(_surveys, cohort_pk=-7354)
 _INVITATIONS = CompiledQuery(_invitations_by_survey, cohort_pk=-7351)
 _RESPONSES = CompiledQuery(_responses_by_survey, cohort_pk=-7352)
 _HEADLINE_ANSWERS = CompiledQuery(_headline_answers_by_survey, cohort_pk=-7353)
@@ -79,11 +94,11 @@ _HEADLINE_ANSWERS = CompiledQuery(_headline_answers_by_survey, cohort_pk=-7353)
 
 def survey_summaries_for_cohort(*, cohort: Cohort) -> dict[int, SurveySummary]:
     """Headline figures of each module survey of the cohort, keyed by module number. Four queries."""
-    surveys = list(
-        Survey.objects.for_cohort(cohort)
-        .filter(module__number__in=Module.SURVEY_NUMBERS)
-        .select_related("module", "question_set")
-    )
+    surveys = []
+    for row in _SURVEYS.fetchall(cohort_pk=cohort.pk):
+        (survey, module, question_set), _rest = instances_from_row(row, Survey, Module, QuestionSet)
+        survey.module, survey.question_set = module, question_set
+        surveys.append(survey)
     if not surveys:
         return {}
     return survey_summaries_from(

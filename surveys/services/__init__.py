@@ -40,6 +40,7 @@ from .question_sets import (
     question_set_update,
     question_update,
     question_validate,
+    survey_settings_for_cohort,
 )
 from .reminders import reminders_due, reminders_queue_due, reminders_send
 from .responses import (
@@ -126,6 +127,7 @@ __all__ = [
     "survey_open_for_module",
     "survey_open_now",
     "survey_questions",
+    "survey_settings_for_cohort",
     "survey_update",
     "surveys_close_due",
     "surveys_open_for_delivered_modules",

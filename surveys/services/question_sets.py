@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort, Programme
+from common.compiled import CompiledQuery, attnames, instance, instances_from_row
 from surveys.defaults import DEFAULT_SET, create_default_set
 from surveys.models import (
     Choice,
@@ -36,25 +37,80 @@ QUESTION_FIELDS = ("code", "kind", "text", "help_text", "required", "max_choices
 
 def question_set_default() -> QuestionSet:
     """The current "module feedback" set, created if a database lacks it (e.g. after a flush)."""
-    question_set = QuestionSet.objects.current().filter(slug=DEFAULT_SET["slug"]).first()
+    question_set = _current_by_slug(DEFAULT_SET["slug"])
     if question_set is None:
         with transaction.atomic():
             question_set = create_default_set(QuestionSet, Question, Choice)
     return question_set
 
 
-def question_set_for_cohort(*, cohort: Cohort) -> QuestionSet:
-    """The set the cohort's next survey uses: its own choice, else its programme's default, else the
-    built-in default; always the current version of it."""
-    override = CohortSurveySettings.objects.filter(cohort=cohort).select_related("question_set").first()
-    programme = (
-        ProgrammeSurveyDefaults.objects.filter(programme_id=cohort.programme_id).select_related("question_set").first()
+# What a cohort's next survey uses is read on the survey pages on every request: statements compiled
+# once per process (common.compiled), each row a settings row and its question set (as select_related).
+_OVERRIDE_ROW = ((CohortSurveySettings, ""), (QuestionSet, "question_set__"))
+_PROGRAMME_ROW = ((ProgrammeSurveyDefaults, ""), (QuestionSet, "question_set__"))
+
+
+def _row_columns(row) -> list[str]:
+    return [prefix + name for model, prefix in row for name in attnames(model)]
+
+
+def _override(cohort_pk):
+    return (
+        CohortSurveySettings.objects.filter(cohort=cohort_pk)
+        .order_by("pk")
+        .values_list(*_row_columns(_OVERRIDE_ROW))[:1]
     )
+
+
+def _programme_defaults(programme_pk):
+    return (
+        ProgrammeSurveyDefaults.objects.filter(programme_id=programme_pk)
+        .order_by("pk")
+        .values_list(*_row_columns(_PROGRAMME_ROW))[:1]
+    )
+
+
+def _current_of_slug(slug):
+    # As .first(): in the model's ordering (name, newest version first).
+    return QuestionSet.objects.current().filter(slug=slug).values_list(*attnames(QuestionSet))[:1]
+
+
+_OVERRIDE = CompiledQuery(_override, cohort_pk=-7411)
+_PROGRAMME_DEFAULTS = CompiledQuery(_programme_defaults, programme_pk=-7412)
+_CURRENT_OF_SLUG = CompiledQuery(_current_of_slug, slug="placeholder-slug")
+
+
+def _with_question_set(row, models):
+    if row is None:
+        return None
+    (settings, question_set), _rest = instances_from_row(row, *models)
+    settings.question_set = question_set if question_set.pk is not None else None
+    return settings
+
+
+def _current_by_slug(slug: str) -> QuestionSet | None:
+    row = _CURRENT_OF_SLUG.fetchone(slug=slug)
+    return None if row is None else instance(QuestionSet, **dict(zip(attnames(QuestionSet), row, strict=True)))
+
+
+def survey_settings_for_cohort(*, cohort: Cohort) -> tuple[CohortSurveySettings | None, ProgrammeSurveyDefaults | None]:
+    """The cohort's own survey settings and its programme's defaults (either None where there are
+    none), each with its question set."""
+    override = _with_question_set(_OVERRIDE.fetchone(cohort_pk=cohort.pk), (CohortSurveySettings, QuestionSet))
+    programme = _with_question_set(
+        _PROGRAMME_DEFAULTS.fetchone(programme_pk=cohort.programme_id), (ProgrammeSurveyDefaults, QuestionSet)
+    )
+    return override, programme
+
+
+def question_set_for_cohort(*, cohort: Cohort, settings=None) -> QuestionSet:
+    """The set the cohort's next survey uses: its own choice, else its programme's default, else the
+    built-in default; always the current version of it. ``settings``: ``survey_settings_for_cohort``,
+    if the caller has read them."""
+    override, programme = settings or survey_settings_for_cohort(cohort=cohort)
     question_set = (override and override.question_set) or (programme and programme.question_set)
     if question_set is None or not question_set.is_current:
-        question_set = (
-            QuestionSet.objects.current().filter(slug=question_set.slug).first() if question_set else None
-        ) or question_set_default()
+        question_set = (_current_by_slug(question_set.slug) if question_set else None) or question_set_default()
     return question_set
 
 
@@ -66,8 +122,17 @@ def question_set_for_cohort_of(*, question_set: QuestionSet, cohort: Cohort) -> 
     return own.first() or question_set
 
 
+def _answered(set_pk):
+    return Response.objects.filter(survey__question_set=set_pk).order_by().values_list("pk")[:1]
+
+
+# The set's page asks on every request: compiled once per process (common.compiled).
+_ANSWERED = CompiledQuery(_answered, set_pk=-7387)
+
+
 def question_set_is_locked(*, question_set: QuestionSet) -> bool:
-    return Response.objects.filter(survey__question_set=question_set).exists()
+    """Whether anyone has answered a survey of this set version (then a change makes the next version)."""
+    return _ANSWERED.fetchone(set_pk=question_set.pk) is not None
 
 
 def question_set_create(

@@ -17,22 +17,22 @@ from surveys.models import (
     CohortSurveySettings,
     Invitation,
     InvitationLink,
-    ProgrammeSurveyDefaults,
     QuestionSet,
     Survey,
 )
 from surveys.querysets import survey_invitees
 from surveys.tokens import token_hash, token_new
 
-from .question_sets import question_set_for_cohort
+from .question_sets import question_set_for_cohort, survey_settings_for_cohort
 
 
-def survey_defaults_for_cohort(*, cohort: Cohort) -> tuple[QuestionSet, str]:
-    """(question set, privacy) for the cohort's next survey: the cohort's override, else the programme's."""
-    programme = ProgrammeSurveyDefaults.objects.filter(programme_id=cohort.programme_id).first()
-    override = CohortSurveySettings.objects.filter(cohort=cohort).first()
+def survey_defaults_for_cohort(*, cohort: Cohort, settings=None) -> tuple[QuestionSet, str]:
+    """(question set, privacy) for the cohort's next survey: the cohort's override, else the programme's.
+    ``settings``: ``survey_settings_for_cohort``, if the caller has read them."""
+    settings = settings or survey_settings_for_cohort(cohort=cohort)
+    override, programme = settings
     privacy = (override and override.privacy) or (programme and programme.privacy) or Survey.Privacy.PSEUDONYMOUS
-    return question_set_for_cohort(cohort=cohort), privacy
+    return question_set_for_cohort(cohort=cohort, settings=settings), privacy
 
 
 @transaction.atomic

@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 
+from cohorts.models import Cohort
+from common.compiled import CompiledQuery, attnames, instances_from_row
 from common.memo import Memo
 from modules.models import Module
-from surveys.models import Survey
+from surveys.models import QuestionSet, Survey
 
 
 def module_with_survey(request, number: int) -> Module:
@@ -19,19 +21,79 @@ def module_with_survey(request, number: int) -> Module:
     return get_object_or_404(Module.objects.with_survey(), cohort=request.cohort, number=number)
 
 
-def survey_of_module(request, number: int) -> Survey:
-    """The survey of the cohort's module ``number`` (404 while it has none), with its module and
-    question set."""
-    # One query: the survey with its module (and the module's cohort) and question set.
-    survey = (
-        Survey.objects.filter(
-            module__cohort=request.cohort, module__number=number, module__number__in=Module.SURVEY_NUMBERS
-        )
-        .select_related("module__cohort", "question_set")
-        .first()
+# A module survey's page reads its survey with its module (and the module's cohort) and question set;
+# every such page runs it, so it is one statement compiled once per process (common.compiled): the
+# columns of each model, in this order.
+_MODULE_SURVEY_ROW = ((Survey, ""), (Module, "module__"), (Cohort, "module__cohort__"), (QuestionSet, "question_set__"))
+_KIND_SURVEY_ROW = ((Survey, ""), (QuestionSet, "question_set__"))
+
+
+def _columns(row) -> list[str]:
+    return [prefix + name for model, prefix in row for name in attnames(model)]
+
+
+def _survey_of_module(cohort_pk, number):
+    return (
+        Survey.objects.filter(module__cohort=cohort_pk, module__number=number, module__number__in=Module.SURVEY_NUMBERS)
+        .order_by("pk")
+        .values_list(*_columns(_MODULE_SURVEY_ROW))[:1]
     )
-    if survey is None:
+
+
+def _survey_of_kind(cohort_pk, kind):
+    return (
+        Survey.objects.filter(cohort=cohort_pk, kind=kind).order_by("pk").values_list(*_columns(_KIND_SURVEY_ROW))[:1]
+    )
+
+
+# A module number is a small positive integer: a negative placeholder would make the ORM drop the query.
+_SURVEY_OF_MODULE = CompiledQuery(_survey_of_module, cohort_pk=-7381, number=32001)
+_SURVEY_OF_KIND = CompiledQuery(_survey_of_kind, cohort_pk=-7383, kind="placeholder-kind")
+
+
+# The survey page reads the module (1-5) with its survey, if it has one, and the survey's question set.
+_MODULE_ROW = ((Module, ""), (Survey, "survey__"), (QuestionSet, "survey__question_set__"))
+
+
+def _module_with_survey(cohort_pk, number):
+    return (
+        Module.objects.with_survey()
+        .filter(cohort=cohort_pk, number=number)
+        .order_by("pk")
+        .values_list(*_columns(_MODULE_ROW))[:1]
+    )
+
+
+_MODULE_WITH_SURVEY = CompiledQuery(_module_with_survey, cohort_pk=-7388, number=32002)
+
+
+def module_and_survey(request, number: int) -> tuple[Module, Survey | None]:
+    """The cohort's module ``number`` if it is one followed by a survey (404 otherwise), and its survey
+    (None while it has none) with the question set; the module's and the survey's cohort are
+    ``request.cohort``. One statement, compiled once per process."""
+    row = _MODULE_WITH_SURVEY.fetchone(cohort_pk=request.cohort.pk, number=number)
+    if row is None:
         raise Http404
+    (module, survey, question_set), _rest = instances_from_row(row, *(m for m, _ in _MODULE_ROW))
+    module.cohort = request.cohort
+    if survey.pk is None:
+        return module, None
+    survey.question_set = question_set
+    survey.module = module
+    if survey.cohort_id == request.cohort.pk:
+        survey.cohort = request.cohort
+    return module, survey
+
+
+def survey_of_module(request, number: int) -> Survey:
+    """The survey of the cohort's module ``number`` (404 while it has none), with its module (and the
+    module's cohort) and question set, as ``select_related`` gives them."""
+    row = _SURVEY_OF_MODULE.fetchone(cohort_pk=request.cohort.pk, number=number)
+    if row is None:
+        raise Http404
+    (survey, module, cohort, question_set), _rest = instances_from_row(row, *(m for m, _ in _MODULE_SURVEY_ROW))
+    module.cohort = cohort
+    survey.module, survey.question_set = module, question_set
     return survey
 
 
@@ -40,7 +102,13 @@ def survey_of_kind(request, kind: str) -> Survey:
     for a module survey's kind, an unknown kind, or while the cohort has none."""
     if kind == Survey.Kind.MODULE or kind not in Survey.Kind.values:
         raise Http404
-    return get_object_or_404(Survey.objects.select_related("question_set"), cohort=request.cohort, kind=kind)
+    # At most one row: one survey of each evaluation kind per cohort (survey_one_per_cohort_kind).
+    row = _SURVEY_OF_KIND.fetchone(cohort_pk=request.cohort.pk, kind=kind)
+    if row is None:
+        raise Http404
+    (survey, question_set), _rest = instances_from_row(row, *(m for m, _ in _KIND_SURVEY_ROW))
+    survey.question_set = question_set
+    return survey
 
 
 def survey_of_page(request, kwargs) -> Survey:

@@ -29,7 +29,7 @@ class InvitationDeliveryView(CohortPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         survey = survey_of_page(self.request, self.kwargs)
-        invitations, counts = selectors.invitation_delivery_for_survey(survey=survey)
+        invitations, counts = selectors.invitation_delivery_for_survey(survey=survey)  # plain rows
         can_send = survey.status == Survey.Status.OPEN
         resend = RowURL(survey_url(survey, "surveys:invitation_resend", pk=ROW))  # reversed once, not once a row
         rows = selectors.invitation_rows(invitations, survey=survey, can_send=can_send, resend=resend.for_row)

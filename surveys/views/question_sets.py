@@ -6,6 +6,7 @@ another cohort's set, or another programme's, is a 404 like any object outside t
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,10 +16,11 @@ from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
 from common.drawn import drawn
 from common.forms import form_add_service_errors
+from common.models import choice_label
 from common.views import CohortPageMixin, ServiceFormView
 from surveys import selectors, services
 from surveys.forms import QuestionForm, QuestionSetCopyForm, QuestionSetCreateForm
-from surveys.models import QuestionSet
+from surveys.models import Question, QuestionSet
 
 from .base import empty_form_drawn
 
@@ -28,8 +30,11 @@ def _set_url(cohort_pk, question_set) -> str:
 
 
 def _question_set(request, pk) -> QuestionSet:
-    visible = QuestionSet.objects.visible_to_cohort(request.cohort).select_related("programme", "cohort")
-    return get_object_or_404(visible, pk=pk)
+    """The set ``pk`` among those the cohort may see (404 otherwise), with its programme and cohort."""
+    question_set = selectors.question_set_visible(cohort=request.cohort, pk=pk)
+    if question_set is None:
+        raise Http404
+    return question_set
 
 
 def _where_the_edit_went(before: QuestionSet, after: QuestionSet) -> str:
@@ -92,7 +97,7 @@ def question_set_questions_values(questions, *, cohort_pk: int, question_set) ->
                 "pk": q.pk,
                 "text": q.text,
                 "required": q.required,
-                "kind_label": q.get_kind_display(),
+                "kind_label": choice_label(Question.Kind, q.kind),
                 "code": q.code,
                 "choices": [c.label for c in q.choices.all()],
                 "max_choices": q.max_choices,
@@ -121,15 +126,15 @@ class QuestionSetPageMixin(CohortPageMixin):
             questions_drawn=drawn(
                 QUESTIONS,
                 question_set_questions_values(
-                    selectors.question_set_detail(question_set=question_set),
+                    selectors.question_set_questions(question_set=question_set),
                     cohort_pk=self.request.cohort.pk,
                     question_set=question_set,
                 ),
             ),
             locked=services.question_set_is_locked(question_set=question_set),
-            editable=QuestionSet.objects.editable_by(self.request.user, self.request.cohort)
-            .filter(pk=question_set.pk)
-            .exists(),
+            editable=selectors.question_set_editable(
+                user=self.request.user, cohort=self.request.cohort, question_set=question_set
+            ),
             **kwargs,
         )
         context["copy_form_drawn"] = empty_form_drawn(context["copy_form"])

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -22,7 +23,7 @@ from surveys import charts, disclosure, exports, selectors, services
 from surveys.forms import CohortSurveySettingsForm, SurveySettingsForm
 from surveys.models import Invitation, Survey
 
-from .base import empty_form_drawn, module_with_survey, survey_of_module, survey_url
+from .base import empty_form_drawn, module_and_survey, module_with_survey, survey_of_module, survey_url
 
 
 class SurveyListView(CohortPageMixin, ServiceFormView):
@@ -35,12 +36,17 @@ class SurveyListView(CohortPageMixin, ServiceFormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "cohort": self.request.cohort}
 
+    @cached_property
+    def settings(self):
+        """The cohort's own survey settings and its programme's defaults, read once for the page."""
+        return services.survey_settings_for_cohort(cohort=self.request.cohort)
+
     def get_initial(self):
-        current = getattr(self.request.cohort, "survey_settings", None)
+        current, _programme = self.settings
         return {"question_set": current and current.question_set, "privacy": current and current.privacy}
 
     def get_context_data(self, **kwargs):
-        question_set, privacy = services.survey_defaults_for_cohort(cohort=self.request.cohort)
+        question_set, privacy = services.survey_defaults_for_cohort(cohort=self.request.cohort, settings=self.settings)
         context = super().get_context_data(
             rows=selectors.survey_list_for_cohort(cohort=self.request.cohort),
             default_question_set=question_set,
@@ -68,8 +74,7 @@ class SurveyDetailView(CohortPageMixin, ServiceFormView):
     success_message = gettext_lazy("Survey settings saved.")
 
     def dispatch(self, request, *args, **kwargs):
-        self.module = module_with_survey(request, kwargs["number"])
-        self.survey = Survey.objects.filter(module=self.module).select_related("module__cohort", "question_set").first()
+        self.module, self.survey = module_and_survey(request, kwargs["number"])
         return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
