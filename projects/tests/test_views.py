@@ -557,15 +557,15 @@ def test_presentation_form_rejects_project_of_another_set(world, facilitator_cli
     assert not Presentation.objects.exists()
 
 
-# An empty form drawn once per process (projects.views.base.empty_form_drawn) ---------------------
+# An empty form drawn once per process (common.drawn_forms.empty_form_drawn) ---------------------
 
 
 def test_empty_form_drawn_is_crispy_forms_drawing_kept_until_a_value_changes(world):
     from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 
+    from common.drawn_forms import empty_form_drawn
     from projects.forms import ProjectForm
     from projects.models import ActionLearningSet
-    from projects.views.base import empty_form_drawn
 
     project = world["project_a"]
     sets = ActionLearningSet.objects.filter(pk=world["set_a"].pk)

@@ -1,66 +1,15 @@
 """Shared pieces of the projects views."""
 
-from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.forms import ModelChoiceField
 from django.http import HttpResponseRedirect
-from django.utils.timezone import get_current_timezone_name
-from django.utils.translation import get_language
 from django.views.generic import TemplateView
 
 from cohorts.access import MEMBER
-from common.memo import Memo
+from common.drawn_forms import empty_form_drawn
 from common.views import CohortPageMixin, ServiceFormView
 
 from .. import selectors
-
-# An empty form drawn by crispy-forms, kept per process under everything it shows (issue 14: drawing
-# the form was more than half of a project or PDSA cycle form page's time). A form that was sent
-# (bound) or carries errors (a stale save's message) is drawn on each request. As in
-# surveys.views.base, whose idea this is.
-_EMPTY_FORMS = Memo(128)
-
-
-def _plain(value):
-    if isinstance(value, list | tuple):
-        return tuple(_plain(item) for item in value)
-    return str(value)
-
-
-def _field_shown(form, name) -> tuple:
-    field = form.fields[name]
-    if isinstance(field, ModelChoiceField):
-        # Read once, here, and drawn from this list (a model choice field reads its rows again each
-        # time its choices are asked for).
-        field.choices = [(str(value), str(label)) for value, label in field.choices]
-    choices = getattr(field, "choices", None)
-    widget = field.widget
-    return (
-        name,
-        type(field),
-        type(widget),
-        str(field.label),
-        str(field.help_text),
-        repr(form[name].value()),
-        None if choices is None else _plain(list(choices)),
-        field.required,
-        field.disabled,
-        field.show_hidden_initial,
-        _plain(sorted(widget.attrs.items())),
-    )
-
-
-def empty_form_drawn(form) -> str | None:
-    """``{{ form|crispy }}`` of an unbound form without errors, kept under everything its fields show
-    (each field's label, help, value, choices, whether it is required or disabled, its widget and
-    the widget's attributes), the form's class, prefix and ids, the language and the time zone.
-    None for a bound form or one with errors."""
-    if form.is_bound or form.errors:
-        return None
-    shown = tuple(_field_shown(form, name) for name in form.fields)
-    key = (get_language(), get_current_timezone_name(), type(form), form.prefix, form.auto_id, form.label_suffix, shown)
-    return _EMPTY_FORMS.get_or_make(key, lambda: as_crispy_form(form))
 
 
 class FormPageView(CohortPageMixin, ServiceFormView):

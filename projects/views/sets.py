@@ -9,11 +9,12 @@ from django.views.generic import TemplateView
 
 from cohorts.access import MEMBER
 from common.drawn import drawn
+from common.drawn_forms import empty_form_drawn
 
 from .. import deletion_selectors, deletion_services, selectors, services
 from ..forms import SetActionForm, SetAssignForm, SetForm, SetMeetingForm, SetReflectionsForm, SetSplitForm
 from ..models import ActionLearningSet, SetAction
-from .base import DeleteConfirmView, FormPageView, SetEditMixin, empty_form_drawn
+from .base import DeleteConfirmView, FormPageView, SetEditMixin
 
 
 def _set_list_url(cohort):

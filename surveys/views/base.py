@@ -1,17 +1,12 @@
 """Looking up a cohort's survey pages' objects, inside ``request.cohort`` (set by the cohort access
 middleware), so that another cohort's object is a 404 like one that does not exist."""
 
-from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
-from django.forms import ModelChoiceField
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.timezone import get_current_timezone_name
-from django.utils.translation import get_language
 
 from cohorts.models import Cohort
 from common.compiled import CompiledQuery, attnames, instances_from_row
-from common.memo import Memo
 from modules.models import Module
 from surveys.models import QuestionSet, Survey
 
@@ -124,58 +119,3 @@ def survey_url(survey: Survey, name: str = "surveys:survey_detail", **kwargs) ->
     if survey.kind != Survey.Kind.MODULE:
         return reverse(f"{name}_by_kind", kwargs={"cohort_pk": survey.cohort_id, "kind": survey.kind, **kwargs})
     return reverse(name, kwargs={"cohort_pk": survey.module.cohort_id, "number": survey.module.number, **kwargs})
-
-
-# An empty form's fields drawn by crispy-forms, kept per process under what they show (issue 14: a
-# form was a third to a half of some survey pages' time). A bound form (what was sent, its errors) is
-# drawn on each request.
-_EMPTY_FORMS = Memo(128)
-
-
-def _plain(value):
-    if isinstance(value, list | tuple):
-        return tuple(_plain(item) for item in value)
-    return str(value)
-
-
-def _field_shown(form, name) -> tuple:
-    field = form.fields[name]
-    if isinstance(field, ModelChoiceField):
-        field.choices = [(str(value), str(label)) for value, label in field.choices]
-    choices = getattr(field, "choices", None)
-    return (
-        name,
-        repr(form[name].value()),
-        None if choices is None else _plain(list(choices)),
-        field.required,
-        field.disabled,
-        _plain(sorted(field.widget.attrs.items())),
-    )
-
-
-def _kept_under(form, shown):
-    return (get_language(), get_current_timezone_name(), type(form), form.prefix, form.auto_id, shown)
-
-
-def empty_form_drawn(form) -> str | None:
-    """``{{ form|crispy }}`` of an unbound form, kept under everything its fields show: each field's
-    value, choices (a model choice field's are read once, here, and drawn from that list), whether it
-    is required or disabled, its widget's attributes, with the form's class, prefix and ids, the
-    language and the time zone. None for a bound form."""
-    if form.is_bound:
-        return None
-    key = _kept_under(form, tuple(_field_shown(form, name) for name in form.fields))
-    return _EMPTY_FORMS.get_or_make(key, lambda: as_crispy_form(form))
-
-
-def empty_fields_drawn(form, names) -> dict[str, str] | None:
-    """``{{ form.<name>|as_crispy_field }}`` of each of ``names`` of an unbound form, each kept as
-    ``empty_form_drawn`` keeps a form; None for a bound form."""
-    if form.is_bound:
-        return None
-    return {
-        name: _EMPTY_FORMS.get_or_make(
-            _kept_under(form, ("field", _field_shown(form, name))), lambda name=name: as_crispy_field(form[name])
-        )
-        for name in names
-    }

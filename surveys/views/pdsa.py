@@ -12,12 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from common.drawn import drawn
+from common.drawn_forms import empty_fields_drawn
 from common.views import CohortPageMixin, ServiceFormView
 from modules import services as module_services
 from modules.forms import PDSACycleForm, act_item_formset
 from surveys import selectors
-
-from .base import empty_fields_drawn
 
 # The record's text fields, drawn by crispy-forms one by one between the page's own parts.
 PDSA_FIELDS = ("plan_intent", "plan_prediction", "do_notes", "study_reading")

@@ -15,14 +15,13 @@ from django.views import View
 from django.views.generic.base import ContextMixin, TemplateResponseMixin
 
 from common.drawn import drawn
+from common.drawn_forms import empty_form_drawn
 from common.forms import form_add_service_errors
 from common.models import choice_label
 from common.views import CohortPageMixin, ServiceFormView
 from surveys import selectors, services
 from surveys.forms import QuestionForm, QuestionSetCopyForm, QuestionSetCreateForm
 from surveys.models import Question, QuestionSet
-
-from .base import empty_form_drawn
 
 
 def _set_url(cohort_pk, question_set) -> str:

@@ -18,12 +18,13 @@ from django.views.generic import TemplateView
 
 from common.audit import audit_export
 from common.drawn import drawn
+from common.drawn_forms import empty_form_drawn
 from common.views import CohortPageMixin, ServiceFormView
 from surveys import charts, disclosure, exports, selectors, services
 from surveys.forms import CohortSurveySettingsForm, SurveySettingsForm
 from surveys.models import Invitation, Survey
 
-from .base import empty_form_drawn, module_and_survey, module_with_survey, survey_of_module, survey_url
+from .base import module_and_survey, module_with_survey, survey_of_module, survey_url
 
 
 class SurveyListView(CohortPageMixin, ServiceFormView):
