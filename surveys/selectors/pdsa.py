@@ -12,7 +12,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from cohorts.models import Cohort, Membership
 from common.compiled import CompiledQuery, attnames, instances_from_row
 from modules.models import ActItem, Attendance, Module, PDSACycle
-from modules.selectors import AttendanceFigures, module_attendance_figures, module_neighbours
+from modules.selectors import AttendanceFigures, module_attendance_figures, module_list_for_cohort, module_neighbours
 
 from .summaries import SurveySummary, survey_summaries_for_cohort
 
@@ -57,17 +57,11 @@ class PDSAEntry:
 # The PDSA pages' reads, each a statement compiled once per process (common.compiled): rows of several
 # models' columns, read back into instances as select_related would give them.
 _MODULE_CYCLE_ROW = ((Module, ""), (PDSACycle, "pdsa_cycle__"))
-_MODULE_ROW = (*_MODULE_CYCLE_ROW, (get_user_model(), "pdsa_cycle__updated_by__"))
 _ITEM_ROW = ((ActItem, ""), (get_user_model(), "done_by__"), (PDSACycle, "cycle__"), (Module, "cycle__module__"))
 
 
 def _columns(row) -> list[str]:
     return [prefix + name for model, prefix in row for name in attnames(model)]
-
-
-def _modules(cohort_pk):
-    """As modules.selectors.module_list_for_cohort: select_related("pdsa_cycle__updated_by")."""
-    return Module.objects.filter(cohort=cohort_pk).order_by("number").values_list(*_columns(_MODULE_ROW))
 
 
 def _items(cohort_pk):
@@ -86,24 +80,20 @@ def _items_of_two(cohort_pk, before, number):
     )
 
 
-_MODULES = CompiledQuery(_modules, cohort_pk=-7421)
 _ACT_ITEMS = CompiledQuery(_items, cohort_pk=-7423)
 # Module numbers are small positive integers: a negative placeholder would make the ORM drop the query.
 _ACT_ITEMS_OF_TWO = CompiledQuery(_items_of_two, cohort_pk=-7424, before=32011, number=32012)
 
 
-def _module_from_row(row, cohort: Cohort, *, with_user: bool) -> tuple[Module, tuple]:
-    """A module of the cohort with its PDSA cycle (None if it has none; with who saved it last if
-    ``with_user``: the row is ``_MODULE_ROW``'s, else ``_MODULE_CYCLE_ROW``'s), and the rest of the row."""
-    models = [model for model, _prefix in (_MODULE_ROW if with_user else _MODULE_CYCLE_ROW)]
-    (module, cycle, *user), rest = instances_from_row(row, *models)
+def _module_from_row(row, cohort: Cohort) -> tuple[Module, tuple]:
+    """A module of the cohort with its PDSA cycle (None if it has none), from a row that starts with
+    ``_MODULE_CYCLE_ROW``'s columns; and the rest of the row."""
+    (module, cycle), rest = instances_from_row(row, *(model for model, _prefix in _MODULE_CYCLE_ROW))
     module.cohort = cohort
     if cycle.pk is None:
         cycle = None
     else:
         cycle.module = module
-        if user:
-            cycle.updated_by = user[0] if user[0].pk is not None else None
     Module.pdsa_cycle.related.set_cached_value(module, cycle)
     return module, rest
 
@@ -158,9 +148,7 @@ def _modules_with_figures(*, cohort: Cohort) -> list[tuple[Module, AttendanceFig
     """A cohort's modules (PDSA cycles joined) with their attendance counted in the database."""
     with_figures = []
     for row in _MODULES_WITH_FIGURES.fetchall(cohort_pk=cohort.pk):
-        module, (n_present, n_apologies, n_absent, n_active_recorded, n_active) = _module_from_row(
-            row, cohort, with_user=False
-        )
+        module, (n_present, n_apologies, n_absent, n_active_recorded, n_active) = _module_from_row(row, cohort)
         figures = AttendanceFigures(
             present=n_present,
             apologies=n_apologies,
@@ -247,9 +235,9 @@ def pdsa_entry_values(entry: PDSAEntry, *, cohort_pk: int) -> dict:
 
 def pdsa_entry_for_module(*, cohort: Cohort, number: int) -> tuple[PDSAEntry | None, list[Module]]:
     """One module's PDSA cycle with everything its edit page shows, and the cohort's modules for navigation."""
-    # What modules.selectors.module_list_for_cohort gives (the modules in order, each cycle with who
-    # saved it last), read through a statement compiled once per process.
-    modules = [_module_from_row(row, cohort, with_user=True)[0] for row in _MODULES.fetchall(cohort_pk=cohort.pk)]
+    modules = module_list_for_cohort(cohort=cohort)
+    for module in modules:
+        module.cohort = cohort
     module, previous, following = module_neighbours(modules, number)
     if module is None or not module.has_survey:
         return None, modules
