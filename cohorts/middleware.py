@@ -9,7 +9,7 @@ the cohort and staff). The view finds the cohort and the user's membership on ``
 from django.contrib.auth import get_user_model
 from django.http import Http404
 
-from common.compiled import CompiledQuery, attnames, instances_from_row
+from common.compiled import CompiledQuery, instances_from_row, row_columns
 
 from .access import FACILITATOR
 from .models import Cohort, Membership, Organisation, Person, Programme
@@ -32,7 +32,7 @@ def _membership_giving_access(user_id, cohort_pk):
         Membership.objects.giving_access(get_user_model()(pk=user_id))
         .filter(cohort=cohort_pk)
         .order_by("pk")
-        .values_list(*(prefix + name for model, prefix in _ROW for name in attnames(model)))[:1]
+        .values_list(*row_columns(_ROW))[:1]
     )
 
 

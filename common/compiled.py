@@ -16,7 +16,7 @@ transaction), and its rows get the converters the queryset's own would.
 """
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -95,6 +95,13 @@ def _hashable(value) -> bool:
 def attnames(model: type[Model]) -> tuple[str, ...]:
     """The model's columns, in the order ``Model.from_db`` takes them."""
     return tuple(field.attname for field in model._meta.concrete_fields)
+
+
+def row_columns(row: Iterable[tuple[type[Model], str]]) -> list[str]:
+    """The ``values_list`` names of a row of several models' columns: each ``(model, prefix)`` gives
+    ``prefix`` + each of the model's ``attnames`` (``""`` for the queryset's own model,
+    ``"survey__"`` for a related one). ``instances_from_row`` reads such a row back."""
+    return [prefix + name for model, prefix in row for name in attnames(model)]
 
 
 def instance(model: type[Model], using: str = "default", **values: Any) -> Model:

@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort, Membership, Person
-from common.compiled import CompiledQuery, attnames, instance, instances_from_row
+from common.compiled import CompiledQuery, attnames, instance, instances_from_row, row_columns
 from modules.models import Module
 from surveys import disclosure
 from surveys.models import Answer, Question, Response, Survey
@@ -145,15 +145,11 @@ _ANSWER_ROW = (
 _MOMENT_ROW = ((PracticeMoment, ""), (Membership, "membership__"), (Person, "membership__person__"))
 
 
-def _columns(row_models):
-    return [prefix + name for model, prefix in row_models for name in attnames(model)]
-
-
 def _cohort_answer_rows(cohort_pk):
     return (
         Answer.objects.filter(_quotable_answer(), response__survey__cohort_id=cohort_pk)
         .order_by("response__survey_id", "question__order")
-        .values_list(*_columns(_ANSWER_ROW))
+        .values_list(*row_columns(_ANSWER_ROW))
     )
 
 
@@ -161,7 +157,7 @@ def _cohort_moment_rows(cohort_pk):
     return (
         PracticeMoment.objects.filter(_quotable_moment(cohort_pk))
         .order_by("date", "pk")
-        .values_list(*_columns(_MOMENT_ROW))
+        .values_list(*row_columns(_MOMENT_ROW))
     )
 
 

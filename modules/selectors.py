@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 
 from cohorts.models import Cohort, Membership, ModuleOutline, Organisation, Person, Programme
 from cohorts.selectors import ProfessionCount, profession_mix
-from common.compiled import CompiledQuery, attnames, instance, instances_from_row
+from common.compiled import CompiledQuery, attnames, instance, instances_from_row, row_columns
 
 from .models import ActItem, Attendance, Module, PDSACycle
 
@@ -59,11 +59,7 @@ def module_neighbours(modules: list[Module], number: int) -> tuple[Module | None
 
 
 def _modules_with_cycles(cohort_pk):
-    return (
-        Module.objects.filter(cohort_id=cohort_pk)
-        .order_by("number")
-        .values_list(*(prefix + name for model, prefix in _MODULE_ROW for name in attnames(model)))
-    )
+    return Module.objects.filter(cohort_id=cohort_pk).order_by("number").values_list(*row_columns(_MODULE_ROW))
 
 
 # A module with its PDSA cycle and who last saved it: the columns of each, in this order.
@@ -186,7 +182,7 @@ def _act_items_of_module(cohort_pk, number):
     return (
         ActItem.objects.filter(cycle__module__cohort_id=cohort_pk, cycle__module__number=number)
         .order_by("created_at", "pk")
-        .values_list(*(prefix + name for model, prefix in _ACT_ITEM_ROW for name in attnames(model)))
+        .values_list(*row_columns(_ACT_ITEM_ROW))
     )
 
 
@@ -328,7 +324,7 @@ def _facilitated(user_id):
 
 def _facilitated_cohorts(user_id, status=None):
     cohorts = _facilitated(user_id) if status is None else _facilitated(user_id).filter(status=status)
-    columns = (prefix + name for model, prefix in _COHORT_ROW for name in attnames(model))
+    columns = row_columns(_COHORT_ROW)
     return _with_progress(cohorts).values_list(*columns, *_PROGRESS)
 
 

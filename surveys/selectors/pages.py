@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count
 
 from cohorts.models import Cohort, Programme
-from common.compiled import CompiledQuery, attnames, instances_from_row
+from common.compiled import CompiledQuery, instances_from_row, row_columns
 from common.models import choice_label
 from modules.models import Module
 from surveys.models import Invitation, QuestionSet, Survey
@@ -20,12 +20,7 @@ _LIST_ROW = ((Module, ""), (Survey, "survey__"), (QuestionSet, "survey__question
 
 
 def _list_modules(cohort_pk):
-    return (
-        Module.objects.with_survey()
-        .filter(cohort=cohort_pk)
-        .order_by("number")
-        .values_list(*(prefix + name for model, prefix in _LIST_ROW for name in attnames(model)))
-    )
+    return Module.objects.with_survey().filter(cohort=cohort_pk).order_by("number").values_list(*row_columns(_LIST_ROW))
 
 
 def _list_counts(cohort_pk):
@@ -121,7 +116,7 @@ def _visible_set(cohort_pk, programme_pk, set_pk):
     return (
         QuestionSet.objects.visible_to_cohort(_cohort(cohort_pk, programme_pk))
         .filter(pk=set_pk)
-        .values_list(*(prefix + name for model, prefix in _SET_ROW for name in attnames(model)))
+        .values_list(*row_columns(_SET_ROW))
     )
 
 

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Q, Subquery
 
 from cohorts.models import Cohort, Membership
-from common.compiled import CompiledQuery, attnames, instances_from_row
+from common.compiled import CompiledQuery, instances_from_row, row_columns
 from modules.models import ActItem, Attendance, Module, PDSACycle
 from modules.selectors import AttendanceFigures, module_attendance_figures, module_list_for_cohort, module_neighbours
 
@@ -60,15 +60,11 @@ _MODULE_CYCLE_ROW = ((Module, ""), (PDSACycle, "pdsa_cycle__"))
 _ITEM_ROW = ((ActItem, ""), (get_user_model(), "done_by__"), (PDSACycle, "cycle__"), (Module, "cycle__module__"))
 
 
-def _columns(row) -> list[str]:
-    return [prefix + name for model, prefix in row for name in attnames(model)]
-
-
 def _items(cohort_pk):
     return (
         ActItem.objects.filter(cycle__module__cohort=cohort_pk)
         .order_by("created_at", "pk")
-        .values_list(*_columns(_ITEM_ROW))
+        .values_list(*row_columns(_ITEM_ROW))
     )
 
 
@@ -76,7 +72,7 @@ def _items_of_two(cohort_pk, before, number):
     return (
         ActItem.objects.filter(cycle__module__cohort=cohort_pk, cycle__module__number__in=[before, number])
         .order_by("created_at", "pk")
-        .values_list(*_columns(_ITEM_ROW))
+        .values_list(*row_columns(_ITEM_ROW))
     )
 
 
@@ -136,7 +132,7 @@ def _modules_with_figures_rows(cohort_pk):
         )
         .order_by("number")
         .values_list(
-            *_columns(_MODULE_CYCLE_ROW), "n_present", "n_apologies", "n_absent", "n_active_recorded", "n_active"
+            *row_columns(_MODULE_CYCLE_ROW), "n_present", "n_apologies", "n_absent", "n_active_recorded", "n_active"
         )
     )
 

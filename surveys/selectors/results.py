@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from django.db.models import Count, Q, Sum
 
 from cohorts.models import Cohort
-from common.compiled import CompiledQuery, attnames, instances_from_row
+from common.compiled import CompiledQuery, instances_from_row, row_columns
 from modules.models import Module
 from surveys import disclosure
 from surveys.charts import bar_chart
@@ -175,9 +175,7 @@ _SCORES_BY_PROFESSION = CompiledQuery(_scores_by_profession_rows, survey_pk=-736
 
 
 def _survey_row(survey_pk):
-    return Survey.objects.filter(pk=survey_pk).values_list(
-        *(prefix + name for model, prefix in _SURVEY_ROW for name in attnames(model))
-    )
+    return Survey.objects.filter(pk=survey_pk).values_list(*row_columns(_SURVEY_ROW))
 
 
 # The survey read again with its module, cohort and question set (as select_related("module", "cohort",

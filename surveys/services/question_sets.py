@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort, Programme
-from common.compiled import CompiledQuery, attnames, instance, instances_from_row
+from common.compiled import CompiledQuery, attnames, instance, instances_from_row, row_columns
 from surveys.defaults import DEFAULT_SET, create_default_set
 from surveys.models import (
     Choice,
@@ -50,15 +50,11 @@ _OVERRIDE_ROW = ((CohortSurveySettings, ""), (QuestionSet, "question_set__"))
 _PROGRAMME_ROW = ((ProgrammeSurveyDefaults, ""), (QuestionSet, "question_set__"))
 
 
-def _row_columns(row) -> list[str]:
-    return [prefix + name for model, prefix in row for name in attnames(model)]
-
-
 def _override(cohort_pk):
     return (
         CohortSurveySettings.objects.filter(cohort=cohort_pk)
         .order_by("pk")
-        .values_list(*_row_columns(_OVERRIDE_ROW))[:1]
+        .values_list(*row_columns(_OVERRIDE_ROW))[:1]
     )
 
 
@@ -66,7 +62,7 @@ def _programme_defaults(programme_pk):
     return (
         ProgrammeSurveyDefaults.objects.filter(programme_id=programme_pk)
         .order_by("pk")
-        .values_list(*_row_columns(_PROGRAMME_ROW))[:1]
+        .values_list(*row_columns(_PROGRAMME_ROW))[:1]
     )
 
 

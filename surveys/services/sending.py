@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cohorts.models import Cohort, Membership, Person
-from common.compiled import CompiledQuery, attnames, instances_from_row
+from common.compiled import CompiledQuery, instances_from_row, row_columns
 from modules.models import Module
 from surveys.compiled import invitation_columns, invitation_from_row
 from surveys.models import Invitation, Survey
@@ -32,17 +32,20 @@ def _claimable(stale_before: datetime.datetime) -> Q:
     return Q(status=Invitation.Status.QUEUED) | Q(status=Invitation.Status.SENDING, sending_started_at__lt=stale_before)
 
 
+# After the invitation's and its survey's columns (surveys.compiled), read back by _candidate_from_row.
+_CANDIDATE_ROW = (
+    (Module, "survey__module__"),
+    (Cohort, "survey__cohort__"),
+    (Membership, "membership__"),
+    (Person, "membership__person__"),
+)
+
+
 def _candidates(*, ids: list[int], stale_before: datetime.datetime):
     """The given invitations that are claimable (queued, or "sending" since before ``stale_before``),
     with their survey, module, cohort, membership and person; locked FOR UPDATE OF the invitation,
     SKIP LOCKED (rows another batch holds are its own)."""
-    columns = [
-        *invitation_columns(),
-        *(f"survey__module__{name}" for name in attnames(Module)),
-        *(f"survey__cohort__{name}" for name in attnames(Cohort)),
-        *(f"membership__{name}" for name in attnames(Membership)),
-        *(f"membership__person__{name}" for name in attnames(Person)),
-    ]
+    columns = [*invitation_columns(), *row_columns(_CANDIDATE_ROW)]
     # The ids as one array parameter, so that one statement serves every batch size.
     return (
         Invitation.objects.select_for_update(skip_locked=True, of=("self",))
@@ -59,7 +62,7 @@ _CANDIDATES = CompiledQuery(_candidates, ids=(-7501,), stale_before=datetime.dat
 
 def _candidate_from_row(row: tuple) -> Invitation:
     invitation, rest = invitation_from_row(row)
-    (module, cohort, membership, person), _rest = instances_from_row(rest, Module, Cohort, Membership, Person)
+    (module, cohort, membership, person), _rest = instances_from_row(rest, *(model for model, _ in _CANDIDATE_ROW))
     invitation.survey.module = module if module.pk is not None else None
     invitation.survey.cohort = cohort
     membership.person = person

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from cohorts.models import Cohort
-from common.compiled import CompiledQuery, attnames, instances_from_row
+from common.compiled import CompiledQuery, instances_from_row, row_columns
 from modules.models import Module
 from surveys.models import QuestionSet, Survey
 
@@ -23,21 +23,19 @@ _MODULE_SURVEY_ROW = ((Survey, ""), (Module, "module__"), (Cohort, "module__coho
 _KIND_SURVEY_ROW = ((Survey, ""), (QuestionSet, "question_set__"))
 
 
-def _columns(row) -> list[str]:
-    return [prefix + name for model, prefix in row for name in attnames(model)]
-
-
 def _survey_of_module(cohort_pk, number):
     return (
         Survey.objects.filter(module__cohort=cohort_pk, module__number=number, module__number__in=Module.SURVEY_NUMBERS)
         .order_by("pk")
-        .values_list(*_columns(_MODULE_SURVEY_ROW))[:1]
+        .values_list(*row_columns(_MODULE_SURVEY_ROW))[:1]
     )
 
 
 def _survey_of_kind(cohort_pk, kind):
     return (
-        Survey.objects.filter(cohort=cohort_pk, kind=kind).order_by("pk").values_list(*_columns(_KIND_SURVEY_ROW))[:1]
+        Survey.objects.filter(cohort=cohort_pk, kind=kind)
+        .order_by("pk")
+        .values_list(*row_columns(_KIND_SURVEY_ROW))[:1]
     )
 
 
@@ -55,7 +53,7 @@ def _module_with_survey(cohort_pk, number):
         Module.objects.with_survey()
         .filter(cohort=cohort_pk, number=number)
         .order_by("pk")
-        .values_list(*_columns(_MODULE_ROW))[:1]
+        .values_list(*row_columns(_MODULE_ROW))[:1]
     )
 
 
