@@ -46,6 +46,26 @@ def _prefetched(obj, name: str, model, objects: list) -> None:
     obj._prefetched_objects_cache[name] = queryset
 
 
+def _related_ids(model, name: str, *, placeholder: int) -> CompiledQuery:
+    """The ids a row's many-to-many field ``name`` holds, in the related model's order, from its
+    through table: a statement compiled once per process (``pk``: the row's)."""
+    field = model._meta.get_field(name)
+    through, source, target = field.remote_field.through, field.m2m_field_name(), field.m2m_reverse_field_name()
+    order = [f"{target}__{key}" for key in field.related_model._meta.ordering]
+    return CompiledQuery(
+        lambda pk: through.objects.filter(**{f"{source}_id": pk}).order_by(*order).values_list(f"{target}_id"),
+        pk=placeholder,
+    )
+
+
+def _with_related_ids(obj, name: str, statement: CompiledQuery):
+    """``obj`` with ``obj.<name>.all()`` giving the related rows' ids (what a form's initial value
+    reads) with no further query, from ``statement`` (``_related_ids``)."""
+    model = type(obj)._meta.get_field(name).related_model
+    _prefetched(obj, name, model, [instance(model, id=pk) for (pk,) in statement.fetchall(pk=obj.pk)])
+    return obj
+
+
 # The set list's three reads, each a statement compiled once per process (common.compiled).
 _SET_LIST_SETS = CompiledQuery(
     lambda cohort_pk: ActionLearningSet.objects.for_cohort(cohort_pk).values_list(
@@ -321,14 +341,7 @@ _SET_MEETING = CompiledQuery(
 )
 
 
-_SET_MEETING_ATTENDEE_IDS = CompiledQuery(
-    lambda meeting_pk: (
-        SetMeeting.attendees.through.objects.filter(setmeeting_id=meeting_pk)
-        .order_by(*[f"membership__{name}" for name in Membership._meta.ordering])
-        .values_list("membership_id")
-    ),
-    meeting_pk=-7427,
-)
+_SET_MEETING_ATTENDEE_IDS = _related_ids(SetMeeting, "attendees", placeholder=-7427)
 
 
 def set_meeting_get(*, action_learning_set, pk: int, with_attendees: bool = False) -> SetMeeting:
@@ -338,12 +351,7 @@ def set_meeting_get(*, action_learning_set, pk: int, with_attendees: bool = Fals
     if row is None:
         raise Http404
     (meeting,), _rest = instances_from_row(row, SetMeeting)
-    if with_attendees:
-        ids = _SET_MEETING_ATTENDEE_IDS.fetchall(meeting_pk=pk)
-        _prefetched(
-            meeting, "attendees", Membership, [instance(Membership, id=membership_id) for (membership_id,) in ids]
-        )
-    return meeting
+    return _with_related_ids(meeting, "attendees", _SET_MEETING_ATTENDEE_IDS) if with_attendees else meeting
 
 
 def project_list_for_cohort(*, cohort) -> list[ImprovementProject]:
@@ -478,14 +486,7 @@ _PDSA_CYCLE = CompiledQuery(
 )
 
 
-_PDSA_CYCLE_MEASURE_IDS = CompiledQuery(
-    lambda cycle_pk: (
-        ProjectPDSACycle.measures.through.objects.filter(projectpdsacycle_id=cycle_pk)
-        .order_by(*[f"measure__{name}" for name in Measure._meta.ordering])
-        .values_list("measure_id")
-    ),
-    cycle_pk=-7426,
-)
+_PDSA_CYCLE_MEASURE_IDS = _related_ids(ProjectPDSACycle, "measures", placeholder=-7426)
 
 
 def pdsa_cycle_get(*, project, pk: int) -> ProjectPDSACycle:
@@ -495,9 +496,7 @@ def pdsa_cycle_get(*, project, pk: int) -> ProjectPDSACycle:
     if row is None:
         raise Http404
     (cycle,), _rest = instances_from_row(row, ProjectPDSACycle)
-    measures = [instance(Measure, id=measure_id) for (measure_id,) in _PDSA_CYCLE_MEASURE_IDS.fetchall(cycle_pk=pk)]
-    _prefetched(cycle, "measures", Measure, measures)
-    return cycle
+    return _with_related_ids(cycle, "measures", _PDSA_CYCLE_MEASURE_IDS)
 
 
 # The options of a PDSA cycle's form, as (pk, label) rows in the order its fields read them.
