@@ -11,7 +11,17 @@ from django.utils.translation import gettext as _
 
 from cohorts.models import Membership, Person
 from common.audit import Action, Event, audit_event
-from surveys.compiled import CompiledQuery, instance, invitation_columns, invitation_from_row
+from surveys.compiled import (
+    ANSWER_FIELDS,
+    RESPONSE_FIELDS,
+    CompiledQuery,
+    answers_insert_sql,
+    instance,
+    invitation_columns,
+    invitation_from_row,
+    prepared,
+    response_insert_sql,
+)
 from surveys.models import Answer, Invitation, Question, Response, Survey
 from surveys.structure import questions_for_set
 from surveys.tokens import edit_key_for, pseudonym_for, token_hash
@@ -292,12 +302,8 @@ def _response_write(
         if invitation.answer_is_final:
             raise ResponseLockedError
         profession = "" if anonymous else invitation.membership.person.profession
-        try:
-            with transaction.atomic():
-                response = Response.objects.create(
-                    survey=survey, profession=profession, submitted_at=stamp, updated_at=stamp, **lookup
-                )
-        except IntegrityError:
+        response = _response_insert(survey=survey, profession=profession, stamp=stamp, lookup=lookup)
+        if response is None:
             # A concurrent submit got there first (databases without row locks); update that one.
             response = Response.objects.select_for_update().get(survey=survey, **lookup)
             created = False
@@ -308,32 +314,28 @@ def _response_write(
     if not created:
         response.answers.all().delete()
     by_id = {q.pk: q for q in questions}
-    rows = []
+    rows, chosen = [], []
     for question_id, value in answers.items():
         if isinstance(question_id, tuple):
             continue  # a "then" rating or a quote consent, saved with its question's answer
         question = by_id[question_id]
         rows.append(
-            Answer(
-                response=response,
-                question_id=question.pk,  # not the instance: the questions are shared (surveys.structure)
-                number=value if question.is_numeric else None,
-                then_number=answers.get((question_id, THEN)),
-                text=value if question.is_text else "",
-                quote_consent=answers.get((question_id, CONSENT), Answer.QuoteConsent.NONE),
+            (
+                question.pk,
+                value if question.is_numeric else None,
+                value if question.is_text else "",
+                answers.get((question_id, THEN)),
+                answers.get((question_id, CONSENT), Answer.QuoteConsent.NONE),
             )
         )
-    Answer.objects.bulk_create(rows)
-    through = Answer.choices.through
-    links = []
-    for answer in rows:
-        question = by_id[answer.question_id]
         if question.is_choice:
-            labels = answers[question.pk]
-            labels = labels if isinstance(labels, list) else [labels]
+            labels = value if isinstance(value, list) else [value]
             choice_ids = {c.label: c.pk for c in question.choices.all()}
-            links += [through(answer_id=answer.pk, choice_id=choice_ids[label]) for label in labels]
-    through.objects.bulk_create(links)
+            chosen += [(question.pk, choice_ids[label]) for label in labels]
+    answered_now = stamp if invitation.responded_at is None else None
+    _answers_insert(
+        response_id=response.pk, rows=rows, chosen=chosen, invitation_id=invitation.pk, answered=answered_now
+    )
 
     if survey.is_named:
         # Only the state, never the content. Pseudonymous and anonymous responses are not recorded:
@@ -345,8 +347,57 @@ def _response_write(
             changes={"submitted_at" if created else "updated_at": [None, stamp.isoformat()]},
             repr_=f"Response {response.pk} to survey {survey.pk}",
         )
-    if invitation.responded_at is None:
-        # .update() so the invitation's updated_at does not record the exact moment either.
-        Invitation.objects.filter(pk=invitation.pk).update(responded_at=stamp)
+    if answered_now is not None:
         invitation.responded_at = stamp
     return response
+
+
+def _response_insert(*, survey: Survey, profession: str, stamp: datetime.datetime, lookup: dict) -> Response | None:
+    """The new response, or None if a unique key already holds this respondent's (then nothing is
+    written and the transaction goes on)."""
+    values = {"membership_id": None, "pseudonym": "", "edit_key": None, **lookup}
+    values.update(survey_id=survey.pk, profession=profession, submitted_at=stamp, updated_at=stamp)
+    if connection.vendor != "postgresql":
+        try:
+            with transaction.atomic():
+                return Response.objects.create(**values)
+        except IntegrityError:
+            return None
+    params = prepared(Response, RESPONSE_FIELDS, tuple(values[name] for name in RESPONSE_FIELDS), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(response_insert_sql(connection.alias), params)
+        row = cursor.fetchone()
+    return None if row is None else instance(Response, id=row[0], **values)
+
+
+def _answers_insert(
+    *, response_id: int, rows: list[tuple], chosen: list[tuple], invitation_id: int, answered: datetime.datetime | None
+) -> None:
+    """A response's answers (question id, number, text, then number, quote consent), the choices of
+    its choice questions (question id, choice id) and, when ``answered`` is a time, the invitation
+    marked answered then. One statement on PostgreSQL (``surveys.compiled.answers_insert_sql``);
+    elsewhere the ORM's. The invitation is updated without its ``updated_at``, which would record
+    the exact moment of an answer."""
+    if connection.vendor != "postgresql":
+        answers = Answer.objects.bulk_create(
+            Answer(response_id=response_id, question_id=q, number=n, text=t, then_number=then, quote_consent=c)
+            for q, n, t, then, c in rows
+        )
+        by_question = {answer.question_id: answer.pk for answer in answers}
+        through = Answer.choices.through
+        through.objects.bulk_create(through(answer_id=by_question[q], choice_id=choice) for q, choice in chosen)
+        if answered is not None:
+            Invitation.objects.filter(pk=invitation_id).update(responded_at=answered)
+        return
+    if not rows and answered is None:
+        return
+    params = []
+    for row in rows:
+        params += prepared(Answer, ANSWER_FIELDS, (response_id, *row), connection)
+    if answered is not None:
+        params += [Invitation._meta.get_field("responded_at").get_db_prep_save(answered, connection), invitation_id]
+    for pair in chosen:
+        params += pair
+    sql = answers_insert_sql(connection.alias, len(rows), len(chosen), answered is not None)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -271,6 +271,61 @@ def test_response_submit_twice_updates_the_same_response(open_survey, linked):
     assert invitation.responded_at is not None
 
 
+def test_response_rows_hold_every_kind_of_answer_with_its_choices_then_and_consent(open_survey, linked):
+    """The submit writes answers, their choices and the invitation's mark in one statement on
+    PostgreSQL (``surveys.compiled.answers_insert_sql``) and with the ORM elsewhere: the same rows."""
+    question_set = open_survey.question_set
+    several = QuestionFactory(question_set=question_set, code="several", kind="multiple_choice", order=90)
+    labels = [ChoiceFactory(question=several, label=label, order=n).label for n, label in enumerate("ABC")]
+    QuestionFactory(question_set=question_set, code="before", kind="likert5", asks_then=True, order=91)
+    QuestionFactory(question_set=question_set, code="story", kind="long_text", order=92)
+    question_set.save()  # a new version: the cached structure is read again
+    open_survey.refresh_from_db()
+    invitation, token = linked[0]
+    raw = {
+        **ANSWERS,
+        "several": [labels[2], labels[0]],
+        "before": "4",
+        "before__then": "2",
+        "story": "It changed how I run huddles.",
+        "story__consent": Answer.QuoteConsent.ANONYMOUS,
+    }
+    response = response_submit(invitation=invitation, token=token, raw_answers=raw)
+
+    answers = {a.question.code: a for a in Answer.objects.filter(response=response).prefetch_related("choices")}
+    assert set(answers) == {*ANSWERS, "several", "before", "story"}
+    assert sorted(c.label for c in answers["several"].choices.all()) == ["A", "C"]
+    assert [c.label for c in answers["pace"].choices.all()] == ["About right"]
+    assert (answers["before"].number, answers["before"].then_number) == (4, 2)
+    assert (answers["story"].text, answers["story"].quote_consent) == ("It changed how I run huddles.", "anonymous")
+    assert answers["usefulness"].number == 4
+    assert (answers["usefulness"].text, answers["usefulness"].then_number) == ("", None)
+    assert answers["usefulness"].quote_consent == Answer.QuoteConsent.NONE
+    assert not answers["usefulness"].choices.exists()
+    invitation.refresh_from_db()
+    assert invitation.responded_at == response.submitted_at
+    # The mark does not touch the invitation's own updated_at (it would date the answer exactly).
+    assert invitation.updated_at < response.submitted_at
+
+
+def test_a_response_already_there_for_an_unmarked_invitation_is_updated_not_duplicated(open_survey, linked):
+    """On a unique key already holding the respondent, the new response's INSERT writes nothing and
+    the transaction goes on with the response that is there (no error, nothing lost)."""
+    invitation, token = linked[0]
+    first = response_submit(invitation=invitation, token=token, raw_answers=ANSWERS)
+    Invitation.objects.filter(pk=invitation.pk).update(responded_at=None)
+    invitation.refresh_from_db()
+
+    second = response_submit(invitation=invitation, token=token, raw_answers={**ANSWERS, "usefulness": "1"})
+
+    assert second.pk == first.pk
+    assert Response.objects.filter(survey=open_survey).count() == 1
+    assert Answer.objects.get(response=first, question__code="usefulness").number == 1
+    assert Answer.objects.filter(response=first).count() == len(ANSWERS)
+    invitation.refresh_from_db()
+    assert invitation.responded_at is not None
+
+
 def test_response_submit_after_close_is_refused(open_survey, linked):
     invitation, token = linked[0]
     response_submit(invitation=invitation, token=token, raw_answers=ANSWERS)
