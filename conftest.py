@@ -262,7 +262,7 @@ def dead_cache(settings, caplog):
     Returns ``caplog``, recording warnings, for the warning the code under test must log."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "common.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{unused_port()}/0",
         }
     }
@@ -274,7 +274,7 @@ def dead_cache(settings, caplog):
 def redis_cache(settings, redis_url):
     """The default cache is the real Redis of the tests (production's kind of cache), emptied
     before and after the test."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
+    settings.CACHES = {"default": {"BACKEND": "common.cache.RedisCache", "LOCATION": redis_url}}
     caches["default"].clear()
     yield caches["default"]
     caches["default"].clear()

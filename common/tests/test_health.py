@@ -48,7 +48,7 @@ def test_healthz_names_the_cache_when_it_is_down(settings):
     settings.CELERY_BROKER_URL = "memory://"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "common.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{unused_port()}/0",
         }
     }

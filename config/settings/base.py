@@ -138,6 +138,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Rate-limit counters live here, so every web process must see the same cache: Redis in production
 # (production.py). The per-process LocMemCache is only right for one local process and the tests.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Django's, keeping its Redis clients instead of making one per call (common/cache.py).
+    CACHES["default"]["BACKEND"] = "common.cache.RedisCache"
 # The impact report's PDF and XLSX are kept here under a digest of what they are drawn from
 # (reports/downloads.py): a few hundred KB each; every edit of a draft makes a new one.
 REPORT_FILE_CACHE_SECONDS = env.int("REPORT_FILE_CACHE_SECONDS", default=6 * 3600)

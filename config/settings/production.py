@@ -32,6 +32,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # is not shared (e.g. CACHE_URL=locmemcache://) fails django-ratelimit's check E003.
 CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/1")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Django's, keeping its Redis clients instead of making one per call (common/cache.py).
+    CACHES["default"]["BACKEND"] = "common.cache.RedisCache"
     # A Redis that hangs (rather than refusing) must not hold requests for the OS's connect
     # timeout: the rate limits give up after a second and let the request through.
     CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 1, "socket_timeout": 1})
