@@ -1,13 +1,15 @@
 """What else goes when a set, a project, a measure, a data point or a presentation is deleted: the
-lines its confirmation page shows. Each runs a fixed number of count queries, whatever the sizes."""
+lines its confirmation page shows. Each counts everything in one query (``common.counting``), whatever
+the sizes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from common.counting import counts
 
 from .models import (
     ActionLearningSet,
@@ -38,13 +40,21 @@ def _lines(*counted: tuple[int, str]) -> list[str]:
     return [text % {"count": number} for number, text in counted if number]
 
 
-def _project_lines(projects) -> list[str]:
-    """What goes with ``projects`` (a queryset of them)."""
-    measures = Measure.objects.filter(project__in=projects).count()
-    points = DataPoint.objects.filter(measure__project__in=projects).count()
-    cycles = ProjectPDSACycle.objects.filter(project__in=projects).count()
-    nodes = DriverNode.objects.filter(project__in=projects).count()
-    scores = ProgressScore.objects.filter(project__in=projects).count()
+def _project_querysets(projects) -> dict:
+    """What goes with ``projects`` (a queryset of them), to count."""
+    return {
+        "measures": Measure.objects.filter(project__in=projects),
+        "points": DataPoint.objects.filter(measure__project__in=projects),
+        "cycles": ProjectPDSACycle.objects.filter(project__in=projects),
+        "nodes": DriverNode.objects.filter(project__in=projects),
+        "scores": ProgressScore.objects.filter(project__in=projects),
+    }
+
+
+def _project_lines(number: dict) -> list[str]:
+    """The lines of what goes with projects, from ``counts`` of ``_project_querysets``."""
+    measures, points, cycles = number["measures"], number["points"], number["cycles"]
+    nodes, scores = number["nodes"], number["scores"]
     return _lines(
         (
             measures,
@@ -62,8 +72,10 @@ def data_point_deletion_impact(*, point: DataPoint) -> DeletionImpact:
 
 
 def measure_deletion_impact(*, measure: Measure) -> DeletionImpact:
-    points = DataPoint.objects.filter(measure=measure).count()
-    cycles = ProjectPDSACycle.objects.filter(measures=measure).count()
+    number = counts(
+        points=DataPoint.objects.filter(measure=measure), cycles=ProjectPDSACycle.objects.filter(measures=measure)
+    )
+    points, cycles = number["points"], number["cycles"]
     return DeletionImpact(
         goes=_lines((points, ngettext("%(count)d data point", "%(count)d data points", points))),
         stays=_lines(
@@ -80,9 +92,13 @@ def measure_deletion_impact(*, measure: Measure) -> DeletionImpact:
 
 
 def project_deletion_impact(*, project: ImprovementProject) -> DeletionImpact:
-    slots = Presentation.objects.filter(project=project).count()
+    number = counts(
+        slots=Presentation.objects.filter(project=project),
+        **_project_querysets(ImprovementProject.objects.filter(pk=project.pk)),
+    )
+    slots = number["slots"]
     return DeletionImpact(
-        goes=_project_lines(ImprovementProject.objects.filter(pk=project.pk)),
+        goes=_project_lines(number),
         stays=_lines(
             (
                 slots,
@@ -107,13 +123,21 @@ def presentation_deletion_impact(*, presentation: Presentation) -> DeletionImpac
 def set_deletion_impact(*, action_learning_set: ActionLearningSet) -> DeletionImpact:
     own = {"action_learning_set": action_learning_set}
     projects = ImprovementProject.objects.filter(**own)
-    project_count = projects.count()
-    meetings = SetMeeting.objects.filter(**own).count()
-    actions = SetAction.objects.filter(**own).count()
-    shown = Presentation.objects.filter(**own).aggregate(
-        slots=Count("pk", distinct=True), feedback=Count("feedback", distinct=True)
+    number = counts(
+        projects=projects,
+        meetings=SetMeeting.objects.filter(**own),
+        actions=SetAction.objects.filter(**own),
+        slots=Presentation.objects.filter(**own),
+        feedback=PresentationFeedback.objects.filter(presentation__action_learning_set=action_learning_set),
+        members=SetMembership.objects.filter(**own),
+        **_project_querysets(projects),
     )
-    members = SetMembership.objects.filter(**own).count()
+    project_count, meetings, actions, members = (
+        number["projects"],
+        number["meetings"],
+        number["actions"],
+        number["members"],
+    )
     goes = _lines(
         (
             meetings,
@@ -122,12 +146,12 @@ def set_deletion_impact(*, action_learning_set: ActionLearningSet) -> DeletionIm
         (actions, ngettext("%(count)d set action", "%(count)d set actions", actions)),
         (project_count, ngettext("%(count)d improvement project", "%(count)d improvement projects", project_count)),
     )
-    goes += _project_lines(projects)
+    goes += _project_lines(number)
     goes += _lines(
-        (shown["slots"], ngettext("%(count)d presentation slot", "%(count)d presentation slots", shown["slots"])),
+        (number["slots"], ngettext("%(count)d presentation slot", "%(count)d presentation slots", number["slots"])),
         (
-            shown["feedback"],
-            ngettext("%(count)d piece of feedback", "%(count)d pieces of feedback", shown["feedback"]),
+            number["feedback"],
+            ngettext("%(count)d piece of feedback", "%(count)d pieces of feedback", number["feedback"]),
         ),
     )
     if action_learning_set.reflections:
