@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from cohorts.models import Membership
+from common.compiled import CompiledQuery
 from common.models import choice_label
 from modules.models import Module
 from projects.models import ActionLearningSet, ImprovementProject, SetMembership
@@ -57,42 +58,68 @@ def user_for_calendar_token(*, token: str):
     return feed.user if feed is not None else None
 
 
+def _active_memberships(user_id):
+    return Membership.objects.active().filter(person__user_id=user_id)
+
+
+def _my_memberships(user_id):
+    return (
+        _active_memberships(user_id)
+        .order_by("-cohort__start_date")
+        .values_list("pk", "role", "cohort_id", "cohort__name", "cohort__programme__name")
+    )
+
+
+def _my_modules(user_id):
+    return (
+        Module.objects.filter(cohort_id__in=_active_memberships(user_id).values("cohort_id"))
+        .order_by("number")
+        .values_list("cohort_id", "title", "starts_at", "venue", "state")
+    )
+
+
+def _my_sets(user_id):
+    return (
+        SetMembership.objects.filter(membership_id__in=_active_memberships(user_id).values("pk"))
+        .order_by("pk")
+        .values_list("membership_id", "action_learning_set_id", "action_learning_set__name")
+    )
+
+
+def _my_facilitated_sets(user_id):
+    return (
+        ActionLearningSet.objects.filter(set_facilitator_id__in=_active_memberships(user_id).values("pk"))
+        .order_by("cohort", "name")
+        .values_list("set_facilitator_id", "pk", "name")
+    )
+
+
+_MY_MEMBERSHIPS = CompiledQuery(_my_memberships, user_id=-7501)
+_MY_MODULES = CompiledQuery(_my_modules, user_id=-7502)
+_MY_SETS = CompiledQuery(_my_sets, user_id=-7503)
+_MY_FACILITATED_SETS = CompiledQuery(_my_facilitated_sets, user_id=-7504)
+
+
 def my_programme(*, user) -> list[ProgrammeEntry]:
     """The signed-in person's active cohorts, newest first: module dates, open surveys, their set (or,
     for a set facilitator in no set, the first set they facilitate) and its projects. Read as flat rows
     (five statements and the open surveys'), no model instances: a facilitator of ten cohorts has sixty
-    modules and thirty sets, which as prefetched instances were most of the page's time (issue 14)."""
-    memberships = list(
-        Membership.objects.active()
-        .filter(person__user=user)
-        .order_by("-cohort__start_date")
-        .values_list("pk", "role", "cohort_id", "cohort__name", "cohort__programme__name")
-    )
+    modules and thirty sets, which as prefetched instances were most of the page's time (issue 14). The
+    four statements that depend only on the person are compiled once per process (``common.compiled``)."""
+    memberships = _MY_MEMBERSHIPS.fetchall(user_id=user.pk)
     if not memberships:
         return []
-    membership_ids = [row[0] for row in memberships]
     modules: dict[int, list[dict]] = {}
-    for cohort_id, title, starts_at, venue, state in (
-        Module.objects.filter(cohort_id__in={row[2] for row in memberships})
-        .order_by("number")
-        .values_list("cohort_id", "title", "starts_at", "venue", "state")
-    ):
+    for cohort_id, title, starts_at, venue, state in _MY_MODULES.fetchall(user_id=user.pk):
         delivered = state == Module.State.DELIVERED
         modules.setdefault(cohort_id, []).append(
             {"title": title, "starts_at": starts_at, "venue": venue, "delivered": delivered}
         )
+    # Their set, else (a set facilitator in no set) the first set they facilitate.
     sets: dict[int, tuple[int, str]] = {}
-    for membership_id, set_pk, name in (
-        SetMembership.objects.filter(membership_id__in=membership_ids)
-        .order_by("pk")
-        .values_list("membership_id", "action_learning_set_id", "action_learning_set__name")
-    ):
+    for membership_id, set_pk, name in _MY_SETS.fetchall(user_id=user.pk):
         sets.setdefault(membership_id, (set_pk, name))
-    for membership_id, set_pk, name in (
-        ActionLearningSet.objects.filter(set_facilitator_id__in=[pk for pk in membership_ids if pk not in sets])
-        .order_by("cohort", "name")
-        .values_list("set_facilitator_id", "pk", "name")
-    ):
+    for membership_id, set_pk, name in _MY_FACILITATED_SETS.fetchall(user_id=user.pk):
         sets.setdefault(membership_id, (set_pk, name))
     projects: dict[int, list[dict]] = {}
     for set_pk, pk, title, status in (

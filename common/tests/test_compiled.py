@@ -78,3 +78,45 @@ def test_instances_from_row_builds_each_model_from_its_columns_and_returns_the_r
     assert rest == ("extra",)
     with pytest.raises(ValueError, match="ends before"):
         instances_from_row(row[:3], Membership)
+
+
+def test_loaded_makes_the_instance_from_db_makes_deferred_columns_and_all(django_assert_num_queries):
+    """The direct way (``common.compiled.loaded``) and Django's ``from_db`` give the same instance:
+    the same columns, loaded state and database, the columns not read deferred (read on access)."""
+    from django.db.models import signals
+
+    from cohorts.models import Person
+    from common.compiled import attnames, instance, loaded
+
+    membership = MembershipFactory()
+    person = membership.person
+    direct = instance(Person, id=person.pk, full_name=person.full_name)
+    django = Person.from_db("default", ["id", "full_name"], [person.pk, person.full_name])
+    for made in (direct, django):
+        assert not made._state.adding
+        assert made._state.db == "default"
+        assert made.get_deferred_fields() == django.get_deferred_fields()
+        assert "email" in made.get_deferred_fields()
+    assert {k: v for k, v in vars(direct).items() if k != "_state"} == {
+        k: v for k, v in vars(django).items() if k != "_state"
+    }
+    with django_assert_num_queries(1):
+        assert direct.email == person.email  # deferred: loaded on access, as from_db's
+    whole = loaded(Membership, "default", attnames(Membership), [getattr(membership, n) for n in attnames(Membership)])
+    assert whole.get_deferred_fields() == set()
+    assert whole.cohort_id == membership.cohort_id
+    with django_assert_num_queries(1):
+        assert whole.cohort == membership.cohort  # a relation is read as on any loaded instance
+
+    # A model whose instances a post_init receiver changes goes through from_db.
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    signals.post_init.connect(receiver, sender=Person)
+    try:
+        again = instance(Person, id=person.pk, full_name=person.full_name)
+    finally:
+        signals.post_init.disconnect(receiver, sender=Person)
+    assert seen == [again]
