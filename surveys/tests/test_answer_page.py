@@ -1,11 +1,14 @@
 """The answering journey made cheap (issue 14) without changing what a participant gets: the option
 inputs written without Django's widget templates, the short confirmation page, the query counts."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import formats, timezone
 
 from surveys.forms import SurveyAnswerForm
 from surveys.models import Question, Survey
@@ -167,3 +170,30 @@ def test_the_form_fields_are_made_once_per_set_version_and_shared_unchanged(link
     html = later.content.decode()
     assert "Not an option" not in html
     assert html.count(" checked") == first.content.decode().count(" checked")
+
+
+def test_the_drawn_heading_introduction_and_thanks_show_an_edit_at_once(open_survey, linked):
+    """The answer pages' heading, introduction and thank-you are drawn once per process for the
+    values they show (common.drawn): a renamed cohort, a new closing time or privacy show at once."""
+    client = _linked_client(linked[0][1])
+    before = client.get(FORM_URL).content.decode()
+    assert open_survey.cohort.name in before
+
+    cohort = open_survey.cohort
+    cohort.name = "Renamed cohort of nurses and managers"
+    cohort.save(update_fields=["name"])
+    closes_at = open_survey.closes_at + datetime.timedelta(days=3)
+    Survey.objects.filter(pk=open_survey.pk).update(closes_at=closes_at, privacy=Survey.Privacy.NAMED)
+    when = formats.date_format(timezone.localtime(closes_at), "l j F Y, H:i")
+
+    page = client.get(FORM_URL).content.decode()
+    assert "Renamed cohort of nurses and managers" in page
+    assert f"You can change your answers until {when}." in page
+    assert "Your facilitators will see your name next to your answers." in page
+
+    assert client.post(FORM_URL, _form_data()).status_code == 302
+    saved = client.get(f"{FORM_URL}?saved=1").content.decode()
+    assert "Renamed cohort of nurses and managers" in saved
+    assert f"change them until {when}." in saved
+    again = client.get(FORM_URL).content.decode()
+    assert f"You have answered already. Change anything below and save again; you can do this until {when}." in again
