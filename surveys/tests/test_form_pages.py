@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from surveys.models import CohortSurveySettings, QuestionSet, Survey
+from surveys.models import CohortSurveySettings, Question, QuestionSet, Survey
 from surveys.services import question_set_copy, question_set_default
 
 pytestmark = pytest.mark.django_db
@@ -52,8 +52,15 @@ def test_question_update_form_shows_the_question(facilitator_client, cohort):
     own = question_set_copy(question_set=question_set_default(), name="Ours", cohort=cohort)
     question = own.questions.get(code="went_well")
 
-    content = facilitator_client.get(_url("question_update", cohort, pk=own.pk, question_pk=question.pk)).content
+    url = _url("question_update", cohort, pk=own.pk, question_pk=question.pk)
+    content = facilitator_client.get(url).content
     assert f'value="{question.text}"'.encode() in content
+
+    # The form is drawn once per process for what it shows: an edit shows at once.
+    Question.objects.filter(pk=question.pk).update(text="What went well in the huddle?", help_text="One line")
+    again = facilitator_client.get(url).content.decode()
+    assert 'value="What went well in the huddle?"' in again
+    assert 'value="One line"' in again
 
 
 def test_question_set_copy_with_no_name_shows_the_set_page_with_the_error_on_the_copy_form(facilitator_client, cohort):

@@ -220,7 +220,10 @@ class QuestionUpdateView(QuestionEditMixin, CohortPageMixin, ServiceFormView):
         return {**super().get_form_kwargs(), "question_set": self.question_set, "question": self.question}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(question=self.question, question_set=self.question_set, **kwargs)
+        context = super().get_context_data(question=self.question, question_set=self.question_set, **kwargs)
+        # The question as it is (not sent, no errors): drawn once per process for what it shows.
+        context["form_drawn"] = empty_form_drawn(context["form"])
+        return context
 
     def perform(self, form):
         return services.question_update(
