@@ -308,6 +308,21 @@ def test_response_rows_hold_every_kind_of_answer_with_its_choices_then_and_conse
     assert invitation.updated_at < response.submitted_at
 
 
+def test_a_response_with_no_answers_still_marks_its_invitation_answered(open_survey, linked):
+    """Every question optional and none answered: no answer rows, the invitation marked all the same
+    (on PostgreSQL the write is then the UPDATE alone)."""
+    open_survey.question_set.questions.update(required=False)
+    open_survey.question_set.save()  # a new version: the cached structure is read again
+    open_survey.refresh_from_db()
+    invitation, token = linked[0]
+
+    response = response_submit(invitation=invitation, token=token, raw_answers={})
+
+    assert not Answer.objects.filter(response=response).exists()
+    invitation.refresh_from_db()
+    assert invitation.responded_at == response.submitted_at
+
+
 def test_a_response_already_there_for_an_unmarked_invitation_is_updated_not_duplicated(open_survey, linked):
     """On a unique key already holding the respondent, the new response's INSERT writes nothing and
     the transaction goes on with the response that is there (no error, nothing lost)."""
