@@ -2,6 +2,7 @@ import datetime
 
 from django import template
 
+from reports.body import report_body_html
 from reports.figures import figures_html
 
 register = template.Library()
@@ -28,3 +29,10 @@ def anchor(evidence):
 def report_figures(context):
     """Sections 3 to 7 of the report in ``context["data"]`` (``reports.figures``)."""
     return figures_html(context["data"], pdf=bool(context.get("pdf")))
+
+
+@register.simple_tag(takes_context=True)
+def report_body(context):
+    """The report page's nine sections, drawn once per process for the same report and kind of viewer
+    (``reports.body``)."""
+    return report_body_html(context)
