@@ -74,6 +74,8 @@ def test_the_digest_moves_with_any_write_to_what_the_report_is_drawn_from(world)
 def test_the_digest_moves_with_the_choices_of_an_evaluation_answer(world):
     # The digest reads the choices of the evaluation's and follow-up's answers only (the build reads no
     # other): a choice moved, added or taken away there must still move it, as the report shows it.
+    if connection.vendor != "postgresql":
+        pytest.skip("the digest is made by PostgreSQL")
     through = Answer.choices.through
     chosen = through.objects.filter(answer__response__survey__kind=Survey.Kind.EVALUATION).order_by("pk")
     first = chosen.first()
