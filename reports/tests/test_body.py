@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from cohorts.models import Cohort
 from cohorts.tests.factories import UserFactory
 from reports import body, services
 from reports.models import KeyImpact
@@ -90,3 +91,37 @@ def test_only_staff_see_the_take_out_buttons_of_a_published_report_whoever_came_
     assert button not in before
     assert button in as_staff
     assert button not in after
+
+
+def test_the_top_and_breadcrumbs_follow_the_report_the_viewer_and_the_cohort(world):
+    facilitator = client_for(world.facilitator.person.user)
+    staff = client_for(UserFactory(is_staff=True))
+    draft = facilitator.get(url("report_detail", world.cohort)).content.decode()
+    services.report_publish(report=services.report_ensure(cohort=world.cohort), by=world.facilitator.person.user)
+    published = facilitator.get(url("report_detail", world.cohort)).content.decode()
+    as_staff = staff.get(url("report_detail", world.cohort)).content.decode()
+    Cohort.objects.filter(pk=world.cohort.pk).update(name="Northern leaders 2027")
+    renamed = facilitator.get(url("report_detail", world.cohort)).content.decode()
+
+    assert 'id="publish-link"' in draft
+    assert "Published on" not in draft
+    assert "Published on" in published
+    assert 'id="publish-link"' not in published
+    assert "Back to draft" not in published
+    assert "Back to draft" in as_staff
+    assert "Back to draft" not in renamed
+    assert "Impact report: Northern leaders 2027" in renamed
+    assert '">Northern leaders 2027</a></li>' in renamed  # the breadcrumbs
+
+
+def test_a_refused_form_posted_from_the_page_shows_its_error_once(world):
+    client = client_for(world.facilitator.person.user)
+    impact = KeyImpact.objects.filter(report__cohort=world.cohort).first()
+    move = reverse("reports:key_impact_move", kwargs={"cohort_pk": world.cohort.pk, "impact_pk": impact.pk})
+
+    refused = client.post(move, {"direction": "sideways"})
+    after = client.get(url("report_detail", world.cohort)).content.decode()
+
+    assert refused.status_code == 400
+    assert 'id="report-errors"' in refused.content.decode()
+    assert 'id="report-errors"' not in after
