@@ -27,12 +27,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cohorts.models import Cohort, Membership
-from common.compiled import CompiledQuery
+from cohorts.models import Cohort, Membership, Person
+from common.compiled import CompiledQuery, attnames, instance, instances_from_row, row_columns
 from modules.models import Module
 from projects.models import ActionLearningSet
 
@@ -52,9 +52,20 @@ def practice_moments_of(*, membership: Membership) -> list[PracticeMoment]:
     return list(PracticeMoment.objects.filter(membership=membership))
 
 
+def _cohort_moment(cohort_pk, pk):
+    return PracticeMoment.objects.filter(membership__cohort_id=cohort_pk, pk=pk).values_list(*attnames(PracticeMoment))
+
+
+# The moment and set pages read these on every request: compiled once per process (common.compiled).
+_COHORT_MOMENT = CompiledQuery(_cohort_moment, cohort_pk=-7421, pk=-7422)
+
+
 def practice_moment_get(*, cohort: Cohort, pk: int) -> PracticeMoment:
     """A moment of this cohort (404 otherwise); whose it is, the caller checks."""
-    return get_object_or_404(PracticeMoment, membership__cohort=cohort, pk=pk)
+    row = _COHORT_MOMENT.fetchone(cohort_pk=cohort.pk, pk=pk)
+    if row is None:
+        raise Http404("No practice moment of this cohort has this id.")
+    return instance(PracticeMoment, **dict(zip(attnames(PracticeMoment), row, strict=True)))
 
 
 def practice_nudges_are_on(*, membership: Membership) -> bool:
@@ -62,13 +73,34 @@ def practice_nudges_are_on(*, membership: Membership) -> bool:
     return preference is None or preference.nudges_on
 
 
-def practice_set_of(*, membership: Membership) -> ActionLearningSet | None:
-    """The set a participant's shared reflections go to (their set in this cohort), with its facilitator."""
+# A set with its facilitator's membership and person (``practice_set_of``'s select_related), in this order.
+_SET_ROW = ((ActionLearningSet, ""), (Membership, "set_facilitator__"), (Person, "set_facilitator__person__"))
+
+
+def _member_set(membership_pk):
     return (
-        ActionLearningSet.objects.filter(set_memberships__membership=membership)
-        .select_related("set_facilitator__person")
-        .first()
+        ActionLearningSet.objects.filter(set_memberships__membership_id=membership_pk)
+        .order_by("cohort", "name")  # as first() orders them (the model's ordering)
+        .values_list(*row_columns(_SET_ROW))[:1]
     )
+
+
+_MEMBER_SET = CompiledQuery(_member_set, membership_pk=-7423)
+
+
+def practice_set_of(*, membership: Membership) -> ActionLearningSet | None:
+    """The set a participant's shared reflections go to (their set in this cohort), with its facilitator
+    (and the facilitator's person) loaded. One statement, compiled once per process."""
+    row = _MEMBER_SET.fetchone(membership_pk=membership.pk)
+    if row is None:
+        return None
+    (action_learning_set, facilitator, person), _rest = instances_from_row(row, *(m for m, _p in _SET_ROW))
+    if facilitator.pk is None:
+        facilitator = None
+    else:
+        Membership.person.field.set_cached_value(facilitator, person)
+    ActionLearningSet.set_facilitator.field.set_cached_value(action_learning_set, facilitator)
+    return action_learning_set
 
 
 # -- reflections shared with a set -----------------------------------------------------------

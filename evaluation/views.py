@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 from cohorts.access import FACILITATOR, MEMBER
 from cohorts.models import Membership
 from common.drawn import drawn
+from common.drawn_forms import empty_form_drawn
 from common.views import ServiceFormView
 
 from . import selectors, services
@@ -76,7 +77,10 @@ class PracticeMomentFormMixin(ParticipantMixin):
         return _list_url(self.request.cohort)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(moment=self.moment, **kwargs)
+        context = super().get_context_data(moment=self.moment, **kwargs)
+        # An empty form (one not sent back with errors) is drawn once per process for what it shows.
+        context["form_drawn"] = empty_form_drawn(context["form"])
+        return context
 
 
 class PracticeMomentCreateView(PracticeMomentFormMixin, ServiceFormView):

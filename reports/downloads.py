@@ -13,8 +13,13 @@ a digest of every row it is drawn from, the language and the day), so a download
 report neither renders its HTML nor builds its rows: it reads the digest and the file. The file's own
 key still comes from its input, so a file drawn by one process serves the others.
 
+Each process also keeps the last few files it served from the cache or put there (``FILES_KEPT``),
+by the same key: the key is a digest of the file's input, so a file kept is the one the cache would
+give, and an unchanged report's download reads the digest of its rows and nothing else (no round
+trip to Redis for a hundred kilobytes).
+
 The cache only saves time: while it is unavailable (Redis down) the file is drawn as it would be
-without it, and a warning says so.
+without it, and a warning says so (and the process does not keep it either).
 """
 
 from __future__ import annotations
@@ -45,6 +50,10 @@ def file_key(kind: str, sources: Iterable[str | bytes]) -> str:
 # (``ReportPage.stamp``): the same stamp is the same input, so its key need not be made again.
 _keys = Memo(64)
 
+# The files themselves, by key: a few, as each can be a megabyte (a finished cohort's PDF).
+FILES_KEPT = 8
+_files = Memo(FILES_KEPT)
+
 
 def file_cached(
     kind: str,
@@ -69,20 +78,27 @@ def file_cached(
     def drawn() -> bytes:
         return draw(made[0] if made else sources())
 
+    content = _files.get(key)
+    if content is not None:
+        return content
     try:
         content = cache.get(key)
     except CACHE_UNAVAILABLE as exc:
         logger.warning("Report file cache unavailable, the %s is drawn without it: %s", kind, exc)
         return drawn()
     if content is not None:
+        _files.put(key, content)
         return content
     content = drawn()
     try:
         cache.set(key, content, settings.REPORT_FILE_CACHE_SECONDS)
     except CACHE_UNAVAILABLE as exc:
         logger.warning("Report file cache unavailable, the %s was drawn but not kept: %s", kind, exc)
+        return content
+    _files.put(key, content)
     return content
 
 
 def file_keys_clear() -> None:
     _keys.clear()
+    _files.clear()

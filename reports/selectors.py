@@ -21,6 +21,7 @@ snapshot without reading names.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
@@ -67,7 +68,13 @@ SECTIONS = [
 
 
 def section_titles() -> dict[str, str]:
-    return {key: _(title) for key, title in SECTIONS}
+    return dict(_section_titles(get_language()))
+
+
+@functools.cache
+def _section_titles(language: str | None) -> tuple[tuple[str, str], ...]:
+    """The titles translated into ``language`` (the active one, which ``_`` reads), made once a language."""
+    return tuple((key, _(title)) for key, title in SECTIONS)
 
 
 def template_titles() -> dict[str, str]:

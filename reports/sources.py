@@ -16,7 +16,8 @@ digest is never older than the rows the digest was made from.
 
 The rows are those of every table the build reads, for the cohort: its report and key impacts,
 modules, PDSA cycles and Act items, memberships, people and attendance, practice moments, surveys with
-their question sets, questions and choices, invitations, responses and answers, chosen quotes, sets,
+their question sets, questions and choices, invitations, responses and answers (and the choices of the
+evaluation's and follow-up's answers: the only answers' choices the build counts), chosen quotes, sets,
 projects, measures, data points and project cycles. reports/tests/test_sources.py checks that every
 table the build's statements name is among them. Elsewhere than on PostgreSQL there is no digest and
 the report is built on every request.
@@ -35,6 +36,7 @@ from projects.models import ActionLearningSet, DataPoint, ImprovementProject, Me
 from surveys.models import Answer, Choice, Invitation, Question, QuestionSet, Response, Survey
 
 from .models import ImpactReport, KeyImpact
+from .reads import LEVEL_KINDS
 
 
 def _table(model) -> str:
@@ -72,6 +74,19 @@ def _pointed(model, pointers: list[tuple[str, object, str]], carry: tuple[str, .
     return _rows(model, f"id = ANY(ARRAY({selects}))", carry)
 
 
+def _level_answers() -> str:
+    """The answers (of the ``answer`` row set) to a survey of a kind whose answers' choices the build
+    counts: the evaluation and follow-up (``reports.reads.LEVEL_KINDS``). A module survey's answers
+    are many and their choices are never read; a survey's kind is in its own row, so a survey that
+    changes kind changes the digest anyway."""
+    kinds = ", ".join(f"'{kind}'" for kind in LEVEL_KINDS)  # the models' own values, not input
+    return (
+        f"(SELECT a.id FROM answer a JOIN response r ON r.id = a.{_column(Answer, 'response')}"  # noqa: S608
+        f" JOIN survey s ON s.id = r.{_column(Response, 'survey')} WHERE s.{_column(Survey, 'kind')} IN ({kinds}))"
+        " AS level_answer"
+    )
+
+
 def _sources() -> list[tuple[str, object, str]]:
     """(name of the row set, model, the statement selecting its rows), parents before children."""
     answer_choices = Answer.choices.through
@@ -94,14 +109,15 @@ def _sources() -> list[tuple[str, object, str]]:
         ("person", Person, _pointed(Person, [("membership", Membership, "person")])),
         ("attendance", Attendance, _children(Attendance, "module", "module")),
         ("moment", PracticeMoment, _children(PracticeMoment, "membership", "membership")),
-        ("survey", Survey, _children(Survey, "cohort", "cohort", carry=("question_set",))),
+        ("survey", Survey, _children(Survey, "cohort", "cohort", carry=("question_set", "kind"))),
         ("question_set", QuestionSet, _pointed(QuestionSet, [("survey", Survey, "question_set")])),
         ("question", Question, _children(Question, "question_set", "question_set")),
         ("choice", Choice, _children(Choice, "question", "question")),
         ("invitation", Invitation, _children(Invitation, "survey", "survey")),
-        ("response", Response, _children(Response, "survey", "survey")),
-        ("answer", Answer, _children(Answer, "response", "response")),
-        ("answer_choice", answer_choices, _children(answer_choices, "answer", "answer")),
+        ("response", Response, _children(Response, "survey", "survey", carry=("survey",))),
+        ("answer", Answer, _children(Answer, "response", "response", carry=("response",))),
+        # Only the evaluation and follow-up answers' choices: the build reads no other (reads._choice_counts).
+        ("answer_choice", answer_choices, _children(answer_choices, "answer", _level_answers())),
         ("set", ActionLearningSet, _children(ActionLearningSet, "cohort", "cohort")),
         ("project", ImprovementProject, _children(ImprovementProject, "action_learning_set", "set")),
         ("measure", Measure, _children(Measure, "project", "project")),
@@ -122,8 +138,11 @@ def _digest_statement() -> str:
     sources = _sources()
     sets = ",\n".join(f"{name} AS MATERIALIZED ({ids})" for name, _model, ids in sources)
     # Each row's version hashed to 64 bits and summed: no sort, no long string (15% faster than an ordered
-    # string_agg here). Ids, xmins and ctids are PostgreSQL's, so a change escapes only by a 64-bit collision.
-    versions = "coalesce(sum(hashtextextended(t.id || '.' || t.xmin || t.ctid, 0)), 0)"
+    # string_agg here). The ctid is hashed as it is (hashtidextended, PostgreSQL 14+), seeded with a hash
+    # of the xmin seeded with the id: half the time of hashing a text made of the three, the statement's
+    # slowest part on a big cohort. Ids, xmins and ctids are PostgreSQL's, so a change escapes only by a
+    # 64-bit collision.
+    versions = "coalesce(sum(hashtidextended(t.ctid, hashint8extended(t.xmin::text::bigint, t.id))), 0)"
     parts = ",\n".join(
         f"(SELECT '{name}:' || count(*) || ':' || {versions} FROM {name} t)"  # noqa: S608
         for name, _model, _ids in sources

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -46,8 +47,12 @@ def report_context(cohort) -> dict:
         "pdf_unavailable": pdf.pdf_unavailable_reason(),
     }
     if not page.is_published:
-        context["impact_form"] = KeyImpactForm(evidence_choices=selectors.evidence_choices(page.data))
-        context["narrative_form"] = NarrativeForm(initial=page.data["narrative"])
+        # Made only if the sections are drawn (reports.body keeps them drawn for the same report).
+        data = page.data
+        context["impact_form"] = SimpleLazyObject(
+            lambda: KeyImpactForm(evidence_choices=selectors.evidence_choices(data))
+        )
+        context["narrative_form"] = SimpleLazyObject(lambda: NarrativeForm(initial=data["narrative"]))
     return context
 
 

@@ -5,14 +5,19 @@ import datetime
 import re
 
 import pytest
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from cohorts.models import Person
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
+from evaluation import selectors
+from evaluation.forms import PracticeMomentForm
 from evaluation.models import PracticeMoment, PracticeNudgePreference
 from modules.tests.factories import modules_for_cohort
+from projects.models import ActionLearningSet
 from projects.tests.factories import ActionLearningSetFactory, SetMembershipFactory
 from tests.test_permissions import project_urls
 
@@ -141,6 +146,34 @@ def test_practice_moment_update_edits_own_moment(world):
     assert response.status_code == 302
     mine.refresh_from_db()
     assert (mine.method, mine.reflection) == ("team_dynamics", "")
+
+
+def test_practice_moment_update_shows_an_edit_at_once(world):
+    # The empty form is drawn once per process for what it shows: the moment, the set, its facilitator.
+    mine, client = world["mine"], client_for(world["me"].person.user)
+    edit_url = url("practice_moment_update", world["cohort"], moment_pk=mine.pk)
+    first = client.get(edit_url).text
+
+    PracticeMoment.objects.filter(pk=mine.pk).update(reflection="Tried silence for ten seconds", shared_with_set=True)
+    ActionLearningSet.objects.filter(pk=world["set_facilitator"].facilitated_sets.get().pk).update(name="Set Alpha")
+    Person.objects.filter(pk=world["set_facilitator"].person_id).update(full_name="Robin Fairweather")
+    page = client.get(edit_url).text
+
+    assert PRIVATE in first
+    assert "Tried silence for ten seconds" in page
+    assert PRIVATE not in page
+    assert not re.search(r'value="set"[^>]*checked', first)
+    assert re.search(r'value="set"[^>]*checked', page)
+    assert "Share it with my set, Set Alpha: its members and its facilitator, Robin Fairweather" in page
+
+
+def test_practice_moment_update_draws_the_form_as_crispy_forms_does(world):
+    mine = PracticeMoment.objects.get(pk=world["mine"].pk)
+    page = client_for(world["me"].person.user).get(url("practice_moment_update", world["cohort"], moment_pk=mine.pk))
+    action_learning_set = selectors.practice_set_of(membership=world["me"])
+    form = PracticeMomentForm(cohort=world["cohort"], action_learning_set=action_learning_set, moment=mine)
+
+    assert str(as_crispy_form(form)) in page.text
 
 
 @pytest.mark.parametrize("name", ["practice_moment_update", "practice_moment_delete"])

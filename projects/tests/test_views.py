@@ -4,6 +4,7 @@ import zipfile
 from decimal import Decimal
 
 import pytest
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,6 +14,7 @@ from cohorts.models import Membership
 from cohorts.services import membership_withdraw
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory, client_for
 from projects import services
+from projects.forms import DataImportForm, DataPointForm
 from projects.models import DataPoint, ImprovementProject, Presentation, SetMembership
 from projects.tests.factories import (
     ActionLearningSetFactory,
@@ -258,6 +260,42 @@ def test_measure_detail_with_few_points_says_not_enough_data(world):
 
     assert "Not enough data for the rules." in response.text
     assert "rc-shift" not in response.text.split("<figcaption")[0]
+
+
+def test_measure_detail_marks_the_pdsa_cycles_that_name_the_measure(world):
+    # The cycles and the measures each names are read for the chart: a change shows at once.
+    other = MeasureFactory(project=world["project_a"], name="Falls")
+    client = client_for(world["member_b"])
+    first = ProjectPDSACycleFactory(project=world["project_a"], title="Print SBAR cards")
+    unnamed = client.get(measure_url(world)).text
+    second = ProjectPDSACycleFactory(project=world["project_a"], title="Falls huddle")
+    second.measures.set([other])
+    elsewhere = client.get(measure_url(world)).text
+    first.measures.set([world["measure_a"]])
+    named = client.get(measure_url(world)).text
+
+    assert "PDSA 1: Print SBAR cards" in unnamed  # no cycle names it: all are marked
+    assert "PDSA 2: Falls huddle" in elsewhere
+    assert "PDSA 1: Print SBAR cards" in named
+    assert "Falls huddle" not in named
+
+
+def test_measure_detail_is_404_outside_its_project_and_cohort(world):
+    client = client_for(world["member_a"])
+    elsewhere = MeasureFactory()
+
+    assert client.get(project_url(world, "measure_detail", measure_pk=elsewhere.pk)).status_code == 404
+    assert (
+        client.get(project_url(world, "measure_detail", key="project_b", measure_pk=world["measure_a"].pk)).status_code
+        == 404
+    )
+
+
+def test_measure_detail_draws_its_forms_as_crispy_forms_does(world):
+    page = client_for(world["member_a"]).get(measure_url(world)).text
+
+    assert str(as_crispy_form(DataPointForm(measure=world["measure_a"]))) in page
+    assert str(as_crispy_form(DataImportForm())) in page
 
 
 def test_data_points_import_view_reports_rows_and_saves_nothing(world):

@@ -10,6 +10,7 @@ from django.views.generic import TemplateView
 
 from cohorts.access import MEMBER
 from common.drawn import drawn
+from common.drawn_forms import empty_form_drawn
 from common.views import ServiceFormPostView
 
 from .. import deletion_selectors, deletion_services, selectors, services
@@ -252,6 +253,9 @@ class MeasureDetailView(TemplateView):
         if can_edit:
             context.setdefault("point_form", DataPointForm(measure=measure))
             context.setdefault("import_form", DataImportForm())
+            # Each form not sent back with errors is drawn once per process for what it shows.
+            context["point_form_drawn"] = empty_form_drawn(context["point_form"])
+            context["import_form_drawn"] = empty_form_drawn(context["import_form"])
         return context
 
 

@@ -55,6 +55,7 @@ def drawn(monkeypatch):
 
     monkeypatch.setattr(weasyprint.HTML, "write_pdf", counted_write_pdf)
     monkeypatch.setattr(openpyxl.Workbook, "save", counted_save)
+    downloads.file_keys_clear()  # files this process kept for an earlier test's report
     return counts
 
 
@@ -71,6 +72,23 @@ def test_the_same_report_is_drawn_once_then_served_from_the_cache(world, facilit
     assert xlsx_again.content == xlsx_first.content
     assert len(redis_cache._cache.get_client().keys("*reports:pdf:*")) == 1
     assert len(redis_cache._cache.get_client().keys("*reports:xlsx:*")) == 1
+
+
+def test_a_file_served_once_is_served_again_by_the_process_without_the_cache(
+    world, facilitator, drawn, redis_cache, monkeypatch
+):
+    first = [facilitator.get(url(name, world.cohort)).content for name in ("report_pdf", "report_xlsx")]
+    asked = []
+    monkeypatch.setattr(downloads.cache, "get", lambda key, *args, **kwargs: asked.append(key))
+    again = [facilitator.get(url(name, world.cohort)).content for name in ("report_pdf", "report_xlsx")]
+
+    assert again == first
+    assert asked == []
+    assert drawn == {"pdf": 1, "xlsx": 1}
+    # Still the cache's own: another process (here, this one forgetting) reads it from there.
+    monkeypatch.undo()
+    downloads.file_keys_clear()
+    assert facilitator.get(url("report_pdf", world.cohort)).content == first[0]
 
 
 def test_a_change_to_the_report_draws_a_new_pdf_and_spreadsheet_showing_it(world, facilitator, drawn):

@@ -17,7 +17,8 @@ from projects.models import DataPoint
 from reports import selectors, services, sources
 from reports.models import KeyImpact
 from surveys import structure
-from surveys.models import Answer
+from surveys.models import Answer, Choice, Question, Survey
+from surveys.tests.factories import ChoiceFactory, QuestionFactory
 
 from .builders import evaluation_choices_add, report_cohort
 
@@ -68,6 +69,44 @@ def test_the_digest_moves_with_any_write_to_what_the_report_is_drawn_from(world)
     assert digest(world) == seen[-1]
 
     assert len(set(seen)) == len(seen)
+
+
+def test_the_digest_moves_with_the_choices_of_an_evaluation_answer(world):
+    # The digest reads the choices of the evaluation's and follow-up's answers only (the build reads no
+    # other): a choice moved, added or taken away there must still move it, as the report shows it.
+    if connection.vendor != "postgresql":
+        pytest.skip("the digest is made by PostgreSQL")
+    through = Answer.choices.through
+    chosen = through.objects.filter(answer__response__survey__kind=Survey.Kind.EVALUATION).order_by("pk")
+    first = chosen.first()
+    other = Choice.objects.filter(question=first.choice.question).exclude(pk=first.choice_id).first()
+    seen = [digest(world)]
+    counts = [selectors.report_data_build(cohort=world.cohort)["kirkpatrick"]]
+
+    through.objects.filter(pk=first.pk).update(choice=other)
+    seen.append(digest(world))
+    counts.append(selectors.report_data_build(cohort=world.cohort)["kirkpatrick"])
+    through.objects.filter(pk=first.pk).delete()
+    seen.append(digest(world))
+    through.objects.create(answer_id=first.answer_id, choice_id=first.choice_id)
+    seen.append(digest(world))
+
+    assert counts[0] != counts[1]  # the report shows the move: the digest must follow it
+    assert len(set(seen)) == len(seen)
+
+
+def test_a_module_surveys_answer_choices_are_not_read_by_the_build(world):
+    # Why the digest leaves them out: nothing the report shows changes with them.
+    module_survey = Survey.objects.filter(cohort=world.cohort, kind=Survey.Kind.MODULE).first()
+    question = QuestionFactory(question_set=module_survey.question_set, kind=Question.Kind.SINGLE_CHOICE, order=9)
+    choice = ChoiceFactory(question=question)
+    response = module_survey.responses.first()
+    answer = Answer.objects.create(response=response, question=question)
+    before = selectors.report_data_build(cohort=world.cohort)
+    answer.choices.set([choice])
+    after = selectors.report_data_build(cohort=world.cohort)
+
+    assert {k: v for k, v in before.items() if k != "built_at"} == {k: v for k, v in after.items() if k != "built_at"}
 
 
 def test_another_cohorts_writes_leave_the_digest_alone(world):
