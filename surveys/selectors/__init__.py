@@ -36,7 +36,14 @@ from .results import (
     results_values,
     survey_results,
 )
-from .summaries import HEADLINE_LABELS, SurveySummary, Trend, survey_summaries_for_cohort, survey_trends_for_cohort
+from .summaries import (
+    HEADLINE_LABELS,
+    SurveySummary,
+    Trend,
+    survey_summaries_for_cohort,
+    survey_trends_for_cohort,
+    trend_values,
+)
 
 __all__ = [
     "HEADLINE_LABELS",
@@ -77,4 +84,5 @@ __all__ = [
     "survey_summaries_for_cohort",
     "survey_summary_counts",
     "survey_trends_for_cohort",
+    "trend_values",
 ]

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
 
@@ -294,7 +294,7 @@ def results_values(results: SurveyResults) -> dict:
             "texts": [{"text": t.text, "name": t.name} for t in r.texts],
             "by_profession": [{"profession": p.profession, "count": p.count, "mean": p.mean} for p in r.by_profession],
         }
-        rows.append((result, asdict(bar_chart(r.bars)) if r.bars else None))
+        rows.append((result, bar_chart(r.bars).values() if r.bars else None))
     return {"named": results.survey.is_named, "min_group": MIN_GROUP, "rows": rows}
 
 

@@ -20,7 +20,7 @@ from common.audit import audit_export
 from common.drawn import drawn
 from common.drawn_forms import empty_form_drawn
 from common.views import CohortPageMixin, ServiceFormView
-from surveys import charts, disclosure, exports, selectors, services
+from surveys import disclosure, exports, selectors, services
 from surveys.forms import CohortSurveySettingsForm, SurveySettingsForm
 from surveys.models import Invitation, Survey
 
@@ -204,13 +204,13 @@ class SurveyExportView(View):
         return exports.csv_response(survey)
 
 
+TREND_SECTIONS = "surveys/partials/_trend_sections.html"
+
+
 class SurveyTrendsView(CohortPageMixin, TemplateView):
     template_name = "surveys/survey_trends.html"
 
     def get_context_data(self, **kwargs):
         surveys, trends = selectors.survey_trends_for_cohort(cohort=self.request.cohort)
-        items = []
-        for trend in trends:
-            low, high = (-100, 100) if trend.kind == "nps" else (1, 5)
-            items.append((trend, charts.line_chart(trend.points, low=low, high=high)))
-        return super().get_context_data(surveys=surveys, items=items, **kwargs)
+        trend_sections = drawn(TREND_SECTIONS, selectors.trend_values(trends)) if trends else ""
+        return super().get_context_data(surveys=surveys, trend_sections=trend_sections, **kwargs)
