@@ -33,6 +33,7 @@ from .results import (
     QuestionResult,
     SurveyResults,
     TextAnswer,
+    results_rate_values,
     results_values,
     survey_results,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "question_set_list",
     "question_set_questions",
     "question_set_visible",
+    "results_rate_values",
     "results_values",
     "score_moves",
     "survey_invitee_count",

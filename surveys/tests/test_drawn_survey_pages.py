@@ -8,10 +8,12 @@ import pytest
 from django.template import engines
 from django.urls import reverse
 
+from cohorts.models import Person
 from common.drawn import cache_clear
+from modules.models import Module
 from surveys.charts import bar_chart, line_chart
-from surveys.models import Answer, Question
-from surveys.selectors import Bar, survey_trends_for_cohort, trend_values
+from surveys.models import Answer, Question, Survey
+from surveys.selectors import Bar, survey_results, survey_trends_for_cohort, trend_values
 from surveys.services import response_submit, survey_close
 from surveys.tests.factories import ANSWERS
 
@@ -88,3 +90,74 @@ def test_survey_trends_page_shows_a_change_at_once(facilitator_client, cohort, o
     assert "4.33" in facilitator_client.get(url).content.decode()
     Question.objects.filter(question_set=open_survey.question_set, code="usefulness").update(text="Worth my time?")
     assert "Worth my time?" in facilitator_client.get(url).content.decode()
+
+
+# The results page's heading, response rate and downloads as the page drew them from the survey and
+# its SurveyResults before they were drawn from plain values.
+RATE_FROM_OBJECTS = """{% load i18n %}<h1>{% blocktranslate with number=module.number title=module.title %}Results: module {{ number }}, {{ title }}{% endblocktranslate %}</h1>
+<p class="lead">{{ survey.get_status_display }} · {{ survey.get_privacy_display }}</p>
+
+<section aria-labelledby="rate-title" class="mb-4">
+  <h2 id="rate-title" class="h4">{% translate "Response rate" %}</h2>
+  <p class="fs-5" id="response-rate">{% blocktranslate with responded=results.responded invited=results.invited %}{{ responded }} of {{ invited }} invited have responded{% endblocktranslate %}{% if results.response_rate is not None %} ({% widthratio results.responded results.invited 100 %}%){% endif %}</p>
+  {% if results.professions %}
+  <div class="table-responsive" tabindex="0">
+  <table class="table table-sm w-auto">
+    <caption>{% translate "Response rate by profession" %}{% if survey.privacy != "named" %} – {% blocktranslate with n=results.min_group %}professions with fewer than {{ n }} respondents are pooled with the smallest others, so that every group shown has at least {{ n }}{% endblocktranslate %}{% endif %}</caption>
+    <thead><tr><th scope="col">{% translate "Profession" %}</th><th scope="col">{% translate "Invited" %}</th><th scope="col">{% translate "Responded" %}</th></tr></thead>
+    <tbody>{% for row in results.professions %}<tr><th scope="row">{{ row.profession }}</th><td>{{ row.invited }}</td><td>{{ row.responded }}</td></tr>{% endfor %}</tbody>
+  </table>
+  </div>
+  {% endif %}
+  {% if results.visible %}
+  <p><a class="btn btn-outline-secondary btn-sm" href="{% url 'surveys:survey_export' cohort.pk module.number 'csv' %}">{% translate "Download CSV" %}</a>
+     <a class="btn btn-outline-secondary btn-sm" href="{% url 'surveys:survey_export' cohort.pk module.number 'xlsx' %}">{% translate "Download Excel (XLSX)" %}</a>
+     <a class="btn btn-outline-primary btn-sm" href="{% url 'surveys:survey_trends' cohort.pk %}">{% translate "Scores across modules" %}</a></p>
+  {% endif %}
+</section>
+"""  # noqa: E501
+
+
+def _rate_from_objects(cohort, survey):
+    survey = Survey.objects.select_related("module", "cohort", "question_set").get(pk=survey.pk)
+    results = survey_results(survey=survey)
+    context = {"cohort": cohort, "module": survey.module, "survey": survey, "results": results}
+    return engines["django"].from_string(RATE_FROM_OBJECTS).render(context), results
+
+
+@pytest.mark.parametrize("privacy", [Survey.Privacy.NAMED, Survey.Privacy.PSEUDONYMOUS, Survey.Privacy.ANONYMOUS])
+def test_survey_results_page_shows_what_the_objects_show(facilitator_client, cohort, open_survey, linked, privacy):
+    Survey.objects.filter(pk=open_survey.pk).update(privacy=privacy)
+    Person.objects.filter(memberships__cohort=cohort).update(profession=Person.Profession.NURSE)
+    url = _url("survey_results", cohort, number=1)
+    seen = []
+    for step in ("none", "three", "closed"):
+        if step == "three":
+            _answer(linked, 3)
+        if step == "closed":
+            survey_close(survey=open_survey)
+        expected, results = _rate_from_objects(cohort, open_survey)
+        page = facilitator_client.get(url).content.decode()
+        assert expected in page, step
+        seen.append((results.responded, results.visible, bool(results.professions)))
+    named = privacy == Survey.Privacy.NAMED  # a named survey's figures do not wait for the close
+    assert seen == [(0, named, named), (3, named, True), (3, True, True)]  # under 3 respondents: pooled away
+
+
+def test_survey_results_page_shows_a_change_at_once(facilitator_client, cohort, open_survey, linked):
+    url = _url("survey_results", cohort, number=1)
+    _answer(linked, 1)
+    assert "1 of 4 invited have responded (25%)" in facilitator_client.get(url).content.decode()
+    _answer(linked[1:], 1)
+    page = facilitator_client.get(url).content.decode()
+    assert "2 of 4 invited have responded (50%)" in page
+    assert "Download CSV" not in page  # pseudonymous and open: the figures wait for the close
+    Module.objects.filter(pk=open_survey.module_id).update(title="Leading change")
+    assert "Results: module 1, Leading change" in facilitator_client.get(url).content.decode()
+    Survey.objects.filter(pk=open_survey.pk).update(privacy=Survey.Privacy.NAMED)
+    page = facilitator_client.get(url).content.decode()
+    assert "Named: facilitators see who said what" in page
+    assert "Download CSV" in page
+    assert "professions with fewer than" not in page
+    survey_close(survey=open_survey)
+    assert f"{Survey.Status.CLOSED.label} · " in facilitator_client.get(url).content.decode()

@@ -172,6 +172,7 @@ class InvitationLinkCreateView(View):
         return response
 
 
+RESULTS_RATE = "surveys/partials/_results_rate.html"
 RESULTS_QUESTIONS = "surveys/partials/_results_questions.html"
 
 
@@ -180,10 +181,16 @@ class SurveyResultsView(CohortPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         survey = survey_of_module(self.request, self.kwargs["number"])
-        results = selectors.survey_results(survey=survey)
+        results = selectors.survey_results(survey=survey, read_with_relations=True)
+        results_rate = drawn(RESULTS_RATE, selectors.results_rate_values(results, cohort_pk=self.request.cohort.pk))
         question_results = drawn(RESULTS_QUESTIONS, selectors.results_values(results)) if results.visible else ""
         return super().get_context_data(
-            module=survey.module, survey=survey, results=results, question_results=question_results, **kwargs
+            module=survey.module,
+            survey=survey,
+            results=results,
+            results_rate=results_rate,
+            question_results=question_results,
+            **kwargs,
         )
 
 
