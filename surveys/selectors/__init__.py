@@ -22,6 +22,7 @@ from .pdsa import (
     ScoreMove,
     pdsa_entry_for_module,
     pdsa_entry_values,
+    pdsa_record_values,
     pdsa_timeline_for_cohort,
     score_moves,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "open_invitations_for_user",
     "pdsa_entry_for_module",
     "pdsa_entry_values",
+    "pdsa_record_values",
     "pdsa_timeline_for_cohort",
     "question_set_detail",
     "question_set_editable",

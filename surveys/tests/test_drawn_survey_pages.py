@@ -2,20 +2,25 @@
 (common.drawn): what they show must be what drawing from the objects shows, and a change must show
 at once (every value the part shows is in its key)."""
 
+import re
 from dataclasses import asdict
 
 import pytest
-from django.template import engines
+from django.template import Context, engines
 from django.urls import reverse
+from django.utils import timezone
 
-from cohorts.models import Person
+from cohorts.models import Cohort, Person
+from cohorts.tests.factories import MembershipFactory
 from common.drawn import cache_clear
-from modules.models import Module
+from modules.models import ActItem, Module
+from modules.tests.factories import ActItemFactory, PDSACycleFactory, modules_for_cohort
 from surveys.charts import bar_chart, line_chart
-from surveys.models import Answer, Question, Survey
+from surveys.models import Answer, Invitation, Question, Survey
 from surveys.selectors import Bar, survey_results, survey_trends_for_cohort, trend_values
 from surveys.services import response_submit, survey_close
 from surveys.tests.factories import ANSWERS
+from surveys.tests.surveydata import survey_with_results
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +166,95 @@ def test_survey_results_page_shows_a_change_at_once(facilitator_client, cohort, 
     assert "professions with fewer than" not in page
     survey_close(survey=open_survey)
     assert f"{Survey.Status.CLOSED.label} · " in facilitator_client.get(url).content.decode()
+
+
+# The PDSA record page: its breadcrumbs, Study summary and moves, pager and (for an unbound formset) Act
+# rows are drawn from plain values; the partials as the page included them from the objects.
+PDSA_PARTS_FROM_OBJECTS = {
+    "breadcrumbs": '{% load i18n %}{% translate "PDSA record" as here %}'
+    '{% include "modules/partials/_breadcrumbs.html" with here=here %}',
+    "survey_summary": '{% include "surveys/partials/_survey_summary.html" with survey=entry.survey %}',
+    "moves": '{% include "surveys/partials/_moves.html" with moves=entry.moves before_number=module.number '
+    'after_number=module.number|add:"1" %}',
+    "pager": '{% include "modules/partials/_module_pager.html" with modules=modules previous=entry.previous_module '
+    'next=entry.next_module url_name="surveys:pdsa_cycle_update" pdsa_only=True '
+    'pager_label=_("PDSA cycles of this cohort") %}',
+}
+
+
+def _pdsa_record(cohort):
+    modules = modules_for_cohort(cohort)
+    people = MembershipFactory.create_batch(5, cohort=cohort)
+    survey_with_results(module=modules[0], memberships=people, usefulness=[3, 3, 4, 2], recommend=[6, 7, 9, 5])
+    survey_with_results(module=modules[1], memberships=people, usefulness=[5, 4, 4, 5, 4], recommend=[9, 9, 10, 8])
+    cycle = PDSACycleFactory(module=modules[0])
+    ActItemFactory(cycle=cycle, text='Less <b>"lecture"</b> & more practice', done=True, done_at=timezone.now())
+    ActItemFactory(cycle=cycle, text="Send the pre-reading earlier")
+    return modules, cycle
+
+
+def _page_context(response) -> dict:
+    """The page template's context (the test client also lists the drawn partials' first drawings)."""
+    return next(c for c in response.context if "view" in c).flatten()
+
+
+def _drawn_per_request(response, template_text):
+    """A part of the page as the template drew it from the view's objects."""
+    context = _page_context(response)
+    return engines["django"].from_string(template_text).render(context, response.wsgi_request)
+
+
+def test_pdsa_record_page_shows_what_the_objects_show(facilitator_client, cohort):
+    _pdsa_record(cohort)
+    compared = []
+    for number in (1, 2, 5):  # moves to module 2; a survey with no next one; the last surveyed module
+        response = facilitator_client.get(_url("pdsa_cycle_update", cohort, number=number))
+        page, context = response.content.decode(), _page_context(response)
+        for name, template_text in PDSA_PARTS_FROM_OBJECTS.items():
+            if name == "moves" and not context["entry"].moves:
+                assert context["moves"] == ""
+                continue
+            expected = _drawn_per_request(response, template_text)
+            assert expected == str(context[name]), (number, name)
+            assert expected in page, (number, name)
+            compared.append((number, name))
+    assert (1, "moves") in compared
+    assert (2, "moves") not in compared
+
+
+def test_pdsa_record_act_rows_are_what_the_formset_draws(facilitator_client, cohort):
+    _pdsa_record(cohort)
+    response = facilitator_client.get(_url("pdsa_cycle_update", cohort, number=1))
+    drawn_rows = str(response.context["act_rows"])
+    assert "Less &lt;b&gt;&quot;lecture&quot;&lt;/b&gt; &amp; more practice" in drawn_rows
+    assert drawn_rows.count('<span class="badge text-bg-success">done</span>') == 1
+    assert drawn_rows.count('type="checkbox"') == 2  # the two saved changes; the two new lines have none
+    # The page as drawn on each request for a sent formset: the same HTML for this unbound one.
+    context = _page_context(response) | {"act_rows": None}
+    template = engines["django"].engine.get_template("surveys/pdsacycle_update.html")
+    per_request = template.render(Context(context))
+    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+    assert strip.sub("", per_request) == strip.sub("", response.content.decode())
+    empty = facilitator_client.get(_url("pdsa_cycle_update", cohort, number=3))
+    assert str(empty.context["act_rows"]).count('type="text"') == 2
+
+
+def test_pdsa_record_page_shows_a_change_at_once(facilitator_client, cohort):
+    modules, cycle = _pdsa_record(cohort)
+    url = _url("pdsa_cycle_update", cohort, number=1)
+    facilitator_client.get(url)
+    item = cycle.act_items.get(text="Send the pre-reading earlier")
+    ActItem.objects.filter(pk=item.pk).update(done=True, done_at=timezone.now(), text="Send it a week earlier")
+    page = facilitator_client.get(url).content.decode()
+    assert page.count('<span class="badge text-bg-success">done</span>') == 2
+    assert 'value="Send it a week earlier"' in page
+    ActItemFactory(cycle=cycle, text="A third change")
+    page = facilitator_client.get(url).content.decode()
+    assert 'value="A third change"' in page
+    assert 'name="act-TOTAL_FORMS" value="5"' in page
+    Module.objects.filter(pk=modules[1].pk).update(title="Systems thinking")
+    assert "Next: 2. Systems thinking" in facilitator_client.get(url).content.decode()
+    Cohort.objects.filter(pk=cohort.pk).update(name="Tamar Vale 3")
+    assert f'<a href="/cohorts/{cohort.pk}/">Tamar Vale 3</a>' in facilitator_client.get(url).content.decode()
+    Invitation.objects.filter(survey__module=modules[0], responded_at__isnull=True).update(responded_at=timezone.now())
+    assert "5 of 5 invited responded (100%)" in facilitator_client.get(url).content.decode()

@@ -22,6 +22,42 @@ from surveys import selectors
 PDSA_FIELDS = ("plan_intent", "plan_prediction", "do_notes", "study_reading")
 
 
+BREADCRUMBS = "modules/partials/_breadcrumbs.html"
+SURVEY_SUMMARY = "surveys/partials/_survey_summary.html"
+MOVES = "surveys/partials/_moves.html"
+PAGER = "modules/partials/_module_pager.html"
+ACT_ROWS = "surveys/partials/_act_rows.html"
+
+
+def _hidden(field) -> dict:
+    """A hidden field of an unbound form as its widget draws it: name, id and value (None: no value)."""
+    return {"name": field.html_name, "id": field.auto_id, "value": field.field.widget.format_value(field.value())}
+
+
+def act_rows_drawn(formset, act_items) -> str | None:
+    """The Act list's management form and rows of an unbound formset without errors, drawn once per
+    process from what they show (common.drawn); None for a sent formset (the page draws it)."""
+    if formset.is_bound or formset.non_form_errors():
+        return None
+    done = {item.pk for item in act_items if item.done}
+    rows = []
+    for number, form in enumerate(formset.forms, start=1):
+        if form.errors:
+            return None
+        pk, text, delete = form["pk"], form["text"], form["delete"]
+        initial_pk = form.initial.get("pk")
+        rows.append(
+            {
+                "number": number,
+                "pk": _hidden(pk),
+                "text": {"name": text.html_name, "id": text.auto_id, "value": text.value()},
+                "delete": {"name": delete.html_name, "id": delete.auto_id} if initial_pk else None,
+                "done": initial_pk in done,
+            }
+        )
+    return drawn(ACT_ROWS, {"management": [_hidden(f) for f in formset.management_form], "rows": rows})
+
+
 class PDSACycleUpdateView(CohortPageMixin, ServiceFormView):
     """Record a module's PDSA cycle: Plan, Do, Study and the Act list (a formset beside the form)."""
 
@@ -57,6 +93,20 @@ class PDSACycleUpdateView(CohortPageMixin, ServiceFormView):
             entry=entry, module=entry.module, modules=self.modules, formset=self.formset, **kwargs
         )
         context["fields_drawn"] = empty_fields_drawn(context["form"], PDSA_FIELDS)
+        values = selectors.pdsa_record_values(
+            entry,
+            self.modules,
+            cohort=self.request.cohort,
+            here=_("PDSA record"),
+            pager_label=_("PDSA cycles of this cohort"),
+        )
+        context |= {
+            "breadcrumbs": drawn(BREADCRUMBS, values["breadcrumbs"]),
+            "survey_summary": drawn(SURVEY_SUMMARY, values["summary"]),
+            "moves": drawn(MOVES, values["moves"]) if entry.moves else "",
+            "pager": drawn(PAGER, values["pager"]),
+            "act_rows": act_rows_drawn(self.formset, entry.act_items),
+        }
         return context
 
     def perform(self, form):
