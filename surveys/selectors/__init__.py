@@ -36,6 +36,7 @@ from .results import (
     TextAnswer,
     results_rate_values,
     results_values,
+    survey_response_count,
     survey_results,
 )
 from .summaries import (
@@ -84,6 +85,7 @@ __all__ = [
     "score_moves",
     "survey_invitee_count",
     "survey_list_for_cohort",
+    "survey_response_count",
     "survey_results",
     "survey_summaries_for_cohort",
     "survey_summary_counts",

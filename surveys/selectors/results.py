@@ -186,6 +186,13 @@ def _survey_reread(survey_pk: int) -> Survey:
     return survey
 
 
+def survey_response_count(*, survey_pk: int) -> int:
+    """How many responses the survey has (what ``survey.responses.count()`` gives), in a statement
+    compiled once per process."""
+    row = _RESPONSES.fetchone(survey_pk=survey_pk)
+    return row[1] if row else 0
+
+
 def _profession_rates(survey: Survey) -> tuple[int, int, list[ProfessionRate]]:
     """How many were invited and how many of them responded, and the response rate by profession;
     outside named mode, grouped by disclosure.profession_groups. One statement (the totals are the

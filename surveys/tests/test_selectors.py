@@ -7,6 +7,7 @@ from surveys.selectors import (
     SummaryCounts,
     mean,
     nps,
+    survey_response_count,
     survey_results,
     survey_summaries_for_cohort,
     survey_summary_counts,
@@ -156,3 +157,13 @@ def test_surveys_with_counts_give_the_grouped_counts_in_the_surveys_query(open_s
         (len(invitations), 2, 3),
         (0, 0, 0),
     ]
+
+
+def test_survey_response_count_is_the_surveys_responses(open_survey, django_assert_num_queries):
+    other = SurveyFactory(question_set=open_survey.question_set)
+    responses_bulk_create(other, 2)
+    assert survey_response_count(survey_pk=open_survey.pk) == 0
+    responses_bulk_create(open_survey, 5)
+    with django_assert_num_queries(1):
+        counted = survey_response_count(survey_pk=open_survey.pk)
+    assert counted == open_survey.responses.count() == 5

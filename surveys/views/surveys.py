@@ -199,7 +199,8 @@ class SurveyExportView(View):
         if fmt not in ("csv", "xlsx"):
             raise Http404
         survey = survey_of_module(request, number)
-        if not disclosure.figures_visible(survey=survey, responses=survey.responses.count()):
+        responses = selectors.survey_response_count(survey_pk=survey.pk)
+        if not disclosure.figures_visible(survey=survey, responses=responses):
             if disclosure.figures_wait_for_close(survey):
                 messages.error(request, _("The export is available once the survey has closed."))
             else:
