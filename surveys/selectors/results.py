@@ -271,9 +271,10 @@ def survey_results(*, survey: Survey, read_with_relations: bool = False) -> Surv
 
     # Response ids follow the order of answering, which the facilitator can watch on the survey page;
     # outside named mode the texts are sorted by their wording instead.
-    texts = (_TEXTS_NAMED if survey.is_named else _TEXTS).fetchall(survey_pk=survey.pk)
+    named = survey.is_named
+    texts = (_TEXTS_NAMED if named else _TEXTS).fetchall(survey_pk=survey.pk)
     for question_id, text, name in texts:
-        results[question_id].texts.append(TextAnswer(text, name if survey.is_named else None))
+        results[question_id].texts.append(TextAnswer(text, name if named else None))
 
     if survey.privacy != Survey.Privacy.ANONYMOUS:
         for question_id, scores in _scores_by_profession(survey).items():

@@ -123,6 +123,12 @@ RATE_FROM_OBJECTS = """{% load i18n %}<h1>{% blocktranslate with number=module.n
 """  # noqa: E501
 
 
+RESULTS_CRUMBS_FROM_OBJECTS = (
+    "{% load i18n %}{% blocktranslate asvar here with number=module.number %}Module {{ number }} results"
+    '{% endblocktranslate %}{% include "surveys/partials/_breadcrumbs.html" with here=here %}'
+)
+
+
 def _rate_from_objects(cohort, survey):
     survey = Survey.objects.select_related("module", "cohort", "question_set").get(pk=survey.pk)
     results = survey_results(survey=survey)
@@ -142,8 +148,12 @@ def test_survey_results_page_shows_what_the_objects_show(facilitator_client, coh
         if step == "closed":
             survey_close(survey=open_survey)
         expected, results = _rate_from_objects(cohort, open_survey)
-        page = facilitator_client.get(url).content.decode()
+        response = facilitator_client.get(url)
+        page = response.content.decode()
         assert expected in page, step
+        crumbs = _drawn_per_request(response, RESULTS_CRUMBS_FROM_OBJECTS)
+        assert crumbs == str(_page_context(response)["breadcrumbs"])
+        assert crumbs in page
         seen.append((results.responded, results.visible, bool(results.professions)))
     named = privacy == Survey.Privacy.NAMED  # a named survey's figures do not wait for the close
     assert seen == [(0, named, named), (3, named, True), (3, True, True)]  # under 3 respondents: pooled away
@@ -166,6 +176,8 @@ def test_survey_results_page_shows_a_change_at_once(facilitator_client, cohort, 
     assert "professions with fewer than" not in page
     survey_close(survey=open_survey)
     assert f"{Survey.Status.CLOSED.label} · " in facilitator_client.get(url).content.decode()
+    Cohort.objects.filter(pk=cohort.pk).update(name="Tamar Vale 3")
+    assert f'<a href="/cohorts/{cohort.pk}/">Tamar Vale 3</a>' in facilitator_client.get(url).content.decode()
 
 
 # The PDSA record page: its breadcrumbs, Study summary and moves, pager and (for an unbound formset) Act

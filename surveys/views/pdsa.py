@@ -8,6 +8,7 @@ cohort's facilitators and staff); modules are looked up inside ``request.cohort`
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -97,7 +98,7 @@ class PDSACycleUpdateView(CohortPageMixin, ServiceFormView):
             entry,
             self.modules,
             cohort=self.request.cohort,
-            here=_("PDSA record"),
+            here=mark_safe(_("PDSA record")),  # noqa: S308 - safe, as {% translate "..." as here %} gives it
             pager_label=_("PDSA cycles of this cohort"),
         )
         context |= {

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -172,6 +173,7 @@ class InvitationLinkCreateView(View):
         return response
 
 
+BREADCRUMBS = "surveys/partials/_breadcrumbs.html"
 RESULTS_RATE = "surveys/partials/_results_rate.html"
 RESULTS_QUESTIONS = "surveys/partials/_results_questions.html"
 
@@ -182,12 +184,17 @@ class SurveyResultsView(CohortPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         survey = survey_of_module(self.request, self.kwargs["number"])
         results = selectors.survey_results(survey=survey, read_with_relations=True)
-        results_rate = drawn(RESULTS_RATE, selectors.results_rate_values(results, cohort_pk=self.request.cohort.pk))
+        cohort = self.request.cohort
+        # Safe, as blocktranslate's asvar gives it: our translation and a number.
+        here = mark_safe(_("Module %(number)s results") % {"number": survey.module.number})  # noqa: S308
+        breadcrumbs = drawn(BREADCRUMBS, {"cohort": {"pk": cohort.pk, "name": cohort.name}, "here": here})
+        results_rate = drawn(RESULTS_RATE, selectors.results_rate_values(results, cohort_pk=cohort.pk))
         question_results = drawn(RESULTS_QUESTIONS, selectors.results_values(results)) if results.visible else ""
         return super().get_context_data(
             module=survey.module,
             survey=survey,
             results=results,
+            breadcrumbs=breadcrumbs,
             results_rate=results_rate,
             question_results=question_results,
             **kwargs,
