@@ -21,6 +21,27 @@ class BarChart:
     bar_height: int
     bars: list[BarGeometry]
 
+    def values(self) -> dict:
+        """The chart as plain values, as ``dataclasses.asdict`` gives them (a page's ``common.drawn``
+        values), without its deep copy of every number."""
+        return {
+            "width": self.width,
+            "height": self.height,
+            "label_width": self.label_width,
+            "bar_height": self.bar_height,
+            "bars": [
+                {
+                    "label": b.label,
+                    "value": b.value,
+                    "y": b.y,
+                    "width": b.width,
+                    "text_y": b.text_y,
+                    "value_x": b.value_x,
+                }
+                for b in self.bars
+            ],
+        }
+
 
 def bars_layout(
     rows, *, scale: float, width: int, label_width: int, value_room: int, label_characters: int, bar_height=22, gap=8
@@ -74,6 +95,17 @@ class LineChart:
     path: str
     grid: list[GridLine]
     x_labels: list[tuple[float, str]]
+
+    def values(self) -> dict:
+        """The chart as plain values, as ``dataclasses.asdict`` gives them, without its deep copy."""
+        return {
+            "width": self.width,
+            "height": self.height,
+            "points": [{"x": p.x, "y": p.y, "label": p.label, "value": p.value} for p in self.points],
+            "path": self.path,
+            "grid": [{"y": g.y, "label": g.label} for g in self.grid],
+            "x_labels": [tuple(x_label) for x_label in self.x_labels],
+        }
 
 
 def line_chart(points, *, low: float, high: float, width: int = 480, height: int = 220) -> LineChart:

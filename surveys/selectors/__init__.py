@@ -22,6 +22,7 @@ from .pdsa import (
     ScoreMove,
     pdsa_entry_for_module,
     pdsa_entry_values,
+    pdsa_record_values,
     pdsa_timeline_for_cohort,
     score_moves,
 )
@@ -33,10 +34,19 @@ from .results import (
     QuestionResult,
     SurveyResults,
     TextAnswer,
+    results_rate_values,
     results_values,
+    survey_response_count,
     survey_results,
 )
-from .summaries import HEADLINE_LABELS, SurveySummary, Trend, survey_summaries_for_cohort, survey_trends_for_cohort
+from .summaries import (
+    HEADLINE_LABELS,
+    SurveySummary,
+    Trend,
+    survey_summaries_for_cohort,
+    survey_trends_for_cohort,
+    trend_values,
+)
 
 __all__ = [
     "HEADLINE_LABELS",
@@ -63,18 +73,22 @@ __all__ = [
     "open_invitations_for_user",
     "pdsa_entry_for_module",
     "pdsa_entry_values",
+    "pdsa_record_values",
     "pdsa_timeline_for_cohort",
     "question_set_detail",
     "question_set_editable",
     "question_set_list",
     "question_set_questions",
     "question_set_visible",
+    "results_rate_values",
     "results_values",
     "score_moves",
     "survey_invitee_count",
     "survey_list_for_cohort",
+    "survey_response_count",
     "survey_results",
     "survey_summaries_for_cohort",
     "survey_summary_counts",
     "survey_trends_for_cohort",
+    "trend_values",
 ]

@@ -96,15 +96,19 @@ def _count_of(queryset) -> Coalesce:
     return Coalesce(Subquery(counted), 0)
 
 
-def surveys_with_counts(surveys) -> list[Survey]:
-    """The surveys of a queryset with ``invited_count``, ``responded_count`` (invitations answered)
-    and ``response_count`` on each: what ``invitation_counts`` and ``response_counts`` give, in the
-    same query as the surveys themselves."""
+def counts_annotated(surveys):
+    """A Survey queryset with ``invited_count``, ``responded_count`` (invitations answered) and
+    ``response_count`` on each: what ``invitation_counts`` and ``response_counts`` give, in the same
+    statement as the surveys themselves."""
     invitations = Invitation.objects.filter(survey=OuterRef("pk"))
-    return list(
-        surveys.annotate(
-            invited_count=_count_of(invitations),
-            responded_count=_count_of(invitations.filter(responded_at__isnull=False)),
-            response_count=_count_of(Response.objects.filter(survey=OuterRef("pk"))),
-        )
+    return surveys.annotate(
+        invited_count=_count_of(invitations),
+        responded_count=_count_of(invitations.filter(responded_at__isnull=False)),
+        response_count=_count_of(Response.objects.filter(survey=OuterRef("pk"))),
     )
+
+
+def surveys_with_counts(surveys) -> list[Survey]:
+    """The surveys of a queryset with ``invited_count``, ``responded_count`` and ``response_count``
+    on each (``counts_annotated``), in one query."""
+    return list(counts_annotated(surveys))

@@ -209,22 +209,10 @@ def pdsa_entry_values(entry: PDSAEntry, *, cohort_pk: int) -> dict:
             },
             "planned_from_previous": [item.pk for item in entry.planned_from_previous],
             "figures": asdict(entry.figures),
-            "survey": None
-            if survey is None
-            else {
-                "invited": survey.invited,
-                "responded": survey.responded,
-                "response_rate": survey.response_rate,
-                "headline": survey.headline,
-                "waits_for_close": survey.waits_for_close,
-                "results_url": survey.results_url,
-            },
+            "survey": _survey_summary_values(survey),
             "act_items": [{"text": i.text, "done": i.done, "done_at": i.done_at} for i in entry.act_items],
             "next_module": None if entry.next_module is None else {"number": entry.next_module.number},
-            "moves": [
-                {"label": m.label, "kind": m.kind, "before": m.before, "after": m.after, "direction": m.direction}
-                for m in entry.moves
-            ],
+            "moves": _moves_values(entry.moves),
         },
     }
 
@@ -251,3 +239,57 @@ def pdsa_entry_for_module(*, cohort: Cohort, number: int) -> tuple[PDSAEntry | N
         moves=score_moves(summaries.get(number), summaries.get(number + 1)),
     )
     return entry, modules
+
+
+def _survey_summary_values(survey: SurveySummary | None) -> dict | None:
+    if survey is None:
+        return None
+    return {
+        "invited": survey.invited,
+        "responded": survey.responded,
+        "response_rate": survey.response_rate,
+        "headline": survey.headline,
+        "waits_for_close": survey.waits_for_close,
+        "results_url": survey.results_url,
+    }
+
+
+def _moves_values(moves: list[ScoreMove]) -> list[dict]:
+    return [
+        {"label": m.label, "kind": m.kind, "before": m.before, "after": m.after, "direction": m.direction}
+        for m in moves
+    ]
+
+
+def pdsa_record_values(entry: PDSAEntry, modules: list[Module], *, cohort: Cohort, here: str, pager_label: str) -> dict:
+    """The PDSA record page's parts around its form, as plain values for ``common.drawn``: the
+    breadcrumbs (modules/partials/_breadcrumbs.html), the Study step's survey summary and score moves
+    (surveys/partials/_survey_summary.html, _moves.html) and the pager of the cohort's PDSA cycles
+    (modules/partials/_module_pager.html), each the context its partial reads."""
+    module, number = entry.module, entry.module.number
+
+    def neighbour(m: Module | None) -> dict | None:
+        return None if m is None else {"number": m.number, "title": m.title, "has_survey": m.has_survey}
+
+    return {
+        "breadcrumbs": {
+            "cohort": {"pk": cohort.pk, "name": cohort.name},
+            "module": {"number": number},
+            "here": here,
+        },
+        "summary": {"survey": _survey_summary_values(entry.survey)},
+        "moves": {"moves": _moves_values(entry.moves), "before_number": number, "after_number": number + 1},
+        "pager": {
+            "modules": [
+                {"number": m.number, "title": m.title, "is_delivered": m.is_delivered, "has_survey": m.has_survey}
+                for m in modules
+            ],
+            "module": {"number": module.number},
+            "previous": neighbour(entry.previous_module),
+            "next": neighbour(entry.next_module),
+            "url_name": "surveys:pdsa_cycle_update",
+            "cohort": {"pk": cohort.pk},
+            "pdsa_only": True,
+            "pager_label": pager_label,
+        },
+    }

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
 
@@ -14,7 +14,7 @@ from surveys.charts import bar_chart
 from surveys.models import Answer, Invitation, Question, QuestionSet, Response, Survey
 from surveys.structure import questions_for_set
 
-from .figures import invitation_tallies, response_tallies, results_visible, score
+from .figures import response_tallies, results_visible, score
 
 MIN_GROUP = disclosure.MIN_GROUP
 
@@ -88,10 +88,6 @@ class SurveyResults:
 # the nine statements cost more CPU than PostgreSQL spent running them; issue 14).
 
 
-def _invited(survey_pk):
-    return invitation_tallies(Invitation.objects.filter(survey_id=survey_pk))
-
-
 def _responses(survey_pk):
     return response_tallies(Response.objects.filter(survey_id=survey_pk))
 
@@ -110,14 +106,12 @@ def _answers(survey_pk):
     return Answer.objects.filter(response__survey_id=survey_pk)
 
 
-def _answered(survey_pk):
-    return _answers(survey_pk).values("question_id").annotate(n=Count("id")).order_by().values_list("question_id", "n")
-
-
-def _numeric(survey_pk):
+def _answer_tallies(survey_pk):
+    """``(question id, value, answers)``: each question's answers by scale value (None for the answers
+    of other kinds, and for a scale question's answers without one); a question's answers are its rows'
+    sum."""
     return (
         _answers(survey_pk)
-        .filter(number__isnull=False)
         .values("question_id", "number")
         .annotate(n=Count("id"))
         .order_by()
@@ -163,11 +157,9 @@ def _scores_by_profession_rows(survey_pk):
     )
 
 
-_INVITED = CompiledQuery(_invited, survey_pk=-7361)
 _RESPONSES = CompiledQuery(_responses, survey_pk=-7362)
 _PROFESSION_RATES = CompiledQuery(_profession_rates_rows, survey_pk=-7363)
-_ANSWERED = CompiledQuery(_answered, survey_pk=-7364)
-_NUMERIC = CompiledQuery(_numeric, survey_pk=-7365)
+_ANSWER_TALLIES = CompiledQuery(_answer_tallies, survey_pk=-7364)
 _CHOICE_COUNTS = CompiledQuery(_choice_counts, survey_pk=-7366)
 _TEXTS_NAMED = CompiledQuery(_texts_named, survey_pk=-7367)
 _TEXTS = CompiledQuery(_texts, survey_pk=-7368)
@@ -194,23 +186,33 @@ def _survey_reread(survey_pk: int) -> Survey:
     return survey
 
 
-def _profession_rates(survey: Survey) -> list[ProfessionRate]:
-    """Response rate by profession; outside named mode, grouped by disclosure.profession_groups."""
+def survey_response_count(*, survey_pk: int) -> int:
+    """How many responses the survey has (what ``survey.responses.count()`` gives), in a statement
+    compiled once per process."""
+    row = _RESPONSES.fetchone(survey_pk=survey_pk)
+    return row[1] if row else 0
+
+
+def _profession_rates(survey: Survey) -> tuple[int, int, list[ProfessionRate]]:
+    """How many were invited and how many of them responded, and the response rate by profession;
+    outside named mode, grouped by disclosure.profession_groups. One statement (the totals are the
+    professions' sums)."""
     rows = _PROFESSION_RATES.fetchall(survey_pk=survey.pk)
     counts = {profession: (invited, responded) for profession, invited, responded in rows}
+    invited = sum(i for i, _r in counts.values())
+    responded = sum(r for _i, r in counts.values())
     if survey.is_named:
         groups = {code: code for code in counts}
     else:
         groups = disclosure.profession_groups({code: responded for code, (_i, responded) in counts.items()})
     totals: dict[str, list[int]] = {}
-    for code, (invited, responded) in counts.items():
+    for code, (n_invited, n_responded) in counts.items():
         if groups[code] is not disclosure.HIDDEN:
             total = totals.setdefault(groups[code], [0, 0])
-            total[0], total[1] = total[0] + invited, total[1] + responded
-    return [
-        ProfessionRate(disclosure.group_label(group), *totals[group])
-        for group in sorted(totals, key=disclosure.group_order)
-    ]
+            total[0], total[1] = total[0] + n_invited, total[1] + n_responded
+    order = sorted(totals, key=disclosure.group_order)
+    rates = [ProfessionRate(disclosure.group_label(group), *totals[group]) for group in order]
+    return invited, responded, rates
 
 
 def _scores_by_profession(survey: Survey) -> dict[int, list[ProfessionScore]]:
@@ -239,31 +241,40 @@ def _scores_by_profession(survey: Survey) -> dict[int, list[ProfessionScore]]:
     return scores
 
 
-def survey_results(*, survey: Survey) -> SurveyResults:
-    """Everything the results page shows, in nine queries whatever the number of responses (seven once the
-    question set's structure is cached)."""
-    survey = _survey_reread(survey.pk)
+def survey_results(*, survey: Survey, read_with_relations: bool = False) -> SurveyResults:
+    """Everything the results page shows, in nine queries whatever the number of responses (seven once
+    the question set's structure is cached). The survey is read again with its module, cohort and
+    question set, unless the caller read it so in this request (``read_with_relations``, as
+    ``surveys.views.base.survey_of_module`` gives it): one query fewer."""
+    if read_with_relations:
+        module = survey.module
+        if module is not None and module.cohort_id == survey.cohort_id and Module.cohort.is_cached(module):
+            survey.cohort = module.cohort
+    else:
+        survey = _survey_reread(survey.pk)
     # The set version's cached structure (read-only instances shared between requests).
     questions = questions_for_set(question_set_id=survey.question_set_id, stamp=survey.question_set.updated_at)
-    _survey, invited, responded = _INVITED.fetchone(survey_pk=survey.pk) or (survey.pk, 0, 0)
     _survey, responses = _RESPONSES.fetchone(survey_pk=survey.pk) or (survey.pk, 0)
     visible = results_visible(survey, responses)
     results = {q.pk: QuestionResult(question=q) for q in questions}
-    professions = _profession_rates(survey)
+    invited, responded, professions = _profession_rates(survey)
     if not visible:
         return SurveyResults(survey, invited, responded, responses, False, list(results.values()), professions)
 
-    answered = dict(_ANSWERED.fetchall(survey_pk=survey.pk))
+    answered: dict[int, int] = defaultdict(int)
     numeric: dict[int, dict[int, int]] = defaultdict(dict)
-    for question_id, number, n in _NUMERIC.fetchall(survey_pk=survey.pk):
-        numeric[question_id][number] = n
+    for question_id, number, n in _ANSWER_TALLIES.fetchall(survey_pk=survey.pk):
+        answered[question_id] += n
+        if number is not None:
+            numeric[question_id][number] = n
     choice_counts = dict(_CHOICE_COUNTS.fetchall(survey_pk=survey.pk))
 
     # Response ids follow the order of answering, which the facilitator can watch on the survey page;
     # outside named mode the texts are sorted by their wording instead.
-    texts = (_TEXTS_NAMED if survey.is_named else _TEXTS).fetchall(survey_pk=survey.pk)
+    named = survey.is_named
+    texts = (_TEXTS_NAMED if named else _TEXTS).fetchall(survey_pk=survey.pk)
     for question_id, text, name in texts:
-        results[question_id].texts.append(TextAnswer(text, name if survey.is_named else None))
+        results[question_id].texts.append(TextAnswer(text, name if named else None))
 
     if survey.privacy != Survey.Privacy.ANONYMOUS:
         for question_id, scores in _scores_by_profession(survey).items():
@@ -294,8 +305,29 @@ def results_values(results: SurveyResults) -> dict:
             "texts": [{"text": t.text, "name": t.name} for t in r.texts],
             "by_profession": [{"profession": p.profession, "count": p.count, "mean": p.mean} for p in r.by_profession],
         }
-        rows.append((result, asdict(bar_chart(r.bars)) if r.bars else None))
+        rows.append((result, bar_chart(r.bars).values() if r.bars else None))
     return {"named": results.survey.is_named, "min_group": MIN_GROUP, "rows": rows}
+
+
+def results_rate_values(results: SurveyResults, *, cohort_pk: int) -> dict:
+    """What the results page shows above the questions (heading, response rate by profession,
+    downloads), as plain values (``common.drawn`` keeps it drawn under them)."""
+    survey, module = results.survey, results.survey.module
+    return {
+        "cohort_pk": cohort_pk,
+        "number": module.number,
+        "title": module.title,
+        "status_label": str(survey.get_status_display()),
+        "privacy_label": str(survey.get_privacy_display()),
+        "named": survey.privacy == Survey.Privacy.NAMED,
+        "responded": results.responded,
+        "invited": results.invited,
+        "professions": [
+            {"profession": p.profession, "invited": p.invited, "responded": p.responded} for p in results.professions
+        ],
+        "min_group": MIN_GROUP,
+        "visible": results.visible,
+    }
 
 
 def results_count(

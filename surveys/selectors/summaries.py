@@ -9,18 +9,16 @@ from cohorts.models import Cohort
 from common.compiled import CompiledQuery, attnames, instances_from_row
 from modules.models import Module
 from surveys import disclosure
+from surveys.charts import line_chart
 from surveys.defaults import HEADLINE_QUESTIONS
-from surveys.models import Answer, Invitation, Question, QuestionSet, Response, Survey
+from surveys.models import Answer, Question, QuestionSet, Survey
 
 from .figures import (
+    counts_annotated,
     distributions_from,
-    invitation_tallies,
     mean,
     nps,
-    numeric_distributions,
     numeric_tallies,
-    response_counts,
-    response_tallies,
     results_visible,
     score,
 )
@@ -47,18 +45,6 @@ HEADLINE_LABELS = {
 }
 
 
-def _invitations_by_survey(cohort_pk):
-    return invitation_tallies(
-        Invitation.objects.filter(survey__cohort_id=cohort_pk, survey__module__number__in=Module.SURVEY_NUMBERS)
-    )
-
-
-def _responses_by_survey(cohort_pk):
-    return response_tallies(
-        Response.objects.filter(survey__cohort_id=cohort_pk, survey__module__number__in=Module.SURVEY_NUMBERS)
-    )
-
-
 def _headline_answers_by_survey(cohort_pk):
     return numeric_tallies(
         Answer.objects.filter(
@@ -70,41 +56,51 @@ def _headline_answers_by_survey(cohort_pk):
 
 
 def _surveys(cohort_pk):
-    """The cohort's module surveys, each with its module and question set (as ``select_related``)."""
-    return (
-        Survey.objects.for_cohort(cohort_pk)
-        .filter(module__number__in=Module.SURVEY_NUMBERS)
-        .values_list(
-            *attnames(Survey),
-            *(f"module__{name}" for name in attnames(Module)),
-            *(f"question_set__{name}" for name in attnames(QuestionSet)),
-        )
+    """The cohort's module surveys, each with its module and question set (as ``select_related``), and
+    then its invitations, the invitations answered and its responses, counted (``counts_annotated``)."""
+    return counts_annotated(
+        Survey.objects.for_cohort(cohort_pk).filter(module__number__in=Module.SURVEY_NUMBERS)
+    ).values_list(
+        *attnames(Survey),
+        *(f"module__{name}" for name in attnames(Module)),
+        *(f"question_set__{name}" for name in attnames(QuestionSet)),
+        "invited_count",
+        "responded_count",
+        "response_count",
     )
 
 
-# The PDSA pages read a cohort's module surveys and count their invitations, responses and headline
-# answers on every request: the tallies invitation_counts, response_counts and numeric_distributions
-# make, for those surveys, in statements compiled once per process (common.compiled; compiling them
-# cost more than running them).
+# The PDSA pages and the trends page read a cohort's module surveys with their invitations and
+# responses counted, and the headline answers' tallies (numeric_distributions for those surveys), on
+# every request, in statements compiled once per process (common.compiled; compiling them cost more
+# than running them).
 _SURVEYS = CompiledQuery(_surveys, cohort_pk=-7354)
-_INVITATIONS = CompiledQuery(_invitations_by_survey, cohort_pk=-7351)
-_RESPONSES = CompiledQuery(_responses_by_survey, cohort_pk=-7352)
 _HEADLINE_ANSWERS = CompiledQuery(_headline_answers_by_survey, cohort_pk=-7353)
 
 
-def survey_summaries_for_cohort(*, cohort: Cohort) -> dict[int, SurveySummary]:
-    """Headline figures of each module survey of the cohort, keyed by module number. Four queries."""
-    surveys = []
-    for row in _SURVEYS.fetchall(cohort_pk=cohort.pk):
-        (survey, module, question_set), _rest = instances_from_row(row, Survey, Module, QuestionSet)
+def _surveys_counted(cohort_pk: int) -> tuple[list[Survey], dict[int, tuple[int, int]], dict[int, int]]:
+    """The cohort's module surveys (module and question set loaded), {survey id: (invited,
+    responded)} and {survey id: responses}. One query."""
+    surveys, counts, responses = [], {}, {}
+    for row in _SURVEYS.fetchall(cohort_pk=cohort_pk):
+        (survey, module, question_set), (invited, responded, n_responses) = instances_from_row(
+            row, Survey, Module, QuestionSet
+        )
         survey.module, survey.question_set = module, question_set
         surveys.append(survey)
+        counts[survey.pk], responses[survey.pk] = (invited, responded), n_responses
+    return surveys, counts, responses
+
+
+def survey_summaries_for_cohort(*, cohort: Cohort) -> dict[int, SurveySummary]:
+    """Headline figures of each module survey of the cohort, keyed by module number. Two queries."""
+    surveys, counts, responses = _surveys_counted(cohort.pk)
     if not surveys:
         return {}
     return survey_summaries_from(
         surveys,
-        counts={pk: (invited, responded) for pk, invited, responded in _INVITATIONS.fetchall(cohort_pk=cohort.pk)},
-        responses=dict(_RESPONSES.fetchall(cohort_pk=cohort.pk)),
+        counts=counts,
+        responses=responses,
         distributions=distributions_from(_HEADLINE_ANSWERS.fetchall(cohort_pk=cohort.pk)),
     )
 
@@ -148,30 +144,50 @@ class Trend:
     points: list[tuple[int, float | None]]  # (module number, value or None) for each of modules 1-5
 
 
-def survey_trends_for_cohort(*, cohort: Cohort) -> tuple[list[Survey], list[Trend]]:
-    """Each scale question's score module by module, matched across versions by question code."""
-    surveys = list(
-        Survey.objects.for_cohort(cohort)
-        .filter(module__number__in=Module.SURVEY_NUMBERS)
-        .select_related("module")
-        .order_by("module__number")
-    )
-    if not surveys:
-        return [], []
-    responses = response_counts(surveys)
-    visible = {s.pk for s in surveys if results_visible(s, responses.get(s.pk, 0))}
-    questions = (
-        Question.objects.filter(question_set__surveys__in=[s.pk for s in surveys], kind__in=Question.NUMERIC_KINDS)
+def _trend_questions(cohort_pk):
+    """``(code, text, kind)`` of the scale questions the cohort's module surveys ask, module by module
+    (a question set shared by two surveys is listed for each)."""
+    return (
+        Question.objects.filter(
+            question_set__surveys__cohort_id=cohort_pk,
+            question_set__surveys__module__number__in=Module.SURVEY_NUMBERS,
+            kind__in=Question.NUMERIC_KINDS,
+        )
         .order_by("question_set__surveys__module__number", "order")
         .values_list("code", "text", "kind")
     )
+
+
+def _numeric_answers_by_survey(cohort_pk):
+    return numeric_tallies(
+        Answer.objects.filter(
+            response__survey__cohort_id=cohort_pk, response__survey__module__number__in=Module.SURVEY_NUMBERS
+        )
+    )
+
+
+# The trends page's reads: the surveys with their responses counted as the PDSA pages read them
+# (above), the scale questions and every scale answer's tally, each a statement compiled once per
+# process.
+_TREND_QUESTIONS = CompiledQuery(_trend_questions, cohort_pk=-7355)
+_NUMERIC_ANSWERS = CompiledQuery(_numeric_answers_by_survey, cohort_pk=-7356)
+
+
+def survey_trends_for_cohort(*, cohort: Cohort) -> tuple[list[Survey], list[Trend]]:
+    """Each scale question's score module by module, matched across versions by question code. Three
+    queries."""
+    surveys, _counts, responses = _surveys_counted(cohort.pk)
+    if not surveys:
+        return [], []
+    surveys.sort(key=lambda survey: survey.module.number)
+    visible = {s.pk for s in surveys if results_visible(s, responses.get(s.pk, 0))}
     labels: dict[str, tuple[str, str]] = {}
-    for code, text, kind in questions:
+    for code, text, kind in _TREND_QUESTIONS.fetchall(cohort_pk=cohort.pk):
         labels[code] = (text, kind)  # the latest module's wording wins
-    distributions = numeric_distributions(surveys)
+    distributions = distributions_from(_NUMERIC_ANSWERS.fetchall(cohort_pk=cohort.pk))
+    by_number = {survey.module.number: survey for survey in surveys}
     trends = []
     for code, (text, kind) in labels.items():
-        by_number = {survey.module.number: survey for survey in surveys}
         points = []
         for number in Module.SURVEY_NUMBERS:
             survey = by_number.get(number)
@@ -181,3 +197,14 @@ def survey_trends_for_cohort(*, cohort: Cohort) -> tuple[list[Survey], list[Tren
             points.append((number, value))
         trends.append(Trend(code, text, "nps" if kind == Question.Kind.RATING0_10 else "mean", points))
     return surveys, trends
+
+
+def trend_values(trends: list[Trend]) -> dict:
+    """What the trends page shows of each score, as plain values (``common.drawn`` keeps the sections
+    drawn under them), each with its line chart's geometry."""
+    items = []
+    for trend in trends:
+        low, high = (-100, 100) if trend.kind == "nps" else (1, 5)
+        chart = line_chart(trend.points, low=low, high=high).values()
+        items.append(({"code": trend.code, "label": trend.label, "kind": trend.kind, "points": trend.points}, chart))
+    return {"items": items}

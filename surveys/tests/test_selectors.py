@@ -7,6 +7,7 @@ from surveys.selectors import (
     SummaryCounts,
     mean,
     nps,
+    survey_response_count,
     survey_results,
     survey_summaries_for_cohort,
     survey_summary_counts,
@@ -90,11 +91,16 @@ def test_survey_results_query_count_is_constant(open_survey, django_assert_num_q
     responses_bulk_create(open_survey, n)
     survey_close(survey=open_survey)
     structure.cache_clear()
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(9):
         results = survey_results(survey=open_survey)
-    with django_assert_num_queries(9):  # the question set's structure is kept (surveys.structure)
+    with django_assert_num_queries(7):  # the question set's structure is kept (surveys.structure)
         again = survey_results(survey=open_survey)
-    assert results.responses == again.responses == n
+    with django_assert_num_queries(6):  # the survey read with its relations by the caller (the page)
+        read = survey_results(survey=results.survey, read_with_relations=True)
+    assert results.responses == again.responses == read.responses == n
+    assert (
+        (read.invited, read.responded) == (results.invited, results.responded) == (4, 0)
+    )  # bulk: no invitation marked
 
 
 @pytest.mark.parametrize("n", [10, 1000])
@@ -102,10 +108,11 @@ def test_survey_summaries_and_trends_query_count_is_constant(open_survey, django
     responses_bulk_create(open_survey, n, usefulness=lambda i: 4, recommend=lambda i: 10)
     survey_close(survey=open_survey)
     cohort = open_survey.module.cohort
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(2):
         summaries = survey_summaries_for_cohort(cohort=cohort)
     assert summaries[1].headline[0][2] == pytest.approx(4.0)
-    with django_assert_num_queries(4):
+    assert (summaries[1].invited, summaries[1].responded) == (4, 0)  # bulk-made responses mark no invitation
+    with django_assert_num_queries(3):
         _surveys, trends = survey_trends_for_cohort(cohort=cohort)
     assert {t.code: t.points for t in trends}["recommend"][0] == (1, pytest.approx(100.0))
 
@@ -150,3 +157,13 @@ def test_surveys_with_counts_give_the_grouped_counts_in_the_surveys_query(open_s
         (len(invitations), 2, 3),
         (0, 0, 0),
     ]
+
+
+def test_survey_response_count_is_the_surveys_responses(open_survey, django_assert_num_queries):
+    other = SurveyFactory(question_set=open_survey.question_set)
+    responses_bulk_create(other, 2)
+    assert survey_response_count(survey_pk=open_survey.pk) == 0
+    responses_bulk_create(open_survey, 5)
+    with django_assert_num_queries(1):
+        counted = survey_response_count(survey_pk=open_survey.pk)
+    assert counted == open_survey.responses.count() == 5

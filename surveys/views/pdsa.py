@@ -8,6 +8,7 @@ cohort's facilitators and staff); modules are looked up inside ``request.cohort`
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -20,6 +21,42 @@ from surveys import selectors
 
 # The record's text fields, drawn by crispy-forms one by one between the page's own parts.
 PDSA_FIELDS = ("plan_intent", "plan_prediction", "do_notes", "study_reading")
+
+
+BREADCRUMBS = "modules/partials/_breadcrumbs.html"
+SURVEY_SUMMARY = "surveys/partials/_survey_summary.html"
+MOVES = "surveys/partials/_moves.html"
+PAGER = "modules/partials/_module_pager.html"
+ACT_ROWS = "surveys/partials/_act_rows.html"
+
+
+def _hidden(field) -> dict:
+    """A hidden field of an unbound form as its widget draws it: name, id and value (None: no value)."""
+    return {"name": field.html_name, "id": field.auto_id, "value": field.field.widget.format_value(field.value())}
+
+
+def act_rows_drawn(formset, act_items) -> str | None:
+    """The Act list's management form and rows of an unbound formset without errors, drawn once per
+    process from what they show (common.drawn); None for a sent formset (the page draws it)."""
+    if formset.is_bound or formset.non_form_errors():
+        return None
+    done = {item.pk for item in act_items if item.done}
+    rows = []
+    for number, form in enumerate(formset.forms, start=1):
+        if form.errors:
+            return None
+        pk, text, delete = form["pk"], form["text"], form["delete"]
+        initial_pk = form.initial.get("pk")
+        rows.append(
+            {
+                "number": number,
+                "pk": _hidden(pk),
+                "text": {"name": text.html_name, "id": text.auto_id, "value": text.value()},
+                "delete": {"name": delete.html_name, "id": delete.auto_id} if initial_pk else None,
+                "done": initial_pk in done,
+            }
+        )
+    return drawn(ACT_ROWS, {"management": [_hidden(f) for f in formset.management_form], "rows": rows})
 
 
 class PDSACycleUpdateView(CohortPageMixin, ServiceFormView):
@@ -57,6 +94,20 @@ class PDSACycleUpdateView(CohortPageMixin, ServiceFormView):
             entry=entry, module=entry.module, modules=self.modules, formset=self.formset, **kwargs
         )
         context["fields_drawn"] = empty_fields_drawn(context["form"], PDSA_FIELDS)
+        values = selectors.pdsa_record_values(
+            entry,
+            self.modules,
+            cohort=self.request.cohort,
+            here=mark_safe(_("PDSA record")),  # noqa: S308 - safe, as {% translate "..." as here %} gives it
+            pager_label=_("PDSA cycles of this cohort"),
+        )
+        context |= {
+            "breadcrumbs": drawn(BREADCRUMBS, values["breadcrumbs"]),
+            "survey_summary": drawn(SURVEY_SUMMARY, values["summary"]),
+            "moves": drawn(MOVES, values["moves"]) if entry.moves else "",
+            "pager": drawn(PAGER, values["pager"]),
+            "act_rows": act_rows_drawn(self.formset, entry.act_items),
+        }
         return context
 
     def perform(self, form):

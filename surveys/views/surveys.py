@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -20,7 +21,7 @@ from common.audit import audit_export
 from common.drawn import drawn
 from common.drawn_forms import empty_form_drawn
 from common.views import CohortPageMixin, ServiceFormView
-from surveys import charts, disclosure, exports, selectors, services
+from surveys import disclosure, exports, selectors, services
 from surveys.forms import CohortSurveySettingsForm, SurveySettingsForm
 from surveys.models import Invitation, Survey
 
@@ -172,6 +173,8 @@ class InvitationLinkCreateView(View):
         return response
 
 
+BREADCRUMBS = "surveys/partials/_breadcrumbs.html"
+RESULTS_RATE = "surveys/partials/_results_rate.html"
 RESULTS_QUESTIONS = "surveys/partials/_results_questions.html"
 
 
@@ -180,10 +183,21 @@ class SurveyResultsView(CohortPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         survey = survey_of_module(self.request, self.kwargs["number"])
-        results = selectors.survey_results(survey=survey)
+        results = selectors.survey_results(survey=survey, read_with_relations=True)
+        cohort = self.request.cohort
+        # Safe, as blocktranslate's asvar gives it: our translation and a number.
+        here = mark_safe(_("Module %(number)s results") % {"number": survey.module.number})  # noqa: S308
+        breadcrumbs = drawn(BREADCRUMBS, {"cohort": {"pk": cohort.pk, "name": cohort.name}, "here": here})
+        results_rate = drawn(RESULTS_RATE, selectors.results_rate_values(results, cohort_pk=cohort.pk))
         question_results = drawn(RESULTS_QUESTIONS, selectors.results_values(results)) if results.visible else ""
         return super().get_context_data(
-            module=survey.module, survey=survey, results=results, question_results=question_results, **kwargs
+            module=survey.module,
+            survey=survey,
+            results=results,
+            breadcrumbs=breadcrumbs,
+            results_rate=results_rate,
+            question_results=question_results,
+            **kwargs,
         )
 
 
@@ -192,7 +206,8 @@ class SurveyExportView(View):
         if fmt not in ("csv", "xlsx"):
             raise Http404
         survey = survey_of_module(request, number)
-        if not disclosure.figures_visible(survey=survey, responses=survey.responses.count()):
+        responses = selectors.survey_response_count(survey_pk=survey.pk)
+        if not disclosure.figures_visible(survey=survey, responses=responses):
             if disclosure.figures_wait_for_close(survey):
                 messages.error(request, _("The export is available once the survey has closed."))
             else:
@@ -204,13 +219,13 @@ class SurveyExportView(View):
         return exports.csv_response(survey)
 
 
+TREND_SECTIONS = "surveys/partials/_trend_sections.html"
+
+
 class SurveyTrendsView(CohortPageMixin, TemplateView):
     template_name = "surveys/survey_trends.html"
 
     def get_context_data(self, **kwargs):
         surveys, trends = selectors.survey_trends_for_cohort(cohort=self.request.cohort)
-        items = []
-        for trend in trends:
-            low, high = (-100, 100) if trend.kind == "nps" else (1, 5)
-            items.append((trend, charts.line_chart(trend.points, low=low, high=high)))
-        return super().get_context_data(surveys=surveys, items=items, **kwargs)
+        trend_sections = drawn(TREND_SECTIONS, selectors.trend_values(trends)) if trends else ""
+        return super().get_context_data(surveys=surveys, trend_sections=trend_sections, **kwargs)
