@@ -16,7 +16,7 @@ transaction), and its rows get the converters the queryset's own would.
 """
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -49,7 +49,8 @@ class CompiledQuery:
             (by_value[value], None) if _hashable(value) and value in by_value else (None, value) for value in params
         ]
         if len(by_value) != len(self.placeholders) or {name for name, _ in slots if name} != set(self.placeholders):
-            raise ImproperlyConfigured(f"{self.build.__name__}: parameters {params!r} do not hold every placeholder")
+            name = getattr(self.build, "__name__", repr(self.build))
+            raise ImproperlyConfigured(f"{name}: parameters {params!r} do not hold every placeholder")
         return sql, slots, converters
 
     def fetchone(self, **values: Any) -> tuple | None:
@@ -58,6 +59,26 @@ class CompiledQuery:
 
     def fetchall(self, **values: Any) -> list[tuple]:
         return self._run(values, all_rows=True)
+
+    def iterator(self, chunk_size: int | None = None, **values: Any) -> Iterator[tuple]:
+        """The rows one by one, read when the iteration starts. With ``chunk_size``, through a
+        server-side cursor where the database has them (Django's ``chunked_cursor``, as a queryset's
+        ``iterator(chunk_size)``), ``chunk_size`` rows a round trip, so memory stays flat however many
+        rows there are; without, all at once (one round trip), for a result known to be small."""
+        connection = connections[self.using]
+        if self._compiled is None:
+            self._compiled = self._compile(connection)
+        sql, slots, converters = self._compiled
+        cursor = connection.chunked_cursor() if chunk_size else connection.cursor()
+        try:
+            cursor.execute(sql, [values[name] if name else kept for name, kept in slots])
+            while rows := (cursor.fetchmany(chunk_size) if chunk_size else cursor.fetchall()):
+                for row in rows:
+                    yield self._convert(row, converters, connection) if converters else tuple(row)
+                if not chunk_size:
+                    break
+        finally:
+            cursor.close()
 
     def _run(self, values: dict, *, all_rows: bool) -> list[tuple]:
         connection = connections[self.using]

@@ -12,6 +12,7 @@ where three doctors answered and as "Other professions" where one did is that on
 profession, pooled, are on the results page, where no pseudonym links them.
 """
 
+import functools
 from collections.abc import Iterator
 
 from django.http import FileResponse, StreamingHttpResponse
@@ -19,13 +20,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common import exports as spreadsheets
+from common.compiled import CompiledQuery
 from common.exports import CHUNK_SIZE, neutralise
 
 from .models import Answer, Question, Response, Survey
+from .structure import questions_for_set
 
 
 def _questions(survey: Survey) -> list[Question]:
-    return list(survey.question_set.questions.order_by("order", "id"))
+    """In order: the set version's cached structure (``surveys.structure``), read again only after
+    the set changed (the survey comes with its question set, so its version stamp costs no query)."""
+    return questions_for_set(question_set_id=survey.question_set_id, stamp=survey.question_set.updated_at)
 
 
 def header(survey: Survey, questions: list[Question]) -> list[str]:
@@ -36,6 +41,10 @@ def header(survey: Survey, questions: list[Question]) -> list[str]:
         columns = [_("Pseudonym")]
     return columns + [f"{q.code}: {q.text}" for q in questions]
 
+
+# Up to this many responses (their answers are about ten times as many rows) an export is read at
+# once, not through server-side cursors.
+SMALL_EXPORT = CHUNK_SIZE // 10
 
 # The order of the rows: pseudonymous and anonymous rows by their HMAC key (64 lowercase hex
 # characters, which every collation orders as Python does), named rows by id (survey_id is the same
@@ -69,42 +78,65 @@ def _merge_by_response(response_rows, answers, choices):
         yield row, values
 
 
-def rows(survey: Survey) -> Iterator[list]:
-    """Header first, then one neutralised row per response.
-
-    Three flat queries (responses, answers, chosen labels) in the same order are read in chunks and
-    merged, so memory stays flat however many responses there are and no model objects are built.
-    """
-    questions = _questions(survey)
-    yield [neutralise(c) for c in header(survey, questions)]
-    key = ORDER_KEY[survey.privacy]
-    responses = (
-        Response.objects.filter(survey=survey)
+def _responses(survey_pk, key):
+    return (
+        Response.objects.filter(survey_id=survey_pk)
         .order_by(key, "id")
         .values_list(
             key, "id", "submitted_at", "updated_at", "pseudonym", "profession", "membership__person__full_name"
         )
-        .iterator(chunk_size=CHUNK_SIZE)
     )
-    answers = (
-        Answer.objects.filter(response__survey=survey)
+
+
+def _answers(survey_pk, key):
+    return (
+        Answer.objects.filter(response__survey_id=survey_pk)
         .order_by(f"response__{key}", "response_id", "question_id")
         .values_list(f"response__{key}", "response_id", "question_id", "number", "text")
-        .iterator(chunk_size=CHUNK_SIZE)
     )
-    choices = (
-        Answer.choices.through.objects.filter(answer__response__survey=survey)
+
+
+def _choices(survey_pk, key):
+    return (
+        Answer.choices.through.objects.filter(answer__response__survey_id=survey_pk)
         .order_by(
             f"answer__response__{key}", "answer__response_id", "answer__question_id", "choice__order", "choice_id"
         )
         .values_list(f"answer__response__{key}", "answer__response_id", "answer__question_id", "choice__label")
-        .iterator(chunk_size=CHUNK_SIZE)
+    )
+
+
+# The three reads of each privacy, compiled once per process (common.compiled): compiling them cost
+# more than reading a small survey's rows.
+_READS = {
+    privacy: (
+        CompiledQuery(functools.partial(_responses, key=key), survey_pk=-7601),
+        CompiledQuery(functools.partial(_answers, key=key), survey_pk=-7602),
+        CompiledQuery(functools.partial(_choices, key=key), survey_pk=-7603),
+    )
+    for privacy, key in ORDER_KEY.items()
+}
+
+
+def rows(survey: Survey, *, responses: int | None = None) -> Iterator[list]:
+    """Header first, then one neutralised row per response.
+
+    Three flat queries (responses, answers, chosen labels) in the same order are read and merged, so
+    no model objects are built. Read in chunks through server-side cursors, so that memory stays flat
+    however many responses there are; at once where ``responses`` (their number, if the caller knows
+    it) says they fit in one chunk, which saves the cursors' round trips.
+    """
+    questions = _questions(survey)
+    yield [neutralise(c) for c in header(survey, questions)]
+    chunk_size = None if responses is not None and responses <= SMALL_EXPORT else CHUNK_SIZE
+    response_rows, answer_rows, choice_rows = (
+        read.iterator(chunk_size, survey_pk=survey.pk) for read in _READS[survey.privacy]
     )
     named = survey.privacy == Survey.Privacy.NAMED
     pseudonymous = survey.privacy == Survey.Privacy.PSEUDONYMOUS
     question_ids = [q.pk for q in questions]
     for (_key, response_id, submitted, updated, pseudonym, profession, name), values in _merge_by_response(
-        responses, answers, choices
+        response_rows, answer_rows, choice_rows
     ):
         row = []
         if named:
@@ -127,13 +159,13 @@ def filename(survey: Survey, extension: str) -> str:
     return f"survey-cohort{survey.cohort_id}-module{survey.module.number}.{extension}"
 
 
-def csv_response(survey: Survey) -> StreamingHttpResponse:
-    return spreadsheets.csv_response(rows(survey), filename(survey, "csv"))
+def csv_response(survey: Survey, *, responses: int | None = None) -> StreamingHttpResponse:
+    return spreadsheets.csv_response(rows(survey, responses=responses), filename(survey, "csv"))
 
 
 def xlsx_write(survey: Survey, target) -> None:
     spreadsheets.xlsx_write(rows(survey), target, _("Responses"))
 
 
-def xlsx_response(survey: Survey) -> FileResponse:
-    return spreadsheets.xlsx_response(rows(survey), filename(survey, "xlsx"), _("Responses"))
+def xlsx_response(survey: Survey, *, responses: int | None = None) -> FileResponse:
+    return spreadsheets.xlsx_response(rows(survey, responses=responses), filename(survey, "xlsx"), _("Responses"))

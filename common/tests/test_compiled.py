@@ -120,3 +120,22 @@ def test_loaded_makes_the_instance_from_db_makes_deferred_columns_and_all(django
     finally:
         signals.post_init.disconnect(receiver, sender=Person)
     assert seen == [again]
+
+
+def test_compiled_iterator_reads_every_row_in_chunks_or_at_once(django_assert_num_queries):
+    """``iterator(chunk_size)`` reads through a server-side cursor a chunk at a time where the
+    database has one; ``iterator()`` at once. Both yield the rows ``fetchall`` gives, in order."""
+    cohort_pk = MembershipFactory().cohort_id
+    MembershipFactory.create_batch(4, cohort_id=cohort_pk)
+    statement = CompiledQuery(
+        lambda cohort_pk: Membership.objects.filter(cohort_id=cohort_pk).order_by("pk").values_list("pk", "role"),
+        cohort_pk=-1,
+    )
+    expected = statement.fetchall(cohort_pk=cohort_pk)
+    assert len(expected) == 5
+
+    rows = statement.iterator(cohort_pk=cohort_pk)
+    with django_assert_num_queries(1):
+        assert list(rows) == expected
+    assert list(statement.iterator(2, cohort_pk=cohort_pk)) == expected
+    assert list(statement.iterator(2, cohort_pk=-5)) == []

@@ -215,8 +215,8 @@ class SurveyExportView(View):
             return redirect(survey_url(survey, "surveys:survey_results"))
         audit_export(request, what=f"survey responses ({fmt}, {survey.get_privacy_display().lower()})", obj=survey)
         if fmt == "xlsx":
-            return exports.xlsx_response(survey)
-        return exports.csv_response(survey)
+            return exports.xlsx_response(survey, responses=responses)
+        return exports.csv_response(survey, responses=responses)
 
 
 TREND_SECTIONS = "surveys/partials/_trend_sections.html"
