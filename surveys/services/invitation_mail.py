@@ -159,26 +159,37 @@ def _skeleton_key(invitation: Invitation, *, reminder: bool) -> tuple:
     return (reminder, number, settings.LANGUAGE_CODE, get_current_timezone_name(), settings.SITE_URL, shown)
 
 
-def _skeleton_message(invitation: Invitation, token: str, *, reminder: bool):
-    """The personalised message, from the survey's skeleton (made once per process and key)."""
+def _skeleton(invitation: Invitation, *, reminder: bool) -> _Skeleton:
+    """The survey's skeleton (made once per process and key)."""
     key = _skeleton_key(invitation, reminder=reminder)
-    skeleton = _SKELETONS.get_or_make(key, lambda: _Skeleton.render(invitation, reminder=reminder))
-    mail, fill = skeleton.fill(name=invitation.membership.person.full_name, token=token)
-    return _message(invitation, mail, skeleton=fill)
+    return _SKELETONS.get_or_make(key, lambda: _Skeleton.render(invitation, reminder=reminder))
 
 
 class InvitationMail(Outgoing):
-    """An invitation (or a reminder) claimed by this batch, with the link its message carries."""
+    """An invitation (or a reminder) claimed by this batch, with the link its message carries.
 
-    def __init__(self, invitation: Invitation, *, kind: str, token: str):
+    ``skeletons`` is the batch's: the skeleton of each survey instance (and reminder number) its
+    invitations share, looked up in ``_SKELETONS`` once for them all rather than keyed again (every
+    column of the survey, module and cohort) for every message. Their instances do not change while
+    the batch is sent."""
+
+    def __init__(self, invitation: Invitation, *, kind: str, token: str, skeletons: dict | None = None):
         self.invitation = invitation
         self.pk = invitation.pk
         self.kind = kind
         self.reminder = kind == KIND_REMINDER
         self.token = token
+        self.skeletons = {} if skeletons is None else skeletons
 
     def message(self):
-        return _skeleton_message(self.invitation, self.token, reminder=self.reminder)
+        invitation = self.invitation
+        # The survey instance itself (held by the invitation for the whole batch), not its id.
+        key = (id(invitation.survey), invitation.reminders_sent if self.reminder else 0)
+        skeleton = self.skeletons.get(key)
+        if skeleton is None:
+            skeleton = self.skeletons[key] = _skeleton(invitation, reminder=self.reminder)
+        mail, fill = skeleton.fill(name=invitation.membership.person.full_name, token=self.token)
+        return _message(invitation, mail, skeleton=fill)
 
     def _record(self, message, *, status, error=""):
         sent_email_record(
@@ -291,5 +302,9 @@ def invitation_mails_deliver(
 ) -> None:
     """Send these claimed invitations (or reminders) over one connection, recording each outcome.
     ``tokens`` are their links' (``invitation_links_issue``, in the transaction that claimed them)."""
-    mails = [InvitationMail(invitation, kind=kind, token=tokens[invitation.pk]) for invitation in invitations]
+    skeletons: dict = {}
+    mails = [
+        InvitationMail(invitation, kind=kind, token=tokens[invitation.pk], skeletons=skeletons)
+        for invitation in invitations
+    ]
     deliver(mails, result, release=_release, connection_refused=_connection_refused)
