@@ -15,6 +15,7 @@ A statement is compiled the first time it runs (a ``select_for_update`` only com
 transaction), and its rows get the converters the queryset's own would.
 """
 
+import datetime
 import functools
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -166,6 +167,72 @@ def update_and_insert(model: type[Model], pk: int, values: dict, row: Model) -> 
         compiled = (*update_params, *insert_params)
         if compiled == params:
             _UPDATE_AND_INSERT[key] = sql
+        params = compiled
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+# Immutable values: the same object prepares to the same parameter every time.
+_SAME_EACH_TIME = (str, int, bool, float, datetime.datetime, datetime.date, type(None))
+_NOTHING = object()
+# Per ``update_and_insert_values`` statement (database, model, columns, inserted model): its SQL and
+# each parameter's last value with what it was prepared to.
+_UPDATE_AND_INSERT_VALUES: dict[tuple, tuple[str, list[tuple[Any, Any]]]] = {}
+
+
+def update_and_insert_values(model: type[Model], pk: int, values: dict, row_model: type[Model], row: dict) -> None:
+    """``update_and_insert`` with the inserted row given as its columns' values (``row``: every local
+    concrete field but the primary key, by attname, time stamps included: no ``pre_save`` fills them
+    in), so that a caller logging every message of a batch builds no model instance for it.
+
+    Each value is prepared for the database as the compiler prepares it (``get_db_prep_save``), but a
+    value that is the very object the same column had last time, and immutable, reuses what it was
+    prepared to: a batch's constants (a kind, a status, a content type, an empty error) are prepared
+    once. The statement and the first call's parameters are compared with the compiler's, as
+    ``update_and_insert`` does.
+    """
+    using = router.db_for_write(model)
+    connection = connections[using]
+    fields = [f for f in row_model._meta.local_concrete_fields if not f.primary_key]
+    if set(row) != {f.attname for f in fields}:
+        raise ValueError(f"{row_model.__name__}: give every column but the primary key, not {sorted(row)}")
+    if connection.vendor != "postgresql":
+        insert = InsertQuery(row_model)
+        insert.insert_values(fields, [row_model(**row)], raw=True)
+        with transaction.atomic(using=using):
+            model.objects.using(using).filter(pk=pk).update(**values)
+            insert.get_compiler(using).execute_sql()
+        return
+    columns = [
+        *((model._meta.get_field(name), value) for name, value in values.items()),
+        (None, pk),
+        *((f, row[f.attname]) for f in fields),
+    ]
+    key = (using, model, tuple(values), row_model)
+    sql, last = _UPDATE_AND_INSERT_VALUES.get(key, (None, None))
+    if last is None:
+        last = [(_NOTHING, None)] * len(columns)
+    params = []
+    for position, (field, value) in enumerate(columns):
+        kept_value, kept = last[position]
+        if value is kept_value and type(value) in _SAME_EACH_TIME:
+            params.append(kept)
+            continue
+        prepared = value if field is None else field.get_db_prep_save(value, connection)
+        # One tuple, so that a thread never sees one value with another's preparation.
+        last[position] = (value, prepared)
+        params.append(prepared)
+    if sql is None:
+        update = model.objects.using(using).filter(pk=pk).query.chain(UpdateQuery)
+        update.add_update_values(values)
+        update_sql, update_params = update.get_compiler(using).as_sql()
+        insert = InsertQuery(row_model)
+        insert.insert_values(fields, [row_model(**row)], raw=True)
+        [(insert_sql, insert_params)] = insert.get_compiler(using).as_sql()
+        sql = f"WITH updated AS ({update_sql}) {insert_sql}"
+        compiled = (*update_params, *insert_params)
+        if compiled == tuple(params):
+            _UPDATE_AND_INSERT_VALUES[key] = (sql, last)
         params = compiled
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -27,15 +27,15 @@ from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import gettext as _
 
 from cohorts.models import Membership, Person
-from common.compiled import attnames, update_and_insert
+from common.compiled import attnames, update_and_insert_values
 from common.mail import (
     RenderedMail,
     SkeletonFill,
     mail_error_text,
     mail_message,
     mail_render,
-    sent_email_build,
     sent_email_record,
+    sent_email_values,
 )
 from common.memo import Memo
 from common.mime import MimeSkeleton
@@ -197,19 +197,20 @@ class InvitationMail(Outgoing):
         )
 
     def on_sent(self, message):
-        row = sent_email_build(
+        log = sent_email_values(
             message=message, kind=self.kind, status=SentEmail.Status.SENT, target=self.invitation, secrets=[self.token]
         )
         if self.reminder:
-            row.save(force_insert=True)
+            SentEmail(**log).save(force_insert=True)
             return
         # One statement (one commit) a message: the row is sent the moment the server has the mail.
         now = timezone.now()
-        update_and_insert(
+        update_and_insert_values(
             Invitation,
             self.pk,
             {"status": Invitation.Status.SENT, "sent_at": now, "last_error": "", "updated_at": now},
-            row,
+            SentEmail,
+            {**log, "created_at": now, "updated_at": now},
         )
 
     def on_failed(self, message, error):
