@@ -16,6 +16,7 @@ transaction), and its rows get the converters the queryset's own would.
 """
 
 import datetime
+import enum
 import functools
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -172,12 +173,25 @@ def update_and_insert(model: type[Model], pk: int, values: dict, row: Model) -> 
         cursor.execute(sql, params)
 
 
-# Immutable values: the same object prepares to the same parameter every time.
+# Immutable values: the same object prepares to the same parameter every time (an enum member, such
+# as a model's status, too).
 _SAME_EACH_TIME = (str, int, bool, float, datetime.datetime, datetime.date, type(None))
 _NOTHING = object()
 # Per ``update_and_insert_values`` statement (database, model, columns, inserted model): its SQL and
 # each parameter's last value with what it was prepared to.
 _UPDATE_AND_INSERT_VALUES: dict[tuple, tuple[str, list[tuple[Any, Any]]]] = {}
+
+
+@functools.cache
+def _inserted_fields(model: type[Model]) -> tuple[tuple, frozenset]:
+    fields = tuple(f for f in model._meta.local_concrete_fields if not f.primary_key)
+    return fields, frozenset(f.attname for f in fields)
+
+
+@functools.cache
+def _statement_fields(model: type[Model], names: tuple[str, ...], row_model: type[Model]) -> tuple:
+    """The field each parameter is prepared by: the updated ones, none for the primary key, the row's."""
+    return (*(model._meta.get_field(name) for name in names), None, *_inserted_fields(row_model)[0])
 
 
 def update_and_insert_values(model: type[Model], pk: int, values: dict, row_model: type[Model], row: dict) -> None:
@@ -193,8 +207,8 @@ def update_and_insert_values(model: type[Model], pk: int, values: dict, row_mode
     """
     using = router.db_for_write(model)
     connection = connections[using]
-    fields = [f for f in row_model._meta.local_concrete_fields if not f.primary_key]
-    if set(row) != {f.attname for f in fields}:
+    fields, names = _inserted_fields(row_model)
+    if row.keys() != names:
         raise ValueError(f"{row_model.__name__}: give every column but the primary key, not {sorted(row)}")
     if connection.vendor != "postgresql":
         insert = InsertQuery(row_model)
@@ -203,19 +217,15 @@ def update_and_insert_values(model: type[Model], pk: int, values: dict, row_mode
             model.objects.using(using).filter(pk=pk).update(**values)
             insert.get_compiler(using).execute_sql()
         return
-    columns = [
-        *((model._meta.get_field(name), value) for name, value in values.items()),
-        (None, pk),
-        *((f, row[f.attname]) for f in fields),
-    ]
     key = (using, model, tuple(values), row_model)
     sql, last = _UPDATE_AND_INSERT_VALUES.get(key, (None, None))
     if last is None:
-        last = [(_NOTHING, None)] * len(columns)
+        last = [(_NOTHING, None)] * (len(values) + 1 + len(fields))
     params = []
-    for position, (field, value) in enumerate(columns):
+    given = (*values.values(), pk, *(row[f.attname] for f in fields))
+    for position, (field, value) in enumerate(zip(_statement_fields(*key[1:]), given, strict=True)):
         kept_value, kept = last[position]
-        if value is kept_value and type(value) in _SAME_EACH_TIME:
+        if value is kept_value and (type(value) in _SAME_EACH_TIME or isinstance(value, enum.Enum)):
             params.append(kept)
             continue
         prepared = value if field is None else field.get_db_prep_save(value, connection)

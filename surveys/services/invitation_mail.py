@@ -132,9 +132,13 @@ class _Skeleton:
 
         text_values = {self.name_mark: name, self.token_mark: token}
         html_values = {self.name_mark: escape(name), self.token_mark: escape(token)}
-        mail = RenderedMail(
+        subject = self.mail.subject
+        if self.name_mark in subject or self.token_mark in subject:
             # mail_render joins the subject's whitespace; a name may hold some too.
-            subject=" ".join(put(self.mail.subject, text_values).split()),
+            subject = " ".join(put(subject, text_values).split())
+        mail = RenderedMail(
+            # Otherwise the skeleton's own (joined already), the same object for every message.
+            subject=subject,
             text=put(self.mail.text, text_values),
             html=put(self.mail.html, html_values),
         )
