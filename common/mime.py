@@ -19,6 +19,7 @@ import email.policy
 import functools
 import logging
 import re
+import time
 from email.utils import formatdate
 
 from django.conf import settings
@@ -75,6 +76,21 @@ def envelope_address(address: str, encoding: str) -> str:
 def _sender(address: str, encoding: str) -> str:
     # The same sender for every message of a batch (DEFAULT_FROM_EMAIL): parsed once a process.
     return sanitize_address(address, encoding)
+
+
+# The last second's Date header, by local time or not: every message sent in the same second has it.
+_last_date: tuple = (None, None, "")
+
+
+def _date_now(localtime: bool) -> str:
+    """``formatdate(localtime=localtime)``: the header names the second, so it is made once a second."""
+    global _last_date
+    second = int(time.time())
+    kept_second, kept_localtime, date = _last_date
+    if second != kept_second or localtime != kept_localtime:
+        date = formatdate(second, localtime=localtime)
+        _last_date = (second, localtime, date)
+    return date
 
 
 class BuiltMIME:
@@ -205,7 +221,7 @@ class SkeletonMessage(EmailMultiAlternatives):
         return sender, [envelope_address(address, encoding) for address in self.recipients()]
 
     def message(self):
-        self.date = formatdate(localtime=settings.EMAIL_USE_LOCALTIME)
+        self.date = _date_now(settings.EMAIL_USE_LOCALTIME)
         data = self.skeleton.build(self) if self.skeleton.verified is not False else None
         if data is None or (self.skeleton.verified is None and not self.skeleton.verify(self, data)):
             return super().message()

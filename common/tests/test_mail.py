@@ -21,6 +21,7 @@ from common.mail import (
     sent_email_resend,
     smtp_quoted,
 )
+from common import mime
 from common.mime import _POLICY, BuiltMIME, MimeSkeleton, _header_line, envelope_address
 from common.models import SentEmail
 from surveys import services
@@ -170,6 +171,16 @@ def test_header_line_is_what_the_generator_folds(name, value):
 )
 def test_header_line_examples(value):
     assert _header_line("Message-ID", value) == _POLICY.fold_binary("Message-ID", value)
+
+
+@pytest.mark.parametrize("seconds", [1764748800.0, 1764748800.999, 1764748801.25])
+def test_date_now_is_formatdate_of_the_second_by_local_time_or_not(monkeypatch, seconds):
+    """Kept for a second, under the second and whether it is local time (each gives another header)."""
+    from email.utils import formatdate
+
+    monkeypatch.setattr(mime.time, "time", lambda: seconds)
+    for localtime in (False, True, False):
+        assert mime._date_now(localtime) == formatdate(seconds, localtime=localtime)
 
 
 def _outcome(function, *args):

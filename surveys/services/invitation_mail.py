@@ -11,6 +11,7 @@ process for what they show (``_Skeleton``, ``_SKELETONS``); each message only pu
 and link.
 """
 
+import html
 import logging
 import secrets
 from dataclasses import dataclass
@@ -22,7 +23,6 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import escape
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import gettext as _
 
@@ -131,7 +131,8 @@ class _Skeleton:
             return text
 
         text_values = {self.name_mark: name, self.token_mark: token}
-        html_values = {self.name_mark: escape(name), self.token_mark: escape(token)}
+        # What the template's escaping gives (django.utils.html.escape is html.escape, lazily wrapped).
+        html_values = {self.name_mark: html.escape(name), self.token_mark: html.escape(token)}
         subject = self.mail.subject
         if self.name_mark in subject or self.token_mark in subject:
             # mail_render joins the subject's whitespace; a name may hold some too.
