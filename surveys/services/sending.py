@@ -1,9 +1,9 @@
 """Sending invitations reliably: the invitation rows are the outbox (STYLE.md section 3).
 
 ``invitations_send`` reads and locks the claimable rows (queued, or a "sending" row older than any
-task can live) in one statement, fails the queued ones that must not be sent any more, moves the
-others to "sending" counting their attempt, commits, sends outside any transaction
-over one SMTP connection (``delivery.deliver``), then marks each row sent as soon as the server has
+task can live) in one statement (their surveys in a second), fails the queued ones that must not be
+sent any more, moves the others to "sending" counting their attempt, commits, sends outside any
+transaction over one SMTP connection (``delivery.deliver``), then marks each row sent as soon as the server has
 accepted it. A task delivered twice or run by two workers therefore sends each invitation once.
 Rows the batch never hands to the server are given back un-counted (``invitation_mail._release``).
 """
@@ -120,7 +120,8 @@ def _claim(ids: list[int], now: datetime.datetime) -> tuple[list[Invitation], li
     it failed. Call inside a transaction.
 
     On PostgreSQL the rows are read and locked in one statement compiled once per process (FOR
-    UPDATE OF the invitation SKIP LOCKED), so the decisions hold; then one UPDATE claims the rows won
+    UPDATE OF the invitation SKIP LOCKED), so the decisions hold, and their surveys (with module and
+    cohort) in a second one, once each; then one UPDATE claims the rows won
     (the rows read are given what it wrote) and one per reason fails the others. Elsewhere (SQLite:
     one writer at a time) each row gets a conditional UPDATE, and its row count says who won it.
     """
