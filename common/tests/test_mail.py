@@ -10,6 +10,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from common import mime
 from common.mail import _SMTP as QuotingSMTP
 from common.mail import (
     FolderEmailBackend,
@@ -21,7 +22,6 @@ from common.mail import (
     sent_email_resend,
     smtp_quoted,
 )
-from common import mime
 from common.mime import _POLICY, BuiltMIME, MimeSkeleton, _header_line, envelope_address
 from common.models import SentEmail
 from surveys import services
