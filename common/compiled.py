@@ -15,10 +15,13 @@ A statement is compiled the first time it runs (a ``select_for_update`` only com
 transaction), and its rows get the converters the queryset's own would.
 """
 
+import datetime
+import enum
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+import psycopg
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router, transaction
 from django.db.models import Model, QuerySet, signals
@@ -221,3 +224,99 @@ def update_and_insert(model: type[Model], pk: int, values: dict, row: Model) -> 
         params = compiled
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+# Immutable values: the same object prepares to the same parameter every time (an enum member, such
+# as a model's status, too).
+_SAME_EACH_TIME = (str, int, bool, float, datetime.datetime, datetime.date, type(None))
+_NOTHING = object()
+# Per ``update_and_insert_values`` statement (database, model, columns, inserted model): its SQL and
+# each parameter's last value with what it was prepared to.
+_UPDATE_AND_INSERT_VALUES: dict[tuple, tuple[str, list[tuple[Any, Any]]]] = {}
+
+
+@functools.cache
+def _inserted_fields(model: type[Model]) -> tuple[tuple, frozenset]:
+    fields = tuple(f for f in model._meta.local_concrete_fields if not f.primary_key)
+    return fields, frozenset(f.attname for f in fields)
+
+
+@functools.cache
+def _statement_fields(model: type[Model], names: tuple[str, ...], row_model: type[Model]) -> tuple:
+    """The field each parameter is prepared by: the updated ones, none for the primary key, the row's."""
+    return (*(model._meta.get_field(name) for name in names), None, *_inserted_fields(row_model)[0])
+
+
+def update_and_insert_values(model: type[Model], pk: int, values: dict, row_model: type[Model], row: dict) -> None:
+    """``update_and_insert`` with the inserted row given as its columns' values (``row``: every local
+    concrete field but the primary key, by attname, time stamps included: no ``pre_save`` fills them
+    in), so that a caller logging every message of a batch builds no model instance for it.
+
+    Each value is prepared for the database as the compiler prepares it (``get_db_prep_save``), but a
+    value that is the very object the same column had last time, and immutable, reuses what it was
+    prepared to: a batch's constants (a kind, a status, a content type, an empty error) are prepared
+    once. The statement and the first call's parameters are compared with the compiler's, as
+    ``update_and_insert`` does.
+    """
+    using = router.db_for_write(model)
+    connection = connections[using]
+    fields, names = _inserted_fields(row_model)
+    if row.keys() != names:
+        raise ValueError(f"{row_model.__name__}: give every column but the primary key, not {sorted(row)}")
+    if connection.vendor != "postgresql":
+        insert = InsertQuery(row_model)
+        insert.insert_values(fields, [row_model(**row)], raw=True)
+        with transaction.atomic(using=using):
+            model.objects.using(using).filter(pk=pk).update(**values)
+            insert.get_compiler(using).execute_sql()
+        return
+    key = (using, model, tuple(values), row_model)
+    sql, last = _UPDATE_AND_INSERT_VALUES.get(key, (None, None))
+    if last is None:
+        last = [(_NOTHING, None)] * (len(values) + 1 + len(fields))
+    params = []
+    given = (*values.values(), pk, *(row[f.attname] for f in fields))
+    for position, (field, value) in enumerate(zip(_statement_fields(*key[1:]), given, strict=True)):
+        kept_value, kept = last[position]
+        if value is kept_value and (type(value) in _SAME_EACH_TIME or isinstance(value, enum.Enum)):
+            params.append(kept)
+            continue
+        prepared = value if field is None else field.get_db_prep_save(value, connection)
+        # One tuple, so that a thread never sees one value with another's preparation.
+        last[position] = (value, prepared)
+        params.append(prepared)
+    if sql is None:
+        update = model.objects.using(using).filter(pk=pk).query.chain(UpdateQuery)
+        update.add_update_values(values)
+        update_sql, update_params = update.get_compiler(using).as_sql()
+        insert = InsertQuery(row_model)
+        insert.insert_values(fields, [row_model(**row)], raw=True)
+        [(insert_sql, insert_params)] = insert.get_compiler(using).as_sql()
+        sql = f"WITH updated AS ({update_sql}) {insert_sql}"
+        compiled = (*update_params, *insert_params)
+        if compiled == tuple(params):
+            _UPDATE_AND_INSERT_VALUES[key] = (sql, last)
+        params = compiled
+    with _parameters_apart(connection) as cursor:
+        cursor.execute(sql, params)
+
+
+class _ParametersApart(psycopg.Cursor):
+    """A psycopg cursor that sends the parameters apart from the statement (PostgreSQL's extended
+    protocol, as Django's ``server_side_binding`` option does), never as a prepared statement (nothing
+    is left on the server between statements, whatever pools the connection)."""
+
+    def execute(self, query, params=None, *, prepare=False, binary=None):
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+
+def _parameters_apart(connection):
+    """What ``connection.cursor()`` gives (logged and counted, errors wrapped), over a
+    ``_ParametersApart``: Django's own cursor quotes every parameter into the statement's text in
+    Python, a fifth of a sent invitation's write."""
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        cursor = _ParametersApart(connection.connection)
+    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)

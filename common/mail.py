@@ -132,7 +132,7 @@ def _redact(text: str, secrets: Iterable[str]) -> tuple[str, bool]:
     return text, redacted
 
 
-def sent_email_build(
+def sent_email_values(
     *,
     message: EmailMultiAlternatives,
     kind: str,
@@ -140,22 +140,29 @@ def sent_email_build(
     target: models.Model | None = None,
     error: str = "",
     secrets: Iterable[str] = (),
-) -> SentEmail:
-    """The log row of one attempt, not saved yet (for a caller that saves it in a statement of its
-    own). ``secrets`` (e.g. the link token) never reach the database."""
+) -> dict:
+    """The columns of the log row of one attempt, by attname, but its time stamps (for a caller that
+    writes it without a model instance: ``common.compiled.update_and_insert_values``). ``secrets``
+    (e.g. the link token) never reach the database."""
     body, redacted = _redact(message.body, secrets)
-    return SentEmail(
-        kind=kind,
-        to=", ".join(message.to),
-        subject=message.subject[:300],
-        body=body,
-        redacted=redacted,
-        status=status,
-        error=error,
-        message_id=message.extra_headers.get("Message-ID", "")[:300],
-        content_type=ContentType.objects.get_for_model(target) if target is not None else None,
-        object_id=target.pk if target is not None else None,
-    )
+    return {
+        "kind": kind,
+        "to": ", ".join(message.to),
+        "subject": message.subject[:300],
+        "body": body,
+        "redacted": redacted,
+        "status": status,
+        "error": error,
+        "message_id": message.extra_headers.get("Message-ID", "")[:300],
+        "content_type_id": ContentType.objects.get_for_model(target).pk if target is not None else None,
+        "object_id": target.pk if target is not None else None,
+    }
+
+
+def sent_email_build(**fields) -> SentEmail:
+    """The log row of one attempt (the keyword arguments of ``sent_email_values``), not saved yet
+    (for a caller that saves it in a statement of its own)."""
+    return SentEmail(**sent_email_values(**fields))
 
 
 def sent_email_record(**fields) -> SentEmail:

@@ -19,6 +19,7 @@ import email.policy
 import functools
 import logging
 import re
+import time
 from email.utils import formatdate
 
 from django.conf import settings
@@ -40,11 +41,20 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _PLAIN_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*")
 
 
+# Printable ASCII without a space: one word, which folding cannot break.
+_ONE_WORD = re.compile(r"[!-~]+")
+
+
 def _header_line(name: str, value: str) -> bytes:
+    """What ``_POLICY.fold_binary(name, value)`` gives (a call that costs 30 µs), worked out here for
+    the two cases a batch's own headers are (common/tests/test_mail.py compares them with it)."""
     line = f"{name}: {value}"
     if len(line) <= _POLICY.max_line_length and value == " ".join(value.split()):
-        # What folding leaves alone: short, one space between words (the policy call costs 30 µs).
+        # What folding leaves alone: short, one space between words.
         return line.encode() + _CRLF
+    if _ONE_WORD.fullmatch(value):
+        # A word too long for the first line goes on a line of its own (a Message-ID, mostly).
+        return f"{name}: \r\n {value}\r\n".encode()
     return _POLICY.fold_binary(name, value)
 
 
@@ -66,6 +76,21 @@ def envelope_address(address: str, encoding: str) -> str:
 def _sender(address: str, encoding: str) -> str:
     # The same sender for every message of a batch (DEFAULT_FROM_EMAIL): parsed once a process.
     return sanitize_address(address, encoding)
+
+
+# The last second's Date header, by local time or not: every message sent in the same second has it.
+_last_date: tuple = (None, None, "")
+
+
+def _date_now(localtime: bool) -> str:
+    """``formatdate(localtime=localtime)``: the header names the second, so it is made once a second."""
+    global _last_date
+    second = int(time.time())
+    kept_second, kept_localtime, date = _last_date
+    if second != kept_second or localtime != kept_localtime:
+        date = formatdate(second, localtime=localtime)
+        _last_date = (second, localtime, date)
+    return date
 
 
 class BuiltMIME:
@@ -157,7 +182,7 @@ class MimeSkeleton:
                 if "\n" in value or "\r" in value or self.boundary[2:] in value.encode():
                     return None
                 payload = payload.replace(mark.encode(), value.encode())
-            if any(len(line) > _LINE_LIMIT for line in payload.split(_CRLF)):
+            if max(map(len, payload.split(_CRLF))) > _LINE_LIMIT:
                 return None
             if not payload.isascii():
                 part_head = part_head.replace(b"Content-Transfer-Encoding: 7bit", b"Content-Transfer-Encoding: 8bit")
@@ -196,7 +221,7 @@ class SkeletonMessage(EmailMultiAlternatives):
         return sender, [envelope_address(address, encoding) for address in self.recipients()]
 
     def message(self):
-        self.date = formatdate(localtime=settings.EMAIL_USE_LOCALTIME)
+        self.date = _date_now(settings.EMAIL_USE_LOCALTIME)
         data = self.skeleton.build(self) if self.skeleton.verified is not False else None
         if data is None or (self.skeleton.verified is None and not self.skeleton.verify(self, data)):
             return super().message()

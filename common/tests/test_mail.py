@@ -10,6 +10,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from common import mime
 from common.mail import _SMTP as QuotingSMTP
 from common.mail import (
     FolderEmailBackend,
@@ -21,7 +22,7 @@ from common.mail import (
     sent_email_resend,
     smtp_quoted,
 )
-from common.mime import BuiltMIME, MimeSkeleton, envelope_address
+from common.mime import _POLICY, BuiltMIME, MimeSkeleton, _header_line, envelope_address
 from common.models import SentEmail
 from surveys import services
 from surveys.models import Invitation
@@ -150,6 +151,36 @@ def test_skeleton_message_is_built_in_full_where_the_generator_would_encode_or_t
     prototype.subject = f"Hello {mark}"
     by_subject = MimeSkeleton(prototype, marks=[mark], headers=["Message-ID"])
     assert not isinstance(_skeleton_message(by_subject, mark, subject=f"Hello {mark}").message(), BuiltMIME)
+
+
+@given(
+    st.sampled_from(["To", "Message-ID", "X-LC-Invitation", "Date"]),
+    st.one_of(
+        st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=1, max_size=120),
+        st.from_regex(r"\A[!-~]{1,120}\Z"),
+        st.from_regex(r"\A[!-~ \t\x0b\x0c\x1c]{1,100}\Z"),
+    ),
+)
+def test_header_line_is_what_the_generator_folds(name, value):
+    assert _outcome(_header_line, name, value) == _outcome(_POLICY.fold_binary, name, value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["<" + "1" * 40 + ".2.3@leadership-cohorts.example>", "a" * 66, "a" * 67, "a, b; c " * 12, "x,y;z" * 30],
+)
+def test_header_line_examples(value):
+    assert _header_line("Message-ID", value) == _POLICY.fold_binary("Message-ID", value)
+
+
+@pytest.mark.parametrize("seconds", [1764748800.0, 1764748800.999, 1764748801.25])
+def test_date_now_is_formatdate_of_the_second_by_local_time_or_not(monkeypatch, seconds):
+    """Kept for a second, under the second and whether it is local time (each gives another header)."""
+    from email.utils import formatdate
+
+    monkeypatch.setattr(mime.time, "time", lambda: seconds)
+    for localtime in (False, True, False):
+        assert mime._date_now(localtime) == formatdate(seconds, localtime=localtime)
 
 
 def _outcome(function, *args):

@@ -11,6 +11,7 @@ process for what they show (``_Skeleton``, ``_SKELETONS``); each message only pu
 and link.
 """
 
+import html
 import logging
 import secrets
 from dataclasses import dataclass
@@ -22,20 +23,19 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import escape
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import gettext as _
 
 from cohorts.models import Membership, Person
-from common.compiled import attnames, update_and_insert
+from common.compiled import attnames, update_and_insert_values
 from common.mail import (
     RenderedMail,
     SkeletonFill,
     mail_error_text,
     mail_message,
     mail_render,
-    sent_email_build,
     sent_email_record,
+    sent_email_values,
 )
 from common.memo import Memo
 from common.mime import MimeSkeleton
@@ -131,10 +131,15 @@ class _Skeleton:
             return text
 
         text_values = {self.name_mark: name, self.token_mark: token}
-        html_values = {self.name_mark: escape(name), self.token_mark: escape(token)}
-        mail = RenderedMail(
+        # What the template's escaping gives (django.utils.html.escape is html.escape, lazily wrapped).
+        html_values = {self.name_mark: html.escape(name), self.token_mark: html.escape(token)}
+        subject = self.mail.subject
+        if self.name_mark in subject or self.token_mark in subject:
             # mail_render joins the subject's whitespace; a name may hold some too.
-            subject=" ".join(put(self.mail.subject, text_values).split()),
+            subject = " ".join(put(subject, text_values).split())
+        mail = RenderedMail(
+            # Otherwise the skeleton's own (joined already), the same object for every message.
+            subject=subject,
             text=put(self.mail.text, text_values),
             html=put(self.mail.html, html_values),
         )
@@ -159,26 +164,37 @@ def _skeleton_key(invitation: Invitation, *, reminder: bool) -> tuple:
     return (reminder, number, settings.LANGUAGE_CODE, get_current_timezone_name(), settings.SITE_URL, shown)
 
 
-def _skeleton_message(invitation: Invitation, token: str, *, reminder: bool):
-    """The personalised message, from the survey's skeleton (made once per process and key)."""
+def _skeleton(invitation: Invitation, *, reminder: bool) -> _Skeleton:
+    """The survey's skeleton (made once per process and key)."""
     key = _skeleton_key(invitation, reminder=reminder)
-    skeleton = _SKELETONS.get_or_make(key, lambda: _Skeleton.render(invitation, reminder=reminder))
-    mail, fill = skeleton.fill(name=invitation.membership.person.full_name, token=token)
-    return _message(invitation, mail, skeleton=fill)
+    return _SKELETONS.get_or_make(key, lambda: _Skeleton.render(invitation, reminder=reminder))
 
 
 class InvitationMail(Outgoing):
-    """An invitation (or a reminder) claimed by this batch, with the link its message carries."""
+    """An invitation (or a reminder) claimed by this batch, with the link its message carries.
 
-    def __init__(self, invitation: Invitation, *, kind: str, token: str):
+    ``skeletons`` is the batch's: the skeleton of each survey instance (and reminder number) its
+    invitations share, looked up in ``_SKELETONS`` once for them all rather than keyed again (every
+    column of the survey, module and cohort) for every message. Their instances do not change while
+    the batch is sent."""
+
+    def __init__(self, invitation: Invitation, *, kind: str, token: str, skeletons: dict | None = None):
         self.invitation = invitation
         self.pk = invitation.pk
         self.kind = kind
         self.reminder = kind == KIND_REMINDER
         self.token = token
+        self.skeletons = {} if skeletons is None else skeletons
 
     def message(self):
-        return _skeleton_message(self.invitation, self.token, reminder=self.reminder)
+        invitation = self.invitation
+        # The survey instance itself (held by the invitation for the whole batch), not its id.
+        key = (id(invitation.survey), invitation.reminders_sent if self.reminder else 0)
+        skeleton = self.skeletons.get(key)
+        if skeleton is None:
+            skeleton = self.skeletons[key] = _skeleton(invitation, reminder=self.reminder)
+        mail, fill = skeleton.fill(name=invitation.membership.person.full_name, token=self.token)
+        return _message(invitation, mail, skeleton=fill)
 
     def _record(self, message, *, status, error=""):
         sent_email_record(
@@ -186,19 +202,20 @@ class InvitationMail(Outgoing):
         )
 
     def on_sent(self, message):
-        row = sent_email_build(
+        log = sent_email_values(
             message=message, kind=self.kind, status=SentEmail.Status.SENT, target=self.invitation, secrets=[self.token]
         )
         if self.reminder:
-            row.save(force_insert=True)
+            SentEmail(**log).save(force_insert=True)
             return
         # One statement (one commit) a message: the row is sent the moment the server has the mail.
         now = timezone.now()
-        update_and_insert(
+        update_and_insert_values(
             Invitation,
             self.pk,
             {"status": Invitation.Status.SENT, "sent_at": now, "last_error": "", "updated_at": now},
-            row,
+            SentEmail,
+            {**log, "created_at": now, "updated_at": now},
         )
 
     def on_failed(self, message, error):
@@ -291,5 +308,9 @@ def invitation_mails_deliver(
 ) -> None:
     """Send these claimed invitations (or reminders) over one connection, recording each outcome.
     ``tokens`` are their links' (``invitation_links_issue``, in the transaction that claimed them)."""
-    mails = [InvitationMail(invitation, kind=kind, token=tokens[invitation.pk]) for invitation in invitations]
+    skeletons: dict = {}
+    mails = [
+        InvitationMail(invitation, kind=kind, token=tokens[invitation.pk], skeletons=skeletons)
+        for invitation in invitations
+    ]
     deliver(mails, result, release=_release, connection_refused=_connection_refused)
