@@ -21,7 +21,6 @@ import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-import psycopg
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router, transaction
 from django.db.models import Model, QuerySet, signals
@@ -297,26 +296,5 @@ def update_and_insert_values(model: type[Model], pk: int, values: dict, row_mode
         if compiled == tuple(params):
             _UPDATE_AND_INSERT_VALUES[key] = (sql, last)
         params = compiled
-    with _parameters_apart(connection) as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
-
-
-class _ParametersApart(psycopg.Cursor):
-    """A psycopg cursor that sends the parameters apart from the statement (PostgreSQL's extended
-    protocol, as Django's ``server_side_binding`` option does), never as a prepared statement (nothing
-    is left on the server between statements, whatever pools the connection)."""
-
-    def execute(self, query, params=None, *, prepare=False, binary=None):
-        return super().execute(query, params, prepare=prepare, binary=binary)
-
-
-def _parameters_apart(connection):
-    """What ``connection.cursor()`` gives (logged and counted, errors wrapped), over a
-    ``_ParametersApart``: Django's own cursor quotes every parameter into the statement's text in
-    Python, a fifth of a sent invitation's write."""
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
-    with connection.wrap_database_errors:
-        cursor = _ParametersApart(connection.connection)
-    return connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
