@@ -8,8 +8,8 @@ a queryset built once with placeholder values; its SQL is kept per database conn
 with the request's values through Django's cursor (logged and counted like any query). The SQL is
 still the ORM's, so it follows the models' tables and columns.
 
-``update_and_insert`` does the same for a write: an UPDATE of one row and an INSERT of another in
-one statement (a sent invitation marked and its mail logged).
+``update_and_insert_values`` does the same for a write: an UPDATE of one row and an INSERT of
+another in one statement (a sent invitation marked and its mail logged).
 
 A statement is compiled the first time it runs (a ``select_for_update`` only compiles inside a
 transaction), and its rows get the converters the queryset's own would.
@@ -179,52 +179,6 @@ def loaded(model: type[Model], using: str, names: Sequence[str], values: Sequenc
     return new
 
 
-# The statement of each ``update_and_insert`` (database, model, columns, logged model), compiled once
-# a process: compiling it cost more than running it.
-_UPDATE_AND_INSERT: dict[tuple, str] = {}
-
-
-def update_and_insert(model: type[Model], pk: int, values: dict, row: Model) -> None:
-    """``model.objects.filter(pk=pk).update(**values)`` and insert ``row``, in one statement on
-    PostgreSQL (the UPDATE in a WITH) and in one transaction elsewhere. The row's primary key is not
-    read back.
-
-    The statement is compiled by Django the first time; then only its parameters are worked out, as
-    the compiler does (each field's value prepared for the database, the row's ``pre_save`` for its
-    time stamps). Its first parameters are compared with the compiler's before it is kept.
-    """
-    using = router.db_for_write(model)
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        with transaction.atomic(using=using):
-            model.objects.using(using).filter(pk=pk).update(**values)
-            row.save(using=using, force_insert=True)
-        return
-    fields = [f for f in row._meta.local_concrete_fields if not f.primary_key]
-    params = (
-        *(model._meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()),
-        pk,
-        *(f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields),
-    )
-    key = (using, model, tuple(values), type(row))
-    sql = _UPDATE_AND_INSERT.get(key)
-    if sql is None:
-        update = model.objects.using(using).filter(pk=pk).query.chain(UpdateQuery)
-        update.add_update_values(values)
-        update_sql, update_params = update.get_compiler(using).as_sql()
-        insert = InsertQuery(type(row))
-        # raw: the time stamps ``pre_save`` just set, so that the parameters can be compared.
-        insert.insert_values(fields, [row], raw=True)
-        [(insert_sql, insert_params)] = insert.get_compiler(using).as_sql()
-        sql = f"WITH updated AS ({update_sql}) {insert_sql}"
-        compiled = (*update_params, *insert_params)
-        if compiled == params:
-            _UPDATE_AND_INSERT[key] = sql
-        params = compiled
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-
-
 # Immutable values: the same object prepares to the same parameter every time (an enum member, such
 # as a model's status, too).
 _SAME_EACH_TIME = (str, int, bool, float, datetime.datetime, datetime.date, type(None))
@@ -247,15 +201,19 @@ def _statement_fields(model: type[Model], names: tuple[str, ...], row_model: typ
 
 
 def update_and_insert_values(model: type[Model], pk: int, values: dict, row_model: type[Model], row: dict) -> None:
-    """``update_and_insert`` with the inserted row given as its columns' values (``row``: every local
-    concrete field but the primary key, by attname, time stamps included: no ``pre_save`` fills them
-    in), so that a caller logging every message of a batch builds no model instance for it.
+    """``model.objects.filter(pk=pk).update(**values)`` and an INSERT of a ``row_model`` row, in one
+    statement on PostgreSQL (the UPDATE in a WITH) and in one transaction elsewhere; the row's primary
+    key is not read back. The row is given as its columns' values (``row``: every local concrete field
+    but the primary key, by attname, time stamps included: no ``pre_save`` fills them in), so that a
+    caller logging every message of a batch builds no model instance for it.
+
+    The statement is compiled by Django the first time; then only its parameters are worked out, as
+    the compiler does.
 
     Each value is prepared for the database as the compiler prepares it (``get_db_prep_save``), but a
     value that is the very object the same column had last time, and immutable, reuses what it was
     prepared to: a batch's constants (a kind, a status, a content type, an empty error) are prepared
-    once. The statement and the first call's parameters are compared with the compiler's, as
-    ``update_and_insert`` does.
+    once. The statement is kept only once the first call's parameters equal the compiler's.
     """
     using = router.db_for_write(model)
     connection = connections[using]
