@@ -8,7 +8,7 @@ from django.db import connections
 from django.db.models import Model
 
 from common.compiled import CompiledQuery, attnames, instance, instances_from_row
-from surveys.models import Answer, Invitation, Response, Survey
+from surveys.models import Answer, Invitation, InvitationLink, Response, Survey
 
 __all__ = [
     "ANSWER_FIELDS",
@@ -19,6 +19,7 @@ __all__ = [
     "instance",
     "invitation_columns",
     "invitation_from_row",
+    "links_insert_sql",
     "prepared",
     "response_insert_sql",
 ]
@@ -108,3 +109,15 @@ def answers_insert_sql(alias: str, answers: int, chosen: int, mark_answered: boo
             f"JOIN (VALUES {pairs}) AS chosen (question_id, choice_id) ON chosen.question_id = answer.{question}"
         )
     return f"WITH {', '.join(steps)} {main}"
+
+
+@functools.cache
+def links_insert_sql(alias: str) -> str:
+    """PostgreSQL: links for many invitations in one INSERT (``InvitationLink``); parameters: the
+    issue time, the invitations' ids (an array) and the tokens' hashes (an array, in the same order).
+    Written once per process, where ``bulk_create`` compiled a statement for every batch."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    table = quote(InvitationLink._meta.db_table)
+    columns = _names(InvitationLink, ("invitation_id", "token_hash", "issued_at"), connection)
+    return f"INSERT INTO {table} ({columns}) SELECT i, h, %s FROM unnest(%s::bigint[], %s::varchar[]) AS t (i, h)"  # noqa: S608

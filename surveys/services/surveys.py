@@ -4,7 +4,7 @@ kinds: self-assessments, evaluation, follow-up); invitation links."""
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from cohorts.models import Cohort, Membership
 from common.audit import Event, audit_event
 from modules.models import Module
-from surveys.compiled import CompiledQuery, instance, invitation_columns, invitation_from_row
+from surveys.compiled import CompiledQuery, instance, invitation_columns, invitation_from_row, links_insert_sql
 from surveys.models import (
     CohortSurveySettings,
     Invitation,
@@ -205,9 +205,17 @@ def invitation_issue_token(*, invitation: Invitation) -> str:
 
 def invitation_links_issue(*, invitations: list[Invitation]) -> dict[int, str]:
     """A new link token for each of these invitations (invitation id -> token), in one INSERT; as
-    ``invitation_issue_token`` does for one."""
+    ``invitation_issue_token`` does for one. On PostgreSQL the INSERT is written once per process
+    (``surveys.compiled.links_insert_sql``): every batch of invitations and reminders makes one."""
     now = timezone.now()
     tokens = {invitation.pk: token_new() for invitation in invitations}
+    if not tokens:
+        return tokens
+    if connection.vendor == "postgresql":
+        hashes = [token_hash(token) for token in tokens.values()]
+        with connection.cursor() as cursor:
+            cursor.execute(links_insert_sql(connection.alias), [now, list(tokens), hashes])
+        return tokens
     InvitationLink.objects.bulk_create(
         InvitationLink(invitation_id=pk, token_hash=token_hash(token), issued_at=now) for pk, token in tokens.items()
     )

@@ -241,3 +241,27 @@ def test_admin_lists_an_invitations_links_without_their_hashes(staff_user, invit
     assert page.status_code == 200
     assert page.context["inline_admin_formsets"][0].formset.queryset.count() == 2
     assert not any(h in page.content.decode() for h in invitation.links.values_list("token_hash", flat=True))
+
+
+def test_links_issued_for_a_batch_are_one_per_invitation_each_opening_its_own(open_survey, django_assert_num_queries):
+    """``invitation_links_issue``: one INSERT for the batch (on PostgreSQL a statement written once per
+    process), a link per invitation under its token's hash, all issued at one time; none for none."""
+    from surveys.models import InvitationLink
+    from surveys.services.surveys import invitation_links_issue
+    from surveys.tokens import token_hash
+
+    invitations = list(open_survey.invitations.order_by("pk"))
+    assert len(invitations) >= 2
+    with django_assert_num_queries(0):
+        assert invitation_links_issue(invitations=[]) == {}
+    with django_assert_num_queries(1):
+        tokens = invitation_links_issue(invitations=invitations)
+
+    assert set(tokens) == {invitation.pk for invitation in invitations}
+    links = InvitationLink.objects.filter(token_hash__in=[token_hash(token) for token in tokens.values()])
+    assert {link.invitation_id: link.token_hash for link in links} == {
+        pk: token_hash(token) for pk, token in tokens.items()
+    }
+    assert len({link.issued_at for link in links}) == 1
+    for pk, token in tokens.items():
+        assert services.invitation_for_token(token=token).pk == pk
