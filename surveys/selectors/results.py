@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import CharField, Count, Q, Sum, Value
 
 from cohorts.models import Cohort
 from common.compiled import CompiledQuery, instances_from_row, row_columns
@@ -15,6 +15,7 @@ from surveys.models import Answer, Invitation, Question, QuestionSet, Response, 
 from surveys.structure import questions_for_set
 
 from .figures import response_tallies, results_visible, score
+from .together import Together
 
 MIN_GROUP = disclosure.MIN_GROUP
 
@@ -133,12 +134,15 @@ def _choice_counts(survey_pk):
 
 
 def _texts(survey_pk, *, named: bool = False):
+    """``(question id, text, name)`` of the text answers; the name only in named mode (outside it no
+    name is shown, so none is read: two joins fewer to plan)."""
+    name = "response__membership__person__full_name" if named else Value(None, output_field=CharField())
     return (
         _answers(survey_pk)
         .filter(question__kind__in=Question.TEXT_KINDS)
         .exclude(text="")
         .order_by("question_id", "response_id" if named else "text", "response_id")
-        .values_list("question_id", "text", "response__membership__person__full_name")
+        .values_list("question_id", "text", name)
     )
 
 
@@ -158,12 +162,24 @@ def _scores_by_profession_rows(survey_pk):
 
 
 _RESPONSES = CompiledQuery(_responses, survey_pk=-7362)
-_PROFESSION_RATES = CompiledQuery(_profession_rates_rows, survey_pk=-7363)
-_ANSWER_TALLIES = CompiledQuery(_answer_tallies, survey_pk=-7364)
-_CHOICE_COUNTS = CompiledQuery(_choice_counts, survey_pk=-7366)
-_TEXTS_NAMED = CompiledQuery(_texts_named, survey_pk=-7367)
-_TEXTS = CompiledQuery(_texts, survey_pk=-7368)
-_SCORES_BY_PROFESSION = CompiledQuery(_scores_by_profession_rows, survey_pk=-7369)
+# The results page's reads after its survey, in one statement (surveys.selectors.together: six round
+# trips cost more than PostgreSQL spent on them; issue 14). While a survey's figures cannot show (an
+# open or draft survey that is not named) it reads only its responses and invitations; otherwise
+# every read it can show, its texts in the order the privacy asks, its scores by profession unless
+# anonymous. The answers of a closed survey of fewer than three responses are read and left unused.
+_COUNTS_READS = {"responses": _responses, "rates": _profession_rates_rows}
+_RESULTS_READS = {**_COUNTS_READS, "tallies": _answer_tallies, "choices": _choice_counts}
+_TOGETHER = {
+    # (may show figures, privacy): the statement
+    (False, None): Together({"survey_pk": -7370}, **_COUNTS_READS),
+    (True, Survey.Privacy.NAMED): Together(
+        {"survey_pk": -7371}, **_RESULTS_READS, texts=_texts_named, scores=_scores_by_profession_rows
+    ),
+    (True, Survey.Privacy.PSEUDONYMOUS): Together(
+        {"survey_pk": -7372}, **_RESULTS_READS, texts=_texts, scores=_scores_by_profession_rows
+    ),
+    (True, Survey.Privacy.ANONYMOUS): Together({"survey_pk": -7373}, **_RESULTS_READS, texts=_texts),
+}
 
 
 def _survey_row(survey_pk):
@@ -193,11 +209,10 @@ def survey_response_count(*, survey_pk: int) -> int:
     return row[1] if row else 0
 
 
-def _profession_rates(survey: Survey) -> tuple[int, int, list[ProfessionRate]]:
+def _profession_rates(survey: Survey, rows) -> tuple[int, int, list[ProfessionRate]]:
     """How many were invited and how many of them responded, and the response rate by profession;
-    outside named mode, grouped by disclosure.profession_groups. One statement (the totals are the
-    professions' sums)."""
-    rows = _PROFESSION_RATES.fetchall(survey_pk=survey.pk)
+    outside named mode, grouped by disclosure.profession_groups; from ``_profession_rates_rows`` (the
+    totals are the professions' sums)."""
     counts = {profession: (invited, responded) for profession, invited, responded in rows}
     invited = sum(i for i, _r in counts.values())
     responded = sum(r for _i, r in counts.values())
@@ -215,13 +230,14 @@ def _profession_rates(survey: Survey) -> tuple[int, int, list[ProfessionRate]]:
     return invited, responded, rates
 
 
-def _scores_by_profession(survey: Survey) -> dict[int, list[ProfessionScore]]:
-    """Mean of each scale question by profession; outside named mode, by disclosure.profession_groups.
+def _scores_by_profession(survey: Survey, rows) -> dict[int, list[ProfessionScore]]:
+    """Mean of each scale question by profession; outside named mode, by disclosure.profession_groups;
+    from ``_scores_by_profession_rows``.
 
     Grouped per question, since optional and conditional questions are answered by fewer people.
     """
     by_question: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
-    for question_id, profession, n, total in _SCORES_BY_PROFESSION.fetchall(survey_pk=survey.pk):
+    for question_id, profession, n, total in rows:
         by_question[question_id][profession] = (n, total)
     scores = {}
     for question_id, counts in by_question.items():
@@ -242,10 +258,11 @@ def _scores_by_profession(survey: Survey) -> dict[int, list[ProfessionScore]]:
 
 
 def survey_results(*, survey: Survey, read_with_relations: bool = False) -> SurveyResults:
-    """Everything the results page shows, in nine queries whatever the number of responses (seven once
-    the question set's structure is cached). The survey is read again with its module, cohort and
-    question set, unless the caller read it so in this request (``read_with_relations``, as
-    ``surveys.views.base.survey_of_module`` gives it): one query fewer."""
+    """Everything the results page shows, in three queries whatever the number of responses (one once
+    the question set's structure is cached, and the survey read with its relations by the caller). The
+    survey is read again with its module, cohort and question set, unless the caller read it so in this
+    request (``read_with_relations``, as ``surveys.views.base.survey_of_module`` gives it): one query
+    fewer."""
     if read_with_relations:
         module = survey.module
         if module is not None and module.cohort_id == survey.cohort_id and Module.cohort.is_cached(module):
@@ -254,30 +271,32 @@ def survey_results(*, survey: Survey, read_with_relations: bool = False) -> Surv
         survey = _survey_reread(survey.pk)
     # The set version's cached structure (read-only instances shared between requests).
     questions = questions_for_set(question_set_id=survey.question_set_id, stamp=survey.question_set.updated_at)
-    _survey, responses = _RESPONSES.fetchone(survey_pk=survey.pk) or (survey.pk, 0)
+    # Whether the figures can show with enough responses (disclosure.figures_visible): named, or closed.
+    may_show = survey.is_named or not disclosure.figures_wait_for_close(survey)
+    reads = _TOGETHER[(True, survey.privacy) if may_show else (False, None)].fetch(survey_pk=survey.pk)
+    responses = reads["responses"][0][1] if reads["responses"] else 0
     visible = results_visible(survey, responses)
     results = {q.pk: QuestionResult(question=q) for q in questions}
-    invited, responded, professions = _profession_rates(survey)
+    invited, responded, professions = _profession_rates(survey, reads["rates"])
     if not visible:
         return SurveyResults(survey, invited, responded, responses, False, list(results.values()), professions)
 
     answered: dict[int, int] = defaultdict(int)
     numeric: dict[int, dict[int, int]] = defaultdict(dict)
-    for question_id, number, n in _ANSWER_TALLIES.fetchall(survey_pk=survey.pk):
+    for question_id, number, n in reads["tallies"]:
         answered[question_id] += n
         if number is not None:
             numeric[question_id][number] = n
-    choice_counts = dict(_CHOICE_COUNTS.fetchall(survey_pk=survey.pk))
+    choice_counts = dict(reads["choices"])
 
     # Response ids follow the order of answering, which the facilitator can watch on the survey page;
     # outside named mode the texts are sorted by their wording instead.
     named = survey.is_named
-    texts = (_TEXTS_NAMED if named else _TEXTS).fetchall(survey_pk=survey.pk)
-    for question_id, text, name in texts:
+    for question_id, text, name in reads["texts"]:
         results[question_id].texts.append(TextAnswer(text, name if named else None))
 
     if survey.privacy != Survey.Privacy.ANONYMOUS:
-        for question_id, scores in _scores_by_profession(survey).items():
+        for question_id, scores in _scores_by_profession(survey, reads["scores"]).items():
             results[question_id].by_profession = scores
 
     results_count(results, answered=answered, numeric=numeric, choice_counts=choice_counts)

@@ -1,8 +1,12 @@
 """Headline figures across a cohort's module surveys: the PDSA pages' summaries and the trends page."""
 
+import json
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.db import connection
+from django.db.models import Count, OuterRef, Subquery, TextField
 from django.utils.translation import gettext_lazy as _
 
 from cohorts.models import Cohort
@@ -70,12 +74,54 @@ def _surveys(cohort_pk):
     )
 
 
+class _Gathered(Subquery):
+    """A correlated subquery's rows as the text of one JSON array of row objects, each keyed by the
+    subquery's columns in their order (PostgreSQL's ``json`` keeps them as written)."""
+
+    template = "(SELECT COALESCE(json_agg(gathered), '[]')::text FROM (%(subquery)s) gathered)"
+    output_field = TextField()
+
+
+def _headline_of_survey():
+    """``(question code, value, answers)`` rows of the headline questions' answers of the outer survey."""
+    return (
+        Answer.objects.filter(
+            response__survey=OuterRef("pk"),
+            question__code__in=[code for code, _kind in HEADLINE_QUESTIONS],
+            number__isnull=False,
+        )
+        .values("question__code", "number")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("question__code", "number", "n")
+    )
+
+
+def _surveys_with_headline(cohort_pk):
+    """``_surveys`` with each survey's headline answers' tallies gathered in one more column."""
+    surveys = counts_annotated(
+        Survey.objects.for_cohort(cohort_pk).filter(module__number__in=Module.SURVEY_NUMBERS)
+    ).annotate(headline=_Gathered(_headline_of_survey()))
+    return surveys.values_list(
+        *attnames(Survey),
+        *(f"module__{name}" for name in attnames(Module)),
+        *(f"question_set__{name}" for name in attnames(QuestionSet)),
+        "invited_count",
+        "responded_count",
+        "response_count",
+        "headline",
+    )
+
+
 # The PDSA pages and the trends page read a cohort's module surveys with their invitations and
 # responses counted, and the headline answers' tallies (numeric_distributions for those surveys), on
 # every request, in statements compiled once per process (common.compiled; compiling them cost more
 # than running them).
 _SURVEYS = CompiledQuery(_surveys, cohort_pk=-7354)
 _HEADLINE_ANSWERS = CompiledQuery(_headline_answers_by_survey, cohort_pk=-7353)
+# On PostgreSQL the PDSA pages read both in one statement (a round trip and a plan fewer; issue 14):
+# each survey's headline tallies as a JSON column of its row.
+_SURVEYS_WITH_HEADLINE = CompiledQuery(_surveys_with_headline, cohort_pk=-7357)
 
 
 def _surveys_counted(cohort_pk: int) -> tuple[list[Survey], dict[int, tuple[int, int]], dict[int, int]]:
@@ -92,17 +138,33 @@ def _surveys_counted(cohort_pk: int) -> tuple[list[Survey], dict[int, tuple[int,
     return surveys, counts, responses
 
 
+def _surveys_counted_with_headline(cohort_pk: int):
+    """``_surveys_counted`` and the headline answers' ``numeric_distributions``, in one statement."""
+    surveys, counts, responses = [], {}, {}
+    distributions: dict[tuple[int, str], dict[int, int]] = defaultdict(dict)
+    for row in _SURVEYS_WITH_HEADLINE.fetchall(cohort_pk=cohort_pk):
+        (survey, module, question_set), (invited, responded, n_responses, headline) = instances_from_row(
+            row, Survey, Module, QuestionSet
+        )
+        survey.module, survey.question_set = module, question_set
+        surveys.append(survey)
+        counts[survey.pk], responses[survey.pk] = (invited, responded), n_responses
+        for code, number, n in map(dict.values, json.loads(headline)):
+            distributions[survey.pk, code][number] = n
+    return surveys, counts, responses, distributions
+
+
 def survey_summaries_for_cohort(*, cohort: Cohort) -> dict[int, SurveySummary]:
-    """Headline figures of each module survey of the cohort, keyed by module number. Two queries."""
-    surveys, counts, responses = _surveys_counted(cohort.pk)
+    """Headline figures of each module survey of the cohort, keyed by module number. One query on
+    PostgreSQL, two elsewhere."""
+    if connection.vendor == "postgresql":
+        surveys, counts, responses, distributions = _surveys_counted_with_headline(cohort.pk)
+    else:
+        surveys, counts, responses = _surveys_counted(cohort.pk)
+        distributions = distributions_from(_HEADLINE_ANSWERS.fetchall(cohort_pk=cohort.pk)) if surveys else {}
     if not surveys:
         return {}
-    return survey_summaries_from(
-        surveys,
-        counts=counts,
-        responses=responses,
-        distributions=distributions_from(_HEADLINE_ANSWERS.fetchall(cohort_pk=cohort.pk)),
-    )
+    return survey_summaries_from(surveys, counts=counts, responses=responses, distributions=distributions)
 
 
 def survey_summaries_from(

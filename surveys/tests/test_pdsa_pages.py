@@ -2,6 +2,7 @@
 query counts."""
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -261,10 +262,11 @@ def _survey_results(number, module, participants):
 
 # Measured: the session, the user, the membership with its cohort (middleware), the request's
 # savepoint pair (ATOMIC_REQUESTS inside the test transaction) and the page's own queries,
-# which include two for the survey summaries (the surveys with their counts, the headline answers).
+# which include one for the survey summaries on PostgreSQL (the surveys with their counts and their
+# headline answers' tallies), two elsewhere.
 @pytest.mark.parametrize(
     ("name", "number", "expected"),
-    [("surveys:pdsa_cycle_update", 2, 10), ("surveys:pdsa_timeline", None, 9)],
+    [("surveys:pdsa_cycle_update", 2, 9), ("surveys:pdsa_timeline", None, 8)],
 )
 @pytest.mark.parametrize("size", [5, 50])
 def test_page_query_count_is_constant_in_cohort_size(
@@ -274,7 +276,7 @@ def test_page_query_count_is_constant_in_cohort_size(
     client = client_for(facilitator)
     url = cohort_url(name, cohort, number)
 
-    with django_assert_num_queries(expected):
+    with django_assert_num_queries(expected + (connection.vendor != "postgresql")):
         response = client.get(url)
 
     assert response.status_code == 200
