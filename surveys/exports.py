@@ -24,7 +24,6 @@ from common.compiled import CompiledQuery
 from common.exports import CHUNK_SIZE, neutralise
 
 from .models import Answer, Question, Response, Survey
-from .selectors.together import Together
 from .structure import questions_for_set
 
 
@@ -80,13 +79,12 @@ def _merge_by_response(response_rows, answers, choices):
 
 
 def _responses(survey_pk, key):
-    """``(order key, id, submitted, last changed, pseudonym, profession, name)`` of a named survey's
-    responses; ``(order key, id, pseudonym)`` of the others' (their rows show nothing more)."""
-    columns = ("submitted_at", "updated_at", "pseudonym", "profession", "membership__person__full_name")
     return (
         Response.objects.filter(survey_id=survey_pk)
         .order_by(key, "id")
-        .values_list(key, "id", *(columns if key == ORDER_KEY[Survey.Privacy.NAMED] else ("pseudonym",)))
+        .values_list(
+            key, "id", "submitted_at", "updated_at", "pseudonym", "profession", "membership__person__full_name"
+        )
     )
 
 
@@ -118,30 +116,6 @@ _READS = {
     )
     for privacy, key in ORDER_KEY.items()
 }
-# A small export's reads in one statement (surveys.selectors.together; issue 14: each round trip cost
-# more than reading a small survey's rows): all three outside named mode, whose responses' columns
-# JSON gives back as they are; a named survey's answers and choices, its responses (with their times)
-# apart.
-_SMALL_READS = {
-    privacy: Together(
-        {"survey_pk": -7604},
-        **({} if privacy == Survey.Privacy.NAMED else {"responses": functools.partial(_responses, key=key)}),
-        answers=functools.partial(_answers, key=key),
-        choices=functools.partial(_choices, key=key),
-    )
-    for privacy, key in ORDER_KEY.items()
-}
-
-
-def _reads(survey: Survey, chunk_size: int | None):
-    """The three streams ``rows`` merges: responses, answers, chosen labels."""
-    responses, answers, choices = _READS[survey.privacy]
-    if chunk_size:
-        return (read.iterator(chunk_size, survey_pk=survey.pk) for read in (responses, answers, choices))
-    small = _SMALL_READS[survey.privacy].fetch(survey_pk=survey.pk)
-    if "responses" not in small:
-        small["responses"] = responses.fetchall(survey_pk=survey.pk)
-    return small["responses"], small["answers"], small["choices"]
 
 
 def rows(survey: Survey, *, responses: int | None = None) -> Iterator[list]:
@@ -150,19 +124,22 @@ def rows(survey: Survey, *, responses: int | None = None) -> Iterator[list]:
     Three flat queries (responses, answers, chosen labels) in the same order are read and merged, so
     no model objects are built. Read in chunks through server-side cursors, so that memory stays flat
     however many responses there are; at once where ``responses`` (their number, if the caller knows
-    it) says they fit in one chunk, which saves the cursors' round trips, in one statement (two for a
-    named survey: ``_SMALL_READS``).
+    it) says they fit in one chunk, which saves the cursors' round trips.
     """
     questions = _questions(survey)
     yield [neutralise(c) for c in header(survey, questions)]
     chunk_size = None if responses is not None and responses <= SMALL_EXPORT else CHUNK_SIZE
+    response_rows, answer_rows, choice_rows = (
+        read.iterator(chunk_size, survey_pk=survey.pk) for read in _READS[survey.privacy]
+    )
     named = survey.privacy == Survey.Privacy.NAMED
     pseudonymous = survey.privacy == Survey.Privacy.PSEUDONYMOUS
     question_ids = [q.pk for q in questions]
-    for (_key, response_id, *columns), values in _merge_by_response(*_reads(survey, chunk_size)):
+    for (_key, response_id, submitted, updated, pseudonym, profession, name), values in _merge_by_response(
+        response_rows, answer_rows, choice_rows
+    ):
         row = []
         if named:
-            submitted, updated, _pseudonym, profession, name = columns
             row = [
                 response_id,
                 timezone.localtime(submitted).strftime("%Y-%m-%d %H:%M"),
@@ -171,7 +148,7 @@ def rows(survey: Survey, *, responses: int | None = None) -> Iterator[list]:
                 profession,
             ]
         elif pseudonymous:
-            row = [columns[0][:12]]
+            row = [pseudonym[:12]]
         row += [values.get(pk, "") for pk in question_ids]
         yield [neutralise(v) for v in row]
 

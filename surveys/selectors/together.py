@@ -51,7 +51,7 @@ class Together:
     ``values_list`` queryset; ``fetch(**values)`` runs all of them in one statement with ``values`` in
     place of the placeholders and returns ``{name: [row tuple, ...]}``. The placeholders must be
     distinct values that appear nowhere else in the querysets' parameters (as for ``CompiledQuery``);
-    every read takes all of them, and each must be used by one read at least."""
+    a read may use only some of them."""
 
     def __init__(self, placeholders: dict[str, Any], *, using: str = "default", **builds: Callable[..., QuerySet]):
         self.placeholders = placeholders
@@ -66,7 +66,7 @@ class Together:
             raise ImproperlyConfigured("Together: the placeholders must be distinct values")
         parts, slots, converters = [], [], []
         for name, build in self.builds.items():
-            queryset = build(**self.placeholders)
+            queryset = build(**{key: value for key, value in self.placeholders.items() if _takes(build, key)})
             compiler = queryset.query.get_compiler(connection=connection)
             sql, params = compiler.as_sql(with_col_aliases=True)
             expressions = [expression for expression, _sql, _alias in compiler.select]
@@ -113,6 +113,10 @@ def _converted(row: list, converters: dict, connection) -> tuple:
         for function in functions:
             row[position] = function(row[position], expression, connection)
     return tuple(row)
+
+
+def _takes(build: Callable, name: str) -> bool:
+    return name in build.__code__.co_varnames[: build.__code__.co_argcount + build.__code__.co_kwonlyargcount]
 
 
 def _is_placeholder(value: Any, by_value: dict) -> bool:
