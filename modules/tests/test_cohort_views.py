@@ -6,7 +6,7 @@ import zoneinfo
 import pytest
 from django.urls import reverse
 
-from cohorts.models import Cohort, Membership
+from cohorts.models import Cohort, Membership, Person
 from cohorts.tests.factories import CohortFactory, MembershipFactory, PersonFactory, UserFactory
 from modules.models import Attendance, Module
 from modules.tests.factories import AttendanceFactory, add_participants, make_modules
@@ -218,3 +218,22 @@ def test_home_cohort_card_shows_what_changed_since_it_was_drawn(facilitator_clie
     assert "Module 4: Topic 4" in html
     assert "Renamed &lt;cohort&gt;" in html
     assert "Ada Second" in html
+
+
+def test_cohort_detail_labels_each_participants_profession_and_shows_a_change_at_once(facilitator_client, cohort):
+    nurse = MembershipFactory(cohort=cohort, person__profession=Person.Profession.NURSE)
+    MembershipFactory(cohort=cohort, person__profession=Person.Profession.PSYCHOLOGY)
+    MembershipFactory(cohort=cohort, person__profession=Person.Profession.PSYCHOLOGY)
+    table = _participant_table(facilitator_client.get(detail_url(cohort)).text)
+    assert table.count(">Psychology<") == 2
+    assert table.count(">Nursing<") == 1
+    Person.objects.filter(pk=nurse.person_id).update(profession=Person.Profession.PSYCHOLOGY)
+
+    table = _participant_table(facilitator_client.get(detail_url(cohort)).text)
+
+    assert table.count(">Psychology<") == 3
+    assert ">Nursing<" not in table
+
+
+def _participant_table(page: str) -> str:
+    return page.split('id="participants"', 1)[1].split("</table>", 1)[0]
