@@ -68,7 +68,13 @@ def _modules(cohort_pk):
 
 
 def _marks(cohort_pk):
-    return Attendance.objects.filter(module__cohort_id=cohort_pk).values_list("membership_id", "module_id", "status")
+    # Unordered: the marks go into a dict, and Attendance's default ordering joined the cohort, the
+    # membership and the person to sort every mark (execution 6.5 -> 0.1 ms on lc_bench's big cohort).
+    return (
+        Attendance.objects.filter(module__cohort_id=cohort_pk)
+        .order_by()
+        .values_list("membership_id", "module_id", "status")
+    )
 
 
 # Compiled once per process (common.compiled). The participants' rows stay a queryset read in chunks.

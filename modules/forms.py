@@ -87,6 +87,7 @@ class AttendanceRegisterForm(forms.Form):
         """What the page shows of each row of the register, as plain values (``common.drawn`` keeps the
         rows drawn under them): as ``register_rows``, with each field's errors and buttons as text."""
         values = []
+        professions: dict[str, str] = {}  # each label once, not once a row (``get_profession_display``)
         for row, field, buttons in self.register_rows():
             membership = row.membership
             if field is None:
@@ -106,7 +107,8 @@ class AttendanceRegisterForm(forms.Form):
                     "name": membership.person.full_name,
                     "active": True,
                     "job_title": membership.person.job_title,
-                    "profession": membership.person.get_profession_display(),
+                    "profession": professions.get(membership.person.profession)
+                    or professions.setdefault(membership.person.profession, membership.person.get_profession_display()),
                     "errors": [str(error) for error in field.errors],
                     "buttons": buttons,
                 }
