@@ -507,6 +507,30 @@ def cohort_overview(*, cohort: Cohort) -> CohortOverview:
 _MODULE_COHORT = Module.cohort.field
 
 
+def module_timeline_values(overview: CohortOverview, cohort: Cohort) -> dict:
+    """What ``cohorts/partials/_module_timeline.html`` shows on the cohort page, as plain values
+    (``common.drawn`` keeps the timeline drawn under them): each module's number, title, state and its
+    label, times, venue, whether it is the celebration and whether it is the next one."""
+    next_pk = overview.next_module.pk if overview.next_module is not None else None
+    return {
+        "cohort_pk": cohort.pk,
+        "modules": [
+            {
+                "number": m.number,
+                "title": m.title,
+                "state": m.state,
+                "state_label": choice_label(Module.State, m.state),
+                "starts_at": m.starts_at,
+                "ends_at": m.ends_at,
+                "venue": m.venue,
+                "is_celebration": m.is_celebration,
+                "is_next": m.pk == next_pk,
+            }
+            for m in overview.modules
+        ],
+    }
+
+
 def participant_table_values(overview: CohortOverview, cohort: Cohort) -> dict:
     """What the cohort page's participant table shows, as plain values (``common.drawn`` keeps the table
     drawn under them)."""

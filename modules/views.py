@@ -85,6 +85,7 @@ class HomeView(TemplateView):
 
 
 PARTICIPANT_TABLE = "cohorts/partials/_participant_table.html"
+MODULE_TIMELINE = "cohorts/partials/_module_timeline.html"
 
 
 class CohortDetailView(CohortPageMixin, TemplateView):
@@ -94,6 +95,7 @@ class CohortDetailView(CohortPageMixin, TemplateView):
         overview = selectors.cohort_overview(cohort=self.request.cohort)
         return super().get_context_data(
             overview=overview,
+            module_timeline=drawn(MODULE_TIMELINE, selectors.module_timeline_values(overview, self.request.cohort)),
             participant_table=drawn(
                 PARTICIPANT_TABLE, selectors.participant_table_values(overview, self.request.cohort)
             ),

@@ -5,6 +5,7 @@ import zoneinfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cohorts.models import Cohort, Membership, Person
 from cohorts.tests.factories import CohortFactory, MembershipFactory, PersonFactory, UserFactory
@@ -237,3 +238,47 @@ def test_cohort_detail_labels_each_participants_profession_and_shows_a_change_at
 
 def _participant_table(page: str) -> str:
     return page.split('id="participants"', 1)[1].split("</table>", 1)[0]
+
+
+def test_cohort_detail_timeline_shows_every_module_change_at_once(facilitator_client, cohort):
+    """The timeline is drawn once per process from each module's values: a change of any is another
+    drawing, shown on the next request."""
+    modules = make_modules(cohort, delivered=1)
+    timeline = _timeline(facilitator_client.get(detail_url(cohort)).text)
+    assert 'class="planned next" aria-current="step"' in timeline
+    assert "Module 2: Topic 2</a>" in timeline
+    assert timeline.count("venue to be confirmed") == 6
+    assert "Celebration: projects presented" not in timeline
+    second = modules[1]
+    moved = second.starts_at + datetime.timedelta(days=1, hours=1)
+    Module.objects.filter(pk=second.pk).update(
+        title="Renamed",
+        venue="Room 4",
+        starts_at=moved,
+        ends_at=moved + datetime.timedelta(hours=2),
+        state=Module.State.DELIVERED,
+        delivered_at=moved,
+        is_celebration=True,
+    )
+
+    timeline = _timeline(facilitator_client.get(detail_url(cohort)).text)
+
+    assert "Module 2: Renamed</a>" in timeline
+    assert "Room 4" in timeline
+    assert timeline.count("venue to be confirmed") == 5
+    local = timezone.localtime(moved)
+    assert f'<time datetime="{local.isoformat()}">' in timeline
+    assert "Celebration: projects presented" in timeline
+    items = timeline.split("<li ")[1:]
+    assert [item.startswith('class="planned next" aria-current="step"') for item in items] == [
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+    ]
+
+
+def _timeline(page: str) -> str:
+    return page.split('<ol class="timeline"', 1)[1].split("</ol>", 1)[0]
