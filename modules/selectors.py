@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from cohorts.charts import profession_chart
 from cohorts.models import Cohort, Membership, ModuleOutline, Organisation, Person, Programme
 from cohorts.selectors import ProfessionCount, profession_mix
 from common.compiled import CompiledQuery, attnames, instance, instances_from_row, row_columns
@@ -528,6 +529,16 @@ def module_timeline_values(overview: CohortOverview, cohort: Cohort) -> dict:
             }
             for m in overview.modules
         ],
+    }
+
+
+def profession_mix_values(overview: CohortOverview) -> dict:
+    """What ``cohorts/partials/_profession_mix.html`` shows on the cohort page, as plain values
+    (``common.drawn`` keeps it drawn under them): the chart's geometry and each profession's label,
+    count and share."""
+    return {
+        "profession_chart": profession_chart(overview.professions),
+        "professions": [{"label": p.label, "count": p.count, "percent": p.percent} for p in overview.professions],
     }
 
 

@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from cohorts.charts import profession_chart
 from cohorts.forms import CohortUpdateForm
 from cohorts.models import Programme
 from common.drawn import drawn
@@ -86,6 +85,7 @@ class HomeView(TemplateView):
 
 PARTICIPANT_TABLE = "cohorts/partials/_participant_table.html"
 MODULE_TIMELINE = "cohorts/partials/_module_timeline.html"
+PROFESSION_MIX = "cohorts/partials/_profession_mix.html"
 
 
 class CohortDetailView(CohortPageMixin, TemplateView):
@@ -99,7 +99,7 @@ class CohortDetailView(CohortPageMixin, TemplateView):
             participant_table=drawn(
                 PARTICIPANT_TABLE, selectors.participant_table_values(overview, self.request.cohort)
             ),
-            profession_chart=profession_chart(overview.professions),
+            profession_mix=drawn(PROFESSION_MIX, selectors.profession_mix_values(overview)),
             **kwargs,
         )
 

@@ -282,3 +282,40 @@ def test_cohort_detail_timeline_shows_every_module_change_at_once(facilitator_cl
 
 def _timeline(page: str) -> str:
     return page.split('<ol class="timeline"', 1)[1].split("</ol>", 1)[0]
+
+
+def test_cohort_detail_profession_mix_shows_a_change_at_once(facilitator_client, cohort):
+    """The chart and its table are drawn once per process from the mix's values: a change in the mix
+    (a profession changed, a participant withdrawn) is another drawing, shown on the next request."""
+    nurse = MembershipFactory(cohort=cohort, person__profession=Person.Profession.NURSE)
+    psychologist = MembershipFactory(cohort=cohort, person__profession=Person.Profession.PSYCHOLOGY)
+    mix = _mix(facilitator_client.get(detail_url(cohort)).text)
+    assert (
+        '<th scope="row" class="fw-normal">Nursing</th><td class="text-end">1</td><td class="text-end">50%</td>' in mix
+    )
+    assert mix.count('<rect x="190"') == 2
+    Person.objects.filter(pk=nurse.person_id).update(profession=Person.Profession.PSYCHOLOGY)
+
+    mix = _mix(facilitator_client.get(detail_url(cohort)).text)
+
+    assert "Nursing" not in mix
+    assert (
+        '<th scope="row" class="fw-normal">Psychology</th><td class="text-end">2</td><td class="text-end">100%</td>'
+        in mix
+    )
+    assert mix.count('<rect x="190"') == 1
+    assert '<rect x="190" y="3" width="170.0" height="14"' in mix
+    Membership.objects.filter(pk=psychologist.pk).update(
+        status=Membership.Status.WITHDRAWN, withdrawn_on=datetime.date(2026, 2, 1)
+    )
+
+    mix = _mix(facilitator_client.get(detail_url(cohort)).text)
+
+    assert (
+        '<th scope="row" class="fw-normal">Psychology</th><td class="text-end">1</td><td class="text-end">100%</td>'
+        in mix
+    )
+
+
+def _mix(page: str) -> str:
+    return page.split('id="professions-title"', 1)[1].split("</section>", 1)[0]
