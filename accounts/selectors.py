@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from django.db.models import F, Value
+
 from cohorts.models import Membership
 from common.compiled import CompiledQuery
 from common.models import choice_label
@@ -62,78 +64,110 @@ def _active_memberships(user_id):
     return Membership.objects.active().filter(person__user_id=user_id)
 
 
-def _my_memberships(user_id):
+def _my_memberships_with_modules(user_id):
+    # Each membership once a module of its cohort (once, with no module, if it has none). Cohorts that
+    # start the same day come by name, as on the home page (they came in no set order before).
     return (
         _active_memberships(user_id)
-        .order_by("-cohort__start_date")
-        .values_list("pk", "role", "cohort_id", "cohort__name", "cohort__programme__name")
+        .order_by("-cohort__start_date", "cohort__name", "pk", "cohort__modules__number")
+        .values_list(
+            "pk",
+            "role",
+            "cohort_id",
+            "cohort__name",
+            "cohort__programme__name",
+            "cohort__modules__pk",
+            "cohort__modules__title",
+            "cohort__modules__starts_at",
+            "cohort__modules__venue",
+            "cohort__modules__state",
+        )
     )
 
 
-def _my_modules(user_id):
-    return (
-        Module.objects.filter(cohort_id__in=_active_memberships(user_id).values("cohort_id"))
-        .order_by("number")
-        .values_list("cohort_id", "title", "starts_at", "venue", "state")
+# A set of one of the person's memberships, once a project of it (once, with none, if it has none):
+# the columns of both kinds of set (the membership's own set, kind 0; a set it facilitates, kind 1),
+# then what the rows are ordered by.
+_SET_COLUMNS = ("action_learning_set_id", "set_name", "project_pk", "project_title", "project_status")
+_SET_SORTED_BY = ("kind", "cohort_start_date", "cohort_name")
+_SET_ORDER = ("kind", "-cohort_start_date", "cohort_name", "set_name", "project_title", "project_pk")
+
+
+def _my_sets_with_projects(user_id):
+    mine = _active_memberships(user_id).values("pk")
+    own = (
+        SetMembership.objects.filter(membership_id__in=mine)
+        .annotate(
+            kind=Value(0),
+            set_name=F("action_learning_set__name"),
+            project_pk=F("action_learning_set__projects__pk"),
+            project_title=F("action_learning_set__projects__title"),
+            project_status=F("action_learning_set__projects__status"),
+            cohort_start_date=F("action_learning_set__cohort__start_date"),
+            cohort_name=F("action_learning_set__cohort__name"),
+        )
+        .values_list("membership_id", *_SET_COLUMNS, *_SET_SORTED_BY)
+        .order_by()
     )
-
-
-def _my_sets(user_id):
-    return (
-        SetMembership.objects.filter(membership_id__in=_active_memberships(user_id).values("pk"))
-        .order_by("pk")
-        .values_list("membership_id", "action_learning_set_id", "action_learning_set__name")
+    facilitated = (
+        ActionLearningSet.objects.filter(set_facilitator_id__in=mine)
+        .annotate(
+            kind=Value(1),
+            action_learning_set_id=F("pk"),
+            set_name=F("name"),
+            project_pk=F("projects__pk"),
+            project_title=F("projects__title"),
+            project_status=F("projects__status"),
+            cohort_start_date=F("cohort__start_date"),
+            cohort_name=F("cohort__name"),
+        )
+        .values_list("set_facilitator_id", *_SET_COLUMNS, *_SET_SORTED_BY)
+        .order_by()
     )
+    return own.union(facilitated, all=True).order_by(*_SET_ORDER)
 
 
-def _my_facilitated_sets(user_id):
-    return (
-        ActionLearningSet.objects.filter(set_facilitator_id__in=_active_memberships(user_id).values("pk"))
-        .order_by("cohort", "name")
-        .values_list("set_facilitator_id", "pk", "name")
-    )
-
-
-_MY_MEMBERSHIPS = CompiledQuery(_my_memberships, user_id=-7501)
-_MY_MODULES = CompiledQuery(_my_modules, user_id=-7502)
-_MY_SETS = CompiledQuery(_my_sets, user_id=-7503)
-_MY_FACILITATED_SETS = CompiledQuery(_my_facilitated_sets, user_id=-7504)
+_MY_MEMBERSHIPS_WITH_MODULES = CompiledQuery(_my_memberships_with_modules, user_id=-7501)
+_MY_SETS_WITH_PROJECTS = CompiledQuery(_my_sets_with_projects, user_id=-7503)
 
 
 def my_programme(*, user) -> list[ProgrammeEntry]:
     """The signed-in person's active cohorts, newest first: module dates, open surveys, their set (or,
     for a set facilitator in no set, the first set they facilitate) and its projects. Read as flat rows
-    (five statements and the open surveys'), no model instances: a facilitator of ten cohorts has sixty
-    modules and thirty sets, which as prefetched instances were most of the page's time (issue 14). The
-    four statements that depend only on the person are compiled once per process (``common.compiled``)."""
-    memberships = _MY_MEMBERSHIPS.fetchall(user_id=user.pk)
-    if not memberships:
+    in two statements (each membership with its cohort's modules; their sets, own and facilitated,
+    with the sets' projects) and the open surveys', no model instances: a facilitator of ten cohorts has
+    sixty modules and thirty sets, which as prefetched instances were most of the page's time, and each
+    statement cost a round trip, planning and execution (issue 14). The two that depend only on the
+    person are compiled once per process (``common.compiled``)."""
+    rows = _MY_MEMBERSHIPS_WITH_MODULES.fetchall(user_id=user.pk)
+    if not rows:
         return []
+    memberships: dict[int, tuple] = {}
     modules: dict[int, list[dict]] = {}
-    for cohort_id, title, starts_at, venue, state in _MY_MODULES.fetchall(user_id=user.pk):
-        delivered = state == Module.State.DELIVERED
-        modules.setdefault(cohort_id, []).append(
-            {"title": title, "starts_at": starts_at, "venue": venue, "delivered": delivered}
-        )
-    # Their set, else (a set facilitator in no set) the first set they facilitate.
+    for pk, role, cohort_pk, cohort_name, programme, module_pk, title, starts_at, venue, state in rows:
+        if pk not in memberships:
+            memberships[pk] = (role, cohort_pk, cohort_name, programme)
+            modules[pk] = []
+        if module_pk is not None:
+            delivered = state == Module.State.DELIVERED
+            modules[pk].append({"title": title, "starts_at": starts_at, "venue": venue, "delivered": delivered})
+    # Their set, else (a set facilitator in no set) the first set they facilitate; each set's projects
+    # by title.
     sets: dict[int, tuple[int, str]] = {}
-    for membership_id, set_pk, name in _MY_SETS.fetchall(user_id=user.pk):
-        sets.setdefault(membership_id, (set_pk, name))
-    for membership_id, set_pk, name in _MY_FACILITATED_SETS.fetchall(user_id=user.pk):
-        sets.setdefault(membership_id, (set_pk, name))
-    projects: dict[int, list[dict]] = {}
-    for set_pk, pk, title, status in (
-        ImprovementProject.objects.filter(action_learning_set_id__in={set_pk for set_pk, _name in sets.values()})
-        .order_by("title")
-        .values_list("action_learning_set_id", "pk", "title", "status")
+    projects: dict[int, dict[int, dict]] = {}
+    for membership_id, set_pk, name, project_pk, title, status, *_order in _MY_SETS_WITH_PROJECTS.fetchall(
+        user_id=user.pk
     ):
-        status_label = choice_label(ImprovementProject.Status, status)
-        projects.setdefault(set_pk, []).append({"pk": pk, "title": title, "status_label": status_label})
+        sets.setdefault(membership_id, (set_pk, name))
+        shown = projects.setdefault(set_pk, {})
+        if project_pk is not None and project_pk not in shown:
+            status_label = choice_label(ImprovementProject.Status, status)
+            shown[project_pk] = {"pk": project_pk, "title": title, "status_label": status_label}
     open_surveys: dict[int, list] = {}
     for row in open_invitations_for_user(user=user):
         open_surveys.setdefault(row.invitation.membership_id, []).append(row)
     entries = []
-    for pk, role, cohort_pk, cohort_name, programme in memberships:
+    for pk, (role, cohort_pk, cohort_name, programme) in memberships.items():
         set_pk, set_name = sets.get(pk, (None, ""))
         entries.append(
             ProgrammeEntry(
@@ -142,10 +176,10 @@ def my_programme(*, user) -> list[ProgrammeEntry]:
                 cohort_name=cohort_name,
                 programme=programme,
                 role=role,
-                modules=modules.get(cohort_pk, []),
+                modules=modules[pk],
                 set_pk=set_pk,
                 set_name=set_name,
-                projects=projects.get(set_pk, []) if set_pk else [],
+                projects=list(projects.get(set_pk, {}).values()) if set_pk else [],
                 open_surveys=open_surveys.get(pk, []),
             )
         )

@@ -43,6 +43,12 @@ class MembershipQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=self.model.Status.ACTIVE)
 
+    def beyond_participant_of(self, cohort_id):
+        """Memberships other than as a participant of ``cohort_id`` (another role, another cohort): a
+        person who has one may not have their e-mail changed by that cohort's facilitators
+        (``cohorts.services.person_email_editable``)."""
+        return self.exclude(cohort_id=cohort_id, role=self.model.Role.PARTICIPANT)
+
     def giving_access(self, user):
         """The memberships through which a user who is not staff sees cohorts (``CohortQuerySet.for_member``):
         their active ones, in any role."""

@@ -340,19 +340,23 @@ def _import_audit(*, people: list[Person], memberships: list[Membership]) -> Non
     )
 
 
-def person_email_editable(*, person: Person, cohort: Cohort, user) -> bool:
+def person_email_editable(*, person: Person, cohort: Cohort, user, beyond_participant: bool | None = None) -> bool:
     """Whether ``user``, working in ``cohort``, may change this person's e-mail.
 
     Sign-in links go to that address, so changing it hands over the person's account. A facilitator
     may do that only for someone who is nothing more than a participant of this cohort; for anyone
     who also facilitates, belongs to another cohort or has a staff account, only staff may.
+    ``beyond_participant``: whether the person has such another membership, where the caller read it
+    with the person (``cohorts.selectors.participant_get``); None reads it here.
     """
     if user.is_staff:
         return True
     account = person.user
     if account is not None and (account.is_staff or account.is_superuser):
         return False
-    return not person.memberships.exclude(cohort=cohort, role=Membership.Role.PARTICIPANT).exists()
+    if beyond_participant is None:
+        beyond_participant = person.memberships.beyond_participant_of(cohort.pk).exists()
+    return not beyond_participant
 
 
 @transaction.atomic

@@ -7,8 +7,8 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,11 +16,12 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from common import exports as spreadsheets
+from common.drawn_forms import empty_form_drawn
 from common.views import CohortPageMixin, CohortSpreadsheetView, ServiceFormView
 
-from . import exports, imports, services
+from . import exports, imports, selectors, services
 from .forms import ParticipantAddForm, ParticipantImportForm, ParticipantUpdateForm, ParticipantWithdrawForm
-from .models import Membership, Person
+from .models import Person
 
 
 def _participants_url(cohort):
@@ -52,12 +53,9 @@ class ParticipantMixin(CohortPageMixin):
     """Pages about one participant of the cohort (``membership_pk``), found before anything else."""
 
     def dispatch(self, request, *args, **kwargs):
-        self.membership = get_object_or_404(
-            Membership.objects.select_related("person__user"),
-            cohort=request.cohort,
-            pk=kwargs["membership_pk"],
-            role=Membership.Role.PARTICIPANT,
-        )
+        self.membership = selectors.participant_get(cohort_id=request.cohort.pk, membership_pk=kwargs["membership_pk"])
+        if self.membership is None:
+            raise Http404
         # Kept apart: a refused save may have changed the person object a form worked on.
         self.person_name = self.membership.person.full_name
         return super().dispatch(request, *args, **kwargs)
@@ -115,11 +113,19 @@ class ParticipantUpdateView(ParticipantMixin, ServiceFormView):
 
     def get_form_kwargs(self):
         person = self.membership.person
-        editable = services.person_email_editable(person=person, cohort=self.request.cohort, user=self.request.user)
+        editable = services.person_email_editable(
+            person=person,
+            cohort=self.request.cohort,
+            user=self.request.user,
+            beyond_participant=self.membership.beyond_participant,
+        )
         return {**super().get_form_kwargs(), "person": person, "email_editable": editable}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(membership=self.membership, person_name=self.person_name, **kwargs)
+        context = super().get_context_data(membership=self.membership, person_name=self.person_name, **kwargs)
+        # Drawn once per process for what it shows (the person's details are in its key).
+        context["form_drawn"] = empty_form_drawn(context["form"])
+        return context
 
     def perform(self, form):
         return services.person_update(person=self.membership.person, **form.cleaned_data)

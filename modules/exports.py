@@ -1,6 +1,6 @@
 """The attendance register of a whole cohort as a download (CSV or XLSX) for its facilitators and
 staff: one row per participant on the register, one column per module, then the totals. Streamed
-and formula-safe (common.exports); three queries whatever the cohort's size."""
+and formula-safe (common.exports); three queries whatever the cohort's size, each compiled once per process."""
 
 from __future__ import annotations
 
@@ -41,25 +41,18 @@ def _attendance_rows(cohort: Cohort) -> Iterator[list]:
     marks = {
         (membership_id, module_id): status for membership_id, module_id, status in _MARKS.fetchall(cohort_pk=cohort.pk)
     }
-    with_marks = {membership_id for membership_id, _module in marks}
     statuses = {status: choice_label(Membership.Status, status) for status in Membership.Status.values}
-    # As the module register: active participants, and withdrawn ones who have a mark.
-    memberships = (
-        Membership.objects.participants()
-        .filter(cohort=cohort)
-        .filter(Q(status=Membership.Status.ACTIVE) | Q(pk__in=with_marks))
-        .order_by("person__full_name", "pk")
-        .values_list("pk", "person__full_name", "person__email", "status")
-        .iterator(chunk_size=CHUNK_SIZE)
-    )
-    for pk, name, email, status in memberships:
-        row_marks = [marks.get((pk, module_pk)) for module_pk, _number, _starts in modules]
+    # Once, not once a row: Django's ``Choices.values`` builds its list (and the labels) at each call.
+    mark_values = tuple(Attendance.Status.values)
+    module_pks = [module_pk for module_pk, _number, _starts in modules]
+    for pk, name, email, status in _MEMBERS.iterator(chunk_size=CHUNK_SIZE, cohort_pk=cohort.pk):
+        row_marks = [marks.get((pk, module_pk)) for module_pk in module_pks]
         yield [
             name,
             email,
             statuses[status],
             *[labels[mark] if mark else "" for mark in row_marks],
-            *[row_marks.count(status) for status in Attendance.Status.values],
+            *[row_marks.count(value) for value in mark_values],
         ]
 
 
@@ -68,12 +61,31 @@ def _modules(cohort_pk):
 
 
 def _marks(cohort_pk):
-    return Attendance.objects.filter(module__cohort_id=cohort_pk).values_list("membership_id", "module_id", "status")
+    # Unordered: the marks go into a dict, and Attendance's default ordering joined the cohort, the
+    # membership and the person to sort every mark (execution 6.5 -> 0.1 ms on lc_bench's big cohort).
+    return (
+        Attendance.objects.filter(module__cohort_id=cohort_pk)
+        .order_by()
+        .values_list("membership_id", "module_id", "status")
+    )
 
 
-# Compiled once per process (common.compiled). The participants' rows stay a queryset read in chunks.
+def _members(cohort_pk):
+    # As the module register: active participants, and withdrawn ones who have a mark.
+    with_marks = Attendance.objects.filter(module__cohort_id=cohort_pk).order_by().values("membership_id")
+    return (
+        Membership.objects.participants()
+        .filter(cohort_id=cohort_pk)
+        .filter(Q(status=Membership.Status.ACTIVE) | Q(pk__in=with_marks))
+        .order_by("person__full_name", "pk")
+        .values_list("pk", "person__full_name", "person__email", "status")
+    )
+
+
+# Compiled once per process (common.compiled); the participants' rows are read in chunks.
 _MODULES = CompiledQuery(_modules, cohort_pk=-7416)
 _MARKS = CompiledQuery(_marks, cohort_pk=-7417)
+_MEMBERS = CompiledQuery(_members, cohort_pk=-7418)
 
 
 def attendance_filename(cohort: Cohort) -> str:

@@ -68,26 +68,37 @@ class AttendanceRegisterForm(forms.Form):
         for the pk) and each row gets a copy with its own pk: drawing the widget's four buttons for each
         of a hundred-odd participants was half the module page's time (issue 14).
         ``modules/tests/test_forms.py`` checks the buttons are the ones the widget draws."""
+        return self._register_rows(bound_fields=True)
+
+    def _register_rows(self, *, bound_fields: bool):
+        # Without ``bound_fields``, a form that was not sent and has no initial values of its own gives
+        # each field's initial value and no bound field: what ``BoundField.value()`` would give it,
+        # without making a bound field for each of a hundred-odd people (issue 14).
+        plain = not bound_fields and not self.is_bound and not self.initial
         parts: dict[str | None, list[str]] = {}
         rows = []
         for row, name in self.rows:
             if name is None:
                 rows.append((row, None, None))
                 continue
-            field = self[name]
-            value = field.value()
+            if plain:
+                field, value = None, self.fields[name].initial
+            else:
+                field = self[name]
+                value = field.value()
             checked = None if value is None else str(value)
             if checked not in parts:
                 parts[checked] = self._choices_for_marker(checked).split(str(MARKER))
             buttons = str(int(row.membership.pk)).join(parts[checked])
-            rows.append((row, field, mark_safe(buttons)))  # noqa: S308 - drawn by the template, pk an int
+            rows.append((row, name if field is None else field, mark_safe(buttons)))  # noqa: S308 - drawn by the template, pk an int
         return rows
 
     def register_values(self) -> list[dict]:
         """What the page shows of each row of the register, as plain values (``common.drawn`` keeps the
         rows drawn under them): as ``register_rows``, with each field's errors and buttons as text."""
         values = []
-        for row, field, buttons in self.register_rows():
+        professions: dict[str, str] = {}  # each label once, not once a row (``get_profession_display``)
+        for row, field, buttons in self._register_rows(bound_fields=False):
             membership = row.membership
             if field is None:
                 values.append(
@@ -106,8 +117,10 @@ class AttendanceRegisterForm(forms.Form):
                     "name": membership.person.full_name,
                     "active": True,
                     "job_title": membership.person.job_title,
-                    "profession": membership.person.get_profession_display(),
-                    "errors": [str(error) for error in field.errors],
+                    "profession": professions.get(membership.person.profession)
+                    or professions.setdefault(membership.person.profession, membership.person.get_profession_display()),
+                    # A name stands for a field of a form not sent: no errors.
+                    "errors": [] if isinstance(field, str) else [str(error) for error in field.errors],
                     "buttons": buttons,
                 }
             )

@@ -8,9 +8,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, FilteredRelation, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from cohorts.charts import profession_chart
 from cohorts.models import Cohort, Membership, ModuleOutline, Organisation, Person, Programme
 from cohorts.selectors import ProfessionCount, profession_mix
 from common.compiled import CompiledQuery, attnames, instance, instances_from_row, row_columns
+from common.models import choice_label
 
 from .models import ActItem, Attendance, Module, PDSACycle
 
@@ -447,18 +449,23 @@ def _overview_modules(cohort_pk):
 
 
 def _overview_members(cohort_pk):
-    delivered_attendance = Q(attendances__module__state=Module.State.DELIVERED)
+    # The cohort's delivered modules as a subquery PostgreSQL runs once and hashes, rather than a join
+    # to each attendance's module: a third of the statement's time on the scale data's big cohort
+    # (execution 1.2 -> 0.8 ms, issue 14). An attendance's module is always one of its membership's
+    # cohort's (modules.services records it so), so the counts are the same.
+    delivered = Module.objects.filter(cohort_id=cohort_pk, state=Module.State.DELIVERED).values("pk")
+    delivered_attendance = Q(attendances__module_id__in=delivered)
     return (
         Membership.objects.filter(cohort_id=cohort_pk)
         .annotate(
             present_count=Count(
-                "attendances", filter=delivered_attendance & Q(attendances__status=Attendance.Status.PRESENT)
+                "attendances", filter=Q(attendances__status=Attendance.Status.PRESENT) & delivered_attendance
             ),
             apologies_count=Count(
-                "attendances", filter=delivered_attendance & Q(attendances__status=Attendance.Status.APOLOGIES)
+                "attendances", filter=Q(attendances__status=Attendance.Status.APOLOGIES) & delivered_attendance
             ),
             absent_count=Count(
-                "attendances", filter=delivered_attendance & Q(attendances__status=Attendance.Status.ABSENT)
+                "attendances", filter=Q(attendances__status=Attendance.Status.ABSENT) & delivered_attendance
             ),
         )
         .order_by("status", "person__full_name", "pk")
@@ -501,9 +508,47 @@ def cohort_overview(*, cohort: Cohort) -> CohortOverview:
 _MODULE_COHORT = Module.cohort.field
 
 
+def module_timeline_values(overview: CohortOverview, cohort: Cohort) -> dict:
+    """What ``cohorts/partials/_module_timeline.html`` shows on the cohort page, as plain values
+    (``common.drawn`` keeps the timeline drawn under them): each module's number, title, state and its
+    label, times, venue, whether it is the celebration and whether it is the next one."""
+    next_pk = overview.next_module.pk if overview.next_module is not None else None
+    return {
+        "cohort_pk": cohort.pk,
+        "modules": [
+            {
+                "number": m.number,
+                "title": m.title,
+                "state": m.state,
+                "state_label": choice_label(Module.State, m.state),
+                "starts_at": m.starts_at,
+                "ends_at": m.ends_at,
+                "venue": m.venue,
+                "is_celebration": m.is_celebration,
+                "is_next": m.pk == next_pk,
+            }
+            for m in overview.modules
+        ],
+    }
+
+
+def profession_mix_values(overview: CohortOverview) -> dict:
+    """What ``cohorts/partials/_profession_mix.html`` shows on the cohort page, as plain values
+    (``common.drawn`` keeps it drawn under them): the chart's geometry and each profession's label,
+    count and share."""
+    return {
+        "profession_chart": profession_chart(overview.professions),
+        "professions": [{"label": p.label, "count": p.count, "percent": p.percent} for p in overview.professions],
+    }
+
+
 def participant_table_values(overview: CohortOverview, cohort: Cohort) -> dict:
     """What the cohort page's participant table shows, as plain values (``common.drawn`` keeps the table
     drawn under them)."""
+    # Each profession's label once, not once a row (what ``Person.get_profession_display`` gives).
+    professions = {
+        code: choice_label(Person.Profession, code) for code in {m.person.profession for m in overview.participants}
+    }
     return {
         "cohort_pk": cohort.pk,
         "delivered": overview.modules_delivered,
@@ -513,7 +558,7 @@ def participant_table_values(overview: CohortOverview, cohort: Cohort) -> dict:
                 "name": m.person.full_name,
                 "email": m.person.email,
                 "job_title": m.person.job_title,
-                "profession": m.person.get_profession_display(),
+                "profession": professions[m.person.profession],
                 "team": m.person.team,
                 "active": m.is_active,
                 "withdrawn_on": m.withdrawn_on,

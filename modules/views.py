@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from cohorts.charts import profession_chart
 from cohorts.forms import CohortUpdateForm
 from cohorts.models import Programme
 from common.drawn import drawn
@@ -85,6 +84,8 @@ class HomeView(TemplateView):
 
 
 PARTICIPANT_TABLE = "cohorts/partials/_participant_table.html"
+MODULE_TIMELINE = "cohorts/partials/_module_timeline.html"
+PROFESSION_MIX = "cohorts/partials/_profession_mix.html"
 
 
 class CohortDetailView(CohortPageMixin, TemplateView):
@@ -94,10 +95,11 @@ class CohortDetailView(CohortPageMixin, TemplateView):
         overview = selectors.cohort_overview(cohort=self.request.cohort)
         return super().get_context_data(
             overview=overview,
+            module_timeline=drawn(MODULE_TIMELINE, selectors.module_timeline_values(overview, self.request.cohort)),
             participant_table=drawn(
                 PARTICIPANT_TABLE, selectors.participant_table_values(overview, self.request.cohort)
             ),
-            profession_chart=profession_chart(overview.professions),
+            profession_mix=drawn(PROFESSION_MIX, selectors.profession_mix_values(overview)),
             **kwargs,
         )
 

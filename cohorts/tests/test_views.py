@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
+from cohorts import services
 from cohorts.models import Membership, Organisation, Person
 from cohorts.tests.factories import CohortFactory, MembershipFactory, OrganisationFactory, PersonFactory, UserFactory
 from conftest import sign_in
@@ -374,6 +375,69 @@ def test_participant_update_email_of_a_facilitator_elsewhere_is_locked(facilitat
     assert person.full_name == "Jodie Hamlyn-Price"
 
 
+def test_participant_update_shows_every_change_at_once(facilitator_client, cohort):
+    """The form is drawn once per process for what it shows: each detail, the organisations listed
+    and whether the e-mail may be changed are in its key, so a change shows on the next request."""
+    organisation = OrganisationFactory(name="Tamar Vale NHS Trust")
+    membership = MembershipFactory(cohort=cohort, person__full_name="Jodie Hamlyn", person__email="jodie@example.org")
+    url = update_url(cohort, membership)
+    first = facilitator_client.get(url).text
+    assert 'value="Tamar Vale NHS Trust"' not in first
+    assert "Crisis team" not in first
+    person = Person.objects.get(pk=membership.person_id)
+    person.team, person.job_title, person.organisation = "Crisis team", "Ward sister", organisation
+    person.profession = Person.Profession.OCCUPATIONAL_THERAPY
+    person.save()
+    Organisation.objects.filter(pk=organisation.pk).update(name="Tamar Valley NHS Trust")
+
+    page = facilitator_client.get(url).text
+
+    assert 'value="Crisis team"' in page
+    assert 'value="Ward sister"' in page
+    assert f'<option value="{organisation.pk}" selected>Tamar Valley NHS Trust</option>' in page
+    assert '<option value="occupational_therapy" selected>' in page
+    assert "only an administrator can change their e-mail" not in page
+    MembershipFactory(person=person)  # now a participant of another cohort too
+
+    assert "only an administrator can change their e-mail" in facilitator_client.get(url).text
+
+
+@pytest.mark.parametrize(
+    ("role", "same_cohort", "locked"),
+    [
+        (Membership.Role.FACILITATOR, False, True),
+        (Membership.Role.SET_FACILITATOR, False, True),
+        (Membership.Role.PARTICIPANT, False, True),
+        (None, True, False),
+    ],
+)
+def test_participant_update_locks_the_email_of_anyone_with_another_membership(
+    facilitator_client, cohort, role, same_cohort, locked
+):
+    """The page reads the other memberships with the participant in one statement; the service's own
+    read (``person_email_editable`` without ``beyond_participant``) must agree with it."""
+    membership = MembershipFactory(cohort=cohort, person__email="jodie@example.org")
+    if role is not None:
+        MembershipFactory(person=membership.person, role=role)
+    if same_cohort:  # another participant of this cohort does not lock this one
+        MembershipFactory(cohort=cohort)
+
+    page = facilitator_client.get(update_url(cohort, membership)).text
+
+    assert ("only an administrator can change their e-mail" in page) is locked
+    facilitator = Membership.objects.filter(cohort=cohort, role=Membership.Role.FACILITATOR).first().person.user
+    editable = services.person_email_editable(person=membership.person, cohort=cohort, user=facilitator)
+    assert editable is not locked
+
+
+def test_participant_update_email_of_a_staff_account_is_locked(facilitator_client, cohort):
+    membership = MembershipFactory(cohort=cohort, person__user=UserFactory(is_staff=True))
+
+    page = facilitator_client.get(update_url(cohort, membership)).text
+
+    assert "only an administrator can change their e-mail" in page
+
+
 def test_participant_update_staff_may_change_any_email(client, staff_user, cohort):
     membership = MembershipFactory(cohort=cohort, person__email="jodie@example.org")
     MembershipFactory(person=membership.person, role=Membership.Role.FACILITATOR)
@@ -442,6 +506,8 @@ def test_participant_update_query_count_is_constant(facilitator_client, cohort, 
     assert response.status_code == 302
 
 
-QUERIES_PARTICIPANT_UPDATE_GET = 8
+# The participant with their account and other memberships (one statement, cohorts.selectors.participant_get),
+# the organisations; the session, the user, the access check, BEGIN and COMMIT.
+QUERIES_PARTICIPANT_UPDATE_GET = 7
 # Two of them are the audit trail's: the person's row as it was, and the entry (django-auditlog).
-QUERIES_PARTICIPANT_UPDATE_POST = 20
+QUERIES_PARTICIPANT_UPDATE_POST = 19

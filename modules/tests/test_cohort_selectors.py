@@ -99,6 +99,24 @@ def test_cohort_overview_counts_attendance_at_delivered_modules_only(cohort):
     assert len(overview.facilitators) == 1
 
 
+def test_cohort_overview_counts_a_module_once_it_is_delivered(cohort):
+    """The delivered modules are read in the same statement as the counts: delivering one counts its
+    marks on the next read, and another cohort's delivered module counts for nothing here."""
+    first, second = module(cohort, 1, delivered=True), module(cohort, 2)
+    elsewhere = module(CohortFactory(), 1, delivered=True)
+    membership = MembershipFactory(cohort=cohort)
+    AttendanceFactory(module=first, membership=membership, status=Attendance.Status.APOLOGIES)
+    AttendanceFactory(module=second, membership=membership, status=Attendance.Status.PRESENT)
+    AttendanceFactory(module=elsewhere, membership=MembershipFactory(cohort=elsewhere.cohort))
+    (before,) = selectors.cohort_overview(cohort=cohort).participants
+    Module.objects.filter(pk=second.pk).update(state=Module.State.DELIVERED, delivered_at=timezone.now())
+
+    (after,) = selectors.cohort_overview(cohort=cohort).participants
+
+    assert (before.present_count, before.apologies_count, before.absent_count) == (0, 1, 0)
+    assert (after.present_count, after.apologies_count, after.absent_count) == (1, 1, 0)
+
+
 def test_cohort_overview_runs_two_queries_whatever_the_size(cohort, django_assert_num_queries):
     delivered = module(cohort, 1, delivered=True)
     for _ in range(40):

@@ -5,8 +5,9 @@ import zoneinfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from cohorts.models import Cohort, Membership
+from cohorts.models import Cohort, Membership, Person
 from cohorts.tests.factories import CohortFactory, MembershipFactory, PersonFactory, UserFactory
 from modules.models import Attendance, Module
 from modules.tests.factories import AttendanceFactory, add_participants, make_modules
@@ -218,3 +219,103 @@ def test_home_cohort_card_shows_what_changed_since_it_was_drawn(facilitator_clie
     assert "Module 4: Topic 4" in html
     assert "Renamed &lt;cohort&gt;" in html
     assert "Ada Second" in html
+
+
+def test_cohort_detail_labels_each_participants_profession_and_shows_a_change_at_once(facilitator_client, cohort):
+    nurse = MembershipFactory(cohort=cohort, person__profession=Person.Profession.NURSE)
+    MembershipFactory(cohort=cohort, person__profession=Person.Profession.PSYCHOLOGY)
+    MembershipFactory(cohort=cohort, person__profession=Person.Profession.PSYCHOLOGY)
+    table = _participant_table(facilitator_client.get(detail_url(cohort)).text)
+    assert table.count(">Psychology<") == 2
+    assert table.count(">Nursing<") == 1
+    Person.objects.filter(pk=nurse.person_id).update(profession=Person.Profession.PSYCHOLOGY)
+
+    table = _participant_table(facilitator_client.get(detail_url(cohort)).text)
+
+    assert table.count(">Psychology<") == 3
+    assert ">Nursing<" not in table
+
+
+def _participant_table(page: str) -> str:
+    return page.split('id="participants"', 1)[1].split("</table>", 1)[0]
+
+
+def test_cohort_detail_timeline_shows_every_module_change_at_once(facilitator_client, cohort):
+    """The timeline is drawn once per process from each module's values: a change of any is another
+    drawing, shown on the next request."""
+    modules = make_modules(cohort, delivered=1)
+    timeline = _timeline(facilitator_client.get(detail_url(cohort)).text)
+    assert 'class="planned next" aria-current="step"' in timeline
+    assert "Module 2: Topic 2</a>" in timeline
+    assert timeline.count("venue to be confirmed") == 6
+    assert "Celebration: projects presented" not in timeline
+    second = modules[1]
+    moved = second.starts_at + datetime.timedelta(days=1, hours=1)
+    Module.objects.filter(pk=second.pk).update(
+        title="Renamed",
+        venue="Room 4",
+        starts_at=moved,
+        ends_at=moved + datetime.timedelta(hours=2),
+        state=Module.State.DELIVERED,
+        delivered_at=moved,
+        is_celebration=True,
+    )
+
+    timeline = _timeline(facilitator_client.get(detail_url(cohort)).text)
+
+    assert "Module 2: Renamed</a>" in timeline
+    assert "Room 4" in timeline
+    assert timeline.count("venue to be confirmed") == 5
+    local = timezone.localtime(moved)
+    assert f'<time datetime="{local.isoformat()}">' in timeline
+    assert "Celebration: projects presented" in timeline
+    items = timeline.split("<li ")[1:]
+    assert [item.startswith('class="planned next" aria-current="step"') for item in items] == [
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+    ]
+
+
+def _timeline(page: str) -> str:
+    return page.split('<ol class="timeline"', 1)[1].split("</ol>", 1)[0]
+
+
+def test_cohort_detail_profession_mix_shows_a_change_at_once(facilitator_client, cohort):
+    """The chart and its table are drawn once per process from the mix's values: a change in the mix
+    (a profession changed, a participant withdrawn) is another drawing, shown on the next request."""
+    nurse = MembershipFactory(cohort=cohort, person__profession=Person.Profession.NURSE)
+    psychologist = MembershipFactory(cohort=cohort, person__profession=Person.Profession.PSYCHOLOGY)
+    mix = _mix(facilitator_client.get(detail_url(cohort)).text)
+    assert (
+        '<th scope="row" class="fw-normal">Nursing</th><td class="text-end">1</td><td class="text-end">50%</td>' in mix
+    )
+    assert mix.count('<rect x="190"') == 2
+    Person.objects.filter(pk=nurse.person_id).update(profession=Person.Profession.PSYCHOLOGY)
+
+    mix = _mix(facilitator_client.get(detail_url(cohort)).text)
+
+    assert "Nursing" not in mix
+    assert (
+        '<th scope="row" class="fw-normal">Psychology</th><td class="text-end">2</td><td class="text-end">100%</td>'
+        in mix
+    )
+    assert mix.count('<rect x="190"') == 1
+    assert '<rect x="190" y="3" width="170.0" height="14"' in mix
+    Membership.objects.filter(pk=psychologist.pk).update(
+        status=Membership.Status.WITHDRAWN, withdrawn_on=datetime.date(2026, 2, 1)
+    )
+
+    mix = _mix(facilitator_client.get(detail_url(cohort)).text)
+
+    assert (
+        '<th scope="row" class="fw-normal">Psychology</th><td class="text-end">1</td><td class="text-end">100%</td>'
+        in mix
+    )
+
+
+def _mix(page: str) -> str:
+    return page.split('id="professions-title"', 1)[1].split("</section>", 1)[0]

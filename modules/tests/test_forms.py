@@ -66,3 +66,36 @@ def test_register_rows_withdrawn_people_are_read_only(participants):
     assert rows[0] == (rows[0][0], None, None)
     assert rows[0][0].membership == a
     assert [field.name for _row, field, _html in rows[1:]] == [f"status_{b.pk}", f"status_{c.pk}"]
+
+
+@pytest.mark.parametrize(
+    "form_kwargs",
+    [
+        {},  # not sent: each field's initial value, without a bound field per row
+        {"initial": {}},
+        {"data": {}},  # sent with nothing: every button unchecked
+    ],
+)
+def test_register_values_buttons_and_errors_are_the_bound_fields(participants, form_kwargs):
+    statuses = ["present", "apologies", None]
+    form = AttendanceRegisterForm(register=_register(participants, statuses), **form_kwargs)
+    expected = _check_rows_match_widget(form)
+
+    values = form.register_values()
+
+    assert [v["buttons"] for v in values] == [buttons for _row, _field, buttons in expected]
+    assert [v["errors"] for v in values] == [[str(e) for e in field.errors] for _row, field, _buttons in expected]
+
+
+def test_register_values_show_a_posted_mark_and_its_error(participants):
+    a, b, c = (m.pk for m in participants)
+    data = {f"status_{a}": "absent", f"status_{b}": "nonsense", f"status_{c}": "not_recorded", "version": "x"}
+    form = AttendanceRegisterForm(register=_register(participants, ["present", None, None]), data=data)
+    form.is_valid()
+
+    first, second, third = form.register_values()
+
+    assert f'name="status_{a}" id="id_status_{a}_2" value="absent" checked' in first["buttons"]
+    assert second["errors"]
+    assert "checked" not in second["buttons"]
+    assert 'value="not_recorded" checked' in third["buttons"]

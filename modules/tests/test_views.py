@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 from django.utils.html import escape
 
+from cohorts.models import Person
 from cohorts.tests.factories import CohortFactory, MembershipFactory
 from modules.models import ActItem, Attendance, Module
 from modules.tests.factories import ActItemFactory, AttendanceFactory, PDSACycleFactory, modules_for_cohort
@@ -35,6 +36,23 @@ def test_module_detail_shows_module_and_register(facilitator_client, cohort, mod
     assert content.count("<fieldset") == 3
     assert content.count("<legend") == 3
     assert "Next: 2." in content
+
+
+def test_module_detail_labels_each_persons_profession_and_shows_a_change_at_once(facilitator_client, cohort, modules):
+    nurse = MembershipFactory(cohort=cohort, person__profession=Person.Profession.NURSE, person__full_name="A Nurse")
+    MembershipFactory(cohort=cohort, person__profession=Person.Profession.PSYCHOLOGY, person__full_name="B Psych")
+    MembershipFactory(cohort=cohort, person__profession=Person.Profession.PSYCHOLOGY, person__full_name="C Psych")
+    url = cohort_url("modules:module_detail", cohort, 1)
+    page = facilitator_client.get(url).text
+    assert page.count("Psychology") == 2
+    assert page.count("Nursing") == 1
+    Person.objects.filter(pk=nurse.person_id).update(profession=Person.Profession.SOCIAL_WORK)
+
+    page = facilitator_client.get(url).text
+
+    assert page.count("Psychology") == 2
+    assert "Nursing" not in page
+    assert page.count("Social work") == 1
 
 
 def test_module_detail_shows_withdrawn_participant_with_record_read_only(facilitator_client, cohort, modules):
