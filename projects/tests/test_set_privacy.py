@@ -162,3 +162,67 @@ def test_project_is_editable_by_follows_the_one_rule(world):
         status=Membership.Status.WITHDRAWN, withdrawn_on=world["cohort"].start_date
     )
     assert not project_is_editable_by(project=project, user=world["member"])
+
+
+def _private_to_as_three_subqueries(user):
+    """The rule as it was first written (three IN subqueries, the cohort's facilitators through
+    Cohort.objects.for_user): the oracle of the one EXISTS ``private_to`` is now."""
+    from cohorts.models import Cohort
+
+    sets = ActionLearningSet.objects.all()
+    active = Membership.Status.ACTIVE
+    facilitated = sets.filter(cohort__in=Cohort.objects.for_user(user)).values("pk")
+    set_facilitated = sets.filter(set_facilitator__person__user=user, set_facilitator__status=active).values("pk")
+    member_of = sets.filter(
+        set_memberships__membership__person__user=user, set_memberships__membership__status=active
+    ).values("pk")
+    return set(sets.filter(pk__in=facilitated) | sets.filter(pk__in=set_facilitated) | sets.filter(pk__in=member_of))
+
+
+def _withdraw(membership):
+    Membership.objects.filter(pk=membership.pk).update(
+        status=Membership.Status.WITHDRAWN, withdrawn_on=membership.cohort.start_date
+    )
+
+
+def test_private_to_and_editable_by_answer_as_the_three_subqueries(world):
+    cohort = world["cohort"]
+    other_cohort_set = ActionLearningSetFactory(cohort=CohortFactory())
+    other_member = participant_in_set(other_cohort_set)
+    # A facilitator of another cohort, a withdrawn facilitator, a withdrawn set member, a withdrawn
+    # set facilitator, a participant who is also a set's member in another cohort.
+    elsewhere = MembershipFactory(
+        cohort=other_cohort_set.cohort, role=Membership.Role.FACILITATOR, person__user=UserFactory()
+    ).person.user
+    withdrawn_facilitator = MembershipFactory(
+        cohort=cohort, role=Membership.Role.FACILITATOR, person__user=UserFactory()
+    )
+    _withdraw(withdrawn_facilitator)
+    withdrawn_member = participant_in_set(world["set"])
+    _withdraw(Membership.objects.get(person__user=withdrawn_member, cohort=cohort))
+    set_c = ActionLearningSetFactory(cohort=cohort)
+    set_c.set_facilitator = MembershipFactory(
+        cohort=cohort, role=Membership.Role.SET_FACILITATOR, person__user=UserFactory()
+    )
+    set_c.save()
+    _withdraw(set_c.set_facilitator)
+    for each in ActionLearningSet.objects.all():
+        ImprovementProjectFactory(action_learning_set=each)
+    users = [
+        *(world[role] for role in [*INSIDERS, *OUTSIDERS, "other_cohort_participant"]),
+        other_member,
+        elsewhere,
+        withdrawn_facilitator.person.user,
+        withdrawn_member,
+        set_c.set_facilitator.person.user,
+    ]
+    for user in users:
+        expected = _private_to_as_three_subqueries(user)
+        assert set(ActionLearningSet.objects.private_to(user)) == expected, user
+        assert set(ActionLearningSet.objects.editable_by(user)) == expected, user
+        projects = ImprovementProject.objects.editable_by(user)
+        assert set(projects) == set(ImprovementProject.objects.filter(action_learning_set__in=expected)), user
+        for action_learning_set in ActionLearningSet.objects.all():
+            project = action_learning_set.projects.first()
+            assert project_is_editable_by(project=project, user=user) is (action_learning_set in expected), user
+    assert {s.pk for s in _private_to_as_three_subqueries(withdrawn_member)} == set()
