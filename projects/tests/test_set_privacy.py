@@ -226,3 +226,46 @@ def test_private_to_and_editable_by_answer_as_the_three_subqueries(world):
             project = action_learning_set.projects.first()
             assert project_is_editable_by(project=project, user=user) is (action_learning_set in expected), user
     assert {s.pk for s in _private_to_as_three_subqueries(withdrawn_member)} == set()
+
+
+@pytest.mark.parametrize("role", [*INSIDERS, *OUTSIDERS])
+def test_showcase_reads_whether_each_set_is_private_to_the_user(world, role):
+    """The showcase's one read of projects says for each project's set what ``private_to`` says."""
+    from projects.selectors import showcase_for_cohort
+
+    for each in ActionLearningSet.objects.filter(cohort=world["cohort"]):
+        ImprovementProjectFactory(action_learning_set=each)
+    user = world[role]
+    shown = showcase_for_cohort(cohort=world["cohort"], user=user)
+    assert len(shown) == ImprovementProject.objects.filter(action_learning_set__cohort=world["cohort"]).count()
+    private = set(ActionLearningSet.objects.for_cohort(world["cohort"]).private_to(user).values_list("pk", flat=True))
+    assert {p.set[0] for p in shown if p.private} == private
+    assert {p.set[0] for p in shown if not p.private} == {p.set[0] for p in shown} - private
+    assert (world["set"].pk in private) is (role in INSIDERS)
+
+
+@pytest.mark.parametrize("role", [*INSIDERS, *OUTSIDERS])
+def test_presentation_page_reads_membership_of_the_set_and_feedback_rights_as_their_own_queries(
+    world, role, django_assert_num_queries
+):
+    from projects.selectors import presentation_feedback_visible_to, presentation_get, presentation_page
+    from projects.tests.factories import PresentationFactory
+
+    user, cohort = world[role], world["cohort"]
+    membership = Membership.objects.filter(person__user=user, cohort=cohort, status=Membership.Status.ACTIVE).first()
+    facilitator = membership is not None and membership.role == Membership.Role.FACILITATOR
+    for each in ActionLearningSet.objects.filter(cohort=cohort):
+        presentation = PresentationFactory(action_learning_set=each)
+        expected = presentation_get(cohort=cohort, pk=presentation.pk)
+        with django_assert_num_queries(1 if user.is_staff is False else 2):
+            page = presentation_page(
+                cohort=cohort, pk=presentation.pk, user=user, membership=membership, is_cohort_facilitator=facilitator
+            )
+        assert page.presentation.action_learning_set.name == expected.action_learning_set.name
+        assert page.in_set is bool(membership and each.set_memberships.filter(membership=membership).exists())
+        assert page.show_feedback is presentation_feedback_visible_to(
+            presentation=expected, user=user, is_cohort_facilitator=facilitator
+        )
+        own_set = world["set"] if role in INSIDERS else ActionLearningSet.objects.get(name="Birch set")
+        sees_all = role in ("cohort_facilitator", "staff")
+        assert page.show_feedback is (sees_all or (each == own_set and role != "participant_in_no_set"))
