@@ -133,22 +133,26 @@ class SetPage:
     done_actions: list[SetAction] = field(default_factory=list)
 
 
-# The set page's reads, each a statement compiled once per process (common.compiled): the set with its
-# set facilitator, its active members (by name), its projects (by title) and, for those inside the set,
-# its actions with their owners: the rows the prefetches of a queryset would give, in the same order.
-_SET_ROW = CompiledQuery(
-    lambda cohort_pk, set_pk: (
+def _set_row(user_id, cohort_pk, set_pk):
+    user = get_user_model()(pk=user_id)  # signed in, not staff
+    return (
         ActionLearningSet.objects.for_cohort(cohort_pk)
         .filter(pk=set_pk)
+        .annotate(private=ActionLearningSet.objects.inside(user))
         .values_list(
             *attnames(ActionLearningSet),
             *_through("set_facilitator", Membership),
             *_through("set_facilitator__person", Person),
+            "private",
         )
-    ),
-    cohort_pk=-7421,
-    set_pk=-7422,
-)
+    )
+
+
+# The set page's reads, each a statement compiled once per process (common.compiled): the set with its
+# set facilitator and whether the user may read its private work (private_to), its active members (by
+# name), its projects (by title) and, for those inside the set, its actions with their owners: the rows
+# the prefetches of a queryset would give, in the same order.
+_SET_ROW = CompiledQuery(_set_row, user_id=-7429, cohort_pk=-7421, set_pk=-7422)
 _SET_MEMBERS = CompiledQuery(
     lambda set_pk: SetMembership.objects.filter(
         action_learning_set_id=set_pk, membership__status=Membership.Status.ACTIVE
@@ -184,14 +188,15 @@ def _membership_of(membership, person, membership_id):
 def set_page(*, cohort, pk: int, user) -> SetPage:
     """Name, members and projects for everyone in the cohort; meetings, actions and reflections
     are read from the database only for those the set's privacy lets in."""
-    if not user.is_authenticated or user.is_staff:
-        private = ActionLearningSet.objects.for_cohort(cohort).private_to(user).filter(pk=pk).exists()
-    else:
-        private = _SET_PRIVATE.fetchone(user_id=user.pk, cohort_pk=cohort.pk, set_pk=pk) is not None
-    row = _SET_ROW.fetchone(cohort_pk=cohort.pk, set_pk=pk)
+    signed_in = user.is_authenticated and not user.is_staff
+    row = _SET_ROW.fetchone(user_id=user.pk if signed_in else 0, cohort_pk=cohort.pk, set_pk=pk)
     if row is None:
         raise Http404
-    (action_learning_set, facilitator, person), _rest = instances_from_row(row, ActionLearningSet, Membership, Person)
+    (action_learning_set, facilitator, person), (private,) = instances_from_row(
+        row, ActionLearningSet, Membership, Person
+    )
+    if not signed_in:  # staff and the signed-out: the rule as the queryset says it (all sets, or none)
+        private = ActionLearningSet.objects.for_cohort(cohort).private_to(user).filter(pk=pk).exists()
     action_learning_set.set_facilitator = _membership_of(facilitator, person, action_learning_set.set_facilitator_id)
     members = []
     for row in _SET_MEMBERS.fetchall(set_pk=pk):
@@ -535,11 +540,38 @@ def set_choices_editable_by(*, cohort, user) -> list[tuple[int, str]]:
     return _SETS_EDITABLE.fetchall(user_id=user.pk, cohort_pk=cohort.pk)
 
 
-def project_get(*, cohort, pk: int) -> ImprovementProject:
+def _project_row_editable(user_id, cohort_pk, project_pk):
+    user = get_user_model()(pk=user_id)  # signed in, not staff
+    return (
+        ImprovementProject.objects.for_cohort(cohort_pk)
+        .filter(pk=project_pk)
+        .annotate(editable=ActionLearningSet.objects.inside(user, outer="action_learning_set__"))
+        .values_list(*attnames(ImprovementProject), *_through("action_learning_set", ActionLearningSet), "editable")
+    )
+
+
+# The project page's project with its set and whether the user may change it (editable_by), in one.
+_PROJECT_ROW_EDITABLE = CompiledQuery(_project_row_editable, user_id=-7399, cohort_pk=-7391, project_pk=-7392)
+
+
+def project_get(*, cohort, pk: int, user=None) -> ImprovementProject:
     """A project with everything its page shows (its set, driver nodes, measures with their data
     points, PDSA cycles with their change idea and measures, progress scores with who recorded them),
-    in five statements compiled once per process; charts and driver tree attached."""
-    project = project_with_set(cohort=cohort, pk=pk)
+    in five statements compiled once per process; charts and driver tree attached. With ``user``, its
+    ``can_edit`` too (``project_is_editable_by``), read with the project where ``user`` is signed in
+    and not staff."""
+    if user is not None and user.is_authenticated and not user.is_staff:
+        row = _PROJECT_ROW_EDITABLE.fetchone(user_id=user.pk, cohort_pk=cohort.pk, project_pk=pk)
+        if row is None:
+            raise Http404
+        (project, action_learning_set), (project.can_edit,) = instances_from_row(
+            row, ImprovementProject, ActionLearningSet
+        )
+        project.action_learning_set = action_learning_set
+    else:
+        project = project_with_set(cohort=cohort, pk=pk)
+        if user is not None:
+            project.can_edit = project_is_editable_by(project=project, user=user)
 
     nodes = [instances_from_row(row, DriverNode)[0][0] for row in _PROJECT_NODES.fetchall(project_pk=pk)]
     _prefetched(project, "driver_nodes", DriverNode, nodes)

@@ -269,3 +269,18 @@ def test_presentation_page_reads_membership_of_the_set_and_feedback_rights_as_th
         own_set = world["set"] if role in INSIDERS else ActionLearningSet.objects.get(name="Birch set")
         sees_all = role in ("cohort_facilitator", "staff")
         assert page.show_feedback is (sees_all or (each == own_set and role != "participant_in_no_set"))
+
+
+@pytest.mark.parametrize("role", [*INSIDERS, *OUTSIDERS])
+def test_project_page_reads_whether_the_user_may_change_the_project_with_it(world, role):
+    from projects.selectors import project_get, set_page
+
+    user = world[role]
+    for each in ActionLearningSet.objects.filter(cohort=world["cohort"]):
+        project = ImprovementProjectFactory(action_learning_set=each)
+        expected = ImprovementProject.objects.editable_by(user).filter(pk=project.pk).exists()
+        assert project_get(cohort=world["cohort"], pk=project.pk, user=user).can_edit is expected
+        assert project_is_editable_by(project=project, user=user) is expected
+        private = ActionLearningSet.objects.private_to(user).filter(pk=each.pk).exists()
+        assert set_page(cohort=world["cohort"], pk=each.pk, user=user).private is private
+    assert project_get(cohort=world["cohort"], pk=project.pk, user=user).action_learning_set.pk == each.pk
