@@ -458,3 +458,19 @@ def test_presentation_feedback_for_page_lists_it_to_those_who_see_it_and_finds_t
                 ]
             else:
                 assert feedback is None
+
+
+def test_project_list_for_cohort_counts_each_projects_measures_in_one_query(django_assert_num_queries):
+    from projects.tests.factories import ActionLearningSetFactory
+
+    cohort = CohortFactory()
+    action_learning_set = ActionLearningSetFactory(cohort=cohort)
+    bare = ImprovementProjectFactory(action_learning_set=action_learning_set, title="A bare project")
+    measured = ImprovementProjectFactory(action_learning_set=action_learning_set, title="B measured")
+    for _ in range(3):
+        DataPointFactory(measure=MeasureFactory(project=measured))
+    MeasureFactory(project=ImprovementProjectFactory())  # another cohort's
+    with django_assert_num_queries(1):
+        projects = selectors.project_list_for_cohort(cohort=cohort)
+        shown = [(p.pk, p.action_learning_set.name, p.measure_count) for p in projects]
+    assert shown == [(bare.pk, action_learning_set.name, 0), (measured.pk, action_learning_set.name, 3)]

@@ -284,3 +284,12 @@ def test_project_page_reads_whether_the_user_may_change_the_project_with_it(worl
         private = ActionLearningSet.objects.private_to(user).filter(pk=each.pk).exists()
         assert set_page(cohort=world["cohort"], pk=each.pk, user=user).private is private
     assert project_get(cohort=world["cohort"], pk=project.pk, user=user).action_learning_set.pk == each.pk
+
+
+def test_showcase_kept_drawing_never_shows_one_viewers_reflections_to_the_next(world):
+    """The same rows drawn for an insider, then an outsider, then the insider again (the kept drawing
+    is keyed by the privacy read with the rows, projects.views.showcase)."""
+    url = reverse("projects:showcase", kwargs={"cohort_pk": world["cohort"].pk})
+    for role, sees in [("member", True), ("other_set_member", False), ("set_facilitator", True)]:
+        page = _client(world[role]).get(url)
+        assert (REFLECTIONS in page.text) is sees, role
