@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from cohorts.models import Cohort, Membership, Person
+from cohorts.models import Cohort, Membership, Organisation, Person
 from common.compiled import CompiledQuery, attnames, instance, instances_from_row
 from modules.models import Module
 
@@ -251,24 +251,51 @@ def set_is_editable_by(*, action_learning_set, user) -> bool:
     return ActionLearningSet.objects.editable_by(user).filter(pk=action_learning_set.pk).exists()
 
 
-def set_participants_for_assignment(*, cohort) -> list[Membership]:
-    """Active participants, each with ``current_set_id`` (None when in no set: a membership is in at most
-    one set of its cohort), in one statement."""
+ASSIGNMENT_MEMBERSHIP_COLUMNS = ("id", "cohort_id", "person_id", "role", "status")
+ASSIGNMENT_PERSON_COLUMNS = ("full_name", "profession", "organisation_id")
+
+
+def _set_participants(cohort_pk):
     # Joined on the membership and its cohort: at most one row (setmembership_one_set_per_cohort).
     current = FilteredRelation("set_memberships", condition=Q(set_memberships__cohort=F("cohort")))
-    return list(
+    return (
         Membership.objects.active()
         .participants()
-        .filter(cohort=cohort)
-        .select_related("person__organisation")
-        .annotate(set_membership=current, current_set_id=F("set_membership__action_learning_set_id"))
-        # What the page shows and the service checks: a cohort's worth of rows, three models each.
-        .only(
-            *("cohort_id", "person_id", "role", "status"),
-            *("person__full_name", "person__profession", "person__organisation__name"),
-        )
+        .filter(cohort=cohort_pk)
+        .annotate(set_membership=current)
         .order_by("person__full_name")
+        .values_list(
+            *ASSIGNMENT_MEMBERSHIP_COLUMNS,
+            *(f"person__{name}" for name in ASSIGNMENT_PERSON_COLUMNS),
+            "person__organisation__name",
+            "set_membership__action_learning_set_id",
+        )
     )
+
+
+# The set assignment's participants, compiled once per process: a cohort's worth of rows.
+_SET_PARTICIPANTS = CompiledQuery(_set_participants, cohort_pk=-7405)
+
+
+def set_participants_for_assignment(*, cohort) -> list[Membership]:
+    """Active participants by name, each with its person (name, profession, organisation) and
+    ``current_set_id`` (None when in no set: a membership is in at most one set of its cohort), in one
+    statement compiled once per process; what the page shows and the service checks, no more."""
+    memberships = []
+    width = len(ASSIGNMENT_MEMBERSHIP_COLUMNS)
+    for row in _SET_PARTICIPANTS.fetchall(cohort_pk=cohort.pk):
+        membership = instance(Membership, **dict(zip(ASSIGNMENT_MEMBERSHIP_COLUMNS, row[:width], strict=True)))
+        *person_values, organisation_name, membership.current_set_id = row[width:]
+        person = instance(
+            Person, id=membership.person_id, **dict(zip(ASSIGNMENT_PERSON_COLUMNS, person_values, strict=True))
+        )
+        organisation_id = person.organisation_id
+        person.organisation = (
+            None if organisation_id is None else instance(Organisation, id=organisation_id, name=organisation_name)
+        )
+        membership.person = person
+        memberships.append(membership)
+    return memberships
 
 
 def _set_unassigned(cohort_pk):

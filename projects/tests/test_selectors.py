@@ -428,6 +428,30 @@ def test_set_participants_for_assignment_gives_each_participants_set_in_one_stat
     assert got == {pk: expected.get(pk) for pk in got}
     membership = {user: Membership.objects.get(person__user=user, cohort=cohort).pk for user in (in_alder, in_birch)}
     assert got == {membership[in_alder]: alder.pk, membership[in_birch]: birch.pk, in_none.pk: None}
+    Membership.objects.filter(pk=in_none.pk).update(person=MembershipFactory(person__organisation=None).person)
+    withdrawn = MembershipFactory(cohort=cohort)
+    Membership.objects.filter(pk=withdrawn.pk).update(
+        status=Membership.Status.WITHDRAWN, withdrawn_on=cohort.start_date
+    )
+    MembershipFactory(cohort=cohort, role=Membership.Role.FACILITATOR)
+    expected = Membership.objects.active().participants().filter(cohort=cohort).order_by("person__full_name")
+
+    def shown(memberships):
+        return [
+            (
+                m.pk,
+                m.role,
+                m.is_active,
+                m.person.full_name,
+                m.person.get_profession_display(),
+                str(m.person.organisation or ""),
+            )
+            for m in memberships
+        ]
+
+    rows = shown(selectors.set_participants_for_assignment(cohort=cohort))
+    assert rows == shown(expected)
+    assert "" in [row[-1] for row in rows]
 
 
 def test_presentation_feedback_for_page_lists_it_to_those_who_see_it_and_finds_the_authors_own(
