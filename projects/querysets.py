@@ -12,9 +12,9 @@ Withdrawn memberships give no rights at all.
 """
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from cohorts.models import Cohort, Membership
+from cohorts.models import Membership
 
 
 class ActionLearningSetQuerySet(models.QuerySet):
@@ -32,14 +32,24 @@ class ActionLearningSetQuerySet(models.QuerySet):
             return self.none()
         if user.is_staff:
             return self
-        active = Membership.Status.ACTIVE
-        facilitated = self.filter(cohort__in=Cohort.objects.for_user(user)).values("pk")
-        set_facilitated = self.filter(set_facilitator__person__user=user, set_facilitator__status=active).values("pk")
-        member_of = self.filter(
-            set_memberships__membership__person__user=user,
-            set_memberships__membership__status=active,
-        ).values("pk")
-        return self.filter(Q(pk__in=facilitated) | Q(pk__in=set_facilitated) | Q(pk__in=member_of))
+        return self.filter(self.inside(user))
+
+    def inside(self, user, outer: str = ""):
+        """``private_to`` as a condition on a set (reached from the queryset's rows through ``outer``,
+        e.g. ``"action_learning_set__"``), for a signed-in user who is not staff: one of the user's
+        active memberships facilitates the set's cohort (``Cohort.objects.for_user``), facilitates the
+        set, or is in it. One EXISTS over the user's memberships, which PostgreSQL plans in about half
+        the time of three IN subqueries and runs in about half (issue 14)."""
+        SetMembership = self.model.set_memberships.rel.related_model
+        in_set = SetMembership.objects.filter(
+            membership=OuterRef("pk"), action_learning_set=OuterRef(OuterRef(f"{outer}pk"))
+        )
+        memberships = Membership.objects.filter(person__user=user, status=Membership.Status.ACTIVE).filter(
+            Q(role=Membership.Role.FACILITATOR, cohort=OuterRef(f"{outer}cohort"))
+            | Q(pk=OuterRef(f"{outer}set_facilitator"))
+            | Exists(in_set)
+        )
+        return Exists(memberships)
 
     def editable_by(self, user):
         """Sets whose meetings, actions, reflections and projects the user may change: the same
@@ -54,7 +64,9 @@ class ImprovementProjectQuerySet(models.QuerySet):
     def editable_by(self, user):
         # projects.models imports this module, so ActionLearningSet is reached through the relation.
         ActionLearningSet = self.model.action_learning_set.field.related_model
-        return self.filter(action_learning_set__in=ActionLearningSet.objects.editable_by(user).values("pk"))
+        if not user.is_authenticated or user.is_staff:
+            return self.filter(action_learning_set__in=ActionLearningSet.objects.editable_by(user).values("pk"))
+        return self.filter(ActionLearningSet.objects.inside(user, outer="action_learning_set__"))
 
 
 class MeasureQuerySet(models.QuerySet):

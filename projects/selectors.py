@@ -6,12 +6,12 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
-from cohorts.models import Membership, Person
+from cohorts.models import Cohort, Membership, Organisation, Person
 from common.compiled import CompiledQuery, attnames, instance, instances_from_row
 from modules.models import Module
 
@@ -133,22 +133,26 @@ class SetPage:
     done_actions: list[SetAction] = field(default_factory=list)
 
 
-# The set page's reads, each a statement compiled once per process (common.compiled): the set with its
-# set facilitator, its active members (by name), its projects (by title) and, for those inside the set,
-# its actions with their owners: the rows the prefetches of a queryset would give, in the same order.
-_SET_ROW = CompiledQuery(
-    lambda cohort_pk, set_pk: (
+def _set_row(user_id, cohort_pk, set_pk):
+    user = get_user_model()(pk=user_id)  # signed in, not staff
+    return (
         ActionLearningSet.objects.for_cohort(cohort_pk)
         .filter(pk=set_pk)
+        .annotate(private=ActionLearningSet.objects.inside(user))
         .values_list(
             *attnames(ActionLearningSet),
             *_through("set_facilitator", Membership),
             *_through("set_facilitator__person", Person),
+            "private",
         )
-    ),
-    cohort_pk=-7421,
-    set_pk=-7422,
-)
+    )
+
+
+# The set page's reads, each a statement compiled once per process (common.compiled): the set with its
+# set facilitator and whether the user may read its private work (private_to), its active members (by
+# name), its projects (by title) and, for those inside the set, its actions with their owners: the rows
+# the prefetches of a queryset would give, in the same order.
+_SET_ROW = CompiledQuery(_set_row, user_id=-7429, cohort_pk=-7421, set_pk=-7422)
 _SET_MEMBERS = CompiledQuery(
     lambda set_pk: SetMembership.objects.filter(
         action_learning_set_id=set_pk, membership__status=Membership.Status.ACTIVE
@@ -184,14 +188,15 @@ def _membership_of(membership, person, membership_id):
 def set_page(*, cohort, pk: int, user) -> SetPage:
     """Name, members and projects for everyone in the cohort; meetings, actions and reflections
     are read from the database only for those the set's privacy lets in."""
-    if not user.is_authenticated or user.is_staff:
-        private = ActionLearningSet.objects.for_cohort(cohort).private_to(user).filter(pk=pk).exists()
-    else:
-        private = _SET_PRIVATE.fetchone(user_id=user.pk, cohort_pk=cohort.pk, set_pk=pk) is not None
-    row = _SET_ROW.fetchone(cohort_pk=cohort.pk, set_pk=pk)
+    signed_in = user.is_authenticated and not user.is_staff
+    row = _SET_ROW.fetchone(user_id=user.pk if signed_in else 0, cohort_pk=cohort.pk, set_pk=pk)
     if row is None:
         raise Http404
-    (action_learning_set, facilitator, person), _rest = instances_from_row(row, ActionLearningSet, Membership, Person)
+    (action_learning_set, facilitator, person), (private,) = instances_from_row(
+        row, ActionLearningSet, Membership, Person
+    )
+    if not signed_in:  # staff and the signed-out: the rule as the queryset says it (all sets, or none)
+        private = ActionLearningSet.objects.for_cohort(cohort).private_to(user).filter(pk=pk).exists()
     action_learning_set.set_facilitator = _membership_of(facilitator, person, action_learning_set.set_facilitator_id)
     members = []
     for row in _SET_MEMBERS.fetchall(set_pk=pk):
@@ -246,23 +251,50 @@ def set_is_editable_by(*, action_learning_set, user) -> bool:
     return ActionLearningSet.objects.editable_by(user).filter(pk=action_learning_set.pk).exists()
 
 
-def set_participants_for_assignment(*, cohort) -> list[Membership]:
-    """Active participants, each with ``current_set_id`` (None when in no set)."""
-    memberships = list(
+ASSIGNMENT_MEMBERSHIP_COLUMNS = ("id", "cohort_id", "person_id", "role", "status")
+ASSIGNMENT_PERSON_COLUMNS = ("full_name", "profession", "organisation_id")
+
+
+def _set_participants(cohort_pk):
+    # Joined on the membership and its cohort: at most one row (setmembership_one_set_per_cohort).
+    current = FilteredRelation("set_memberships", condition=Q(set_memberships__cohort=F("cohort")))
+    return (
         Membership.objects.active()
         .participants()
-        .filter(cohort=cohort)
-        .select_related("person__organisation")
-        # What the page shows and the service checks: a cohort's worth of rows, three models each.
-        .only(
-            *("cohort_id", "person_id", "role", "status"),
-            *("person__full_name", "person__profession", "person__organisation__name"),
-        )
+        .filter(cohort=cohort_pk)
+        .annotate(set_membership=current)
         .order_by("person__full_name")
+        .values_list(
+            *ASSIGNMENT_MEMBERSHIP_COLUMNS,
+            *(f"person__{name}" for name in ASSIGNMENT_PERSON_COLUMNS),
+            "person__organisation__name",
+            "set_membership__action_learning_set_id",
+        )
     )
-    current = dict(SetMembership.objects.filter(cohort=cohort).values_list("membership_id", "action_learning_set_id"))
-    for membership in memberships:
-        membership.current_set_id = current.get(membership.pk)
+
+
+# The set assignment's participants, compiled once per process: a cohort's worth of rows.
+_SET_PARTICIPANTS = CompiledQuery(_set_participants, cohort_pk=-7405)
+
+
+def set_participants_for_assignment(*, cohort) -> list[Membership]:
+    """Active participants by name, each with its person (name, profession, organisation) and
+    ``current_set_id`` (None when in no set: a membership is in at most one set of its cohort), in one
+    statement compiled once per process; what the page shows and the service checks, no more."""
+    memberships = []
+    width = len(ASSIGNMENT_MEMBERSHIP_COLUMNS)
+    for row in _SET_PARTICIPANTS.fetchall(cohort_pk=cohort.pk):
+        membership = instance(Membership, **dict(zip(ASSIGNMENT_MEMBERSHIP_COLUMNS, row[:width], strict=True)))
+        *person_values, organisation_name, membership.current_set_id = row[width:]
+        person = instance(
+            Person, id=membership.person_id, **dict(zip(ASSIGNMENT_PERSON_COLUMNS, person_values, strict=True))
+        )
+        organisation_id = person.organisation_id
+        person.organisation = (
+            None if organisation_id is None else instance(Organisation, id=organisation_id, name=organisation_name)
+        )
+        membership.person = person
+        memberships.append(membership)
     return memberships
 
 
@@ -355,10 +387,12 @@ def set_meeting_get(*, action_learning_set, pk: int, with_attendees: bool = Fals
 
 
 def project_list_for_cohort(*, cohort) -> list[ImprovementProject]:
+    """The cohort's projects with their set and ``measure_count`` (the list shows only how many), in one
+    query."""
     return list(
         ImprovementProject.objects.for_cohort(cohort)
         .select_related("action_learning_set")
-        .prefetch_related(Prefetch("measures", queryset=Measure.objects.only("pk", "project_id", "name")))
+        .annotate(measure_count=Count("measures"))
     )
 
 
@@ -393,21 +427,6 @@ def set_private_get(*, cohort, pk: int, user) -> ActionLearningSet:
     return action_learning_set
 
 
-def _set_ids_private(user_id, cohort_pk):
-    user = get_user_model()(pk=user_id)  # signed in, not staff
-    return ActionLearningSet.objects.for_cohort(cohort_pk).private_to(user).values_list("pk")
-
-
-# The showcase asks it for every set of the cohort: compiled once per process, as above.
-_SET_IDS_PRIVATE = CompiledQuery(_set_ids_private, user_id=-7331, cohort_pk=-7332)
-
-
-def set_ids_private_to(*, cohort, user) -> set[int]:
-    if not user.is_authenticated or user.is_staff:
-        return set(ActionLearningSet.objects.for_cohort(cohort).private_to(user).values_list("pk", flat=True))
-    return {pk for (pk,) in _SET_IDS_PRIVATE.fetchall(user_id=user.pk, cohort_pk=cohort.pk)}
-
-
 def project_is_editable_by(*, project, user) -> bool:
     if not user.is_authenticated or user.is_staff:
         return ImprovementProject.objects.editable_by(user).filter(pk=project.pk).exists()
@@ -433,32 +452,50 @@ _PROJECT_NODES = CompiledQuery(
     ),
     project_pk=-7393,
 )
+# The measures in order, each with its data points by date (a row each, or one with none).
 _PROJECT_MEASURES = CompiledQuery(
-    lambda project_pk: Measure.objects.filter(project_id=project_pk).values_list(*attnames(Measure)),
+    lambda project_pk: (
+        Measure.objects.filter(project_id=project_pk)
+        .order_by(*Measure._meta.ordering, "data_points__date", "data_points__pk")
+        .values_list(*attnames(Measure), *_through("data_points", DataPoint))
+    ),
     project_pk=-7394,
 )
-_PROJECT_POINTS = CompiledQuery(
-    lambda project_pk: (
-        DataPoint.objects.filter(measure__project_id=project_pk)
-        .order_by("date", "pk")
-        .values_list(*attnames(DataPoint))
-    ),
-    project_pk=-7395,
-)
+# The PDSA cycles in order, each with its change idea and the measures it names, in the measures' order
+# (a row each, or one with none).
 _PROJECT_CYCLES = CompiledQuery(
-    lambda project_pk: ProjectPDSACycle.objects.filter(project_id=project_pk).values_list(
-        *attnames(ProjectPDSACycle), *_through("change_idea", DriverNode)
+    lambda project_pk: (
+        ProjectPDSACycle.objects.filter(project_id=project_pk)
+        .order_by(*ProjectPDSACycle._meta.ordering, *[f"measures__{name}" for name in Measure._meta.ordering])
+        .values_list(
+            *attnames(ProjectPDSACycle), *_through("change_idea", DriverNode), "measures__id", "measures__name"
+        )
     ),
     project_pk=-7396,
 )
-_PROJECT_CYCLE_MEASURES = CompiledQuery(
-    lambda project_pk: (
-        ProjectPDSACycle.measures.through.objects.filter(projectpdsacycle__project_id=project_pk)
-        .order_by(*[f"measure__{name}" for name in Measure._meta.ordering])
-        .values_list("projectpdsacycle_id", "measure_id", "measure__name")
-    ),
-    project_pk=-7397,
-)
+
+
+def _project_cycles(project_pk: int) -> list[ProjectPDSACycle]:
+    """The project's PDSA cycles with their change idea and the measures each names (id and name), as
+    the prefetches of ``change_idea`` and ``measures`` give them, from ``_PROJECT_CYCLES``."""
+    width = len(attnames(ProjectPDSACycle)) + len(attnames(DriverNode))
+    cycles: dict[int, ProjectPDSACycle] = {}
+    named: dict[int, list[Measure]] = {}
+    for row in _PROJECT_CYCLES.fetchall(project_pk=project_pk):
+        cycle_id = row[0]
+        if cycle_id not in cycles:
+            (cycle, change_idea), _rest = instances_from_row(row[:width], ProjectPDSACycle, DriverNode)
+            cycle.change_idea = change_idea if cycle.change_idea_id is not None else None
+            cycles[cycle_id] = cycle
+            named[cycle_id] = []
+        measure_id, name = row[width:]
+        if measure_id is not None:
+            named[cycle_id].append(instance(Measure, id=measure_id, name=name))
+    for cycle_id, cycle in cycles.items():
+        _prefetched(cycle, "measures", Measure, named[cycle_id])
+    return list(cycles.values())
+
+
 _PROJECT_SCORES = CompiledQuery(
     lambda project_pk: ProgressScore.objects.filter(project_id=project_pk).values_list(
         *attnames(ProgressScore), *_through("recorded_by", Membership), *_through("recorded_by__person", Person)
@@ -532,36 +569,58 @@ def set_choices_editable_by(*, cohort, user) -> list[tuple[int, str]]:
     return _SETS_EDITABLE.fetchall(user_id=user.pk, cohort_pk=cohort.pk)
 
 
-def project_get(*, cohort, pk: int) -> ImprovementProject:
+def _project_row_editable(user_id, cohort_pk, project_pk):
+    user = get_user_model()(pk=user_id)  # signed in, not staff
+    return (
+        ImprovementProject.objects.for_cohort(cohort_pk)
+        .filter(pk=project_pk)
+        .annotate(editable=ActionLearningSet.objects.inside(user, outer="action_learning_set__"))
+        .values_list(*attnames(ImprovementProject), *_through("action_learning_set", ActionLearningSet), "editable")
+    )
+
+
+# The project page's project with its set and whether the user may change it (editable_by), in one.
+_PROJECT_ROW_EDITABLE = CompiledQuery(_project_row_editable, user_id=-7399, cohort_pk=-7391, project_pk=-7392)
+
+
+def project_get(*, cohort, pk: int, user=None) -> ImprovementProject:
     """A project with everything its page shows (its set, driver nodes, measures with their data
     points, PDSA cycles with their change idea and measures, progress scores with who recorded them),
-    in seven statements compiled once per process; charts and driver tree attached."""
-    project = project_with_set(cohort=cohort, pk=pk)
+    in five statements compiled once per process; charts and driver tree attached. With ``user``, its
+    ``can_edit`` too (``project_is_editable_by``), read with the project where ``user`` is signed in
+    and not staff."""
+    if user is not None and user.is_authenticated and not user.is_staff:
+        row = _PROJECT_ROW_EDITABLE.fetchone(user_id=user.pk, cohort_pk=cohort.pk, project_pk=pk)
+        if row is None:
+            raise Http404
+        (project, action_learning_set), (project.can_edit,) = instances_from_row(
+            row, ImprovementProject, ActionLearningSet
+        )
+        project.action_learning_set = action_learning_set
+    else:
+        project = project_with_set(cohort=cohort, pk=pk)
+        if user is not None:
+            project.can_edit = project_is_editable_by(project=project, user=user)
 
     nodes = [instances_from_row(row, DriverNode)[0][0] for row in _PROJECT_NODES.fetchall(project_pk=pk)]
     _prefetched(project, "driver_nodes", DriverNode, nodes)
 
+    width = len(attnames(Measure))
+    measures: dict[int, Measure] = {}
     points_of: dict[int, list[DataPoint]] = {}
-    for row in _PROJECT_POINTS.fetchall(project_pk=pk):
-        (point,), _rest = instances_from_row(row, DataPoint)
-        points_of.setdefault(point.measure_id, []).append(point)
-    measures = []
     for row in _PROJECT_MEASURES.fetchall(project_pk=pk):
-        (measure,), _rest = instances_from_row(row, Measure)
-        _prefetched(measure, "data_points", DataPoint, points_of.get(measure.pk, []))
-        measures.append(measure)
-    _prefetched(project, "measures", Measure, measures)
+        measure_id = row[0]
+        if measure_id not in measures:
+            (measures[measure_id],), _rest = instances_from_row(row[:width], Measure)
+            points_of[measure_id] = []
+        if row[width] is not None:
+            (point,), _rest = instances_from_row(row[width:], DataPoint)
+            points_of[measure_id].append(point)
+    for measure_id, measure in measures.items():
+        _prefetched(measure, "data_points", DataPoint, points_of[measure_id])
+    _prefetched(project, "measures", Measure, list(measures.values()))
 
-    named: dict[int, list[Measure]] = {}
-    for cycle_id, measure_id, name in _PROJECT_CYCLE_MEASURES.fetchall(project_pk=pk):
-        named.setdefault(cycle_id, []).append(instance(Measure, id=measure_id, name=name))
-    cycles = []
-    for row in _PROJECT_CYCLES.fetchall(project_pk=pk):
-        (cycle, change_idea), _rest = instances_from_row(row, ProjectPDSACycle, DriverNode)
-        cycle.change_idea = change_idea if cycle.change_idea_id is not None else None
-        _prefetched(cycle, "measures", Measure, named.get(cycle.pk, []))
-        cycles.append(cycle)
-    _prefetched(project, "pdsa_cycles", ProjectPDSACycle, cycles)
+    _prefetched(project, "pdsa_cycles", ProjectPDSACycle, _project_cycles(pk))
 
     scores = []
     for row in _PROJECT_SCORES.fetchall(project_pk=pk):
@@ -698,7 +757,7 @@ def _summary(analysis, measure) -> list[dict]:
 
 # The measure page's reads, each a statement compiled once per process (common.compiled): the measure
 # with its project and set, its data points by date; the project's PDSA cycles and the measures each
-# names are the project page's own (_PROJECT_CYCLES, _PROJECT_CYCLE_MEASURES).
+# names are the project page's own (_PROJECT_CYCLES).
 _MEASURE_ROW = CompiledQuery(
     lambda cohort_pk, project_pk, pk: (
         Measure.objects.for_cohort(cohort_pk)
@@ -724,7 +783,7 @@ _MEASURE_POINTS = CompiledQuery(
 def measure_get(*, cohort, project_pk: int, pk: int) -> Measure:
     """The cohort's measure ``pk`` of project ``project_pk`` (else 404) with its project and set, its
     data points by date and its project's PDSA cycles with the measures each names (as prefetched),
-    and its ``chart``: four statements compiled once per process."""
+    and its ``chart``: three statements compiled once per process."""
     row = _MEASURE_ROW.fetchone(cohort_pk=cohort.pk, project_pk=project_pk, pk=pk)
     if row is None:
         raise Http404
@@ -736,14 +795,7 @@ def measure_get(*, cohort, project_pk: int, pk: int) -> Measure:
     points = [instances_from_row(row, DataPoint)[0][0] for row in _MEASURE_POINTS.fetchall(measure_pk=pk)]
     _prefetched(measure, "data_points", DataPoint, points)
 
-    named: dict[int, list[Measure]] = {}
-    for cycle_id, measure_id, _name in _PROJECT_CYCLE_MEASURES.fetchall(project_pk=project.pk):
-        named.setdefault(cycle_id, []).append(instance(Measure, id=measure_id))
-    cycles = []
-    for row in _PROJECT_CYCLES.fetchall(project_pk=project.pk):
-        (cycle,), _rest = instances_from_row(row, ProjectPDSACycle)
-        _prefetched(cycle, "measures", Measure, named.get(cycle.pk, []))
-        cycles.append(cycle)
+    cycles = _project_cycles(project.pk)
     _prefetched(project, "pdsa_cycles", ProjectPDSACycle, cycles)
 
     measure.chart = measure_chart(measure=measure, cycles=cycles)
@@ -753,13 +805,16 @@ def measure_get(*, cohort, project_pk: int, pk: int) -> Measure:
 # Module 6 -----------------------------------------------------------------------------------------
 
 
-def celebration_module(*, cohort) -> Module | None:
+def _celebration_modules(cohort):
     return (
         Module.objects.filter(cohort=cohort)
         .filter(Q(is_celebration=True) | Q(number=6))
-        .order_by("-is_celebration")
-        .first()
+        .order_by("-is_celebration", "pk")
     )
+
+
+def celebration_module(*, cohort) -> Module | None:
+    return _celebration_modules(cohort).first()
 
 
 def presentation_list_for_cohort(*, cohort) -> list[Presentation]:
@@ -767,10 +822,130 @@ def presentation_list_for_cohort(*, cohort) -> list[Presentation]:
     return list(Presentation.objects.for_cohort(cohort).select_related("action_learning_set"))
 
 
+SCHEDULE_MODULE_COLUMNS = ("title", "starts_at", "venue")
+SCHEDULE_PRESENTATION_COLUMNS = ("pk", "order", "starts_at", "ends_at", "title", "slides")
+
+
+def _schedule(cohort_pk):
+    module = _celebration_modules(OuterRef("pk"))
+    return (
+        Cohort.objects.filter(pk=cohort_pk)
+        .annotate(**{f"module_{name}": Subquery(module.values(name)[:1]) for name in SCHEDULE_MODULE_COLUMNS})
+        .order_by("presentations__order", "presentations__pk")
+        .values_list(
+            *(f"module_{name}" for name in SCHEDULE_MODULE_COLUMNS),
+            *(f"presentations__{name}" for name in SCHEDULE_PRESENTATION_COLUMNS),
+            "presentations__action_learning_set_id",
+            "presentations__action_learning_set__name",
+        )
+    )
+
+
+# The showcase's schedule in one statement compiled once per process: the cohort's row (always one)
+# with its celebration module's columns as scalar subqueries, a row for each presentation slot.
+_SCHEDULE = CompiledQuery(_schedule, cohort_pk=-7389)
+
+
+def showcase_schedule(*, cohort) -> tuple[Module | None, list[Presentation]]:
+    """The celebration module (``celebration_module``: its title, start and venue) and the presentation
+    slots in order, each with its set's name (``presentation_list_for_cohort``), in one statement."""
+    module, presentations = None, []
+    width = len(SCHEDULE_MODULE_COLUMNS)
+    for row in _SCHEDULE.fetchall(cohort_pk=cohort.pk):
+        if module is None and row[0] is not None:
+            module = instance(
+                Module, cohort_id=cohort.pk, **dict(zip(SCHEDULE_MODULE_COLUMNS, row[:width], strict=True))
+            )
+        if row[width] is None:
+            continue
+        *columns, set_id, set_name = row[width:]
+        values = dict(zip(SCHEDULE_PRESENTATION_COLUMNS, columns, strict=True))
+        presentation = instance(
+            Presentation, id=values.pop("pk"), cohort_id=cohort.pk, action_learning_set_id=set_id, **values
+        )
+        presentation.action_learning_set = instance(ActionLearningSet, id=set_id, cohort_id=cohort.pk, name=set_name)
+        presentations.append(presentation)
+    return module, presentations
+
+
 def presentation_get(*, cohort, pk: int) -> Presentation:
     return get_object_or_404(
         Presentation.objects.for_cohort(cohort).select_related("action_learning_set", "project"), pk=pk
     )
+
+
+def _presentation_page(user_id, membership_pk, cohort_pk, pk):
+    user = get_user_model()(pk=user_id)  # signed in, not staff
+    in_set = SetMembership.objects.filter(
+        action_learning_set=OuterRef("action_learning_set_id"), membership=membership_pk
+    )
+    return (
+        Presentation.objects.for_cohort(cohort_pk)
+        .filter(pk=pk)
+        .annotate(in_set=Exists(in_set), editable=ActionLearningSet.objects.inside(user, outer="action_learning_set__"))
+        .values_list(
+            *attnames(Presentation),
+            *_through("action_learning_set", ActionLearningSet),
+            *_through("project", ImprovementProject),
+            "in_set",
+            "editable",
+        )
+    )
+
+
+# The presentation page's slot, with its set and project, whether the viewer's membership is in the set
+# and whether the viewer may change the set (``editable_by``): one statement compiled once per process.
+_PRESENTATION_PAGE = CompiledQuery(_presentation_page, user_id=-7441, membership_pk=-7442, cohort_pk=-7443, pk=-7444)
+
+
+@dataclass
+class PresentationPage:
+    presentation: Presentation
+    # Whether the viewer's membership is in the presenting set.
+    in_set: bool
+    # Whether the viewer sees the feedback and may change the slides (presentation_feedback_visible_to).
+    show_feedback: bool
+
+
+def presentation_page(*, cohort, pk: int, user, membership, is_cohort_facilitator: bool) -> PresentationPage:
+    """The cohort's presentation ``pk`` (else 404) with its set and project (``presentation_get``), whether
+    ``membership`` (the viewer's in the cohort, or None) is in its set, and whether the viewer sees its
+    feedback (``presentation_feedback_visible_to``), in one statement."""
+    signed_in = user.is_authenticated and not user.is_staff
+    row = _PRESENTATION_PAGE.fetchone(
+        user_id=user.pk if signed_in else 0,
+        membership_pk=membership.pk if membership is not None else 0,
+        cohort_pk=cohort.pk,
+        pk=pk,
+    )
+    if row is None:
+        raise Http404
+    (presentation, action_learning_set, project), (in_set, editable) = instances_from_row(
+        row, Presentation, ActionLearningSet, ImprovementProject
+    )
+    presentation.action_learning_set = action_learning_set
+    presentation.project = project if presentation.project_id is not None else None
+    if is_cohort_facilitator:
+        show_feedback = True
+    elif signed_in:
+        show_feedback = editable
+    else:  # staff and the signed-out: the rule as the queryset says it
+        show_feedback = set_is_editable_by(action_learning_set=action_learning_set, user=user)
+    return PresentationPage(
+        presentation=presentation, in_set=membership is not None and in_set, show_feedback=show_feedback
+    )
+
+
+def presentation_feedback_for_page(*, presentation, shown: bool, author) -> tuple[list | None, object]:
+    """The feedback the page lists (every item with its author, oldest first, if ``shown``, else None)
+    and ``author``'s own (a membership, or None: none), in one statement."""
+    feedback = presentation.feedback.select_related("author__person")
+    if not shown:
+        mine = None if author is None else feedback.filter(author=author).first()
+        return None, mine
+    items = list(feedback)
+    mine = None if author is None else next((item for item in items if item.author_id == author.pk), None)
+    return items, mine
 
 
 def presentation_feedback_visible_to(*, presentation, user, is_cohort_facilitator: bool) -> bool:
@@ -790,12 +965,13 @@ SHOWCASE_SCORE_COLUMNS = ("pk", "project_id", "score", "recorded_at")
 @dataclass(frozen=True)
 class ShowcaseProject:
     """One project of the showcase as rows of plain values, hashable, so that the rows themselves are
-    the key its drawing is kept under: its set (pk, name, reflections), the project
-    (``SHOWCASE_PROJECT_COLUMNS``), each measure (every column, ``attnames(Measure)``) with its data
-    points in date order, its PDSA cycles in order each with the ids of the measures it names, and its
-    progress scores, newest first."""
+    the key its drawing is kept under: its set (pk, name, reflections), whether the user who reads it
+    may read the set's private work, the project (``SHOWCASE_PROJECT_COLUMNS``), each measure (every
+    column, ``attnames(Measure)``) with its data points in date order, its PDSA cycles in order each
+    with the ids of the measures it names, and its progress scores, newest first."""
 
     set: tuple
+    private: bool
     project: tuple
     measures: tuple[tuple[tuple, tuple[tuple, ...]], ...]
     cycles: tuple[tuple[tuple, frozenset[int]], ...]
@@ -806,96 +982,97 @@ def _in_cohort(model, cohort_pk, path="project__action_learning_set__cohort"):
     return model.objects.filter(**{path: cohort_pk})
 
 
-# The showcase's seven reads, each a statement compiled once per process (common.compiled).
-_SHOWCASE_SETS = CompiledQuery(
-    lambda cohort_pk: (
-        _in_cohort(ActionLearningSet, cohort_pk, "cohort")
-        .order_by("name", "pk")
-        .values_list("pk", "name", "reflections")
-    ),
-    cohort_pk=-7381,
-)
-_SHOWCASE_PROJECTS = CompiledQuery(
-    lambda cohort_pk: (
+def _showcase_projects(user_id, cohort_pk):
+    user = get_user_model()(pk=user_id)  # signed in, not staff
+    return (
         _in_cohort(ImprovementProject, cohort_pk, "action_learning_set__cohort")
-        .order_by("title", "pk")
-        .values_list(*SHOWCASE_PROJECT_COLUMNS)
-    ),
-    cohort_pk=-7382,
-)
+        .annotate(private=ActionLearningSet.objects.inside(user, outer="action_learning_set__"))
+        .order_by(
+            "action_learning_set__name",
+            "action_learning_set_id",
+            "title",
+            "pk",
+            "-progress_scores__recorded_at",
+            "-progress_scores__pk",
+        )
+        .values_list(
+            "action_learning_set__name",
+            "action_learning_set__reflections",
+            "private",
+            *SHOWCASE_PROJECT_COLUMNS,
+            *(f"progress_scores__{name}" for name in SHOWCASE_SCORE_COLUMNS),
+        )
+    )
+
+
+# The showcase's three reads, each a statement compiled once per process (common.compiled): the
+# projects (sets by name, projects by title) each with its set, whether the user may read the set's
+# private work (``private_to``) and its progress scores newest first (a row each, or one with none);
+# the measures in order each with its data points by date (likewise); the PDSA cycles in order each
+# with the measures it names (likewise).
+_SHOWCASE_PROJECTS = CompiledQuery(_showcase_projects, user_id=-7388, cohort_pk=-7382)
 _SHOWCASE_MEASURES = CompiledQuery(
-    lambda cohort_pk: _in_cohort(Measure, cohort_pk).order_by("order", "pk").values_list(*attnames(Measure)),
-    cohort_pk=-7383,
-)
-_SHOWCASE_POINTS = CompiledQuery(
     lambda cohort_pk: (
-        _in_cohort(DataPoint, cohort_pk, "measure__project__action_learning_set__cohort")
-        .order_by("date", "pk")
-        .values_list(*SHOWCASE_POINT_COLUMNS)
+        _in_cohort(Measure, cohort_pk)
+        .order_by("order", "pk", "data_points__date", "data_points__pk")
+        .values_list(*attnames(Measure), *(f"data_points__{name}" for name in SHOWCASE_POINT_COLUMNS))
     ),
-    cohort_pk=-7384,
+    cohort_pk=-7383,
 )
 _SHOWCASE_CYCLES = CompiledQuery(
     lambda cohort_pk: (
-        _in_cohort(ProjectPDSACycle, cohort_pk).order_by("start_date", "pk").values_list(*SHOWCASE_CYCLE_COLUMNS)
+        _in_cohort(ProjectPDSACycle, cohort_pk)
+        .order_by("start_date", "pk")
+        .values_list(*SHOWCASE_CYCLE_COLUMNS, "measures")
     ),
     cohort_pk=-7385,
 )
-_SHOWCASE_NAMED = CompiledQuery(
-    lambda cohort_pk: _in_cohort(
-        ProjectPDSACycle.measures.through, cohort_pk, "projectpdsacycle__project__action_learning_set__cohort"
-    ).values_list("projectpdsacycle_id", "measure_id"),
-    cohort_pk=-7386,
-)
-_SHOWCASE_SCORES = CompiledQuery(
-    lambda cohort_pk: (
-        _in_cohort(ProgressScore, cohort_pk).order_by("-recorded_at", "-pk").values_list(*SHOWCASE_SCORE_COLUMNS)
-    ),
-    cohort_pk=-7387,
-)
 
 
-def showcase_for_cohort(*, cohort) -> list[ShowcaseProject]:
+def _grouped(rows, width: int) -> dict[tuple, list[tuple]]:
+    """Rows whose first ``width`` columns repeat for each of their children (a LEFT JOIN's), as each
+    parent's columns with its children's columns in order (none where the join found none: their
+    first column, the child's primary key, is NULL)."""
+    grouped: dict[tuple, list[tuple]] = {}
+    for row in rows:
+        children = grouped.setdefault(row[:width], [])
+        if row[width] is not None:
+            children.append(row[width:])
+    return grouped
+
+
+def showcase_for_cohort(*, cohort, user) -> list[ShowcaseProject]:
     """Every set's projects, sets by name and projects by title, with what the showcase shows of them
     and nothing more (no members, driver diagrams, or PDSA plans: the showcase is the cohort's biggest
-    page), read as plain rows in seven statements compiled once per process, no model instances: each
-    project's run charts are drawn from its rows and kept under them (``projects.views.showcase``). The
-    impact report, which shows one chart a project, reads ``projects_for_report``."""
-    sets = _SHOWCASE_SETS.fetchall(cohort_pk=cohort.pk)
-    projects = _SHOWCASE_PROJECTS.fetchall(cohort_pk=cohort.pk)
-    measures = _SHOWCASE_MEASURES.fetchall(cohort_pk=cohort.pk)
-    points = _SHOWCASE_POINTS.fetchall(cohort_pk=cohort.pk)
-
-    points_of: dict[int, list[tuple]] = {}
-    for row in points:
-        points_of.setdefault(row[1], []).append(row)
+    page), read as plain rows in three statements compiled once per process, no model instances: each
+    project's run charts are drawn from its rows and kept under them (``projects.views.showcase``). Each
+    project's set says whether ``user`` may read the set's private work (``private_to``: its
+    reflections). The impact report, which shows one chart a project, reads ``projects_for_report``."""
+    signed_in = user.is_authenticated and not user.is_staff
+    projects = _grouped(_SHOWCASE_PROJECTS.fetchall(user_id=user.pk if signed_in else 0, cohort_pk=cohort.pk), 10)
+    if not signed_in:  # staff and the signed-out: the rule as the queryset says it (no set, or all)
+        private_ids = set(ActionLearningSet.objects.for_cohort(cohort).private_to(user).values_list("pk", flat=True))
     measure_project = attnames(Measure).index("project_id")
     measures_of: dict[int, list] = {}
-    for row in measures:
-        measures_of.setdefault(row[measure_project], []).append((row, tuple(points_of.get(row[0], ()))))
-    named_by: dict[int, set[int]] = {}
-    for cycle_id, measure_id in _SHOWCASE_NAMED.fetchall(cohort_pk=cohort.pk):
-        named_by.setdefault(cycle_id, set()).add(measure_id)
+    for row, points in _grouped(_SHOWCASE_MEASURES.fetchall(cohort_pk=cohort.pk), len(attnames(Measure))).items():
+        measures_of.setdefault(row[measure_project], []).append((row, tuple(points)))
     cycles_of: dict[int, list] = {}
-    for row in _SHOWCASE_CYCLES.fetchall(cohort_pk=cohort.pk):
-        cycles_of.setdefault(row[1], []).append((row, frozenset(named_by.get(row[0], ()))))
-    scores_of: dict[int, list[tuple]] = {}
-    for row in _SHOWCASE_SCORES.fetchall(cohort_pk=cohort.pk):
-        scores_of.setdefault(row[1], []).append(row)
-    projects_of: dict[int, list[tuple]] = {}
-    for row in projects:
-        projects_of.setdefault(row[1], []).append(row)
-    return [
-        ShowcaseProject(
-            set=set_row,
-            project=row,
-            measures=tuple(measures_of.get(row[0], ())),
-            cycles=tuple(cycles_of.get(row[0], ())),
-            scores=tuple(scores_of.get(row[0], ())),
+    for row, named in _grouped(_SHOWCASE_CYCLES.fetchall(cohort_pk=cohort.pk), len(SHOWCASE_CYCLE_COLUMNS)).items():
+        cycles_of.setdefault(row[1], []).append((row, frozenset(measure_id for (measure_id,) in named)))
+    showcase = []
+    for (name, reflections, private, *project), scores in projects.items():
+        pk, set_id = project[0], project[1]
+        showcase.append(
+            ShowcaseProject(
+                set=(set_id, name, reflections),
+                private=private if signed_in else set_id in private_ids,
+                project=tuple(project),
+                measures=tuple(measures_of.get(pk, ())),
+                cycles=tuple(cycles_of.get(pk, ())),
+                scores=tuple(scores),
+            )
         )
-        for set_row in sets
-        for row in projects_of.get(set_row[0], ())
-    ]
+    return showcase
 
 
 def showcase_measure_charts(project: ShowcaseProject) -> list[Measure]:

@@ -118,8 +118,8 @@ def test_project_get_gives_what_the_prefetching_queryset_gives(cohort, full_proj
     assert [n["node"].text for n in project.driver_tree] == ["Time for handover", "Shared handover sheet"]
 
 
-def test_project_get_reads_in_seven_queries_and_none_more_when_shown(cohort, full_project, django_assert_num_queries):
-    with django_assert_num_queries(7):
+def test_project_get_reads_in_five_queries_and_none_more_when_shown(cohort, full_project, django_assert_num_queries):
+    with django_assert_num_queries(5):
         project = selectors.project_get(cohort=cohort, pk=full_project.pk)
         _shown(project)
 
@@ -362,3 +362,139 @@ def test_set_facilitator_choice_rows_are_the_set_forms_rows(cohort, facilitator)
     assert rows == list(SetForm(cohort=cohort).fields["set_facilitator"].choices)[1:]
     assert len(rows) == 2
     assert list(SetForm(cohort=cohort, facilitator_rows=rows).fields["set_facilitator"].choices)[1:] == rows
+
+
+def _schedule_shown(module, presentations):
+    return (
+        None if module is None else (module.title, module.starts_at, module.venue),
+        [
+            (p.pk, p.order, p.starts_at, p.ends_at, p.title, bool(p.slides), p.action_learning_set.name)
+            for p in presentations
+        ],
+    )
+
+
+def test_showcase_schedule_gives_the_celebration_module_and_slots_as_their_own_reads(django_assert_num_queries):
+    from modules.models import Module
+    from modules.tests.factories import ModuleFactory
+    from projects.tests.factories import ActionLearningSetFactory, PresentationFactory
+
+    cohort = CohortFactory()
+    Module.objects.filter(cohort=cohort).delete()
+
+    def check():
+        with django_assert_num_queries(1):
+            got = selectors.showcase_schedule(cohort=cohort)
+        expected = (selectors.celebration_module(cohort=cohort), selectors.presentation_list_for_cohort(cohort=cohort))
+        assert _schedule_shown(*got) == _schedule_shown(*expected)
+        return got
+
+    assert check() == (None, [])
+    ModuleFactory(cohort=cohort, number=5, title="Not the celebration")
+    assert check() == (None, [])
+    ModuleFactory(cohort=cohort, number=6, title="Module six", venue="Hall")
+    assert check()[0].title == "Module six"
+    ModuleFactory(cohort=cohort, number=4, title="The celebration", is_celebration=True, venue="Garden")
+    assert check()[0].venue == "Garden"
+    alder, birch = (
+        ActionLearningSetFactory(cohort=cohort, name="Alder"),
+        ActionLearningSetFactory(cohort=cohort, name="Birch"),
+    )
+    PresentationFactory(action_learning_set=birch, order=2, slides="slides/b.pdf")
+    PresentationFactory(action_learning_set=alder, order=1)
+    PresentationFactory(action_learning_set=alder, order=3)
+    PresentationFactory()  # another cohort's
+    module, presentations = check()
+    assert [p.order for p in presentations] == [1, 2, 3]
+    assert [p.action_learning_set.name for p in presentations] == ["Alder", "Birch", "Alder"]
+    assert module.title == "The celebration"
+    Module.objects.filter(cohort=cohort).delete()
+    assert check()[0] is None
+
+
+def test_set_participants_for_assignment_gives_each_participants_set_in_one_statement(django_assert_num_queries):
+    from projects.models import SetMembership
+    from projects.tests.factories import ActionLearningSetFactory, participant_in_set
+
+    cohort = CohortFactory()
+    alder, birch = ActionLearningSetFactory(cohort=cohort), ActionLearningSetFactory(cohort=cohort)
+    in_alder, in_birch = participant_in_set(alder), participant_in_set(birch)
+    in_none = MembershipFactory(cohort=cohort)
+    participant_in_set(ActionLearningSetFactory())  # another cohort's
+    with django_assert_num_queries(1):
+        participants = selectors.set_participants_for_assignment(cohort=cohort)
+    got = {m.pk: m.current_set_id for m in participants}
+    expected = dict(SetMembership.objects.filter(cohort=cohort).values_list("membership_id", "action_learning_set_id"))
+    assert got == {pk: expected.get(pk) for pk in got}
+    membership = {user: Membership.objects.get(person__user=user, cohort=cohort).pk for user in (in_alder, in_birch)}
+    assert got == {membership[in_alder]: alder.pk, membership[in_birch]: birch.pk, in_none.pk: None}
+    Membership.objects.filter(pk=in_none.pk).update(person=MembershipFactory(person__organisation=None).person)
+    withdrawn = MembershipFactory(cohort=cohort)
+    Membership.objects.filter(pk=withdrawn.pk).update(
+        status=Membership.Status.WITHDRAWN, withdrawn_on=cohort.start_date
+    )
+    MembershipFactory(cohort=cohort, role=Membership.Role.FACILITATOR)
+    expected = Membership.objects.active().participants().filter(cohort=cohort).order_by("person__full_name")
+
+    def shown(memberships):
+        return [
+            (
+                m.pk,
+                m.role,
+                m.is_active,
+                m.person.full_name,
+                m.person.get_profession_display(),
+                str(m.person.organisation or ""),
+            )
+            for m in memberships
+        ]
+
+    rows = shown(selectors.set_participants_for_assignment(cohort=cohort))
+    assert rows == shown(expected)
+    assert "" in [row[-1] for row in rows]
+
+
+def test_presentation_feedback_for_page_lists_it_to_those_who_see_it_and_finds_the_authors_own(
+    django_assert_num_queries,
+):
+    from projects.models import PresentationFeedback
+    from projects.tests.factories import PresentationFactory
+
+    presentation = PresentationFactory()
+    cohort = presentation.cohort
+    first, second, outsider = (MembershipFactory(cohort=cohort) for _ in range(3))
+    for author, text in ((second, "Second"), (first, "First")):
+        PresentationFeedback.objects.create(presentation=presentation, author=author, went_well=text)
+    PresentationFeedback.objects.create(presentation=PresentationFactory(), author=outsider, went_well="Elsewhere")
+    for shown in (True, False):
+        for author in (first, second, outsider, None):
+            expected_mine = PresentationFeedback.objects.filter(presentation=presentation, author=author).first()
+            with django_assert_num_queries(0 if not shown and author is None else 1):
+                feedback, mine = selectors.presentation_feedback_for_page(
+                    presentation=presentation, shown=shown, author=author
+                )
+            assert mine == (expected_mine if author is not None else None)
+            if shown:
+                assert [item.went_well for item in feedback] == ["Second", "First"]
+                assert [item.author.person.full_name for item in feedback] == [
+                    second.person.full_name,
+                    first.person.full_name,
+                ]
+            else:
+                assert feedback is None
+
+
+def test_project_list_for_cohort_counts_each_projects_measures_in_one_query(django_assert_num_queries):
+    from projects.tests.factories import ActionLearningSetFactory
+
+    cohort = CohortFactory()
+    action_learning_set = ActionLearningSetFactory(cohort=cohort)
+    bare = ImprovementProjectFactory(action_learning_set=action_learning_set, title="A bare project")
+    measured = ImprovementProjectFactory(action_learning_set=action_learning_set, title="B measured")
+    for _ in range(3):
+        DataPointFactory(measure=MeasureFactory(project=measured))
+    MeasureFactory(project=ImprovementProjectFactory())  # another cohort's
+    with django_assert_num_queries(1):
+        projects = selectors.project_list_for_cohort(cohort=cohort)
+        shown = [(p.pk, p.action_learning_set.name, p.measure_count) for p in projects]
+    assert shown == [(bare.pk, action_learning_set.name, 0), (measured.pk, action_learning_set.name, 3)]

@@ -131,8 +131,8 @@ class ProjectDetailView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         cohort = self.request.cohort
-        project = selectors.project_get(cohort=cohort, pk=self.kwargs["project_pk"])
-        can_edit = selectors.project_is_editable_by(project=project, user=self.request.user)
+        project = selectors.project_get(cohort=cohort, pk=self.kwargs["project_pk"], user=self.request.user)
+        can_edit = project.can_edit
         # The driver diagram and the PDSA cycles drawn once per process for what they show (common.drawn).
         tree = {"aim": project.aim, "title": project.title, "tree": _driver_items(project.driver_tree)}
         cycles = [_cycle_values(cycle) for cycle in project.pdsa_cycles.all()]

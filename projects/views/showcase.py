@@ -104,16 +104,14 @@ class ShowcaseView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         cohort = self.request.cohort
-        projects = selectors.showcase_for_cohort(cohort=cohort)
-        # Reflections are the set's own (querysets.ActionLearningSetQuerySet.private_to).
-        private_set_ids = selectors.set_ids_private_to(cohort=cohort, user=self.request.user)
+        # Reflections are the set's own (querysets.ActionLearningSetQuerySet.private_to): p.private.
+        projects = selectors.showcase_for_cohort(cohort=cohort, user=self.request.user)
+        module, presentations = selectors.showcase_schedule(cohort=cohort)
         context.update(
             cohort=cohort,
-            module=selectors.celebration_module(cohort=cohort),
-            presentations=selectors.presentation_list_for_cohort(cohort=cohort),
-            projects=[
-                showcase_project_drawn(p, cohort_pk=cohort.pk, private=p.set[0] in private_set_ids) for p in projects
-            ],
+            module=module,
+            presentations=presentations,
+            projects=[showcase_project_drawn(p, cohort_pk=cohort.pk, private=p.private) for p in projects],
         )
         return context
 
@@ -177,26 +175,30 @@ class PresentationDetailView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         request = self.request
-        presentation = selectors.presentation_get(cohort=request.cohort, pk=self.kwargs["presentation_pk"])
-        in_set = bool(
-            request.cohort_membership
-            and presentation.action_learning_set.set_memberships.filter(membership=request.cohort_membership).exists()
+        page = selectors.presentation_page(
+            cohort=request.cohort,
+            pk=self.kwargs["presentation_pk"],
+            user=request.user,
+            membership=request.cohort_membership,
+            is_cohort_facilitator=request.is_cohort_facilitator,
         )
-        show_feedback = selectors.presentation_feedback_visible_to(
-            presentation=presentation, user=request.user, is_cohort_facilitator=request.is_cohort_facilitator
+        can_give_feedback = request.cohort_membership is not None and not page.in_set
+        feedback, mine = selectors.presentation_feedback_for_page(
+            presentation=page.presentation,
+            shown=page.show_feedback,
+            author=request.cohort_membership if can_give_feedback else None,
         )
         context.update(
             cohort=request.cohort,
-            presentation=presentation,
+            presentation=page.presentation,
             # Those who see the feedback are those who may change the presenting set's slides: its
             # members, its set facilitator, the cohort's facilitators and staff (editable_by).
-            can_upload=show_feedback,
-            can_give_feedback=request.cohort_membership is not None and not in_set,
-            feedback=list(presentation.feedback.select_related("author__person")) if show_feedback else None,
+            can_upload=page.show_feedback,
+            can_give_feedback=can_give_feedback,
+            feedback=feedback,
         )
         context.setdefault("slides_form", SlidesForm())
-        if context["can_give_feedback"]:
-            mine = presentation.feedback.filter(author=request.cohort_membership).first()
+        if can_give_feedback:
             context.setdefault("feedback_form", FeedbackForm(instance=mine))
         return context
 
