@@ -27,6 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -298,12 +299,22 @@ def _practice_moments(cohort: Cohort):
 
 
 def _practice_counts(cohort_pk):
-    # One row an active participant, with their moments (those _practice_moments counts).
+    # One row an active participant, with their moments (those _practice_moments counts), each
+    # participant's counted by a subquery on the moments' membership index: joining the moments to
+    # the cohort's memberships made PostgreSQL read every moment of every cohort (3 ms on the scale
+    # data, against 0.2 ms).
+    moments = (
+        PracticeMoment.objects.filter(membership=OuterRef("pk"))
+        .order_by()
+        .values("membership")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Membership.objects.active()
         .participants()
         .filter(cohort_id=cohort_pk)
-        .annotate(n=Count("practice_moments"))
+        .annotate(n=Coalesce(Subquery(moments), 0))
         .order_by()
         .values_list("n")
     )
