@@ -28,7 +28,27 @@ from django.db.models.base import ModelState
 from django.db.models.sql import InsertQuery, UpdateQuery
 
 
-class CompiledQuery:
+class CompiledStatement:
+    """What every statement compiled once per process shares: ``_compile(connection)`` gives (SQL,
+    slots, converters) the first time, each slot ``(placeholder name, None)`` or ``(None, a value kept
+    with the statement)``; ``_statement(values)`` gives the connection, the SQL, the parameters with
+    ``values`` in place of the placeholders, and the converters."""
+
+    using = "default"
+    _compiled = None
+
+    def _compile(self, connection) -> tuple[str, list[tuple[str | None, Any]], Any]:
+        raise NotImplementedError
+
+    def _statement(self, values: dict) -> tuple[Any, str, list, Any]:
+        connection = connections[self.using]
+        if self._compiled is None:
+            self._compiled = self._compile(connection)
+        sql, slots, converters = self._compiled
+        return connection, sql, [values[name] if name else kept for name, kept in slots], converters
+
+
+class CompiledQuery(CompiledStatement):
     """``build(**placeholders)`` returns the queryset (a ``values_list``); ``fetchone(**values)``
     (or ``fetchall``) runs its SQL with ``values`` in place of the placeholders and returns the row
     (rows) as the queryset would (Django's converters applied). The placeholders must be distinct values that appear
@@ -67,13 +87,10 @@ class CompiledQuery:
         server-side cursor where the database has them (Django's ``chunked_cursor``, as a queryset's
         ``iterator(chunk_size)``), ``chunk_size`` rows a round trip, so memory stays flat however many
         rows there are; without, all at once (one round trip), for a result known to be small."""
-        connection = connections[self.using]
-        if self._compiled is None:
-            self._compiled = self._compile(connection)
-        sql, slots, converters = self._compiled
+        connection, sql, params, converters = self._statement(values)
         cursor = connection.chunked_cursor() if chunk_size else connection.cursor()
         try:
-            cursor.execute(sql, [values[name] if name else kept for name, kept in slots])
+            cursor.execute(sql, params)
             while rows := (cursor.fetchmany(chunk_size) if chunk_size else cursor.fetchall()):
                 for row in rows:
                     yield self._convert(row, converters, connection) if converters else tuple(row)
@@ -83,12 +100,9 @@ class CompiledQuery:
             cursor.close()
 
     def _run(self, values: dict, *, all_rows: bool) -> list[tuple]:
-        connection = connections[self.using]
-        if self._compiled is None:
-            self._compiled = self._compile(connection)
-        sql, slots, converters = self._compiled
+        connection, sql, params, converters = self._statement(values)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [values[name] if name else kept for name, kept in slots])
+            cursor.execute(sql, params)
             if all_rows:
                 rows = cursor.fetchall()
             else:

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
 from django.db.models import QuerySet
+
+from common.compiled import CompiledStatement
 
 # How each database gathers a read's rows (in the order its subquery gives them) into a JSON array.
 _GATHER = {
@@ -46,7 +47,7 @@ _JSON_KINDS = {
 }
 
 
-class Together:
+class Together(CompiledStatement):
     """``Together(placeholders, name=build, ...)``: each ``build(**placeholders)`` returns a
     ``values_list`` queryset; ``fetch(**values)`` runs all of them in one statement with ``values`` in
     place of the placeholders and returns ``{name: [row tuple, ...]}``. The placeholders must be
@@ -88,12 +89,9 @@ class Together:
         return f"SELECT {gather_parts.format(parts=', '.join(parts))}", slots, converters
 
     def fetch(self, **values: Any) -> dict[str, list[tuple]]:
-        connection = connections[self.using]
-        if self._compiled is None:
-            self._compiled = self._compile(connection)
-        sql, slots, converters = self._compiled
+        connection, sql, params, converters = self._statement(values)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [values[name] if name else kept for name, kept in slots])
+            cursor.execute(sql, params)
             (gathered,) = cursor.fetchone()
         if isinstance(gathered, str):  # SQLite's JSON is text; psycopg decodes PostgreSQL's json
             gathered = json.loads(gathered)
