@@ -93,38 +93,35 @@ _SET_SORTED_BY = ("kind", "cohort_start_date", "cohort_name")
 _SET_ORDER = ("kind", "-cohort_start_date", "cohort_name", "set_name", "project_title", "project_pk")
 
 
+def _set_rows(sets, *, owner: str, kind: int, to_set: str):
+    """``sets`` (rows that lead to a set through ``to_set``, "" for sets themselves) as rows of
+    ``_SET_COLUMNS`` and ``_SET_SORTED_BY`` after the membership in ``owner``."""
+    extra = {} if to_set else {"action_learning_set_id": F("pk")}
+    return (
+        sets.annotate(
+            kind=Value(kind),
+            **extra,
+            set_name=F(f"{to_set}name"),
+            project_pk=F(f"{to_set}projects__pk"),
+            project_title=F(f"{to_set}projects__title"),
+            project_status=F(f"{to_set}projects__status"),
+            cohort_start_date=F(f"{to_set}cohort__start_date"),
+            cohort_name=F(f"{to_set}cohort__name"),
+        )
+        .values_list(owner, *_SET_COLUMNS, *_SET_SORTED_BY)
+        .order_by()
+    )
+
+
 def _my_sets_with_projects(user_id):
     mine = _active_memberships(user_id).values("pk")
-    own = (
-        SetMembership.objects.filter(membership_id__in=mine)
-        .annotate(
-            kind=Value(0),
-            set_name=F("action_learning_set__name"),
-            project_pk=F("action_learning_set__projects__pk"),
-            project_title=F("action_learning_set__projects__title"),
-            project_status=F("action_learning_set__projects__status"),
-            cohort_start_date=F("action_learning_set__cohort__start_date"),
-            cohort_name=F("action_learning_set__cohort__name"),
-        )
-        .values_list("membership_id", *_SET_COLUMNS, *_SET_SORTED_BY)
-        .order_by()
+    own = SetMembership.objects.filter(membership_id__in=mine)
+    facilitated = ActionLearningSet.objects.filter(set_facilitator_id__in=mine)
+    return (
+        _set_rows(own, owner="membership_id", kind=0, to_set="action_learning_set__")
+        .union(_set_rows(facilitated, owner="set_facilitator_id", kind=1, to_set=""), all=True)
+        .order_by(*_SET_ORDER)
     )
-    facilitated = (
-        ActionLearningSet.objects.filter(set_facilitator_id__in=mine)
-        .annotate(
-            kind=Value(1),
-            action_learning_set_id=F("pk"),
-            set_name=F("name"),
-            project_pk=F("projects__pk"),
-            project_title=F("projects__title"),
-            project_status=F("projects__status"),
-            cohort_start_date=F("cohort__start_date"),
-            cohort_name=F("cohort__name"),
-        )
-        .values_list("set_facilitator_id", *_SET_COLUMNS, *_SET_SORTED_BY)
-        .order_by()
-    )
-    return own.union(facilitated, all=True).order_by(*_SET_ORDER)
 
 
 _MY_MEMBERSHIPS_WITH_MODULES = CompiledQuery(_my_memberships_with_modules, user_id=-7501)
