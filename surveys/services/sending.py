@@ -40,24 +40,25 @@ _SURVEY_ROW = ((Survey, ""), (Module, "module__"), (Cohort, "cohort__"))
 _IDS = (-7501,)
 
 
+def _one_of(ids) -> RawSQL:
+    """For ``pk__in``: the ids as one array parameter."""
+    return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+
+
 def _candidates(*, ids: list[int], stale_before: datetime.datetime):
     """The given invitations that are claimable (queued, or "sending" since before ``stale_before``),
     with their membership and person; locked FOR UPDATE OF the invitation, SKIP LOCKED (rows another
     batch holds are its own)."""
     return (
         Invitation.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(_claimable(stale_before), pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
+        .filter(_claimable(stale_before), pk__in=_one_of(ids))
         .order_by("pk")
         .values_list(*row_columns(_CANDIDATE_ROW))
     )
 
 
 def _surveys(*, ids: list[int]):
-    return (
-        Survey.objects.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
-        .order_by()
-        .values_list(*row_columns(_SURVEY_ROW))
-    )
+    return Survey.objects.filter(pk__in=_one_of(ids)).order_by().values_list(*row_columns(_SURVEY_ROW))
 
 
 # Every batch makes them: compiled once per process (common.compiled).
