@@ -137,10 +137,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # CACHES
 # Rate-limit counters live here, so every web process must see the same cache: Redis in production
 # (production.py). The per-process LocMemCache is only right for one local process and the tests.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # Django's, keeping its Redis clients instead of making one per call (common/cache.py).
-    CACHES["default"]["BACKEND"] = "common.cache.RedisCache"
+REDIS_CACHE = "common.cache.RedisCache"
+
+
+def cache_from_env(default: str) -> dict:
+    """The CACHE_URL cache; where it is Redis, Django's backend keeping its Redis clients instead of
+    making one per call (common/cache.py)."""
+    cache = env.cache("CACHE_URL", default=default)
+    if cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        cache["BACKEND"] = REDIS_CACHE
+    return cache
+
+
+CACHES = {"default": cache_from_env("locmemcache://")}
 # The impact report's PDF and XLSX are kept here under a digest of what they are drawn from
 # (reports/downloads.py): a few hundred KB each; every edit of a draft makes a new one.
 REPORT_FILE_CACHE_SECONDS = env.int("REPORT_FILE_CACHE_SECONDS", default=6 * 3600)

@@ -1,7 +1,7 @@
 """Production: everything from base, hardened. SECRET_KEY has no default here."""
 
 from .base import *  # noqa: F403
-from .base import CONN_MAX_AGE_FROM_URL, DATABASES, env
+from .base import CONN_MAX_AGE_FROM_URL, DATABASES, REDIS_CACHE, cache_from_env, env
 
 DEBUG = False
 
@@ -30,10 +30,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # Rate-limit counters must be shared by every gunicorn worker. Production already needs Redis
 # (the Celery broker), so the cache defaults to the same server, another database; a cache that
 # is not shared (e.g. CACHE_URL=locmemcache://) fails django-ratelimit's check E003.
-CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/1")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # Django's, keeping its Redis clients instead of making one per call (common/cache.py).
-    CACHES["default"]["BACKEND"] = "common.cache.RedisCache"
+CACHES = {"default": cache_from_env("redis://127.0.0.1:6379/1")}
+if CACHES["default"]["BACKEND"] == REDIS_CACHE:
     # A Redis that hangs (rather than refusing) must not hold requests for the OS's connect
     # timeout: the rate limits give up after a second and let the request through.
     CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 1, "socket_timeout": 1})
