@@ -48,10 +48,16 @@ def _rows(width: int, count: int) -> str:
     return ", ".join([row] * count)
 
 
+@functools.cache
+def _fields(model: type[Model], names: tuple[str, ...]) -> tuple:
+    return tuple(model._meta.get_field(name) for name in names)
+
+
 def prepared(model: type[Model], fields: tuple[str, ...], values: tuple, connection) -> list:
     """``values`` of ``fields`` as their fields prepare them for the database (what the ORM sends)."""
-    fields = [model._meta.get_field(name) for name in fields]
-    return [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
+    return [
+        field.get_db_prep_save(value, connection) for field, value in zip(_fields(model, fields), values, strict=True)
+    ]
 
 
 RESPONSE_FIELDS = ("survey_id", "membership_id", "pseudonym", "edit_key", "profession", "submitted_at", "updated_at")
