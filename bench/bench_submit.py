@@ -5,14 +5,12 @@ journey a browser does, next to a bare one-INSERT view on the same stack under t
 Run (after ``manage.py bench_load``, see bench/README.md):
     .venv/bin/python bench/bench_submit.py [--users 50] [--duration 60]
 
-The app's journey, per participant: open the link ``/s/<token>/`` (302 and the token cookie), follow
-the redirect to the form (200), POST the 8 answers (302), follow to the confirmation (200). Each
+The app's journey, per participant, as a browser makes it: open the link ``/s/<token>/`` (the form,
+200, and the token cookie), POST the 8 answers to ``/s/answer/`` (the thank-you page, 200). Each
 journey is another participant: a link issued by ``surveys.services.invitation_issue_token`` for an
 unanswered invitation of an open (pseudonymous) survey in the scale data, and its own client address
 (``X-Forwarded-For``, as the TLS proxy writes it). The bare journey: GET a small form, POST it (one
-INSERT into ``bench_benchrow``, a short page). With ``--four-step`` the bare view is also timed in
-the app's shape (link redirect, form, POST redirect, short page): the floor of a journey of four
-requests, which shows how much of the gap is the journey's shape and how much the app's own work.
+INSERT into ``bench_benchrow``, a short page): the same two requests, without the app's work.
 
 Afterwards the rows are counted: every acknowledged submit must have exactly one response with 8
 answers, and every acknowledged bare POST one row. Then the run is undone (responses, links and
@@ -28,7 +26,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -74,49 +72,33 @@ def _expect(reply, status, what):
         raise Failure(f"{what}: {reply.status}")
 
 
-def _path(location: str) -> str:
-    """The path (and query) of a redirect's Location, whether Django made it absolute or not."""
-    parts = urlsplit(location)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
 async def app_journey(port, token, n):
     from bench.client import arequest, proxy_headers
 
     base = {**proxy_headers(client_address(n)), **BROWSER}
-    steps = []
-    opened = await arequest(port, "GET", f"/s/{token}/", headers={**base, "Sec-Fetch-Site": "none"})
-    _expect(opened, 302, "link")
-    steps.append(opened.seconds)
-    cookie = {"Cookie": "; ".join(f"{k}={v}" for k, v in opened.cookies.items())}
-    form = await arequest(port, "GET", _path(opened.header("location")), headers={**base, **cookie})
-    _expect(form, 200, "form")
+    form = await arequest(port, "GET", f"/s/{token}/", headers={**base, "Sec-Fetch-Site": "none"})
+    _expect(form, 200, "link")
     if b'name="q_usefulness"' not in form.body:
-        raise Failure("form: no questions")
-    steps.append(form.seconds)
-    # As a browser does since Django's CSRF check is back on the answer POST: the form's hidden token
-    # and the CSRF cookie, and a real Origin (the answering page sends Referrer-Policy same-origin).
+        raise Failure("link: no questions")
+    # As a browser does: the form's hidden CSRF token and the cookies the link set (the survey token,
+    # the CSRF cookie), and a real Origin (the link page's Referrer-Policy is strict-origin).
     csrf = CSRF_FIELD.search(form.body)
     if csrf is None:
-        raise Failure("form: no CSRF token")
-    cookies = {**opened.cookies, **form.cookies}
-    cookie = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        raise Failure("link: no CSRF token")
+    cookie = {"Cookie": "; ".join(f"{k}={v}" for k, v in form.cookies.items())}
     body = urlencode([("csrfmiddlewaretoken", csrf.group(1).decode()), *ANSWERS]).encode()
     post_headers = {
         **base,
         **cookie,
         "Content-Type": "application/x-www-form-urlencoded",
         "Origin": f"https://{base['Host']}",
+        "Sec-Fetch-Site": "same-origin",
     }
-    posted = await arequest(
-        port, "POST", "/s/answer/", headers={**post_headers, "Sec-Fetch-Site": "same-origin"}, body=body
-    )
-    _expect(posted, 302, "submit")
-    steps.append(posted.seconds)
-    done = await arequest(port, "GET", _path(posted.header("location")), headers={**base, **cookie})
-    _expect(done, 200, "confirmation")
-    steps.append(done.seconds)
-    return steps
+    posted = await arequest(port, "POST", "/s/answer/", headers=post_headers, body=body)
+    _expect(posted, 200, "submit")
+    if b"your answers are saved" not in posted.body:
+        raise Failure("submit: no thank-you page")
+    return [form.seconds, posted.seconds]
 
 
 async def bare_journey(port, _token, n):
@@ -135,24 +117,6 @@ async def bare_journey(port, _token, n):
     )
     _expect(posted, 200, "submit")
     return [form.seconds, posted.seconds]
-
-
-async def bare_four_step_journey(port, _token, n):
-    """The bare view in the app's shape: link (302), form, POST (one INSERT, 302), short page."""
-    from bench.client import arequest, proxy_headers
-
-    base = {**proxy_headers(client_address(n)), **BROWSER}
-    opened = await arequest(port, "GET", "/bench/bare-link/", headers=base)
-    _expect(opened, 302, "link")
-    form = await arequest(port, "GET", _path(opened.header("location")), headers=base)
-    _expect(form, 200, "form")
-    body = urlencode({"answer": "About right"}).encode()
-    headers = {**base, "Content-Type": "application/x-www-form-urlencoded"}
-    posted = await arequest(port, "POST", "/bench/bare-form-prg/", headers=headers, body=body)
-    _expect(posted, 302, "submit")
-    done = await arequest(port, "GET", _path(posted.header("location")), headers=base)
-    _expect(done, 200, "confirmation")
-    return [opened.seconds, form.seconds, posted.seconds, done.seconds]
 
 
 async def drive(journey, port, tokens, *, users, duration, first_n):
@@ -319,11 +283,6 @@ def main():
     parser.add_argument("--tokens", type=int, default=12_000, help="links issued for the run (one per journey)")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--warmup", type=float, default=5, help="seconds of untimed journeys of each kind first")
-    parser.add_argument(
-        "--four-step",
-        action="store_true",
-        help="also time the bare view in the app's shape (link redirect, form, POST redirect, short page)",
-    )
     args = parser.parse_args()
 
     stack.setup()
@@ -338,7 +297,6 @@ def main():
     token_list = list(tokens)
     bare_before = BenchRow.objects.count()
     acknowledged, attempted, bare_acknowledged = [], [], []
-    shaped = None
     try:
         with stack.Gunicorn(workers=args.workers) as server:
             warm = argparse.Namespace(users=min(args.users, 8), duration=args.warmup)
@@ -352,10 +310,6 @@ def main():
             bare_acknowledged += bare_ack
             bare, bare_ack, _att = run_phase("Bare one-INSERT view", bare_journey, server, iter(int, 1), args, 100_000)
             bare_acknowledged += bare_ack
-            if args.four_step:
-                label = "Bare one-INSERT view in the app's shape (4 requests)"
-                shaped, bare_ack, _att = run_phase(label, bare_four_step_journey, server, iter(int, 1), args, 150_000)
-                bare_acknowledged += bare_ack
             app, ack, att = run_phase("This app, the whole journey", app_journey, server, token_list, args, 200_000)
             acknowledged += ack
             attempted += att
@@ -371,26 +325,16 @@ def main():
         f"| bare one-INSERT view (GET form, POST) | {bare['per_second']:.1f} | {bare['p50_ms']:.0f} ms | "
         f"{bare['p95_ms']:.0f} ms | {bare['errors']} | {bare_lost} | 0 | {bare['server_cpu_ms']:.1f} ms |"
     )
-    if shaped:
-        print(
-            f"| bare one-INSERT view, 4 requests (link, form, POST, page) | {shaped['per_second']:.1f} | "
-            f"{shaped['p50_ms']:.0f} ms | {shaped['p95_ms']:.0f} ms | {shaped['errors']} | - | - | "
-            f"{shaped['server_cpu_ms']:.1f} ms |"
-        )
     print(
-        f"| this app (link, form, POST, confirmation) | {app['per_second']:.1f} | {app['p50_ms']:.0f} ms | "
-        f"{app['p95_ms']:.0f} ms | {app['errors']} | {lost} | {duplicated} | {app['server_cpu_ms']:.1f} ms |"
+        f"| this app (link with the form, POST with the thank-you page) | {app['per_second']:.1f} | "
+        f"{app['p50_ms']:.0f} ms | {app['p95_ms']:.0f} ms | {app['errors']} | {lost} | {duplicated} | "
+        f"{app['server_cpu_ms']:.1f} ms |"
     )
     print(
         f"\nratio app / bare throughput {ratio:.3f} (aim: at least 0.5; "
         + ("met" if ratio >= 0.5 else f"missed: {0.5 / ratio:.1f}x short")
         + ")"
     )
-    if shaped:
-        print(
-            f"context: the bare view in the app's shape makes {shaped['per_second'] / bare['per_second']:.3f} of the "
-            f"two-request bare view's throughput; this app makes {app['per_second'] / shaped['per_second']:.3f} of it"
-        )
     print(f"responses with the wrong number of answers: {wrong}; {stack.load_average()} at end")
     print(f"finished {time.strftime('%Y-%m-%d %H:%M %Z')}")
 

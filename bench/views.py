@@ -3,7 +3,7 @@ middleware, gunicorn, PostgreSQL): what the framework costs before any of the ap
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
@@ -16,27 +16,14 @@ def bare_signed_in(request):
     return HttpResponse(f"Signed in as {request.user.get_username()}.", content_type="text/plain")
 
 
-# Like the survey answer view: no account, and CSRF-exempt (the survey view has its own checks).
+# Like the survey answer view: no account, and CSRF-exempt (a floor: the survey view has Django's check).
 @method_decorator([login_not_required, csrf_exempt], name="dispatch")
 class BareFormView(View):
     """GET: a small form; POST: one INSERT and a short page."""
 
-    # True: the POST redirects to ``?saved=1``, which shows the short page (post, redirect, get).
-    redirect_after_post = False
-
     def get(self, request):
-        if self.redirect_after_post and request.GET.get("saved") == "1":
-            return render(request, "bench/bare_saved.html")
         return render(request, "bench/bare_form.html")
 
     def post(self, request):
         BenchRow.objects.create(answer=request.POST.get("answer", "")[:200])
-        if self.redirect_after_post:
-            return redirect(f"{request.path}?saved=1")
         return render(request, "bench/bare_saved.html")
-
-
-@login_not_required
-def bare_link(request):
-    """The floor of a link step: a redirect to the form, nothing looked up."""
-    return redirect("bench_bare_form_prg")

@@ -136,6 +136,11 @@ class ServiceFormMixin(FormMixin):
         message = self.get_success_message()
         if message:
             messages.success(self.request, message)
+        return self.done()
+
+    def done(self):
+        """The answer to a post that was saved: by default a redirect to ``get_success_url()``
+        (post, redirect, get)."""
         return HttpResponseRedirect(self.get_success_url())
 
     def form_invalid(self, form):

@@ -176,12 +176,6 @@ def response_for_token(*, invitation: Invitation, token: str) -> Response | None
     )
 
 
-def response_exists_for_token(*, invitation: Invitation, token: str) -> bool:
-    """Whether this link holder has answered (one query, nothing loaded)."""
-    lookup = _respondent_lookup(survey=invitation.survey, invitation=invitation, token=token)
-    return Response.objects.filter(survey_id=invitation.survey_id, **lookup).exists()
-
-
 def _day(moment: datetime.datetime) -> datetime.datetime:
     return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
 

@@ -1,17 +1,25 @@
-"""Participants answering from their link, without an account.
+"""Participants answering from their link, without an account: two requests, as a browser makes them.
 
-The token from the e-mailed link is moved at once into a signed, HttpOnly cookie scoped to the
-answering pages and the browser is redirected to a clean URL, so the token does not linger in the
-address bar or history. A cookie rather than the database session: the session table would then
-hold the token in clear, and for an anonymous survey the token is the only thing that can find
-the response again.
+The link ``/s/<token>/`` shows the questions at once and keeps the token in a signed, HttpOnly
+cookie scoped to the answering pages (``/s/``); the form posts to the clean ``/s/answer/``, which
+answers with the thank-you page itself (saved first, committed before it is sent). Two requests per
+participant instead of four (link redirect, form, post redirect, thank-you): the journey is what a
+participant waits for on a phone, and what a cohort's thirty submits after a module cost (issue 14).
 
-Referrer and CSRF: only the link page's URL holds a secret, so only it (and the neutral "link not
-valid" page, whose URL may hold a wrong one) sends ``Referrer-Policy: no-referrer``. The answering
-pages' URLs hold none, so they send ``same-origin``: the browser then sends a real ``Origin`` (not
-``null``) with their form POSTs, Django's own CSRF check (token and origin) applies to them, and no
-Referer ever leaves the site. On top of it, the token cookie is ``SameSite=Lax`` (a cross-site POST
-arrives without it) and a Fetch Metadata check refuses any POST the browser marks as cross-site.
+The token does not linger where others see it: the answering page's script replaces the address
+(and the tab's history entry) with ``/s/answer/`` as the page loads; later visits and the POST
+carry the token in the cookie, never in a URL. A cookie rather than the database session: the
+session table would then hold the token in clear, and for an anonymous survey the token is the
+only thing that can find the response again. A reload of the thank-you page asks the browser to
+send the answers again; saving is idempotent (the same answers replace themselves), so nothing is
+doubled or lost.
+
+Referrer and CSRF: the link page answers ``Referrer-Policy: strict-origin``, so no Referer holds
+more than the site's origin (never the token's path), while its form POST still carries a real
+``Origin``; the pages at ``/s/answer/`` hold no secret and answer ``same-origin``; the neutral "link
+not valid" page answers ``no-referrer``. Django's own CSRF check (token and origin) applies to every
+POST. On top of it, the token cookie is ``SameSite=Lax`` (a cross-site POST arrives without it) and
+a Fetch Metadata check refuses any POST the browser marks as cross-site.
 """
 
 from django.contrib.auth.decorators import login_not_required
@@ -35,7 +43,6 @@ from surveys.services import (
     ResponseLockedError,
     invitation_for_token,
     invitation_issue_token,
-    response_exists_for_token,
     response_for_token,
     response_save,
     survey_questions,
@@ -72,7 +79,7 @@ def _cross_site_post(request) -> bool:
 
 class NoRequestTransactionMixin:
     """Outside ATOMIC_REQUESTS' request-wide transaction. These pages read, and their one write,
-    ``response_save``, is a transaction of its own (committed before the redirect is sent): the
+    ``response_save``, is a transaction of its own (committed before the thank-you page is sent): the
     request's BEGIN and COMMIT would only add two round trips to each of a participant's requests."""
 
     @classmethod
@@ -81,60 +88,34 @@ class NoRequestTransactionMixin:
 
 
 @method_decorator(login_not_required, name="dispatch")
-# Over a limit: the 429 page (RATELIMIT_VIEW in settings), before any token is looked up. Per token
-# first; per address only at a level no cohort behind one address reaches, which stops guessing.
-@method_decorator(
-    ratelimits(
-        {"group": "survey-link-ip", "key": "ip", "rate": limits.SURVEY_LINK_RATE_PER_IP},
-        {"group": "survey-link-token", "key": limits.token_key, "rate": limits.SURVEY_LINK_RATE_PER_TOKEN},
-        method="GET",
-    ),
-    name="get",
-)
-class AnswerStartView(NoRequestTransactionMixin, View):
-    def get(self, request, token):
-        invitation = invitation_for_token(token=token)
-        if invitation is None:
-            return link_not_valid(request)
-        response = _private(redirect("surveys:answer"))
-        max_age = int((invitation.survey.closes_at - timezone.now()).total_seconds())
-        response.set_signed_cookie(
-            COOKIE,
-            token,
-            salt=COOKIE_SALT,
-            max_age=max(max_age, 60),
-            path=COOKIE_PATH,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
-        return response
-
-
-@method_decorator(login_not_required, name="dispatch")
 class AnswerView(NoRequestTransactionMixin, ServiceFormView):
     """The participant's questions; their answers are checked once, by the form, and saved by
     ``response_save``. Two outcomes are pages of their own rather than errors on the form: a link
     that stopped working while they answered, and an anonymous answer already given elsewhere.
 
-    After a save the browser is sent to ``?saved=1``, a short page of its own (the thank-you, the
-    survey it may lead on to, a link back to the answers), not the whole form again. Each request
+    A save is answered with a short page of its own (the thank-you, the survey it may lead on to, a
+    link back to the answers), not the whole form again, and not a redirect to it. Each request
     reads the invitation once (``invitation_for_token``) and the questions from the set version's
     cached structure (``survey_questions``); nothing is written to a session."""
 
     template_name = "surveys/answer_form.html"
     form_class = SurveyAnswerForm
+    # The address holds no secret here (it is always /s/answer/): same-origin, see the docstring.
+    referrer_policy = "same-origin"
 
     def dispatch(self, request, *args, **kwargs):
         if _cross_site_post(request):
             return link_not_valid(request)
-        self.token = _token_from_cookie(request)
+        self.invitation = None
+        self.token = self.token_of(request, kwargs)
         self.invitation = invitation_for_token(token=self.token)
         if self.invitation is None:
             return link_not_valid(request)
         self.response = None
-        # The address holds no secret here (it is always /s/answer/): same-origin, see the docstring.
-        return _private(super().dispatch(request, *args, **kwargs), referrer_policy="same-origin")
+        return _private(super().dispatch(request, *args, **kwargs), referrer_policy=self.referrer_policy)
+
+    def token_of(self, request, kwargs) -> str:
+        return _token_from_cookie(request)
 
     @cached_property
     def questions(self):
@@ -144,13 +125,6 @@ class AnswerView(NoRequestTransactionMixin, ServiceFormView):
         if not self.invitation.has_responded:
             # Nothing to look up (a response always marks its invitation answered).
             return super().get(request, *args, **kwargs)
-        if request.GET.get("saved") == "1":
-            if not self.invitation.survey.is_anonymous:
-                return self._saved()
-            # An anonymous answer is reached only through the link that gave it.
-            if response_exists_for_token(invitation=self.invitation, token=self.token):
-                return self._saved()
-            return self._locked()
         self.response = response_for_token(invitation=self.invitation, token=self.token)
         if self.response is None and self.invitation.answer_is_final:
             return self._locked()
@@ -193,14 +167,15 @@ class AnswerView(NoRequestTransactionMixin, ServiceFormView):
         except ResponseLockedError:
             return self._locked()
 
+    def done(self):
+        # The thank-you page is the POST's own answer: no redirect, one request fewer.
+        return self._saved()
+
     def form_invalid(self, form):
         if form.has_error(NON_FIELD_ERRORS, code="invalid_link"):
             # The survey closed (or the link went) while they were answering.
             return link_not_valid(self.request)
         return super().form_invalid(form)
-
-    def get_success_url(self):
-        return f"{self.request.path}?saved=1"
 
     def _saved(self):
         survey = self.invitation.survey
@@ -210,6 +185,46 @@ class AnswerView(NoRequestTransactionMixin, ServiceFormView):
 
     def _locked(self):
         return render(self.request, "surveys/answer_locked.html", {"survey": self.invitation.survey})
+
+
+@method_decorator(login_not_required, name="dispatch")
+# Over a limit: the 429 page (RATELIMIT_VIEW in settings), before any token is looked up. Per token
+# first; per address only at a level no cohort behind one address reaches, which stops guessing.
+@method_decorator(
+    ratelimits(
+        {"group": "survey-link-ip", "key": "ip", "rate": limits.SURVEY_LINK_RATE_PER_IP},
+        {"group": "survey-link-token", "key": limits.token_key, "rate": limits.SURVEY_LINK_RATE_PER_TOKEN},
+        method="GET",
+    ),
+    name="dispatch",
+)
+class AnswerStartView(AnswerView):
+    """The e-mailed link: the answering page itself, the token taken from the address and kept in
+    the cookie for what follows (the POST, later visits to ``/s/answer/``). GET only: the form
+    posts to ``/s/answer/``."""
+
+    http_method_names = ["get", "head"]
+    # The address holds the token: no Referer may carry more than the origin (see the docstring).
+    referrer_policy = "strict-origin"
+
+    def token_of(self, request, kwargs) -> str:
+        return kwargs["token"]
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        if self.invitation is not None and response.status_code == 200:
+            max_age = int((self.invitation.survey.closes_at - timezone.now()).total_seconds())
+            response.set_signed_cookie(
+                COOKIE,
+                self.token,
+                salt=COOKIE_SALT,
+                max_age=max(max_age, 60),
+                path=COOKIE_PATH,
+                httponly=True,
+                samesite="Lax",
+                secure=request.is_secure(),
+            )
+        return response
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -1,3 +1,5 @@
+// The survey answering page.
+
 // Hide a conditional question until the answer it depends on is given. The server applies the
 // same rule, so without JavaScript every question shows with a note saying when to answer it.
 (function () {
@@ -39,4 +41,16 @@
   "use strict";
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
+})();
+
+// Opened from the e-mailed link, the address holds the participant's token: replace it (and this
+// tab's history entry) with the answering page's own address, which holds none. The token is kept
+// in a cookie; a reload or a later visit to that address shows the same answers.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-answer-address]");
+  var address = form && form.getAttribute("action");
+  if (address && window.location.pathname !== address && window.history && window.history.replaceState) {
+    window.history.replaceState(null, "", address);
+  }
 })();
