@@ -5,26 +5,23 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cohorts.models import Membership, Person
 from common.audit import Action, Event, audit_event
 from surveys.compiled import (
     ANSWER_FIELDS,
     RESPONSE_FIELDS,
-    CompiledQuery,
     answers_insert_sql,
     instance,
-    invitation_columns,
-    invitation_from_row,
     prepared,
     response_insert_sql,
 )
 from surveys.models import Answer, Invitation, Question, Response, Survey
 from surveys.structure import questions_for_set
-from surveys.tokens import edit_key_for, pseudonym_for, token_hash
+from surveys.tokens import edit_key_for, pseudonym_for
+
+from .surveys import invitation_for_token
 
 SHORT_TEXT_MAX = 500
 LONG_TEXT_MAX = 5000
@@ -180,57 +177,13 @@ def _day(moment: datetime.datetime) -> datetime.datetime:
     return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _survey_share_lock(*, survey_id: int) -> None:
-    """Hold the survey and its question set (FOR SHARE) until the answer is committed.
-
-    What must not happen while an answer is being saved, waits for it: closing the survey, switching
-    its question set or privacy (``survey_update``), editing the set in place as if nobody had answered
-    it (``question_set_for_editing``); each of those locks or updates one of these rows and so waits,
-    then sees the answer. Answers of other participants do not wait for each other, as they would
-    with FOR UPDATE (every survey of a provider may share one question set row). Django's ORM has no
-    FOR SHARE, hence the SQL."""
-    if not connection.features.has_select_for_update:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            'SELECT 1 FROM "surveys_survey" s JOIN "surveys_questionset" q ON q.id = s.question_set_id '
-            "WHERE s.id = %s FOR SHARE",
-            [survey_id],
-        )
-
-
-def _invitation_with_lock(*, invitation_id: int, token_hash: str):
-    membership = Membership.objects.filter(pk=OuterRef("membership_id")).order_by()
-    return (
-        Invitation.objects.select_for_update(of=("self",))
-        .filter(pk=invitation_id, links__token_hash=token_hash)
-        .order_by()
-        .annotate(
-            person_id=Subquery(membership.values("person_id")),
-            profession=Subquery(membership.values("person__profession")),
-        )
-        .values_list(*invitation_columns(), "person_id", "profession")
-    )
-
-
-# Every submit makes it: compiled once per process (surveys.compiled).
-_INVITATION_WITH_LOCK = CompiledQuery(_invitation_with_lock, invitation_id=-1, token_hash="placeholder")  # noqa: S106
-
-
 def _invitation_locked(*, invitation: Invitation, token: str, now: datetime.datetime) -> Invitation:
-    """The invitation row, locked (FOR UPDATE, its survey and question set FOR SHARE), and re-checked
-    under the lock: the link must still be one of this invitation's links, and its survey must still
-    accept answers. Read again with its survey and the participant's profession (which a response
-    keeps unless it is anonymous)."""
-    _survey_share_lock(survey_id=invitation.survey_id)
-    row = _INVITATION_WITH_LOCK.fetchone(invitation_id=invitation.pk, token_hash=token_hash(token))
-    if row is None:
+    """The invitation row read again for a save, locked (``invitation_for_token(lock=True)``: FOR
+    UPDATE, its survey and question set FOR SHARE) and re-checked under the lock: the link must still
+    be one of this invitation's links, and its survey must still accept answers."""
+    locked = invitation_for_token(token=token, now=now, lock=True)
+    if locked is None or locked.pk != invitation.pk:
         raise ValidationError(_("This survey link is no longer valid."), code="invalid_link")
-    locked, (person_id, profession) = invitation_from_row(row)
-    if not locked.survey.is_accepting_at(now):
-        raise ValidationError(_("This survey link is no longer valid."), code="invalid_link")
-    locked.membership = instance(Membership, id=locked.membership_id, person_id=person_id)
-    locked.membership.person = instance(Person, id=person_id, profession=profession)
     return locked
 
 
@@ -247,7 +200,6 @@ def response_submit(
     return _response_write(invitation=invitation, token=token, questions=questions, answers=answers, now=now)
 
 
-@transaction.atomic
 def response_save(
     *,
     invitation: Invitation,
@@ -255,22 +207,34 @@ def response_save(
     questions: list[Question],
     answers: dict,
     now: datetime.datetime | None = None,
+    locked: bool = False,
 ) -> Response:
     """Save answers already checked by ``answers_clean`` against ``questions``, which are
     ``survey_questions(invitation.survey)`` as the answering form saw them.
 
-    Under the row lock only what can change while someone answers is checked again: the link and
-    the survey's window, the survey's question set (facilitators may switch it until someone has
-    answered) and whether an anonymous answer is already final.
+    ``locked=True``: ``invitation`` was read by ``invitation_for_token(lock=True)`` in the
+    transaction this runs in (the answering page's POST: one read, locked, for the form and the
+    save), so it is written at once. Otherwise, in a transaction of its own, the invitation is read
+    again under the row lock and what can change while someone answers is checked again: the link
+    and the survey's window, the survey's question set (facilitators may switch it until someone has
+    answered). Either way an anonymous answer already final is refused (``ResponseLockedError``).
     """
     now = now or timezone.now()
-    locked = _invitation_locked(invitation=invitation, token=token, now=now)
-    if locked.survey.question_set_id != invitation.survey.question_set_id:
-        raise ValidationError(
-            _("The questions of this survey changed while you were answering. Check your answers and send them again."),
-            code="questions_changed",
-        )
-    return _response_write(invitation=locked, token=token, questions=questions, answers=answers, now=now)
+    if locked:
+        if not connection.in_atomic_block:
+            raise RuntimeError("response_save(locked=True) runs in the transaction that locked the invitation")
+        return _response_write(invitation=invitation, token=token, questions=questions, answers=answers, now=now)
+    with transaction.atomic():
+        fresh = _invitation_locked(invitation=invitation, token=token, now=now)
+        if fresh.survey.question_set_id != invitation.survey.question_set_id:
+            raise ValidationError(
+                _(
+                    "The questions of this survey changed while you were answering. "
+                    "Check your answers and send them again."
+                ),
+                code="questions_changed",
+            )
+        return _response_write(invitation=fresh, token=token, questions=questions, answers=answers, now=now)
 
 
 def _response_write(

@@ -2,14 +2,16 @@
 kinds: self-assessments, evaluation, follow-up); invitation links."""
 
 import datetime
+import functools
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import IntegerField, OuterRef, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cohorts.models import Cohort, Membership
+from cohorts.models import Cohort, Membership, Person
 from common.audit import Event, audit_event
 from modules.models import Module
 from surveys.compiled import CompiledQuery, instance, invitation_columns, invitation_from_row, links_insert_sql
@@ -238,54 +240,82 @@ def _one(model, outer: str, column: str) -> Subquery:
     return Subquery(model.objects.filter(pk=OuterRef(outer)).order_by().values(column))
 
 
-def _invitation_by_token_hash(token_hash: str):
+# What an answer's save must not run beside (``response_save``): closing the survey, switching its
+# question set or privacy (``survey_update``), editing the set in place as if nobody had answered it
+# (``question_set_for_editing``). Each of those locks or updates the survey's or the set's row, so
+# the save holds both FOR SHARE until it commits: they wait for it, then see the answer. Answers of
+# other participants do not wait for each other, as they would with FOR UPDATE (every survey of a
+# provider may share one question set row). The ORM has no FOR SHARE, hence the SQL: a scalar
+# subquery of the invitation's own read, so that the read and both locks are one statement.
+_SURVEY_AND_SET_FOR_SHARE = RawSQL(
+    'SELECT 1 FROM "surveys_survey" s JOIN "surveys_questionset" q ON q.id = s.question_set_id '
+    'WHERE s.id = "surveys_invitation"."survey_id" FOR SHARE',
+    [],
+    output_field=IntegerField(),
+)
+
+
+def _invitation_by_token_hash(token_hash: str, *, lock: bool = False):
     # The link by a subquery and the other rows by scalar subqueries on their primary keys: one
     # statement that PostgreSQL plans in a fraction of the time of the same rows joined.
     link = InvitationLink.objects.filter(token_hash=token_hash).order_by().values("invitation_id")[:1]
-    return (
-        Invitation.objects.filter(pk=Subquery(link))
-        .order_by()
-        .annotate(
-            question_set_stamp=_one(QuestionSet, "survey__question_set_id", "updated_at"),
-            membership_status=_one(Membership, "membership_id", "status"),
-            cohort_name=_one(Cohort, "survey__cohort_id", "name"),
-            module_number=_one(Module, "survey__module_id", "number"),
-            module_title=_one(Module, "survey__module_id", "title"),
-        )
-        .values_list(
-            *invitation_columns(),
-            "question_set_stamp",
-            "membership_status",
-            "cohort_name",
-            "module_number",
-            "module_title",
-        )
-    )
+    invitations = Invitation.objects.filter(pk=Subquery(link)).order_by()
+    around = {
+        "question_set_stamp": _one(QuestionSet, "survey__question_set_id", "updated_at"),
+        "membership_status": _one(Membership, "membership_id", "status"),
+        "cohort_name": _one(Cohort, "survey__cohort_id", "name"),
+        "module_number": _one(Module, "survey__module_id", "number"),
+        "module_title": _one(Module, "survey__module_id", "title"),
+    }
+    if lock:
+        # For a save: the invitation row FOR UPDATE, its survey and question set FOR SHARE, and the
+        # participant's profession (which a response keeps unless it is anonymous).
+        invitations = invitations.select_for_update(of=("self",))
+        membership = Membership.objects.filter(pk=OuterRef("membership_id")).order_by()
+        around["person_id"] = Subquery(membership.values("person_id"))
+        around["profession"] = Subquery(membership.values("person__profession"))
+        if connection.features.has_select_for_update:
+            around["shared"] = _SURVEY_AND_SET_FOR_SHARE
+    return invitations.annotate(**around).values_list(*invitation_columns(), *around)
 
 
 _INVITATION_BY_TOKEN_HASH = CompiledQuery(_invitation_by_token_hash, token_hash="placeholder")  # noqa: S106 (not a secret)
+_INVITATION_FOR_SAVE = CompiledQuery(
+    functools.partial(_invitation_by_token_hash, lock=True),
+    token_hash="placeholder",  # noqa: S106 (not a secret)
+)
 
 
-def invitation_for_token(*, token: str, now: datetime.datetime | None = None) -> Invitation | None:
+def invitation_for_token(*, token: str, now: datetime.datetime | None = None, lock: bool = False) -> Invitation | None:
     """The invitation a link belongs to, if its survey accepts answers and its participant takes part.
 
     Every answering request makes this lookup, so it is one statement compiled once per process
     (``surveys.compiled``). The invitation comes with its survey and, of the rows around it, what
     the answering pages read: the question set's ``updated_at`` (which keys the cached questions),
     the membership's status, the cohort's name and the module's number and title. Those four are
-    partial instances (any other field is deferred: reading it runs a query)."""
+    partial instances (any other field is deferred: reading it runs a query).
+
+    ``lock=True``, inside a transaction, reads it for a save (``response_save(..., locked=True)``):
+    the same statement also locks the invitation row FOR UPDATE and its survey and question set
+    FOR SHARE until the transaction ends, and brings the participant's person id and profession
+    (``invitation.membership.person``)."""
     if not token or len(token) > 200:
         return None
-    row = _INVITATION_BY_TOKEN_HASH.fetchone(token_hash=token_hash(token))
+    statement = _INVITATION_FOR_SAVE if lock else _INVITATION_BY_TOKEN_HASH
+    row = statement.fetchone(token_hash=token_hash(token))
     if row is None:
         return None
-    invitation, (stamp, membership_status, cohort_name, module_number, module_title) = invitation_from_row(row)
+    invitation, (stamp, membership_status, cohort_name, module_number, module_title, *person) = invitation_from_row(row)
     survey = invitation.survey
     if not survey.is_accepting_at(now or timezone.now()):
         return None
     invitation.membership = instance(Membership, id=invitation.membership_id, status=membership_status)
     if not invitation.membership.is_active:
         return None
+    if lock:
+        person_id, profession = person[:2]
+        invitation.membership.person_id = person_id
+        invitation.membership.person = instance(Person, id=person_id, profession=profession)
     survey.question_set = instance(QuestionSet, id=survey.question_set_id, updated_at=stamp)
     survey.cohort = instance(Cohort, id=survey.cohort_id, name=cohort_name)
     # (Assigning None to survey.module would clear module_id too; a survey without a module reads

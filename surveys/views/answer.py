@@ -27,6 +27,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
@@ -78,9 +79,9 @@ def _cross_site_post(request) -> bool:
 
 
 class NoRequestTransactionMixin:
-    """Outside ATOMIC_REQUESTS' request-wide transaction. These pages read, and their one write,
-    ``response_save``, is a transaction of its own (committed before the thank-you page is sent): the
-    request's BEGIN and COMMIT would only add two round trips to each of a participant's requests."""
+    """Outside ATOMIC_REQUESTS' request-wide transaction. The GETs only read; a POST is one
+    transaction of its own, from its locked read to its write, committed before the thank-you page
+    is drawn. The request-wide BEGIN and COMMIT would only add two round trips to every GET."""
 
     @classmethod
     def as_view(cls, **initkwargs):
@@ -107,11 +108,13 @@ class AnswerView(NoRequestTransactionMixin, ServiceFormView):
         if _cross_site_post(request):
             return link_not_valid(request)
         self.invitation = None
-        self.token = self.token_of(request, kwargs)
-        self.invitation = invitation_for_token(token=self.token)
-        if self.invitation is None:
-            return link_not_valid(request)
         self.response = None
+        self.token = self.token_of(request, kwargs)
+        if request.method != "POST":
+            self.invitation = invitation_for_token(token=self.token)
+            if self.invitation is None:
+                return link_not_valid(request)
+        # (A POST reads the invitation in its own transaction: see post.)
         return _private(super().dispatch(request, *args, **kwargs), referrer_policy=self.referrer_policy)
 
     def token_of(self, request, kwargs) -> str:
@@ -120,6 +123,16 @@ class AnswerView(NoRequestTransactionMixin, ServiceFormView):
     @cached_property
     def questions(self):
         return survey_questions(self.invitation.survey)
+
+    def post(self, request, *args, **kwargs):
+        # One transaction from the read to the write: the invitation is read once, locked for the
+        # save (its survey and question set shared), and the answers are written under that lock.
+        # The pages that follow are TemplateResponses, drawn after the commit.
+        with transaction.atomic():
+            self.invitation = invitation_for_token(token=self.token, lock=True)
+            if self.invitation is None:
+                return link_not_valid(request)
+            return super().post(request, *args, **kwargs)
 
     def get(self, request, *args, **kwargs):
         if not self.invitation.has_responded:
@@ -158,7 +171,7 @@ class AnswerView(NoRequestTransactionMixin, ServiceFormView):
 
     def perform(self, form):
         return response_save(
-            invitation=self.invitation, token=self.token, questions=self.questions, answers=form.answers
+            invitation=self.invitation, token=self.token, questions=self.questions, answers=form.answers, locked=True
         )
 
     def form_valid(self, form):
@@ -181,10 +194,10 @@ class AnswerView(NoRequestTransactionMixin, ServiceFormView):
         survey = self.invitation.survey
         leading_on = invitation_leading_on(invitation=self.invitation)
         context = {"survey": survey, "module": survey.module, "next_survey": leading_on.survey if leading_on else None}
-        return render(self.request, "surveys/answer_saved.html", context)
+        return TemplateResponse(self.request, "surveys/answer_saved.html", context)
 
     def _locked(self):
-        return render(self.request, "surveys/answer_locked.html", {"survey": self.invitation.survey})
+        return TemplateResponse(self.request, "surveys/answer_locked.html", {"survey": self.invitation.survey})
 
 
 @method_decorator(login_not_required, name="dispatch")
