@@ -20,7 +20,10 @@ import threading
 import weakref
 
 from django import template
-from django.template.loader import get_template
+from django.contrib import messages
+from django.middleware.csrf import get_token
+from django.template.loader import get_template, render_to_string
+from django.template.response import TemplateResponse
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import get_current_timezone_name
@@ -54,6 +57,54 @@ def drawn(template_name: str, values: dict) -> SafeString:
                 kept = _drawn[partial.template] = Memo(max(MINSIZE, min(MAXSIZE, BUDGET // max(len(html), 1))))
         kept.put(key, html)
     return html
+
+
+# Where a drawn page's CSRF token goes: the page is drawn with this in its place, and each request
+# puts its own token there. Letters only, so escaping leaves it as it is; never a real token (those
+# are 64 characters of letters and digits, this is neither).
+CSRF_SLOT = "drawnPageCsrfTokenSlot"
+
+
+def drawn_page(request, template_name: str, context: dict, key) -> str:
+    """A whole page drawn once per process for ``key`` and what frames it (the language, the time
+    zone, whether the viewer is signed in and staff), with the request's own CSRF token put in.
+
+    For a page nobody's data is on: ``key`` must hold every value the page shows (as ``drawn``'s
+    values do), and the page may show nothing else of the request than the frame and the CSRF token
+    (which also sets the CSRF cookie, as ``{% csrf_token %}`` does). A request with messages waiting
+    is drawn the usual way, so that they show once."""
+    user = request.user
+    frame = (get_language(), get_current_timezone_name(), get_script_prefix(), user.is_authenticated, user.is_staff)
+    kept_key = hashlib.blake2b(repr((frame, key)).encode(), digest_size=16).digest()
+    partial = get_template(template_name)
+    with _lock:
+        kept = _drawn.get(partial.template)
+    html = kept.get(kept_key) if kept is not None else None
+    if html is None:
+        html = render_to_string(template_name, {**context, "csrf_token": CSRF_SLOT}, request)
+        with _lock:
+            kept = _drawn.get(partial.template)
+            if kept is None:
+                kept = _drawn[partial.template] = Memo(max(MINSIZE, min(MAXSIZE, BUDGET // max(len(html), 1))))
+        kept.put(kept_key, html)
+    return html.replace(CSRF_SLOT, get_token(request))
+
+
+class DrawnPageResponse(TemplateResponse):
+    """A TemplateResponse drawn by ``drawn_page`` under ``key``: lazy like any TemplateResponse (a
+    view may return it from inside a transaction and it is drawn after the commit), and drawn the
+    usual way when messages are waiting."""
+
+    def __init__(self, request, template, context, *, key, **kwargs):
+        super().__init__(request, template, context, **kwargs)
+        self.key = key
+
+    @property
+    def rendered_content(self):
+        if messages.get_messages(self._request):
+            return super().rendered_content
+        template_name = self.template_name if isinstance(self.template_name, str) else self.template_name[0]
+        return drawn_page(self._request, template_name, self.context_data, self.key)
 
 
 def kept_at_most(template_name: str) -> int | None:

@@ -136,6 +136,14 @@ def client_ip(request) -> str:
     anything left of it came from the client and may be forged. A malformed value falls back
     to REMOTE_ADDR rather than fail the request.
     """
+    # Read once per request: the audit middleware and the rate limits each ask for it.
+    known = request.__dict__.get("_client_ip")
+    if known is None:
+        known = request.__dict__["_client_ip"] = _client_ip(request)
+    return known
+
+
+def _client_ip(request) -> str:
     remote = request.META.get("REMOTE_ADDR", "")
     proxies = settings.RATELIMIT_TRUSTED_PROXIES
     if proxies:

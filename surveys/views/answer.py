@@ -35,6 +35,7 @@ from django.utils.functional import cached_property
 from django.views import View
 
 from common import ratelimit as limits
+from common.drawn import DrawnPageResponse
 from common.ratelimit import ratelimits
 from common.views import ServiceFormView
 from surveys import structure
@@ -76,6 +77,12 @@ def _cross_site_post(request) -> bool:
         "same-origin",
         "none",
     )
+
+
+def _module_and_cohort(survey) -> tuple:
+    """What the answering pages' heading shows of the survey's module and cohort."""
+    module = survey.module
+    return (module.number, module.title) if module else (None, None), survey.cohort.name
 
 
 class NoRequestTransactionMixin:
@@ -158,16 +165,22 @@ class AnswerView(NoRequestTransactionMixin, ServiceFormView):
 
     def get_context_data(self, **kwargs):
         survey = self.invitation.survey
-        context = super().get_context_data(survey=survey, module=survey.module, response=self.response, **kwargs)
+        return super().get_context_data(survey=survey, module=survey.module, response=self.response, **kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
         form = context["form"]
-        if not form.is_bound and not form.initial:
-            # Nobody's answers in it: the same HTML for every participant of this set version.
-            key = ("answer-questions", survey.question_set_id, survey.question_set.updated_at)
-            key += (survey.privacy, translation.get_language())
-            context["questions_html"] = structure.fragment(
-                key, lambda: render_to_string(QUESTIONS_TEMPLATE, {"form": form, "survey": survey})
-            )
-        return context
+        if form.is_bound or form.initial:
+            return super().render_to_response(context, **response_kwargs)
+        # Nobody's answers in it: the same page for every participant of this set version (the
+        # questions, drawn once, and the page around them), but for the CSRF token.
+        survey = self.invitation.survey
+        key = ("answer-questions", survey.question_set_id, survey.question_set.updated_at)
+        key += (survey.privacy, translation.get_language())
+        context["questions_html"] = structure.fragment(
+            key, lambda: render_to_string(QUESTIONS_TEMPLATE, {"form": form, "survey": survey})
+        )
+        key += (survey.title, survey.closes_at, *_module_and_cohort(survey))
+        return DrawnPageResponse(self.request, self.get_template_names(), context, key=key, **response_kwargs)
 
     def perform(self, form):
         return response_save(
@@ -193,8 +206,12 @@ class AnswerView(NoRequestTransactionMixin, ServiceFormView):
     def _saved(self):
         survey = self.invitation.survey
         leading_on = invitation_leading_on(invitation=self.invitation)
-        context = {"survey": survey, "module": survey.module, "next_survey": leading_on.survey if leading_on else None}
-        return TemplateResponse(self.request, "surveys/answer_saved.html", context)
+        next_survey = leading_on.survey if leading_on else None
+        context = {"survey": survey, "module": survey.module, "next_survey": next_survey}
+        # The same thank-you page for everyone who answered this survey, but for the CSRF token.
+        key = ("answer-saved", survey.pk, survey.title, survey.closes_at, *_module_and_cohort(survey))
+        key += (next_survey.title if next_survey else None,)
+        return DrawnPageResponse(self.request, "surveys/answer_saved.html", context, key=key)
 
     def _locked(self):
         return TemplateResponse(self.request, "surveys/answer_locked.html", {"survey": self.invitation.survey})
