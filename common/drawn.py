@@ -87,7 +87,8 @@ def drawn_page(request, template_name: str, context: dict, key) -> str:
             if kept is None:
                 kept = _drawn[partial.template] = Memo(max(MINSIZE, min(MAXSIZE, BUDGET // max(len(html), 1))))
         kept.put(kept_key, html)
-    return html.replace(CSRF_SLOT, get_token(request))
+    # (A page without a form needs no token, and does not set the CSRF cookie.)
+    return html.replace(CSRF_SLOT, get_token(request)) if CSRF_SLOT in html else html
 
 
 class DrawnPageResponse(TemplateResponse):

@@ -21,6 +21,7 @@ __all__ = [
     "invitation_from_row",
     "links_insert_sql",
     "prepared",
+    "prepared_column",
     "response_insert_sql",
 ]
 
@@ -60,6 +61,12 @@ def prepared(model: type[Model], fields: tuple[str, ...], values: tuple, connect
     ]
 
 
+def prepared_column(model: type[Model], name: str, values, connection) -> list:
+    """``values`` of one field, each as the field prepares it for the database: an array's elements."""
+    field = _fields(model, (name,))[0]
+    return [field.get_db_prep_save(value, connection) for value in values]
+
+
 RESPONSE_FIELDS = ("survey_id", "membership_id", "pseudonym", "edit_key", "profession", "submitted_at", "updated_at")
 ANSWER_FIELDS = ("response_id", "question_id", "number", "text", "then_number", "quote_consent")
 
@@ -81,40 +88,35 @@ def response_insert_sql(alias: str) -> str:
 
 
 @functools.cache
-def answers_insert_sql(alias: str, answers: int, chosen: int, mark_answered: bool) -> str:
-    """PostgreSQL: a new response's ``answers`` rows (``ANSWER_FIELDS``), the ``chosen`` choices of
-    their questions (question id, choice id pairs, joined to the new answers by question: one answer
-    per question and response) and, if ``mark_answered``, the invitation's ``responded_at``, in one
-    statement. Parameters: the answers' values, then the time and the invitation's id if
-    ``mark_answered``, then the pairs. Compiled once per shape."""
+def answers_insert_sql(alias: str, mark_answered: bool) -> str:
+    """PostgreSQL: a new response's answers, the choices of their choice questions and, if
+    ``mark_answered``, the invitation's ``responded_at``, in one statement of the same text however
+    many answers and choices there are (so psycopg keeps its parsed form, and PostgreSQL sees one
+    statement). Parameters: the response's id; an array per other column of ``ANSWER_FIELDS``, an
+    element per answer; the time and the invitation's id if ``mark_answered``; then the chosen
+    choices as two arrays, their questions' ids and their ids (joined to the new answers by
+    question: one answer per question and response)."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     answer_table, answer_pk = quote(Answer._meta.db_table), quote(Answer._meta.pk.column)
     question = quote(Answer._meta.get_field("question").column)
-    steps = []
-    if answers:
-        columns, values = _names(Answer, ANSWER_FIELDS, connection), _rows(len(ANSWER_FIELDS), answers)
-        steps.append(
-            f"answer AS (INSERT INTO {answer_table} ({columns}) VALUES {values} RETURNING {answer_pk}, {question})"  # noqa: S608
-        )
+    columns = _names(Answer, ANSWER_FIELDS, connection)
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in _fields(Answer, ANSWER_FIELDS[1:]))
+    steps = [
+        f"answer AS (INSERT INTO {answer_table} ({columns}) SELECT %s, given.* FROM unnest({arrays}) AS given "  # noqa: S608
+        f"RETURNING {answer_pk}, {question})"
+    ]
     if mark_answered:
         table, pk = quote(Invitation._meta.db_table), quote(Invitation._meta.pk.column)
         responded_at = quote(Invitation._meta.get_field("responded_at").column)
         steps.append(f"invitation AS (UPDATE {table} SET {responded_at} = %s WHERE {pk} = %s)")  # noqa: S608
-    if not steps:
-        raise ValueError("nothing to write")
-    if chosen and not answers:
-        raise ValueError("choices without answers")
-    main = "SELECT 1"
-    if chosen:
-        through = Answer.choices.through
-        table, columns = quote(through._meta.db_table), _names(through, ("answer", "choice"), connection)
-        pairs = ", ".join(["(%s::bigint, %s::bigint)"] * chosen)
-        main = (
-            f"INSERT INTO {table} ({columns}) SELECT answer.{answer_pk}, chosen.choice_id FROM answer "  # noqa: S608
-            f"JOIN (VALUES {pairs}) AS chosen (question_id, choice_id) ON chosen.question_id = answer.{question}"
-        )
-    return f"WITH {', '.join(steps)} {main}"
+    through = Answer.choices.through
+    table, pair = quote(through._meta.db_table), _names(through, ("answer", "choice"), connection)
+    return (
+        f"WITH {', '.join(steps)} INSERT INTO {table} ({pair}) SELECT answer.{answer_pk}, chosen.choice_id "  # noqa: S608
+        f"FROM answer JOIN unnest(%s::bigint[], %s::bigint[]) AS chosen (question_id, choice_id) "
+        f"ON chosen.question_id = answer.{question}"
+    )
 
 
 @functools.cache

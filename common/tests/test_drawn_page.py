@@ -110,3 +110,14 @@ def test_a_response_with_messages_waiting_is_drawn_the_usual_way_and_shows_them(
     assert "Your link was sent again." in response.content.decode()
     # Shown, so marked used: the messages middleware drops them when the response goes.
     assert messages.get_messages(request).used
+
+
+def test_a_page_without_a_form_takes_no_token():
+    request = _request()
+    context = {**_context(), "next_survey": None}
+
+    page = drawn.drawn_page(request, PAGE, context, key=("saved", "nothing next"))
+
+    assert "your answers are saved" in page
+    assert not TOKEN.search(page)
+    assert "CSRF_COOKIE" not in request.META

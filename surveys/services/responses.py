@@ -15,6 +15,7 @@ from surveys.compiled import (
     answers_insert_sql,
     instance,
     prepared,
+    prepared_column,
     response_insert_sql,
 )
 from surveys.models import Answer, Invitation, Question, Response, Survey
@@ -349,13 +350,16 @@ def _answers_insert(
         return
     if not rows and answered is None:
         return
-    params = []
-    for row in rows:
-        params += prepared(Answer, ANSWER_FIELDS, (response_id, *row), connection)
+    # An array per column (after the response's id), an element per answer.
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(ANSWER_FIELDS) - 1)
+    params = prepared(Answer, ANSWER_FIELDS[:1], (response_id,), connection)
+    params += [
+        prepared_column(Answer, name, column, connection)
+        for name, column in zip(ANSWER_FIELDS[1:], columns, strict=True)
+    ]
     if answered is not None:
         params += [Invitation._meta.get_field("responded_at").get_db_prep_save(answered, connection), invitation_id]
-    for pair in chosen:
-        params += pair
-    sql = answers_insert_sql(connection.alias, len(rows), len(chosen), answered is not None)
+    params += [[question_id for question_id, _choice in chosen], [choice_id for _question, choice_id in chosen]]
+    sql = answers_insert_sql(connection.alias, answered is not None)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
