@@ -20,6 +20,7 @@ bench rows deleted, invitations unmarked), so that the next run starts from the 
 import argparse
 import asyncio
 import json
+import os
 import re
 import statistics
 import sys
@@ -155,10 +156,12 @@ async def drive(journey, port, tokens, *, users, duration, first_n):
 def run_phase(label, journey, server, tokens, args, first_n):
     print(f"\n{label}: {args.users} users for {args.duration:g} s; {stack.load_average()}")
     cpu_before, client_before = stack.cpu_seconds(server.workers), time.process_time()
+    database_before = postgres_cpu_seconds()
     results, errors, acknowledged, attempted, elapsed, exhausted = asyncio.run(
         drive(journey, server.port, tokens, users=args.users, duration=args.duration, first_n=first_n)
     )
     server_cpu = stack.cpu_seconds(server.workers) - cpu_before
+    database_cpu = postgres_cpu_seconds() - database_before
     client_cpu = time.process_time() - client_before
     latencies = [total for total, _steps in results]
     n = len(results)
@@ -171,6 +174,7 @@ def run_phase(label, journey, server, tokens, args, first_n):
         "errors": sum(errors.values()),
         "server_cpu_ms": server_cpu * 1000 / max(n, 1),
         "client_cpu_ms": client_cpu * 1000 / max(n, 1),
+        "database_cpu_ms": database_cpu * 1000 / max(n, 1),
         "exhausted": exhausted,
     }
     print(
@@ -182,12 +186,28 @@ def run_phase(label, journey, server, tokens, args, first_n):
         steps = list(zip(*(s for _t, s in results), strict=True))
         print("  per request p50: " + ", ".join(f"{statistics.median(s) * 1000:.0f} ms" for s in steps))
     print(
-        f"  gunicorn workers' CPU {figures['server_cpu_ms']:.1f} ms per journey; this client's CPU "
-        f"{figures['client_cpu_ms']:.1f} ms per journey"
+        f"  gunicorn workers' CPU {figures['server_cpu_ms']:.1f} ms per journey; PostgreSQL's "
+        f"{figures['database_cpu_ms']:.1f} ms; this client's {figures['client_cpu_ms']:.1f} ms"
     )
     if exhausted:
         print("  WARNING: the links ran out before the time was up: raise --tokens (throughput is still per second)")
     return figures, acknowledged, attempted
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU used so far by PostgreSQL: its server process with the connections that have ended (a
+    worker's connection is closed after CONN_MAX_AGE; the server reaps it), and those still open
+    (the workers', the WAL writer...), but this script's own."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()")
+        pids = [pid for (pid,) in cursor.fetchall()]
+    ticks = os.sysconf("SC_CLK_TCK")
+    fields = Path(f"/proc/{pids[0]}/stat").read_text().rsplit(")", 1)[1].split()
+    server = Path(f"/proc/{fields[1]}/stat").read_text().rsplit(")", 1)[1].split()
+    reaped = sum(int(value) for value in server[11:15]) / ticks  # its own and its ended children's
+    return reaped + stack.cpu_seconds(pids)
 
 
 # Data: links issued before the run, rows counted and removed after it ----------------------------------
@@ -319,16 +339,17 @@ def main():
         )
         STATE.unlink(missing_ok=True)
     ratio = app["per_second"] / bare["per_second"]
-    print("\n| | journeys/s | p50 | p95 | errors | lost | duplicated | worker CPU per journey |")
+    print("\n| | journeys/s | p50 | p95 | errors | lost | duplicated | CPU per journey: workers, PostgreSQL |")
     print("|---|---|---|---|---|---|---|---|")
     print(
         f"| bare one-INSERT view (GET form, POST) | {bare['per_second']:.1f} | {bare['p50_ms']:.0f} ms | "
-        f"{bare['p95_ms']:.0f} ms | {bare['errors']} | {bare_lost} | 0 | {bare['server_cpu_ms']:.1f} ms |"
+        f"{bare['p95_ms']:.0f} ms | {bare['errors']} | {bare_lost} | 0 | {bare['server_cpu_ms']:.1f} ms, "
+        f"{bare['database_cpu_ms']:.1f} ms |"
     )
     print(
         f"| this app (link with the form, POST with the thank-you page) | {app['per_second']:.1f} | "
         f"{app['p50_ms']:.0f} ms | {app['p95_ms']:.0f} ms | {app['errors']} | {lost} | {duplicated} | "
-        f"{app['server_cpu_ms']:.1f} ms |"
+        f"{app['server_cpu_ms']:.1f} ms, {app['database_cpu_ms']:.1f} ms |"
     )
     print(
         f"\nratio app / bare throughput {ratio:.3f} (aim: at least 0.5; "

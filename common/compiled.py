@@ -21,11 +21,20 @@ import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router, transaction
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Model, QuerySet, signals
 from django.db.models.base import ModelState
 from django.db.models.sql import InsertQuery, UpdateQuery
+
+try:
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
+except ImportError:  # no psycopg 3 installed
+    ServerBindingCursor = None
 
 
 class CompiledStatement:
@@ -55,9 +64,12 @@ class CompiledQuery(CompiledStatement):
     nowhere else in the queryset's parameters; its other parameters (a status the queryset filters
     on) are part of the statement and kept with it."""
 
-    def __init__(self, build: Callable[..., QuerySet], *, using: str = "default", **placeholders: Any):
+    def __init__(
+        self, build: Callable[..., QuerySet], *, using: str = "default", prepare: bool = False, **placeholders: Any
+    ):
         self.build = build
         self.using = using
+        self.prepare = prepare
         self.placeholders = placeholders
         self._compiled: tuple[str, list[tuple[str | None, Any]], dict] | None = None
 
@@ -101,7 +113,7 @@ class CompiledQuery(CompiledStatement):
 
     def _run(self, values: dict, *, all_rows: bool) -> list[tuple]:
         connection, sql, params, converters = self._statement(values)
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) if self.prepare else connection.cursor() as cursor:
             cursor.execute(sql, params)
             if all_rows:
                 rows = cursor.fetchall()
@@ -119,6 +131,52 @@ class CompiledQuery(CompiledStatement):
             for function in functions:
                 row[position] = function(row[position], expression, connection)
         return tuple(row)
+
+
+def prepared_cursor(connection):
+    """A cursor whose statements PostgreSQL plans once per connection (a prepared statement, psycopg's
+    ``prepare=True``), logged and counted like any; elsewhere, or with ``PREPARED_STATEMENTS`` off,
+    the usual cursor.
+
+    Django binds parameters on the client, so PostgreSQL plans every statement it receives: for the
+    invitation behind a survey link (a row and five values around it) that took five times as long as
+    running it (bench/README.md). A statement made on every answering request is worth planning
+    once. Only for statements whose parameters PostgreSQL can type on its own (compared with a
+    column), as server-side binding needs. Behind a pooler in transaction mode, prepared statements
+    need PgBouncer 1.21 or later with ``max_prepared_statements`` set; else turn the setting off."""
+    if connection.vendor != "postgresql" or not getattr(settings, "PREPARED_STATEMENTS", False):
+        return connection.cursor()
+    connection.ensure_connection()
+    if connection.connection.prepare_threshold is None:
+        # Django turns psycopg's preparing off (its cursors bind on the client, and never prepare);
+        # a threshold no statement reaches lets only the statements these cursors ask for be prepared.
+        connection.connection.prepare_threshold = _ONLY_WHEN_ASKED
+    cursor = _PreparingCursor(connection.connection)
+    # As Django's own cursors: times read in the connection's time zone (postgresql/base.py).
+    if connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone != connection.timezone:
+        register_tzloader(connection.timezone, cursor)
+    connection.validate_thread_sharing()
+    return _PreparedDebugWrapper(cursor, connection) if connection.queries_logged else connection.make_cursor(cursor)
+
+
+_ONLY_WHEN_ASKED = 2**62
+
+
+class _PreparedDebugWrapper(CursorDebugWrapper):
+    """Django's logging cursor, for a prepared statement: Django reads the statement a cursor sent
+    back from the cursor, but a prepared one is sent by name; so the statement is logged as Django
+    logs it with server-side binding, composed from the SQL and its parameters."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+            return CursorWrapper.execute(self, sql, params)
+
+
+class _PreparingCursor(ServerBindingCursor if ServerBindingCursor else object):
+    """Django's server-side binding cursor, every statement prepared (psycopg keeps them per connection)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
 
 
 def _hashable(value) -> bool:

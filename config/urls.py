@@ -7,9 +7,11 @@ from modules.views import HomeView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    # First: its first patterns are the participants' answering pages (/s/...), the requests that
+    # come thirty at a time after a module; every include tried before a match costs a little.
+    path("", include("surveys.urls")),
     path("", include("cohorts.urls")),
     path("", include("modules.urls")),
-    path("", include("surveys.urls")),
     path("", include("projects.urls")),
     path("", include("evaluation.urls")),
     path("", include("reports.urls")),

@@ -38,6 +38,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 CONN_MAX_AGE_FROM_URL = DATABASES["default"].get("CONN_MAX_AGE")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=CONN_MAX_AGE_FROM_URL or 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The statements every survey answer makes are planned once per connection (common.compiled.
+# prepared_cursor). Off for a pooler in transaction mode that cannot keep them (PgBouncer < 1.21).
+PREPARED_STATEMENTS = env.bool("PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # URLS

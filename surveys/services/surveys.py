@@ -279,9 +279,11 @@ def _invitation_by_token_hash(token_hash: str, *, lock: bool = False):
     return invitations.annotate(**around).values_list(*invitation_columns(), *around)
 
 
-_INVITATION_BY_TOKEN_HASH = CompiledQuery(_invitation_by_token_hash, token_hash="placeholder")  # noqa: S106 (not a secret)
+# Made on every answering request: prepared (planning them took several times as long as running them).
+_INVITATION_BY_TOKEN_HASH = CompiledQuery(_invitation_by_token_hash, prepare=True, token_hash="placeholder")  # noqa: S106 (not a secret)
 _INVITATION_FOR_SAVE = CompiledQuery(
     functools.partial(_invitation_by_token_hash, lock=True),
+    prepare=True,
     token_hash="placeholder",  # noqa: S106 (not a secret)
 )
 
