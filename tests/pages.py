@@ -300,8 +300,9 @@ VARIANTS = [
 
 # How a pattern is reached when it cannot be opened directly (None: only through another page).
 DEFAULT_PAGE_OPTIONS = {
-    # The link page moves its token into a cookie and sends the browser on to the answering page,
-    # which cannot be opened without that cookie: both are checked by following a real link.
+    # The link page is the answering page itself: it keeps its token in a cookie and its script
+    # replaces the address with the answering page's, which cannot be opened without that cookie.
+    # Both are checked by opening a real link (the browser must end on the clean address).
     "surveys:answer_start": {"lands_on": "surveys:answer"},
     "surveys:answer": None,
     # The preview shows an uploaded list: checked after an upload (VARIANTS).

@@ -45,18 +45,24 @@ def test_signed_in_pages_are_private_and_not_stored(facilitator_client, cohort):
     assert _directives(not_found) >= PRIVATE
 
 
-def test_survey_start_answer_and_unknown_link_pages_are_private_and_not_stored(survey_token):
+def test_survey_start_answer_thank_you_and_unknown_link_pages_are_private_and_not_stored(survey_token):
     client = Client()
     start = client.get(reverse("surveys:answer_start", kwargs={"token": survey_token}))
     answer = client.get(reverse("surveys:answer"))
+    answers = {"q_usefulness": "4", "q_confidence": "3", "q_pace": "About right", "q_recommend": "9"}
+    saved = client.post(reverse("surveys:answer"), answers)
     unknown = Client().get(reverse("surveys:answer_start", kwargs={"token": "x" * 43}))
 
-    assert start.status_code == 302
+    assert start.status_code == 200  # the link page is the answering form itself
+    assert 'name="q_usefulness"' in start.text
     assert COOKIE in start.cookies
     assert answer.status_code == 200
+    assert saved.status_code == 200
+    assert "Thank you – your answers are saved" in saved.text  # the POST's own answer
     assert unknown.status_code == 404
     assert _directives(start) >= PRIVATE
     assert _directives(answer) >= PRIVATE
+    assert _directives(saved) >= PRIVATE
     assert _directives(unknown) >= PRIVATE
 
 

@@ -9,7 +9,10 @@ import pytest
 from gunicorn.config import Config
 from sesame import settings as sesame_settings
 
+from cohorts.tests.factories import MembershipFactory
 from common.logging import GunicornLogger, RedactLinkSecrets, redact_link_secrets
+from modules.tests.factories import ModuleFactory
+from surveys.services import invitation_issue_token, survey_open_for_module
 
 pytestmark = pytest.mark.django_db
 
@@ -84,6 +87,25 @@ def test_an_unknown_survey_link_is_logged_without_its_token(client, caplog):
     assert TOKEN not in caplog.text
 
 
+def test_a_post_to_a_real_survey_link_is_refused_and_logged_without_its_token(client, caplog, cohort):
+    """The link page answers GET only (its form posts to /s/answer/): Django's "Method Not Allowed"
+    warning names the path, which holds a working token."""
+    MembershipFactory(cohort=cohort)
+    survey = survey_open_for_module(module=ModuleFactory(cohort=cohort, number=1))
+    token = invitation_issue_token(invitation=survey.invitations.get())
+    handler_filter = RedactLinkSecrets()
+    caplog.handler.addFilter(handler_filter)
+    try:
+        with caplog.at_level(logging.WARNING, logger="django.request"):
+            response = client.post(f"/s/{token}/", {"q_usefulness": "4"})
+    finally:
+        caplog.handler.removeFilter(handler_filter)
+
+    assert response.status_code == 405
+    assert "Method Not Allowed (POST): /s/[redacted]/" in caplog.text
+    assert token not in caplog.text
+
+
 def test_runserver_access_lines_go_through_the_filter_as_configured_in_settings():
     """settings.LOGGING routes django.server (runserver's access log) through the filtered handler."""
     logger = logging.getLogger("django.server")
@@ -93,13 +115,13 @@ def test_runserver_access_lines_go_through_the_filter_as_configured_in_settings(
     previous = [handler.setStream(out) for handler in handlers]
     try:
         logger.info('"%s" %s %s', f"GET /sign-in/link/use/?sesame={SESAME_KEY} HTTP/1.1", "200", "1234")
-        logger.info('"%s" %s %s', f"GET /s/{TOKEN}/ HTTP/1.1", "302", "0")
+        logger.info('"%s" %s %s', f"GET /s/{TOKEN}/ HTTP/1.1", "200", "8192")
     finally:
         for handler, stream in zip(handlers, previous, strict=True):
             handler.setStream(stream)
 
     assert '"GET /sign-in/link/use/?sesame=[redacted] HTTP/1.1" 200 1234' in out.getvalue()
-    assert '"GET /s/[redacted]/ HTTP/1.1" 302 0' in out.getvalue()
+    assert '"GET /s/[redacted]/ HTTP/1.1" 200 8192' in out.getvalue()
     assert SESAME_KEY not in out.getvalue()
     assert TOKEN not in out.getvalue()
 
@@ -135,7 +157,7 @@ def test_gunicorn_logger_writes_access_lines_without_tokens_or_sign_in_keys(tmp_
     logger = _gunicorn_logger(tmp_path)
     assert isinstance(logger, GunicornLogger)
 
-    _access(logger, method="GET", uri=f"/s/{TOKEN}/", status="302 Found")
+    _access(logger, method="GET", uri=f"/s/{TOKEN}/")
     _access(
         logger,
         method="GET",
@@ -145,7 +167,7 @@ def test_gunicorn_logger_writes_access_lines_without_tokens_or_sign_in_keys(tmp_
     _access(logger, method="GET", uri=f"/sign-in/link/use/?sesame={SESAME_KEY}")
     log = (tmp_path / "access.log").read_text()
 
-    assert '"GET /s/[redacted]/ HTTP/1.1" 302 512' in log
+    assert '"GET /s/[redacted]/ HTTP/1.1" 200 512' in log
     assert '"GET /sign-in/link/use/?sesame=[redacted] HTTP/1.1" 200 512' in log
     assert '"https://cohorts.example.org/sign-in/link/use/?sesame=[redacted]"' in log
     assert TOKEN not in log

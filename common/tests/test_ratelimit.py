@@ -225,7 +225,7 @@ def test_survey_links_of_a_whole_cohort_behind_one_address_each_opened_twice_all
         for token in tokens * 2
     ]
 
-    assert [r.status_code for r in statuses] == [302] * 60
+    assert [r.status_code for r in statuses] == [200] * 60
     assert all(COOKIE in r.cookies for r in statuses)
 
 
@@ -259,7 +259,7 @@ def test_survey_link_limit_per_address_leaves_other_addresses(survey_token, sett
     elsewhere = Client().get(url, HTTP_X_FORWARDED_FOR="203.0.113.9")
 
     assert crowded.status_code == 429
-    assert elsewhere.status_code == 302
+    assert elsewhere.status_code == 200
     assert COOKIE in elsewhere.cookies
 
 
@@ -274,9 +274,36 @@ def test_one_survey_link_hammered_is_stopped_per_token(survey_token, settings, c
     hammered = Client().get(url)
     other_link = Client().get(reverse("surveys:answer_start", kwargs={"token": other_token}))
 
-    assert statuses == [302] * limit
+    assert statuses == [200] * limit
     assert hammered.status_code == 429
-    assert other_link.status_code == 302
+    assert other_link.status_code == 200
+
+
+@pytest.mark.parametrize("limit", ["per token", "per address"])
+def test_survey_link_over_a_limit_is_refused_before_its_token_is_looked_up(
+    survey_token, settings, django_assert_num_queries, limit
+):
+    """The 429 comes before any read of the invitations: a guesser over the limit learns nothing
+    about the token asked for (its page, its status, the time its lookup takes), and costs the
+    database nothing."""
+    settings.RATELIMIT_SURVEY_LINK_PER_TOKEN = "2/m"
+    settings.RATELIMIT_SURVEY_LINK_PER_IP = "3/m"
+    url = reverse("surveys:answer_start", kwargs={"token": survey_token})
+    if limit == "per token":
+        before = [Client().get(url, REMOTE_ADDR=f"192.0.2.{i + 1}") for i in range(2)]
+        expected = [200, 200]
+    else:
+        guess = [reverse("surveys:answer_start", kwargs={"token": f"{i:043d}"}) for i in range(3)]
+        before = [Client().get(path, REMOTE_ADDR="192.0.2.99") for path in guess]
+        expected = [404] * 3
+
+    with django_assert_num_queries(0):
+        refused = Client().get(url, REMOTE_ADDR="192.0.2.99")
+
+    assert [r.status_code for r in before] == expected
+    assert refused.status_code == 429
+    assert COOKIE not in refused.cookies
+    assert 'name="q_usefulness"' not in refused.text
 
 
 # SURVEY LINKS, COUNTED IN REDIS (production's cache: both limits in one round trip)
@@ -304,7 +331,7 @@ def test_survey_link_limits_in_redis_take_one_round_trip_under_django_ratelimits
     url = reverse("surveys:answer_start", kwargs={"token": survey_token})
     statuses = [Client().get(url, REMOTE_ADDR="192.0.2.7").status_code for _ in range(3)]
 
-    assert statuses == [302] * 3
+    assert statuses == [200] * 3
     assert redis_round_trips == ["execute"] * 3
     # The same counters django-ratelimit itself reads.
     request = RequestFactory().get(url, REMOTE_ADDR="192.0.2.7")
@@ -332,7 +359,7 @@ def test_survey_link_limits_in_redis_stop_guessing_and_hammering(redis_cache, su
     assert [r.status_code for r in guesses] == [404] * 5
     assert guessed_then_real.status_code == 429
     assert COOKIE not in guessed_then_real.cookies
-    assert opened == [302, 302]  # the token's 2nd and 3rd opening (the 429 above counted as its 1st)
+    assert opened == [200, 200]  # the token's 2nd and 3rd opening (the 429 above counted as its 1st)
     assert hammered.status_code == 429
 
 
@@ -442,10 +469,11 @@ def test_survey_link_with_the_cache_down_still_opens_and_takes_answers(dead_cach
     answers = {"q_usefulness": "4", "q_confidence": "3", "q_pace": "About right", "q_recommend": "9"}
     answered = client.post(reverse("surveys:answer"), answers)
 
-    assert start.status_code == 302
+    assert start.status_code == 200
     assert COOKIE in start.cookies
     assert page.status_code == 200
-    assert answered.status_code == 302
+    assert answered.status_code == 200
+    assert "Thank you – your answers are saved" in answered.text
     assert Response.objects.count() == 1
     assert _cache_warnings(dead_cache)
     assert survey_token not in dead_cache.text

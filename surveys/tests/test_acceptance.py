@@ -72,3 +72,62 @@ def test_participant_answers_on_phone_changes_answer_and_facilitator_sees_it(pho
     went_well = page.locator("section[data-code='went_well']").inner_text()
     assert "Time away from the ward to think." in went_well
     assert "Aisha Khan" in went_well
+
+
+def test_the_link_leaves_no_token_in_the_address_a_reload_or_the_tabs_history(page, live_server):
+    """The link shows the form at once; its script replaces the address, and the tab's history
+    entry, with /s/answer/: a reload asks for /s/answer/ (the token is in the cookie), and going
+    back to the page from elsewhere never asks for, or shows, the link's address again."""
+    cohort = CohortFactory()
+    participant = MembershipFactory(cohort=cohort)
+    survey = survey_open_for_module(module=ModuleFactory(cohort=cohort, number=1, title="Leading self"))
+    token = invitation_issue_token(invitation=survey.invitations.get(membership=participant))
+    link, answering = f"{live_server.url}/s/{token}/", f"{live_server.url}/s/answer/"
+    documents = []
+    page.on("request", lambda r: documents.append(r.url) if r.resource_type == "document" else None)
+
+    def shows_the_form():
+        assert page.get_by_role("heading", level=1).inner_text().startswith("Your feedback on module 1")
+        assert page.get_by_role("button", name="Send my answers").is_visible()
+
+    page.goto(link)
+    page.wait_for_url(answering)
+    shows_the_form()
+    assert page.evaluate("location.href") == answering
+    assert token not in page.evaluate("document.URL")
+
+    with page.expect_request(answering) as reloaded:
+        page.reload()
+    assert reloaded.value.method == "GET"
+    shows_the_form()
+    assert page.url == answering
+
+    page.goto(f"{live_server.url}/accessibility/")
+    page.go_back()
+    page.wait_for_url(answering)
+    shows_the_form()
+    page.go_forward()
+    page.wait_for_url(f"{live_server.url}/accessibility/")
+    page.go_back()
+    page.wait_for_url(answering)
+    shows_the_form()
+
+    _group(page, "The module was useful for my work.").get_by_label("4 – Agree").check()
+    _group(page, "I feel confident to apply").get_by_label("3 – Neither agree nor disagree").check()
+    _group(page, "How did the pace of the day feel?").get_by_label("About right").check()
+    _group(page, "How likely are you to recommend").get_by_label("9", exact=True).check()
+    page.get_by_role("button", name="Send my answers").click()
+    page.get_by_text("Thank you – your answers are saved").wait_for()
+    assert page.url == answering
+    assert Response.objects.filter(survey=survey).count() == 1
+
+    # Only the first navigation asked for the link's address; the reload and the way back, /s/answer/.
+    assert [url for url in documents if token in url] == [link]
+    # Walked back to its start, the tab's history holds the thank-you page, the answering page (the
+    # link's own entry, its address replaced) and the new tab's blank page: never the link.
+    entries = [page.url]
+    for _ in range(page.evaluate("history.length") - 1):
+        page.go_back()
+        entries.append(page.url)
+    assert entries == [answering, answering, "about:blank"]
+    assert [url for url in documents if token in url] == [link]

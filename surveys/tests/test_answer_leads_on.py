@@ -24,12 +24,13 @@ def post_survey():
 
 
 def _answered(invitation):
-    """A client that opened ``invitation``'s link and sent the post self-assessment."""
+    """A client that opened ``invitation``'s link and sent the post self-assessment, and the
+    thank-you page that answered the post."""
     client = Client()
     client.get(reverse("surveys:answer_start", kwargs={"token": invitation_issue_token(invitation=invitation)}))
     response = client.post(reverse("surveys:answer"), {"q_coach": "4", "q_coach__then": "2"})
-    assert response.status_code == 302
-    return client
+    assert response.status_code == 200
+    return client, response.content.decode()
 
 
 def test_post_self_assessment_thank_you_page_leads_to_the_participants_evaluation(post_survey):
@@ -39,9 +40,8 @@ def test_post_self_assessment_thank_you_page_leads_to_the_participants_evaluatio
     )
     mine = InvitationFactory(survey=evaluation, membership=member)
     theirs = InvitationFactory(survey=evaluation)
-    client = _answered(InvitationFactory(survey=post_survey, membership=member))
+    client, page = _answered(InvitationFactory(survey=post_survey, membership=member))
 
-    page = client.get(reverse("surveys:answer") + "?saved=1").content.decode()
     assert "Thank you – your answers are saved" in page
     assert GO_ON in page
     assert f'action="{NEXT}"' in page
@@ -54,9 +54,12 @@ def test_post_self_assessment_thank_you_page_leads_to_the_participants_evaluatio
     assert set(InvitationLink.objects.filter(invitation__survey=evaluation).values_list("invitation", flat=True)) == {
         mine.pk
     }
-    evaluation_page = client.get(response["Location"], follow=True)
+    evaluation_page = client.get(response["Location"])
+    assert evaluation_page.status_code == 200
     assert evaluation_page.context["survey"] == evaluation
     assert evaluation_page.context["form"] is not None
+    # The cookie now holds the evaluation's link: the answering page (the form's action) is its.
+    assert client.get(reverse("surveys:answer")).context["survey"] == evaluation
     assert theirs.links.count() == 0
     assert Answer.objects.get().then_number == 2
 
@@ -66,9 +69,7 @@ def test_thank_you_page_without_an_evaluation_invitation_offers_nothing_and_next
     # An evaluation of the cohort that this participant was not invited to, and one of another cohort.
     InvitationFactory(survey=CohortSurveyFactory(kind=Survey.Kind.EVALUATION, cohort=post_survey.cohort))
     InvitationFactory(survey=CohortSurveyFactory(kind=Survey.Kind.EVALUATION), membership__person=member.person)
-    client = _answered(InvitationFactory(survey=post_survey, membership=member))
-
-    page = client.get(reverse("surveys:answer") + "?saved=1").content.decode()
+    client, page = _answered(InvitationFactory(survey=post_survey, membership=member))
 
     assert "Thank you – your answers are saved" in page
     assert GO_ON not in page
@@ -81,9 +82,10 @@ def test_evaluation_closed_offers_nothing(post_survey):
     evaluation = CohortSurveyFactory(kind=Survey.Kind.EVALUATION, cohort=post_survey.cohort)
     InvitationFactory(survey=evaluation, membership=member)
     Survey.objects.filter(pk=evaluation.pk).update(status=Survey.Status.CLOSED, closed_at=timezone.now())
-    client = _answered(InvitationFactory(survey=post_survey, membership=member))
+    client, page = _answered(InvitationFactory(survey=post_survey, membership=member))
 
-    assert GO_ON not in client.get(reverse("surveys:answer") + "?saved=1").content.decode()
+    assert "Thank you – your answers are saved" in page
+    assert GO_ON not in page
     assert client.post(NEXT).status_code == 404
 
 
@@ -93,6 +95,6 @@ def test_next_without_a_link_cookie_or_from_another_site_is_refused(post_survey)
     InvitationFactory(
         survey=CohortSurveyFactory(kind=Survey.Kind.EVALUATION, cohort=post_survey.cohort), membership=member
     )
-    client = _answered(InvitationFactory(survey=post_survey, membership=member))
+    client, _page = _answered(InvitationFactory(survey=post_survey, membership=member))
     assert client.post(NEXT, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 404
     assert client.get(NEXT).status_code == 405

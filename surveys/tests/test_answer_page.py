@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from surveys.forms import SurveyAnswerForm
-from surveys.models import Question, Survey
+from surveys.models import Question, Response, Survey
 from surveys.services import survey_questions
 from surveys.templatetags.answering import option_input
 from surveys.tests.factories import ANSWERS
@@ -67,19 +67,19 @@ def test_option_inputs_of_a_then_rating_match_too(db):
 
 
 def _linked_client(token) -> Client:
+    """A browser that opened the link: the answering page, and the token in its cookie."""
     client = Client()
-    client.get(reverse("surveys:answer_start", kwargs={"token": token}))
+    assert client.get(reverse("surveys:answer_start", kwargs={"token": token})).status_code == 200
     return client
 
 
 def test_the_confirmation_is_a_short_page_of_its_own(linked):
     _invitation, token = linked[0]
     client = _linked_client(token)
-    assert client.post(FORM_URL, _form_data())["Location"] == f"{FORM_URL}?saved=1"
 
-    page = client.get(f"{FORM_URL}?saved=1")
+    page = client.post(FORM_URL, _form_data())
 
-    assert page.status_code == 200
+    assert page.status_code == 200  # the POST's own answer, no redirect
     assert page["Referrer-Policy"] == "same-origin"  # no secret in its address (the answer pages)
     assert "no-store" in page["Cache-Control"]
     html = page.content.decode()
@@ -101,20 +101,45 @@ def test_saved_before_answering_shows_the_form(linked):
     assert 'name="q_usefulness"' in html
 
 
-def test_an_anonymous_confirmation_through_another_link_is_the_already_answered_page(open_survey, linked):
+def test_saved_in_the_address_has_no_meaning_after_answering_either(linked):
+    """The thank-you page is only ever a POST's answer: an old ``?saved=1`` address shows the form
+    with the saved answers."""
+    client = _linked_client(linked[0][1])
+    assert client.post(FORM_URL, _form_data()).status_code == 200
+
+    html = client.get(f"{FORM_URL}?saved=1").content.decode()
+
+    assert "answers are saved" not in html
+    assert "You have answered already" in html
+    assert 'value="4" class="form-check-input" id="id_q_usefulness_3" checked' in html
+
+
+def test_an_anonymous_answer_through_another_link_is_the_already_answered_page(open_survey, linked):
     from surveys.services import invitation_issue_token
 
     open_survey.privacy = Survey.Privacy.ANONYMOUS
     open_survey.save(update_fields=["privacy"])
     invitation, token = linked[0]
     client = _linked_client(token)
-    assert client.post(FORM_URL, _form_data()).status_code == 302
-    assert "answers are saved" in client.get(f"{FORM_URL}?saved=1").content.decode()
+    assert "answers are saved" in client.post(FORM_URL, _form_data()).content.decode()
 
-    other = _linked_client(invitation_issue_token(invitation=invitation))
-    page = other.get(f"{FORM_URL}?saved=1").content.decode()
-    assert "answers are saved" not in page
-    assert "Thank you, you have already answered" in page
+    other_token = invitation_issue_token(invitation=invitation)
+    other = Client()
+    # Neither the other link itself, nor the answering page or an old thank-you address it leads to,
+    # nor a post through it thanks anyone for answers: they are the first link's.
+    pages = [
+        other.get(reverse("surveys:answer_start", kwargs={"token": other_token})),
+        other.get(FORM_URL),
+        other.get(f"{FORM_URL}?saved=1"),
+        other.post(FORM_URL, _form_data(q_usefulness="1")),
+    ]
+    for page in pages:
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert "answers are saved" not in html
+        assert "Thank you, you have already answered" in html
+        assert 'name="q_usefulness"' not in html
+    assert Response.objects.get().answers.get(question__code="usefulness").number == 4
 
 
 def _statements(captured) -> list[str]:
@@ -123,32 +148,33 @@ def _statements(captured) -> list[str]:
 
 
 def test_each_step_of_the_journey_costs_a_few_queries_and_writes_no_session(linked):
-    """Link, form, POST, confirmation: the question set is cached after the first journey, so the
-    counts below are those of every later participant; none of them touches the session table."""
+    """Link (the form itself), then the POST (answered with the thank-you page), and a later visit to
+    change the answers: the question set is cached after the first journey, so the counts below are
+    those of every later participant; none of them touches the session table."""
     _linked_client(linked[0][1]).get(FORM_URL)  # warm the structure
     client = Client()
     steps = {}
     with CaptureQueriesContext(connection) as steps["link"]:
-        assert client.get(reverse("surveys:answer_start", kwargs={"token": linked[1][1]})).status_code == 302
-    with CaptureQueriesContext(connection) as steps["form"]:
-        assert client.get(FORM_URL).status_code == 200
+        assert client.get(reverse("surveys:answer_start", kwargs={"token": linked[1][1]})).status_code == 200
     with CaptureQueriesContext(connection) as steps["submit"]:
-        assert client.post(FORM_URL, _form_data()).status_code == 302
-    with CaptureQueriesContext(connection) as steps["confirmation"]:
-        assert client.get(f"{FORM_URL}?saved=1").status_code == 200
+        submitted = client.post(FORM_URL, _form_data())
+    assert "Thank you – your answers are saved" in submitted.content.decode()
+    with CaptureQueriesContext(connection) as steps["answers again"]:
+        assert client.get(FORM_URL).status_code == 200
     counts = {step: len(_statements(captured)) for step, captured in steps.items()}
-    # link: the invitation; form: the invitation with its cohort's name and module (no response to
-    # look for yet); submit: the invitation, the share lock, the locked invitation, the new response,
-    # then on PostgreSQL one statement for the answers, their choices and the invitation marked
-    # answered (on SQLite three, and no share lock); confirmation: the invitation as on the form.
+    # link: the invitation with its cohort's name and module (no response to look for yet); submit:
+    # the invitation, the share lock, the locked invitation, the new response, then on PostgreSQL one
+    # statement for the answers, their choices and the invitation marked answered (on SQLite three,
+    # and no share lock); the thank-you page adds none (a module survey leads on to no other one);
+    # answers again: the invitation, then the response, its answers and their choices.
     submit = 5 if connection.vendor == "postgresql" else 6
-    assert counts == {"link": 1, "form": 1, "submit": submit, "confirmation": 1}
+    assert counts == {"link": 1, "submit": submit, "answers again": 4}
     for captured in steps.values():
         assert not any("django_session" in sql for sql in _statements(captured))
     # No request-wide transaction (ATOMIC_REQUESTS, a savepoint inside the test's): the pages only
     # read, and the submit's one transaction is response_save's own (a savepoint inside the test's);
     # on PostgreSQL the new response needs none of its own (INSERT ... ON CONFLICT DO NOTHING).
-    for step in ("link", "form", "confirmation"):
+    for step in ("link", "answers again"):
         assert not any("SAVEPOINT" in q["sql"] for q in steps[step].captured_queries), step
     savepoints = 1 if connection.vendor == "postgresql" else 2
     assert sum(q["sql"].startswith("SAVEPOINT") for q in steps["submit"].captured_queries) == savepoints
@@ -191,8 +217,10 @@ def test_the_drawn_heading_introduction_and_thanks_show_an_edit_at_once(open_sur
     assert f"You can change your answers until {when}." in page
     assert "Your facilitators will see your name next to your answers." in page
 
-    assert client.post(FORM_URL, _form_data()).status_code == 302
-    saved = client.get(f"{FORM_URL}?saved=1").content.decode()
+    submitted = client.post(FORM_URL, _form_data())
+    assert submitted.status_code == 200
+    saved = submitted.content.decode()
+    assert "Thank you – your answers are saved" in saved
     assert "Renamed cohort of nurses and managers" in saved
     assert f"change them until {when}." in saved
     again = client.get(FORM_URL).content.decode()

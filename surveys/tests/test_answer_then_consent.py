@@ -44,14 +44,16 @@ def test_answer_page_shows_now_and_then_side_by_side_and_consent_by_privacy(post
 def test_answer_saves_then_rating_and_quote_consent_and_consent_can_change(post_survey):
     client = _client(post_survey)
     data = {"q_coach": "4", "q_coach__then": "2", "q_story": "I coach my team now.", "q_story__consent": "role"}
-    assert client.post(reverse("surveys:answer"), data).status_code == 302
+    saved = client.post(reverse("surveys:answer"), data)
+    assert saved.status_code == 200
+    assert "Thank you – your answers are saved" in saved.content.decode()
     answers = {a.question.code: a for a in Answer.objects.select_related("question")}
     assert (answers["coach"].number, answers["coach"].then_number) == (4, 2)
     assert answers["story"].quote_consent == Answer.QuoteConsent.ROLE
     page = client.get(reverse("surveys:answer")).content.decode()
     assert re.search(r'name="q_story__consent" value="role"[^>]*checked', page)
     assert re.search(r'name="q_coach__then" value="2"[^>]*checked', page)
-    client.post(reverse("surveys:answer"), {**data, "q_story__consent": "none"})
+    assert client.post(reverse("surveys:answer"), {**data, "q_story__consent": "none"}).status_code == 200
     assert Answer.objects.get(question__code="story").quote_consent == Answer.QuoteConsent.NONE
 
 

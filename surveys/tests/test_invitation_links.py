@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 LINK = re.compile(r"https?://[^/\s]+(/s/[\w-]+/)")
 FORM_URL = reverse("surveys:answer")
 LOCKED = "Thank you, you have already answered"
+SAVED = "Thank you – your answers are saved"
 
 
 def _form(**overrides):
@@ -44,10 +45,15 @@ def _checked(page, code, value) -> bool:
 
 
 def _open(path: str) -> Client:
-    """A browser that followed ``path``: the token is now in its answering cookie."""
+    """A browser that followed ``path``: the answering page, and the token now in its cookie."""
     client = Client()
-    assert client.get(path).status_code == 302
+    assert client.get(path).status_code == 200
     return client
+
+
+def _saved(response) -> bool:
+    """Whether ``response`` is a POST's thank-you page (it answers the post itself, no redirect)."""
+    return response.status_code == 200 and SAVED in response.content.decode()
 
 
 @pytest.fixture
@@ -80,7 +86,7 @@ def test_first_link_opens_and_submits_after_a_reminder_and_both_reach_the_answer
 
     client = _open(first)
     assert client.get(FORM_URL).status_code == 200
-    assert client.post(FORM_URL, _form(usefulness="2")).status_code == 302
+    assert _saved(client.post(FORM_URL, _form(usefulness="2")))
 
     response = Response.objects.get(survey=open_survey)
     if privacy == Survey.Privacy.NAMED:
@@ -91,7 +97,7 @@ def test_first_link_opens_and_submits_after_a_reminder_and_both_reach_the_answer
     # The reminder's link shows and changes the same answers.
     other = _open(second)
     assert _checked(other.get(FORM_URL), "usefulness", 2)
-    assert other.post(FORM_URL, _form(usefulness="5")).status_code == 302
+    assert _saved(other.post(FORM_URL, _form(usefulness="5")))
     assert _checked(client.get(FORM_URL), "usefulness", 5)
     assert Response.objects.filter(survey=open_survey).count() == 1
 
@@ -106,8 +112,7 @@ def test_form_opened_before_the_reminder_still_submits_after_it(open_survey, inv
     remind(invitation)
     saved = client.post(FORM_URL, _form())
 
-    assert saved.status_code == 302
-    assert saved["Location"] == f"{FORM_URL}?saved=1"
+    assert _saved(saved)
     assert Response.objects.filter(survey=open_survey).count() == 1
     invitation.refresh_from_db()
     assert invitation.has_responded
@@ -121,15 +126,18 @@ def test_anonymous_answer_is_changed_only_through_the_link_that_gave_it(open_sur
     assert LOCKED not in _open(second).get(FORM_URL).content.decode()
 
     answering = _open(first)
-    assert answering.post(FORM_URL, _form(usefulness="2")).status_code == 302
+    assert _saved(answering.post(FORM_URL, _form(usefulness="2")))
 
     # The answering link still edits the answer...
     assert _checked(answering.get(FORM_URL), "usefulness", 2)
-    assert answering.post(FORM_URL, _form(usefulness="3")).status_code == 302
+    assert _saved(answering.post(FORM_URL, _form(usefulness="3")))
     # ...the reminder's link cannot reach it (nothing stored ties them) and cannot answer twice.
-    other = _open(second)
+    other = Client()
+    assert LOCKED in other.get(second).content.decode()
     assert LOCKED in other.get(FORM_URL).content.decode()
-    assert LOCKED in other.post(FORM_URL, _form(usefulness="1")).content.decode()
+    refused = other.post(FORM_URL, _form(usefulness="1")).content.decode()
+    assert LOCKED in refused
+    assert SAVED not in refused
     assert Response.objects.filter(survey=open_survey).count() == 1
     assert _checked(_open(first).get(FORM_URL), "usefulness", 3)
 
@@ -139,8 +147,9 @@ def test_anonymous_answer_given_through_the_reminder_locks_the_first_link(open_s
     invitation, first = invited
     second = remind(invitation)
 
-    assert _open(second).post(FORM_URL, _form()).status_code == 302
+    assert _saved(_open(second).post(FORM_URL, _form()))
 
+    assert LOCKED in Client().get(first).content.decode()
     assert LOCKED in _open(first).get(FORM_URL).content.decode()
     assert _checked(_open(second).get(FORM_URL), "usefulness", 4)
 
@@ -164,7 +173,7 @@ def test_closing_the_survey_ends_every_link(open_survey, invited, privacy):
 def test_the_database_never_holds_a_link_token(open_survey, invited):
     invitation, first = invited
     second = remind(invitation)
-    _open(first).post(FORM_URL, _form())
+    assert _saved(_open(first).post(FORM_URL, _form()))
     tokens = {_token(first), _token(second)}
 
     assert invitation.links.count() == 2
@@ -188,8 +197,8 @@ def test_resend_adds_a_link_and_keeps_the_first(django_capture_on_commit_callbac
 
     second = _last_link()
     assert second != first
-    assert Client().get(first).status_code == 302
-    assert Client().get(second).status_code == 302
+    assert Client().get(first).status_code == 200
+    assert Client().get(second).status_code == 200
     assert Invitation.objects.by_token_hash(invitation.links.last().token_hash).get() == invitation
 
 

@@ -1,12 +1,13 @@
 """CSRF on the survey answering page: Django's own check, and no survey token in any Referer.
 
-Only the link page's URL (``/s/<token>/``) holds a secret; it answers ``Referrer-Policy:
-no-referrer`` and redirects to ``/s/answer/``, whose URL holds none and which answers
-``same-origin``. So the browser sends a real ``Origin`` with the answer form's POST and Django's
-CsrfViewMiddleware checks it (token and origin), while no Referer leaves the site and none ever
-carries the token. Tested with Django's test client (enforcing CSRF) and in Chromium, with a
-cross-site page on a second origin (127.0.0.1 against the live server's localhost) that
-auto-submits a form to the answering URL.
+Only the link page's URL (``/s/<token>/``) holds a secret. It answers with the answering form itself
+and ``Referrer-Policy: strict-origin``, so a request made from it (the form's POST to ``/s/answer/``,
+its static files) carries a Referer of the site's origin only, never the token's path, and the POST
+still a real ``Origin``; its script replaces the address with ``/s/answer/``. That page's URL holds
+no secret and answers ``same-origin``. So Django's CsrfViewMiddleware checks every answer POST (token
+and origin), no Referer leaves the site and none ever carries the token. Tested with Django's test
+client (enforcing CSRF) and in Chromium, with a cross-site page on a second origin (127.0.0.1
+against the live server's localhost) that auto-submits a form to the answering URL.
 """
 
 import re
@@ -26,6 +27,7 @@ from surveys.views.answer import COOKIE
 pytestmark = [pytest.mark.acceptance, pytest.mark.django_db(transaction=True)]
 
 ANSWERS = {"q_usefulness": "4", "q_confidence": "3", "q_pace": "About right", "q_recommend": "9"}
+SAVED = "Thank you – your answers are saved"
 
 
 @pytest.fixture
@@ -39,20 +41,23 @@ def token(db):
 
 
 def _answering_client(token):
+    """A client (enforcing CSRF) that opened the link, and the link's page: the answering form."""
     client = Client(enforce_csrf_checks=True)
     start = client.get(reverse("surveys:answer_start", kwargs={"token": token}))
-    assert start.status_code == 302
-    assert start["Referrer-Policy"] == "no-referrer"
+    assert start.status_code == 200
+    assert start["Referrer-Policy"] == "strict-origin"
+    return client, start
+
+
+def test_link_page_and_answer_page_send_their_referrer_policies_and_a_csrf_token(token):
+    client, start = _answering_client(token)
     page = client.get(reverse("surveys:answer"))
     assert page.status_code == 200
-    return client, page
-
-
-def test_answer_page_sends_same_origin_referrer_policy_and_a_csrf_token(token):
-    _client, page = _answering_client(token)
     assert page["Referrer-Policy"] == "same-origin"
-    assert 'name="csrfmiddlewaretoken"' in page.text
-    assert token not in page.text
+    for shown in (start, page):
+        assert 'name="csrfmiddlewaretoken"' in shown.text
+        assert f'action="{reverse("surveys:answer")}"' in shown.text
+        assert token not in shown.text
 
 
 def test_answer_post_without_csrf_token_is_refused_by_django(token):
@@ -72,7 +77,8 @@ def test_answer_post_from_another_origin_is_refused_even_with_the_token(token):
     assert refused.status_code == 403
     assert not Response.objects.exists()
     accepted = client.post(reverse("surveys:answer"), data, headers={"Origin": "http://testserver"})
-    assert accepted.status_code == 302
+    assert accepted.status_code == 200
+    assert SAVED in accepted.text
     assert Response.objects.count() == 1
 
 
@@ -121,8 +127,11 @@ def test_cross_site_form_post_in_chromium_is_refused_and_no_referer_carries_the_
     sent = []
     page.on("request", lambda request: sent.append((request.method, request.url, request.headers)))
 
-    # The participant opens their link: the cookie is set and the clean answering page shown.
-    page.goto(f"{live_server.url}/s/{token}/")
+    # The participant opens their link: the answering page, the cookie set, the address made clean.
+    with page.expect_response(f"{live_server.url}/s/{token}/") as link:
+        page.goto(f"{live_server.url}/s/{token}/")
+    assert link.value.status == 200
+    assert link.value.headers["referrer-policy"] == "strict-origin"
     page.wait_for_url(re.compile(r"/s/answer/$"))
 
     # A page on another site auto-submits answers to the answering URL.
@@ -133,21 +142,37 @@ def test_cross_site_form_post_in_chromium_is_refused_and_no_referer_carries_the_
     cross = next(headers for method, _url, headers in sent if method == "POST")
     assert cross.get("origin") == attacker_url.rstrip("/")
 
-    # The participant answers for real: accepted, with the site's own Origin, through Django's check.
-    page.goto(f"{live_server.url}/s/answer/")
+    # The participant answers for real from the link's page: accepted, with the site's own Origin,
+    # through Django's check; its Referer is the site's origin only (strict-origin).
+    page.goto(f"{live_server.url}/s/{token}/")
+    page.wait_for_url(re.compile(r"/s/answer/$"))
     for name, value in ANSWERS.items():
         page.locator(f'input[name="{name}"][value="{value}"]').check()
     with page.expect_response(lambda r: r.request.method == "POST") as answered:
         page.get_by_role("button", name="Send my answers").click()
-    assert answered.value.status == 302
-    page.get_by_text("Thank you – your answers are saved").wait_for()
+    assert answered.value.status == 200  # the thank-you page is the POST's own answer
+    assert answered.value.url == f"{live_server.url}/s/answer/"
+    page.get_by_text(SAVED).wait_for()
     assert Response.objects.count() == 1
-    own = [headers for method, url, headers in sent if method == "POST" and url.startswith(live_server.url)]
-    assert own[-1].get("origin") == live_server.url
-    assert own[-1].get("referer") == f"{live_server.url}/s/answer/"
+    posts = [headers for method, _url, headers in sent if method == "POST"]
+    assert [headers.get("origin") for headers in posts] == [attacker_url.rstrip("/"), live_server.url]
+    assert posts[-1].get("referer") == f"{live_server.url}/"
 
-    # No request the browser made (pages, redirects, static files, the attacker's) carried the token
-    # in its Referer; the only URL holding it is the link itself.
+    # Changed from the answering page (/s/answer/, same-origin): its full address is the Referer.
+    page.get_by_role("link", name="See or change my answers").click()
+    page.wait_for_url(re.compile(r"/s/answer/$"))
+    page.locator('input[name="q_usefulness"][value="2"]').check()
+    with page.expect_response(lambda r: r.request.method == "POST") as changed:
+        page.get_by_role("button", name="Save my changes").click()
+    assert changed.value.status == 200
+    page.get_by_text(SAVED).wait_for()
+    assert Response.objects.count() == 1
+    posts = [headers for method, _url, headers in sent if method == "POST"]
+    assert [headers.get("origin") for headers in posts] == [attacker_url.rstrip("/"), *[live_server.url] * 2]
+    assert posts[-1].get("referer") == f"{live_server.url}/s/answer/"
+
+    # No request the browser made (pages, static files, the attacker's) carried the token in its
+    # Referer; the only URL holding it is the link itself, opened twice.
     assert len(sent) > 4
     assert all(token not in headers.get("referer", "") for _method, _url, headers in sent)
-    assert [url for _method, url, _headers in sent if token in url] == [f"{live_server.url}/s/{token}/"]
+    assert [url for _method, url, _headers in sent if token in url] == [f"{live_server.url}/s/{token}/"] * 2

@@ -326,11 +326,13 @@ def test_a_reminder_leaves_the_first_link_working_and_both_mails_links_answer(wo
     assert first != second
     answer = reverse("surveys:answer")
     client = Client()
-    assert client.get(first.removeprefix("http://testserver")).status_code == 302
+    assert client.get(first.removeprefix("http://testserver")).status_code == 200
     form = {f"q_{code}": value for code, value in {**ANSWERS, "usefulness": "2"}.items()}
-    assert client.post(answer, form).status_code == 302
+    saved = client.post(answer, form)
+    assert saved.status_code == 200
+    assert "Thank you – your answers are saved" in saved.text
     assert survey.responses.count() == 1
     # The reminder's link reaches the same (pseudonymous) answers.
     other = Client()
-    assert other.get(second.removeprefix("http://testserver")).status_code == 302
+    assert other.get(second.removeprefix("http://testserver")).status_code == 200
     assert re.search(r'name="q_usefulness" value="2"[^>]*checked', other.get(answer).text)
