@@ -23,9 +23,13 @@ FORM = {f"q_{code}": value for code, value in ANSWERS.items()}  # as the answeri
 
 
 @pytest.fixture
-def other_connection():
+def postgresql():
     if connection.vendor != "postgresql":
-        pytest.skip("row locks are PostgreSQL's")
+        pytest.skip("row locks and the one-statement writes are PostgreSQL's")
+
+
+@pytest.fixture
+def other_connection(postgresql):
     settings = connection.settings_dict
     with psycopg.connect(
         dbname=settings["NAME"],
@@ -90,7 +94,7 @@ def test_save_with_locked_needs_the_transaction_of_the_locked_read(open_survey, 
     assert Response.objects.get().answers.count() == len(ANSWERS)
 
 
-def test_the_answering_post_reads_once_and_writes_in_two_statements(open_survey, linked):
+def test_the_answering_post_reads_once_and_writes_in_two_statements(postgresql, open_survey, linked):
     _invitation, token = linked[0]
     client = Client()
     assert client.get(reverse("surveys:answer_start", kwargs={"token": token})).status_code == 200

@@ -130,7 +130,7 @@ def test_answer_post_answers_the_thank_you_page_and_a_resend_keeps_one_response(
 
     for page in (saved, resent):
         assert page.status_code == 200
-        assert page.templates[0].name == "surveys/answer_saved.html"
+        assert page.template_name == "surveys/answer_saved.html"
         assert SAVED in page.content.decode()
         assert 'name="q_usefulness"' not in page.content.decode()  # not the form again
         assert page["Referrer-Policy"] == "same-origin"
