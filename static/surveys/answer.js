@@ -48,8 +48,8 @@
 // in a cookie; a reload or a later visit to that address shows the same answers.
 (function () {
   "use strict";
-  var form = document.querySelector("form[data-answer-address]");
-  var address = form && form.getAttribute("action");
+  var marked = document.querySelector("[data-answer-address]");
+  var address = marked && marked.getAttribute("data-answer-address");
   if (address && window.location.pathname !== address && window.history && window.history.replaceState) {
     window.history.replaceState(null, "", address);
   }

@@ -8,7 +8,8 @@ import pytest
 from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactory
 from modules.tests.factories import ModuleFactory
 from surveys.models import Answer, Response, Survey
-from surveys.services import invitation_issue_token, survey_open_for_module
+from surveys.services import invitation_issue_token, response_submit, survey_open_for_module
+from surveys.tests.factories import ANSWERS
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.django_db(transaction=True)]
 
@@ -131,3 +132,23 @@ def test_the_link_leaves_no_token_in_the_address_a_reload_or_the_tabs_history(pa
         entries.append(page.url)
     assert entries == [answering, answering, "about:blank"]
     assert [url for url in documents if token in url] == [link]
+
+
+def test_a_link_to_an_anonymous_answer_already_given_leaves_no_token_in_the_address(page, live_server):
+    """Another link of an invitation whose anonymous answer is final shows "already answered": its
+    script replaces the address too, so that no link lingers in the address bar or the history."""
+    cohort = CohortFactory()
+    participant = MembershipFactory(cohort=cohort)
+    survey = survey_open_for_module(module=ModuleFactory(cohort=cohort, number=1))
+    Survey.objects.filter(pk=survey.pk).update(privacy=Survey.Privacy.ANONYMOUS)
+    invitation = survey.invitations.get(membership=participant)
+    first = invitation_issue_token(invitation=invitation)
+    response_submit(invitation=invitation, token=first, raw_answers=ANSWERS)
+    second = invitation_issue_token(invitation=invitation)
+
+    page.goto(f"{live_server.url}/s/{second}/")
+
+    page.wait_for_url(f"{live_server.url}/s/answer/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Thank you, you have already answered"
+    assert second not in page.evaluate("document.URL")
+    assert Response.objects.count() == 1

@@ -38,7 +38,8 @@ def test_answer_start_shows_the_form_at_once_and_keeps_the_token_in_the_cookie(o
     assert b"<legend" in response.content
     html = response.content.decode()
     # The form posts to the clean address, which the page's script also puts in the address bar.
-    assert f'<form method="post" action="{reverse("surveys:answer")}" novalidate data-answer-address>' in html
+    answering = reverse("surveys:answer")
+    assert f'<form method="post" action="{answering}" novalidate data-answer-address="{answering}">' in html
     assert "surveys/answer.js" in html
     assert token not in html
     # The address holds the token: a Referer may carry the origin only; the page is never stored.

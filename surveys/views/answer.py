@@ -112,9 +112,12 @@ class AnswerView(NoRequestTransactionMixin, ServiceFormView):
     referrer_policy = "same-origin"
 
     def dispatch(self, request, *args, **kwargs):
+        self.invitation = None
+        if not self._handles(request.method):
+            # Refused before any lookup: a method the page does not answer tells nothing of a token.
+            return self.http_method_not_allowed(request, *args, **kwargs)
         if _cross_site_post(request):
             return link_not_valid(request)
-        self.invitation = None
         self.response = None
         self.token = self.token_of(request, kwargs)
         if request.method != "POST":
@@ -123,6 +126,10 @@ class AnswerView(NoRequestTransactionMixin, ServiceFormView):
                 return link_not_valid(request)
         # (A POST reads the invitation in its own transaction: see post.)
         return _private(super().dispatch(request, *args, **kwargs), referrer_policy=self.referrer_policy)
+
+    def _handles(self, method: str) -> bool:
+        method = method.lower()
+        return method in self.http_method_names and hasattr(self, method)
 
     def token_of(self, request, kwargs) -> str:
         return _token_from_cookie(request)
@@ -224,7 +231,8 @@ class AnswerView(NoRequestTransactionMixin, ServiceFormView):
     ratelimits(
         {"group": "survey-link-ip", "key": "ip", "rate": limits.SURVEY_LINK_RATE_PER_IP},
         {"group": "survey-link-token", "key": limits.token_key, "rate": limits.SURVEY_LINK_RATE_PER_TOKEN},
-        method="GET",
+        # HEAD is answered as GET is (the cookie too): counted with it.
+        method=["GET", "HEAD"],
     ),
     name="dispatch",
 )
