@@ -12,13 +12,18 @@ unanswered invitation of an open (pseudonymous) survey in the scale data, and it
 (``X-Forwarded-For``, as the TLS proxy writes it). The bare journey: GET a small form, POST it (one
 INSERT into ``bench_benchrow``, a short page): the same two requests, without the app's work.
 
-Afterwards the rows are counted: every acknowledged submit must have exactly one response with 8
-answers, and every acknowledged bare POST one row. Then the run is undone (responses, links and
-bench rows deleted, invitations unmarked), so that the next run starts from the same data.
+The two kinds take turns (``--rounds`` slices of ``--duration``/rounds seconds each, bare first), so
+that a machine whose speed drifts during the run weighs on both alike; the ratio of each round is
+printed too. After each round the rows are counted: every acknowledged submit must have exactly one
+response with 8 answers, and every acknowledged bare POST one row. Then the round is undone
+(responses, links and bench rows deleted, invitations unmarked), so that the next round, and the next
+run, start from the same data: the scale data holds about 6,000 unanswered invitations to open
+surveys, fewer than a minute of journeys.
 """
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import re
@@ -153,45 +158,89 @@ async def drive(journey, port, tokens, *, users, duration, first_n):
     return results, errors, acknowledged, attempted, time.perf_counter() - started, exhausted
 
 
-def run_phase(label, journey, server, tokens, args, first_n):
-    print(f"\n{label}: {args.users} users for {args.duration:g} s; {stack.load_average()}")
+@dataclasses.dataclass
+class Phase:
+    """What one kind of journey did while it ran (one slice, or the slices of a run added up)."""
+
+    results: list = dataclasses.field(default_factory=list)  # (seconds, [seconds per request])
+    errors: Counter = dataclasses.field(default_factory=Counter)
+    acknowledged: list = dataclasses.field(default_factory=list)
+    attempted: list = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
+    server_cpu: float = 0.0
+    database_cpu: float = 0.0
+    client_cpu: float = 0.0
+    exhausted: bool = False
+
+    def __add__(self, other: "Phase") -> "Phase":
+        return Phase(
+            self.results + other.results,
+            self.errors + other.errors,
+            self.acknowledged + other.acknowledged,
+            self.attempted + other.attempted,
+            self.seconds + other.seconds,
+            self.server_cpu + other.server_cpu,
+            self.database_cpu + other.database_cpu,
+            self.client_cpu + other.client_cpu,
+            self.exhausted or other.exhausted,
+        )
+
+    def figures(self) -> dict:
+        latencies = [total for total, _steps in self.results]
+        n = len(latencies)
+        return {
+            "journeys": n,
+            "seconds": self.seconds,
+            "per_second": n / self.seconds if self.seconds else 0.0,
+            "p50_ms": statistics.median(latencies) * 1000 if n else None,
+            "p95_ms": p95(latencies) * 1000 if n else None,
+            "errors": sum(self.errors.values()),
+            "server_cpu_ms": self.server_cpu * 1000 / max(n, 1),
+            "client_cpu_ms": self.client_cpu * 1000 / max(n, 1),
+            "database_cpu_ms": self.database_cpu * 1000 / max(n, 1),
+            "exhausted": self.exhausted,
+        }
+
+
+def run_phase(label, journey, server, tokens, users, duration, first_n) -> Phase:
+    print(f"\n{label}: {users} users for {duration:g} s; {stack.load_average()}")
     cpu_before, client_before = stack.cpu_seconds(server.workers), time.process_time()
     database_before = postgres_cpu_seconds()
     results, errors, acknowledged, attempted, elapsed, exhausted = asyncio.run(
-        drive(journey, server.port, tokens, users=args.users, duration=args.duration, first_n=first_n)
+        drive(journey, server.port, tokens, users=users, duration=duration, first_n=first_n)
     )
-    server_cpu = stack.cpu_seconds(server.workers) - cpu_before
-    database_cpu = postgres_cpu_seconds() - database_before
-    client_cpu = time.process_time() - client_before
-    latencies = [total for total, _steps in results]
-    n = len(results)
-    figures = {
-        "journeys": n,
-        "seconds": elapsed,
-        "per_second": n / elapsed,
-        "p50_ms": statistics.median(latencies) * 1000 if n else None,
-        "p95_ms": p95(latencies) * 1000 if n else None,
-        "errors": sum(errors.values()),
-        "server_cpu_ms": server_cpu * 1000 / max(n, 1),
-        "client_cpu_ms": client_cpu * 1000 / max(n, 1),
-        "database_cpu_ms": database_cpu * 1000 / max(n, 1),
-        "exhausted": exhausted,
-    }
+    phase = Phase(
+        results,
+        errors,
+        acknowledged,
+        attempted,
+        elapsed,
+        stack.cpu_seconds(server.workers) - cpu_before,
+        postgres_cpu_seconds() - database_before,
+        time.process_time() - client_before,
+        exhausted,
+    )
+    report(phase)
+    return phase
+
+
+def report(phase: Phase) -> dict:
+    figures = phase.figures()
     print(
-        f"  {n} journeys in {elapsed:.1f} s = {figures['per_second']:.1f}/s; "
+        f"  {figures['journeys']} journeys in {phase.seconds:.1f} s = {figures['per_second']:.1f}/s; "
         f"journey p50 {figures['p50_ms'] or 0:.0f} ms, p95 {figures['p95_ms'] or 0:.0f} ms; "
-        f"errors {figures['errors']} {dict(errors) or ''}"
+        f"errors {figures['errors']} {dict(phase.errors) or ''}"
     )
-    if n:
-        steps = list(zip(*(s for _t, s in results), strict=True))
+    if phase.results:
+        steps = list(zip(*(s for _t, s in phase.results), strict=True))
         print("  per request p50: " + ", ".join(f"{statistics.median(s) * 1000:.0f} ms" for s in steps))
     print(
         f"  gunicorn workers' CPU {figures['server_cpu_ms']:.1f} ms per journey; PostgreSQL's "
         f"{figures['database_cpu_ms']:.1f} ms; this client's {figures['client_cpu_ms']:.1f} ms"
     )
-    if exhausted:
+    if phase.exhausted:
         print("  WARNING: the links ran out before the time was up: raise --tokens (throughput is still per second)")
-    return figures, acknowledged, attempted
+    return figures
 
 
 def postgres_cpu_seconds() -> float:
@@ -300,9 +349,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60)
-    parser.add_argument("--tokens", type=int, default=12_000, help="links issued for the run (one per journey)")
+    parser.add_argument("--tokens", type=int, default=12_000, help="links issued for each round (one per journey)")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--warmup", type=float, default=5, help="seconds of untimed journeys of each kind first")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="slices each kind's --duration is run in, taking turns with the other"
+    )
     args = parser.parse_args()
 
     stack.setup()
@@ -310,34 +362,60 @@ def main():
 
     stack.VAR.mkdir(exist_ok=True)
     undo_previous_run()
-    started = time.perf_counter()
-    tokens = issue_tokens(args.tokens)
-    STATE.write_text(json.dumps(tokens))
-    print(f"Issued {len(tokens)} links through invitation_issue_token in {time.perf_counter() - started:.1f} s")
-    token_list = list(tokens)
-    bare_before = BenchRow.objects.count()
-    acknowledged, attempted, bare_acknowledged = [], [], []
-    try:
-        with stack.Gunicorn(workers=args.workers) as server:
-            warm = argparse.Namespace(users=min(args.users, 8), duration=args.warmup)
-            warm_tokens = token_list[: len(token_list) // 20]
-            token_list = token_list[len(warm_tokens) :]
-            print("\nWarm-up (not counted in the figures, counted in the rows):")
-            _f, ack, att = run_phase("  app", app_journey, server, warm_tokens, warm, 0)
-            acknowledged += ack
-            attempted += att
-            _f, bare_ack, _att = run_phase("  bare", bare_journey, server, iter(int, 1), warm, 0)
-            bare_acknowledged += bare_ack
-            bare, bare_ack, _att = run_phase("Bare one-INSERT view", bare_journey, server, iter(int, 1), args, 100_000)
-            bare_acknowledged += bare_ack
-            app, ack, att = run_phase("This app, the whole journey", app_journey, server, token_list, args, 200_000)
-            acknowledged += ack
-            attempted += att
-    finally:
-        lost, duplicated, wrong, bare_lost = count_and_undo(
-            tokens, acknowledged, attempted, bare_acknowledged, bare_before
-        )
+    runs = {"bare": Phase(), "app": Phase()}
+    slices = []  # the ratio in each round
+    checked = Counter()  # lost, duplicated, wrong answers, bare lost: over every round
+
+    def links(limit):
+        """Links for ``limit`` unanswered invitations, written down in case the run is interrupted."""
+        started = time.perf_counter()
+        tokens = issue_tokens(limit)
+        STATE.write_text(json.dumps(tokens))
+        print(f"Issued {len(tokens)} links through invitation_issue_token in {time.perf_counter() - started:.1f} s")
+        return tokens
+
+    def check_and_undo(tokens, app_phase, bare_phase):
+        """The rows the journeys left, counted; then removed, so that the invitations can be answered
+        again in the next round (the scale data has about 6,000 unanswered ones on open surveys)."""
+        found = count_and_undo(tokens, app_phase.acknowledged, app_phase.attempted, bare_phase.acknowledged, 0)
+        checked.update(dict(zip(("lost", "duplicated", "wrong", "bare_lost"), found, strict=True)))
         STATE.unlink(missing_ok=True)
+
+    BenchRow.objects.all().delete()
+    with stack.Gunicorn(workers=args.workers) as server:
+        print("\nWarm-up (not counted in the figures, counted in the rows):")
+        warm_users = min(args.users, 8)
+        tokens = links(args.tokens // 20)
+        warm_app = warm_bare = Phase()
+        try:
+            warm_app = run_phase("  app", app_journey, server, list(tokens), warm_users, args.warmup, 0)
+            warm_bare = run_phase("  bare", bare_journey, server, iter(int, 1), warm_users, args.warmup, 0)
+        finally:
+            check_and_undo(tokens, warm_app, warm_bare)
+        # Side by side: the two kinds take turns in slices, so that a machine that speeds up or
+        # slows down during the run (another tenant, the CPU's clock) weighs on both alike.
+        slice_seconds = args.duration / args.rounds
+        for turn in range(args.rounds):
+            first_n = 100_000 + turn * 20_000
+            label = f"round {turn + 1} of {args.rounds}"
+            each = (args.users, slice_seconds, first_n)
+            tokens = links(args.tokens)
+            bare_slice = app_slice = Phase()
+            try:
+                bare_slice = run_phase(f"Bare one-INSERT view, {label}", bare_journey, server, iter(int, 1), *each)
+                app_slice = run_phase(f"This app, the whole journey, {label}", app_journey, server, list(tokens), *each)
+            finally:
+                check_and_undo(tokens, app_slice, bare_slice)
+            runs["bare"] += bare_slice
+            runs["app"] += app_slice
+            if app_slice.results:
+                slices.append(app_slice.figures()["per_second"] / bare_slice.figures()["per_second"])
+    lost, duplicated, wrong, bare_lost = (checked[name] for name in ("lost", "duplicated", "wrong", "bare_lost"))
+    print("\nThe whole run, each kind's slices added up:")
+    print("Bare one-INSERT view:")
+    bare = report(runs["bare"])
+    print("This app, the whole journey:")
+    app = report(runs["app"])
     ratio = app["per_second"] / bare["per_second"]
     print("\n| | journeys/s | p50 | p95 | errors | lost | duplicated | CPU per journey: workers, PostgreSQL |")
     print("|---|---|---|---|---|---|---|---|")
@@ -354,7 +432,8 @@ def main():
     print(
         f"\nratio app / bare throughput {ratio:.3f} (aim: at least 0.5; "
         + ("met" if ratio >= 0.5 else f"missed: {0.5 / ratio:.1f}x short")
-        + ")"
+        + "); in each round: "
+        + ", ".join(f"{r:.3f}" for r in slices)
     )
     print(f"responses with the wrong number of answers: {wrong}; {stack.load_average()} at end")
     print(f"finished {time.strftime('%Y-%m-%d %H:%M %Z')}")
