@@ -88,35 +88,48 @@ def response_insert_sql(alias: str) -> str:
 
 
 @functools.cache
-def answers_insert_sql(alias: str, mark_answered: bool) -> str:
+def answers_insert_sql(alias: str, mark_answered: bool, with_response: bool = False) -> str:
     """PostgreSQL: a new response's answers, the choices of their choice questions and, if
     ``mark_answered``, the invitation's ``responded_at``, in one statement of the same text however
     many answers and choices there are (so psycopg keeps its parsed form, and PostgreSQL sees one
     statement). Parameters: the response's id; an array per other column of ``ANSWER_FIELDS``, an
     element per answer; the time and the invitation's id if ``mark_answered``; then the chosen
     choices as two arrays, their questions' ids and their ids (joined to the new answers by
-    question: one answer per question and response)."""
+    question: one answer per question and response).
+
+    ``with_response``: the response itself too, first (``response_insert_sql``'s INSERT, its values
+    in place of the response's id): a first answer in one statement. Where a unique key already holds
+    the respondent, nothing at all is written and no row comes back; else the new response's id."""
     connection = connections[alias]
     quote = connection.ops.quote_name
     answer_table, answer_pk = quote(Answer._meta.db_table), quote(Answer._meta.pk.column)
     question = quote(Answer._meta.get_field("question").column)
     columns = _names(Answer, ANSWER_FIELDS, connection)
     arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in _fields(Answer, ANSWER_FIELDS[1:]))
-    steps = [
-        f"answer AS (INSERT INTO {answer_table} ({columns}) SELECT %s, given.* FROM unnest({arrays}) AS given "  # noqa: S608
+    steps, source, written = [], "%s, given.* FROM", ""
+    if with_response:
+        steps.append(f"response AS ({response_insert_sql(alias)})")
+        source = f"response.{quote(Response._meta.pk.column)}, given.* FROM response,"
+        written = " AND EXISTS (SELECT 1 FROM response)"
+    steps.append(
+        f"answer AS (INSERT INTO {answer_table} ({columns}) SELECT {source} unnest({arrays}) AS given "
         f"RETURNING {answer_pk}, {question})"
-    ]
+    )
     if mark_answered:
         table, pk = quote(Invitation._meta.db_table), quote(Invitation._meta.pk.column)
         responded_at = quote(Invitation._meta.get_field("responded_at").column)
-        steps.append(f"invitation AS (UPDATE {table} SET {responded_at} = %s WHERE {pk} = %s)")  # noqa: S608
+        steps.append(f"invitation AS (UPDATE {table} SET {responded_at} = %s WHERE {pk} = %s{written})")  # noqa: S608
     through = Answer.choices.through
     table, pair = quote(through._meta.db_table), _names(through, ("answer", "choice"), connection)
-    return (
-        f"WITH {', '.join(steps)} INSERT INTO {table} ({pair}) SELECT answer.{answer_pk}, chosen.choice_id "  # noqa: S608
+    choices = (
+        f"INSERT INTO {table} ({pair}) SELECT answer.{answer_pk}, chosen.choice_id "  # noqa: S608
         f"FROM answer JOIN unnest(%s::bigint[], %s::bigint[]) AS chosen (question_id, choice_id) "
         f"ON chosen.question_id = answer.{question}"
     )
+    if with_response:
+        steps.append(f"chosen_choice AS ({choices})")
+        return f"WITH {', '.join(steps)} SELECT {quote(Response._meta.pk.column)} FROM response"  # noqa: S608  # noqa: S608
+    return f"WITH {', '.join(steps)} {choices}"
 
 
 @functools.cache

@@ -16,7 +16,6 @@ from surveys.compiled import (
     instance,
     prepared,
     prepared_column,
-    response_insert_sql,
 )
 from surveys.models import Answer, Invitation, Question, Response, Survey
 from surveys.structure import questions_for_set
@@ -251,17 +250,27 @@ def _response_write(
     anonymous = survey.privacy == Survey.Privacy.ANONYMOUS
     stamp = _day(now) if anonymous else now
     lookup = _respondent_lookup(survey=survey, invitation=invitation, token=token)
+    rows, chosen = _answer_rows(questions=questions, answers=answers)
+    answered_now = stamp if invitation.responded_at is None else None
     # Every response marks its invitation answered, so an invitation that is not has none to find
     # (and if one were there all the same, the unique key below would find it).
     response = None
     if invitation.responded_at is not None:
         response = Response.objects.select_for_update().filter(survey=survey, **lookup).order_by().first()
-    created = response is None
+    created, written = response is None, False
     if created:
         if invitation.answer_is_final:
             raise ResponseLockedError
+        values = {"membership_id": None, "pseudonym": "", "edit_key": None, **lookup}
         profession = "" if anonymous else invitation.membership.person.profession
-        response = _response_insert(survey=survey, profession=profession, stamp=stamp, lookup=lookup)
+        values.update(survey_id=survey.pk, profession=profession, submitted_at=stamp, updated_at=stamp)
+        if connection.vendor == "postgresql":
+            # The response, its answers and the invitation's mark in one statement (nothing written
+            # where the respondent already has a response).
+            response = _response_and_answers_insert(values, rows, chosen, invitation.pk, answered_now)
+            written = response is not None
+        else:
+            response = _response_insert(values)
         if response is None:
             # A concurrent submit got there first (databases without row locks); update that one.
             response = Response.objects.select_for_update().get(survey=survey, **lookup)
@@ -269,9 +278,31 @@ def _response_write(
     if response.updated_at != stamp:
         response.updated_at = stamp
         response.save(update_fields=["updated_at"])
+    if not written:
+        if not created:
+            response.answers.all().delete()
+        _answers_insert(
+            response_id=response.pk, rows=rows, chosen=chosen, invitation_id=invitation.pk, answered=answered_now
+        )
 
-    if not created:
-        response.answers.all().delete()
+    if survey.is_named:
+        # Only the state, never the content. Pseudonymous and anonymous responses are not recorded:
+        # an entry (who, when, from where) would be exactly the link to a person those modes withhold.
+        audit_event(
+            obj=response,
+            event=Event.RESPONSE,
+            action=Action.CREATE if created else Action.UPDATE,
+            changes={"submitted_at" if created else "updated_at": [None, stamp.isoformat()]},
+            repr_=f"Response {response.pk} to survey {survey.pk}",
+        )
+    if answered_now is not None:
+        invitation.responded_at = stamp
+    return response
+
+
+def _answer_rows(*, questions: list[Question], answers: dict) -> tuple[list[tuple], list[tuple]]:
+    """The answers' rows (question id, number, text, then number, quote consent) and the chosen
+    choices (question id, choice id) of ``answers`` as ``answers_clean`` gives them."""
     by_id = {q.pk: q for q in questions}
     rows, chosen = [], []
     for question_id, value in answers.items():
@@ -291,42 +322,44 @@ def _response_write(
             labels = value if isinstance(value, list) else [value]
             choice_ids = {c.label: c.pk for c in question.choices.all()}
             chosen += [(question.pk, choice_ids[label]) for label in labels]
-    answered_now = stamp if invitation.responded_at is None else None
-    _answers_insert(
-        response_id=response.pk, rows=rows, chosen=chosen, invitation_id=invitation.pk, answered=answered_now
-    )
-
-    if survey.is_named:
-        # Only the state, never the content. Pseudonymous and anonymous responses are not recorded:
-        # an entry (who, when, from where) would be exactly the link to a person those modes withhold.
-        audit_event(
-            obj=response,
-            event=Event.RESPONSE,
-            action=Action.CREATE if created else Action.UPDATE,
-            changes={"submitted_at" if created else "updated_at": [None, stamp.isoformat()]},
-            repr_=f"Response {response.pk} to survey {survey.pk}",
-        )
-    if answered_now is not None:
-        invitation.responded_at = stamp
-    return response
+    return rows, chosen
 
 
-def _response_insert(*, survey: Survey, profession: str, stamp: datetime.datetime, lookup: dict) -> Response | None:
-    """The new response, or None if a unique key already holds this respondent's (then nothing is
-    written and the transaction goes on)."""
-    values = {"membership_id": None, "pseudonym": "", "edit_key": None, **lookup}
-    values.update(survey_id=survey.pk, profession=profession, submitted_at=stamp, updated_at=stamp)
-    if connection.vendor != "postgresql":
-        try:
-            with transaction.atomic():
-                return Response.objects.create(**values)
-        except IntegrityError:
-            return None
+def _response_insert(values: dict) -> Response | None:
+    """The new response (the ORM's INSERT), or None if a unique key already holds this respondent's
+    (then nothing is written and the transaction goes on)."""
+    try:
+        with transaction.atomic():
+            return Response.objects.create(**values)
+    except IntegrityError:
+        return None
+
+
+def _response_and_answers_insert(
+    values: dict, rows: list[tuple], chosen: list[tuple], invitation_id: int, answered: datetime.datetime | None
+) -> Response | None:
+    """PostgreSQL: the new response with its answers, their choices and, when ``answered`` is a time,
+    the invitation marked, in one statement (``answers_insert_sql(with_response=True)``); or None,
+    with nothing written, if a unique key already holds this respondent's response."""
     params = prepared(Response, RESPONSE_FIELDS, tuple(values[name] for name in RESPONSE_FIELDS), connection)
+    params += _answer_params(rows, chosen, invitation_id, answered)
     with connection.cursor() as cursor:
-        cursor.execute(response_insert_sql(connection.alias), params)
+        cursor.execute(answers_insert_sql(connection.alias, answered is not None, with_response=True), params)
         row = cursor.fetchone()
     return None if row is None else instance(Response, id=row[0], **values)
+
+
+def _answer_params(rows: list[tuple], chosen: list[tuple], invitation_id: int, answered) -> list:
+    """``answers_insert_sql``'s parameters after the response's: an array per answer column, an
+    element per answer; the time and the invitation if ``answered``; the chosen choices' arrays."""
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(ANSWER_FIELDS) - 1)
+    params = [
+        prepared_column(Answer, name, column, connection)
+        for name, column in zip(ANSWER_FIELDS[1:], columns, strict=True)
+    ]
+    if answered is not None:
+        params += [Invitation._meta.get_field("responded_at").get_db_prep_save(answered, connection), invitation_id]
+    return [*params, [question for question, _choice in chosen], [choice for _question, choice in chosen]]
 
 
 def _answers_insert(
@@ -350,16 +383,8 @@ def _answers_insert(
         return
     if not rows and answered is None:
         return
-    # An array per column (after the response's id), an element per answer.
-    columns = list(zip(*rows, strict=True)) if rows else [()] * (len(ANSWER_FIELDS) - 1)
     params = prepared(Answer, ANSWER_FIELDS[:1], (response_id,), connection)
-    params += [
-        prepared_column(Answer, name, column, connection)
-        for name, column in zip(ANSWER_FIELDS[1:], columns, strict=True)
-    ]
-    if answered is not None:
-        params += [Invitation._meta.get_field("responded_at").get_db_prep_save(answered, connection), invitation_id]
-    params += [[question_id for question_id, _choice in chosen], [choice_id for _question, choice_id in chosen]]
+    params += _answer_params(rows, chosen, invitation_id, answered)
     sql = answers_insert_sql(connection.alias, answered is not None)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

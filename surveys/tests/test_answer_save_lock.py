@@ -94,7 +94,7 @@ def test_save_with_locked_needs_the_transaction_of_the_locked_read(open_survey, 
     assert Response.objects.get().answers.count() == len(ANSWERS)
 
 
-def test_the_answering_post_reads_once_and_writes_in_two_statements(postgresql, open_survey, linked):
+def test_the_answering_post_reads_once_and_writes_in_one_statement(postgresql, open_survey, linked):
     _invitation, token = linked[0]
     client = Client()
     assert client.get(reverse("surveys:answer_start", kwargs={"token": token})).status_code == 200
@@ -105,12 +105,12 @@ def test_the_answering_post_reads_once_and_writes_in_two_statements(postgresql, 
     assert saved.status_code == 200
     assert "your answers are saved" in saved.text
     statements = [query["sql"] for query in queries.captured_queries]
-    # One transaction: the locked read (the survey and set shared), the response, its answers with
-    # the invitation marked; no savepoint, no second read.
-    assert len(statements) == 5, statements
+    # One transaction: the locked read (the survey and set shared), then the response with its
+    # answers, their choices and the invitation marked; no savepoint, no second read.
+    assert len(statements) == 4, statements
     assert (statements[0], statements[-1]) == ("BEGIN", "COMMIT")
     assert "FOR UPDATE" in statements[1]
     assert "FOR SHARE" in statements[1]
-    assert statements[2].startswith('INSERT INTO "surveys_response"')
+    assert statements[2].startswith('WITH response AS (INSERT INTO "surveys_response"')
     assert not any("SAVEPOINT" in sql for sql in statements)
     assert Response.objects.get().answers.count() == len(ANSWERS)
