@@ -22,7 +22,7 @@ import weakref
 from django import template
 from django.contrib import messages
 from django.middleware.csrf import get_token
-from django.template.loader import get_template, render_to_string
+from django.template.loader import get_template
 from django.template.response import TemplateResponse
 from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
@@ -44,18 +44,25 @@ def drawn(template_name: str, values: dict) -> SafeString:
     the time zone (which the ``date`` filter uses)."""
     # The script prefix too: the links a partial reverses start with it.
     shown_with = (get_language(), get_current_timezone_name(), get_script_prefix())
-    key = hashlib.blake2b(repr((shown_with, values)).encode(), digest_size=16).digest()
     partial = get_template(template_name)
+    # Rendered by the template, escaped there.
+    return _kept(partial, (shown_with, values), lambda: mark_safe(partial.render(values)))  # noqa: S308
+
+
+def _kept(template, key, draw):
+    """What ``draw()`` makes of ``template``, kept under ``key`` (hashed from its repr) in the
+    template's own store, sized by its first drawing."""
+    digest = hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
     with _lock:
-        kept = _drawn.get(partial.template)
-    html = kept.get(key) if kept is not None else None
+        kept = _drawn.get(template.template)
+    html = kept.get(digest) if kept is not None else None
     if html is None:
-        html = mark_safe(partial.render(values))  # noqa: S308 - rendered by the template, escaped there
+        html = draw()
         with _lock:
-            kept = _drawn.get(partial.template)
+            kept = _drawn.get(template.template)
             if kept is None:
-                kept = _drawn[partial.template] = Memo(max(MINSIZE, min(MAXSIZE, BUDGET // max(len(html), 1))))
-        kept.put(key, html)
+                kept = _drawn[template.template] = Memo(max(MINSIZE, min(MAXSIZE, BUDGET // max(len(html), 1))))
+        kept.put(digest, html)
     return html
 
 
@@ -75,18 +82,8 @@ def drawn_page(request, template_name: str, context: dict, key) -> str:
     is drawn the usual way, so that they show once."""
     user = request.user
     frame = (get_language(), get_current_timezone_name(), get_script_prefix(), user.is_authenticated, user.is_staff)
-    kept_key = hashlib.blake2b(repr((frame, key)).encode(), digest_size=16).digest()
-    partial = get_template(template_name)
-    with _lock:
-        kept = _drawn.get(partial.template)
-    html = kept.get(kept_key) if kept is not None else None
-    if html is None:
-        html = render_to_string(template_name, {**context, "csrf_token": CSRF_SLOT}, request)
-        with _lock:
-            kept = _drawn.get(partial.template)
-            if kept is None:
-                kept = _drawn[partial.template] = Memo(max(MINSIZE, min(MAXSIZE, BUDGET // max(len(html), 1))))
-        kept.put(kept_key, html)
+    page = get_template(template_name)
+    html = _kept(page, (frame, key), lambda: page.render({**context, "csrf_token": CSRF_SLOT}, request))
     # (A page without a form needs no token, and does not set the CSRF cookie.)
     return html.replace(CSRF_SLOT, get_token(request)) if CSRF_SLOT in html else html
 

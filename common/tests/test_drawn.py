@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.test.signals import template_rendered
 from django.utils import timezone, translation
 
 from common import drawn
@@ -11,24 +10,13 @@ from common import drawn
 TABLE = "cohorts/partials/_participant_table.html"
 
 
-@pytest.fixture(autouse=True)
-def _nothing_drawn():
-    drawn.cache_clear()
-    yield
-    drawn.cache_clear()
+pytestmark = pytest.mark.usefixtures("nothing_drawn")
 
 
 @pytest.fixture
-def renders():
+def renders(rendered_templates):
     """How many times the table is rendered while the test runs."""
-    names = []
-
-    def rendered(sender, template, context, **kwargs):
-        names.append(template.name)
-
-    template_rendered.connect(rendered)
-    yield lambda: names.count(TABLE)
-    template_rendered.disconnect(rendered)
+    return lambda: rendered_templates.count(TABLE)
 
 
 def _values(**row):

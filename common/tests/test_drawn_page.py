@@ -10,7 +10,6 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.middleware.csrf import _unmask_cipher_token
 from django.template.loader import render_to_string
 from django.test import RequestFactory
-from django.test.signals import template_rendered
 
 from cohorts.tests.factories import UserFactory
 from common import drawn
@@ -20,24 +19,13 @@ PAGE = "surveys/answer_saved.html"
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-@pytest.fixture(autouse=True)
-def _nothing_drawn():
-    drawn.cache_clear()
-    yield
-    drawn.cache_clear()
+pytestmark = pytest.mark.usefixtures("nothing_drawn")
 
 
 @pytest.fixture
-def renders():
+def renders(rendered_templates):
     """How many times the page is rendered while the test runs."""
-    names = []
-
-    def rendered(sender, template, context, **kwargs):
-        names.append(template.name)
-
-    template_rendered.connect(rendered)
-    yield lambda: names.count(PAGE)
-    template_rendered.disconnect(rendered)
+    return lambda: rendered_templates.count(PAGE)
 
 
 def _request(user=None):
