@@ -15,6 +15,7 @@ import socket
 import pytest
 from django.core.cache import cache, caches
 from django.test import Client
+from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import timezone
 
@@ -278,3 +279,16 @@ def redis_cache(settings, redis_url):
     caches["default"].clear()
     yield caches["default"]
     caches["default"].clear()
+
+
+@pytest.fixture
+def rendered_templates():
+    """The names of the templates rendered while the test runs, in order."""
+    names = []
+
+    def rendered(sender, template, context, **kwargs):
+        names.append(template.name)
+
+    template_rendered.connect(rendered)
+    yield names
+    template_rendered.disconnect(rendered)

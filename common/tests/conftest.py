@@ -1,5 +1,4 @@
 import pytest
-from django.test.signals import template_rendered
 
 from common import drawn
 
@@ -10,16 +9,3 @@ def nothing_drawn():
     drawn.cache_clear()
     yield
     drawn.cache_clear()
-
-
-@pytest.fixture
-def rendered_templates():
-    """The names of the templates rendered while the test runs, in order."""
-    names = []
-
-    def rendered(sender, template, context, **kwargs):
-        names.append(template.name)
-
-    template_rendered.connect(rendered)
-    yield names
-    template_rendered.disconnect(rendered)

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 from django.template import Context, Template
 from django.template.loader import get_template
-from django.test.signals import template_rendered
 from django.urls import reverse
 from django.utils import translation
 
@@ -32,16 +31,9 @@ def _no_charts_drawn():
 
 
 @pytest.fixture
-def drawn():
+def drawn(rendered_templates):
     """The names of the templates rendered while the test runs."""
-    names = []
-
-    def rendered(sender, template, context, **kwargs):
-        names.append(template.name)
-
-    template_rendered.connect(rendered)
-    yield names
-    template_rendered.disconnect(rendered)
+    return rendered_templates
 
 
 def _measure(world):

@@ -9,15 +9,12 @@ from cohorts.tests.factories import CohortFactory, MembershipFactory, UserFactor
 from modules.tests.factories import ModuleFactory
 from surveys.models import Answer, Response, Survey
 from surveys.services import invitation_issue_token, response_submit, survey_open_for_module
+from surveys.tests.answering import answer_module_survey, group
 from surveys.tests.factories import ANSWERS
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple"  # UserFactory's password
-
-
-def _group(page, name):
-    return page.get_by_role("group", name=re.compile(rf"^{re.escape(name)}"))
 
 
 def test_participant_answers_on_phone_changes_answer_and_facilitator_sees_it(phone_page, page, live_server):
@@ -38,11 +35,11 @@ def test_participant_answers_on_phone_changes_answer_and_facilitator_sees_it(pho
 
     conditional = phone.get_by_label("Which part of the day felt rushed?")
     assert conditional.is_hidden()
-    _group(phone, "The module was useful for my work.").get_by_label("4 – Agree").check()
-    _group(phone, "I feel confident to apply").get_by_label("5 – Strongly agree").check()
-    _group(phone, "How did the pace of the day feel?").get_by_label("Too fast").check()
+    group(phone, "The module was useful for my work.").get_by_label("4 – Agree").check()
+    group(phone, "I feel confident to apply").get_by_label("5 – Strongly agree").check()
+    group(phone, "How did the pace of the day feel?").get_by_label("Too fast").check()
     conditional.fill("The afternoon group work")
-    _group(phone, "How likely are you to recommend").get_by_label("9", exact=True).check()
+    group(phone, "How likely are you to recommend").get_by_label("9", exact=True).check()
     phone.get_by_label("What went well?").fill("Time away from the ward to think.")
     phone.get_by_role("button", name="Send my answers").click()
     phone.get_by_text("Thank you – your answers are saved").wait_for()
@@ -51,7 +48,7 @@ def test_participant_answers_on_phone_changes_answer_and_facilitator_sees_it(pho
     # Coming back through the same link shows the saved answers, which can be changed.
     phone.goto(f"{live_server.url}/s/{token}/")
     phone.wait_for_url(re.compile(r"/s/answer/$"))
-    useful = _group(phone, "The module was useful for my work.")
+    useful = group(phone, "The module was useful for my work.")
     assert useful.get_by_label("4 – Agree").is_checked()
     useful.get_by_label("2 – Disagree").check()
     phone.get_by_role("button", name="Save my changes").click()
@@ -113,12 +110,7 @@ def test_the_link_leaves_no_token_in_the_address_a_reload_or_the_tabs_history(pa
     page.wait_for_url(answering)
     shows_the_form()
 
-    _group(page, "The module was useful for my work.").get_by_label("4 – Agree").check()
-    _group(page, "I feel confident to apply").get_by_label("3 – Neither agree nor disagree").check()
-    _group(page, "How did the pace of the day feel?").get_by_label("About right").check()
-    _group(page, "How likely are you to recommend").get_by_label("9", exact=True).check()
-    page.get_by_role("button", name="Send my answers").click()
-    page.get_by_text("Thank you – your answers are saved").wait_for()
+    answer_module_survey(page)
     assert page.url == answering
     assert Response.objects.filter(survey=survey).count() == 1
 

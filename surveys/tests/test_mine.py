@@ -20,6 +20,7 @@ from surveys.services import (
     survey_close,
     survey_open_for_module,
 )
+from surveys.tests.answering import answer_module_survey, group
 from surveys.tests.factories import ANSWERS, InvitationFactory, SurveyFactory
 from surveys.views.answer import COOKIE
 
@@ -257,10 +258,6 @@ def test_my_invitation_answer_for_a_facilitator_of_the_cohort_is_404(cohort, fac
 # Browser ----------------------------------------------------------------------------------------
 
 
-def _group(page, name):
-    return page.get_by_role("group", name=re.compile(rf"^{re.escape(name)}"))
-
-
 @pytest.mark.acceptance
 @pytest.mark.django_db(transaction=True)
 def test_participant_answers_from_my_programme_on_a_phone_and_comes_back_to_change(phone_page, live_server):
@@ -282,18 +279,13 @@ def test_participant_answers_from_my_programme_on_a_phone_and_comes_back_to_chan
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     surveys.get_by_role("button", name=re.compile("^Answer now")).click()
     phone.wait_for_url(re.compile(r"/s/answer/$"))
-    _group(phone, "The module was useful for my work.").get_by_label("4 – Agree").check()
-    _group(phone, "I feel confident to apply").get_by_label("5 – Strongly agree").check()
-    _group(phone, "How did the pace of the day feel?").get_by_label("About right").check()
-    _group(phone, "How likely are you to recommend").get_by_label("9", exact=True).check()
-    phone.get_by_role("button", name="Send my answers").click()
-    phone.get_by_text("Thank you – your answers are saved").wait_for()
+    answer_module_survey(phone, confident="5 – Strongly agree")
 
     phone.goto(f"{live_server.url}{reverse('accounts:my_programme')}")
     assert "Answered, thank you" in surveys.inner_text()
     surveys.get_by_role("button", name=re.compile("^Change my answers")).click()
     phone.wait_for_url(re.compile(r"/s/answer/$"))
-    useful = _group(phone, "The module was useful for my work.")
+    useful = group(phone, "The module was useful for my work.")
     assert useful.get_by_label("4 – Agree").is_checked()
     useful.get_by_label("2 – Disagree").check()
     phone.get_by_role("button", name="Save my changes").click()
