@@ -73,7 +73,7 @@ def _client():
 
 
 def profile_submit(args, profiler):
-    from bench.bench_submit import ANSWERS, count_and_undo, issue_tokens
+    from bench.bench_submit import ANSWERS, client_address, count_and_undo, issue_tokens
 
     tokens = issue_tokens(args.journeys + 3)
     token_list = list(tokens)
@@ -88,7 +88,7 @@ def profile_submit(args, profiler):
         client = _client()
         for n, token in enumerate(token_list):
             client.cookies.clear()
-            address = f"127.3.{n // 250 % 250}.{1 + n % 250}"
+            address = client_address(n)
             measured = n >= 3  # the first journeys load templates and code
             if measured:
                 profiler.start()

@@ -146,6 +146,7 @@ def prepared_cursor(connection):
     need PgBouncer 1.21 or later with ``max_prepared_statements`` set; else turn the setting off."""
     if connection.vendor != "postgresql" or not getattr(settings, "PREPARED_STATEMENTS", False):
         return connection.cursor()
+    connection.validate_thread_sharing()
     connection.ensure_connection()
     if connection.connection.prepare_threshold is None:
         # Django turns psycopg's preparing off (its cursors bind on the client, and never prepare);
@@ -155,7 +156,6 @@ def prepared_cursor(connection):
     # As Django's own cursors: times read in the connection's time zone (postgresql/base.py).
     if connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT).timezone != connection.timezone:
         register_tzloader(connection.timezone, cursor)
-    connection.validate_thread_sharing()
     return _PreparedDebugWrapper(cursor, connection) if connection.queries_logged else connection.make_cursor(cursor)
 
 

@@ -128,7 +128,7 @@ def answers_insert_sql(alias: str, mark_answered: bool, with_response: bool = Fa
     )
     if with_response:
         steps.append(f"chosen_choice AS ({choices})")
-        return f"WITH {', '.join(steps)} SELECT {quote(Response._meta.pk.column)} FROM response"  # noqa: S608  # noqa: S608
+        return f"WITH {', '.join(steps)} SELECT {quote(Response._meta.pk.column)} FROM response"  # noqa: S608
     return f"WITH {', '.join(steps)} {choices}"
 
 

@@ -79,6 +79,12 @@ def _cross_site_post(request) -> bool:
     )
 
 
+def _set_version(survey) -> tuple:
+    """What an empty answering form's fields and questions depend on: the question set's version,
+    the privacy (the consent levels) and the language of their labels."""
+    return survey.question_set_id, survey.question_set.updated_at, survey.privacy, translation.get_language()
+
+
 def _module_and_cohort(survey) -> tuple:
     """What the answering pages' heading shows of the survey's module and cohort."""
     module = survey.module
@@ -160,11 +166,11 @@ class AnswerView(NoRequestTransactionMixin, ServiceFormView):
     def get_form_kwargs(self):
         survey = self.invitation.survey
         levels = survey.quote_consent_levels
-        # The fields depend only on the set version, the privacy (the consent levels) and the
-        # language of their labels: made once, then shared by every form (never changed by one).
-        key = ("answer-fields", survey.question_set_id, survey.question_set.updated_at)
-        key += (survey.privacy, translation.get_language())
-        fields = structure.fragment(key, lambda: SurveyAnswerForm.fields_for(self.questions, levels))
+        # The fields depend only on the set's version (_set_version): made once, then shared by
+        # every form (never changed by one).
+        fields = structure.fragment(
+            ("answer-fields", *_set_version(survey)), lambda: SurveyAnswerForm.fields_for(self.questions, levels)
+        )
         return {**super().get_form_kwargs(), "questions": self.questions, "consent_levels": levels, "fields": fields}
 
     def get_initial(self):
@@ -181,8 +187,7 @@ class AnswerView(NoRequestTransactionMixin, ServiceFormView):
         # Nobody's answers in it: the same page for every participant of this set version (the
         # questions, drawn once, and the page around them), but for the CSRF token.
         survey = self.invitation.survey
-        key = ("answer-questions", survey.question_set_id, survey.question_set.updated_at)
-        key += (survey.privacy, translation.get_language())
+        key = ("answer-questions", *_set_version(survey))
         context["questions_html"] = structure.fragment(
             key, lambda: render_to_string(QUESTIONS_TEMPLATE, {"form": form, "survey": survey})
         )
